@@ -1,0 +1,66 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Config } from './config/index.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { requestContext } from './http/request-context.js';
+import { transactionLogging } from './http/transaction-logging.js';
+import type { Logger } from './logging/logger.js';
+import { MoyskladClient } from './moysklad/moysklad-client.js';
+import type { Storage } from './storage/database.js';
+import { TransactionLog } from './txlog/transaction-log.js';
+import { AppLifecycle } from './vendor-api/lifecycle.js';
+import { vendorApiRouter } from './vendor-api/vendor-router.js';
+import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  logger: Logger;
+  /** Tests and the sandbox may pass their own; by default built from config. */
+  moysklad?: MoyskladClient;
+}
+
+export interface AppServices {
+  box: SecretBox;
+  txlog: TransactionLog;
+  moysklad: MoyskladClient;
+  lifecycle: AppLifecycle;
+}
+
+/** Wires every part in one place, so tests can build the whole app around a temp database. */
+export function createApp(deps: AppDeps): { app: Express; services: AppServices } {
+  const { config, storage, logger } = deps;
+  const box = new SecretBox(config.encryptionKey);
+  const txlog = new TransactionLog(storage.db);
+  const moysklad =
+    deps.moysklad ??
+    new MoyskladClient({ ...config.moysklad, logger, txlog });
+  const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext);
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    const row = storage.sqlite.prepare('select 1 as ok').get() as { ok: number } | undefined;
+    res.json({ status: row?.ok === 1 ? 'ok' : 'degraded' });
+  });
+
+  app.use(
+    '/api/moysklad/vendor/1.0',
+    transactionLogging('vendor-api', txlog, logger),
+    vendorApiRouter({ lifecycle, jwt: new VendorJwtVerifier(config.moysklad.secretKey, storage.db), logger }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
+  });
+
+  return { app, services: { box, txlog, moysklad, lifecycle } };
+}

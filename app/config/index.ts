@@ -1,0 +1,121 @@
+import Joi from 'joi';
+import { loadOrCreateDevSecrets } from './dev-secrets.js';
+
+/** The only place that reads process.env. Everything else receives a Config. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicBaseUrl: string;
+  databasePath: string;
+  dataDir: string;
+  moysklad: {
+    appId: string;
+    appUid: string;
+    secretKey: string;
+    vendorApiUrl: string;
+    jsonApiUrl: string;
+    /** Origins allowed to frame the settings iframe. */
+    frameAncestors: string[];
+  };
+  sessionSecret: string;
+  encryptionKey: Buffer;
+  logLevel: string;
+  logRetentionDays: number;
+  /** First admin created on start when the users table is empty (operators may use the CLI instead). */
+  initialAdmin?: { login: string; password: string };
+  /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
+  demoLoyaltyToken?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Настройки неверны, сервер не запущен:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const base64Key32 = Joi.string()
+  .base64()
+  .custom((value: string, helpers) =>
+    Buffer.from(value, 'base64').length === 32 ? value : helpers.error('any.invalid'),
+  )
+  .messages({ 'any.invalid': '{{#label}} must be 32 bytes encoded in base64' });
+
+const REQUIRED_IN_PRODUCTION = [
+  'PUBLIC_BASE_URL',
+  'DATABASE_PATH',
+  'MOYSKLAD_APP_ID',
+  'MOYSKLAD_APP_UID',
+  'MOYSKLAD_SECRET_KEY',
+  'SESSION_SECRET',
+  'ENCRYPTION_KEY',
+] as const;
+
+const schema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: Joi.string().uri({ scheme: ['http', 'https'] }),
+  DATABASE_PATH: Joi.string(),
+  DATA_DIR: Joi.string().default('./data'),
+  MOYSKLAD_APP_ID: Joi.string().guid(),
+  MOYSKLAD_APP_UID: Joi.string(),
+  MOYSKLAD_SECRET_KEY: Joi.string().min(16),
+  MOYSKLAD_VENDOR_API_URL: Joi.string().uri().default('https://apps-api.moysklad.ru/api/vendor/1.0'),
+  MOYSKLAD_JSON_API_URL: Joi.string().uri().default('https://api.moysklad.ru/api/remap/1.2'),
+  MOYSKLAD_FRAME_ANCESTORS: Joi.string().default('https://online.moysklad.ru https://*.moysklad.ru'),
+  SESSION_SECRET: Joi.string().min(32),
+  ENCRYPTION_KEY: base64Key32,
+  LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
+  LOG_RETENTION_DAYS: Joi.number().integer().min(1).default(90),
+  ADMIN_INITIAL_LOGIN: Joi.string().min(3),
+  ADMIN_INITIAL_PASSWORD: Joi.string().min(10),
+})
+  .and('ADMIN_INITIAL_LOGIN', 'ADMIN_INITIAL_PASSWORD')
+  .unknown(true);
+
+/**
+ * Reads and validates the environment once. In production every required setting must be given;
+ * elsewhere missing secrets are generated once and kept in DATA_DIR so `npm start` just works.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const { value, error } = schema.validate(env, { abortEarly: false, convert: true });
+  const problems = error ? error.details.map((d) => d.message) : [];
+  const isProduction = value.NODE_ENV === 'production';
+  if (isProduction) {
+    for (const name of REQUIRED_IN_PRODUCTION) {
+      if (!env[name]) problems.push(`"${name}" is required in production`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir: string = value.DATA_DIR;
+  const dev = isProduction ? undefined : loadOrCreateDevSecrets(dataDir);
+  const port: number = value.PORT;
+  return {
+    env: value.NODE_ENV,
+    port,
+    publicBaseUrl: stripTrailingSlash(value.PUBLIC_BASE_URL ?? `http://localhost:${port}`),
+    databasePath: value.DATABASE_PATH ?? `${dataDir}/loyalty-bridge.sqlite`,
+    dataDir,
+    moysklad: {
+      appId: value.MOYSKLAD_APP_ID ?? dev!.appId,
+      appUid: value.MOYSKLAD_APP_UID ?? dev!.appUid,
+      secretKey: value.MOYSKLAD_SECRET_KEY ?? dev!.secretKey,
+      vendorApiUrl: stripTrailingSlash(value.MOYSKLAD_VENDOR_API_URL),
+      jsonApiUrl: stripTrailingSlash(value.MOYSKLAD_JSON_API_URL),
+      frameAncestors: String(value.MOYSKLAD_FRAME_ANCESTORS).split(/\s+/).filter(Boolean),
+    },
+    sessionSecret: value.SESSION_SECRET ?? dev!.sessionSecret,
+    encryptionKey: Buffer.from(value.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64'),
+    logLevel: value.LOG_LEVEL,
+    logRetentionDays: value.LOG_RETENTION_DAYS,
+    initialAdmin: value.ADMIN_INITIAL_LOGIN
+      ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
+      : undefined,
+    demoLoyaltyToken: dev?.demoLoyaltyToken,
+  };
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

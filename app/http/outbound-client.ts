@@ -1,0 +1,107 @@
+import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
+import type { LogKind } from '../../db/schema/index.js';
+import { currentRequestContext, type Logger } from '../logging/logger.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
+
+export interface OutboundClientOptions {
+  /** Short name for logs: "moysklad-vendor", "general-api", ... */
+  name: string;
+  kind: Extract<LogKind, 'moysklad' | 'provider'>;
+  baseURL: string;
+  /** Whole-call budget, including connect and body: sized to whoever waits on us. */
+  timeoutMs: number;
+  logger: Logger;
+  txlog?: TransactionLog;
+  headers?: Record<string, string>;
+}
+
+interface TimedConfig extends InternalAxiosRequestConfig {
+  startedAt?: number;
+}
+
+/**
+ * The one outbound HTTP setup: every call has a hard deadline (AbortSignal, not just the socket
+ * idle timer), malformed JSON is an error rather than a string, and every call is logged redacted
+ * and written to the transaction log under the current tenant.
+ */
+export function createHttpClient(options: OutboundClientOptions): AxiosInstance {
+  const client = axios.create({
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    headers: { 'Accept-Encoding': 'gzip', ...options.headers },
+    responseType: 'json',
+    transitional: { silentJSONParsing: false, forcedJSONParsing: true, clarifyTimeoutError: true },
+    maxRedirects: 0,
+    maxContentLength: 5 * 1024 * 1024,
+  });
+
+  client.interceptors.request.use((config: TimedConfig) => {
+    config.startedAt = Date.now();
+    config.signal ??= AbortSignal.timeout(config.timeout ?? options.timeoutMs);
+    return config;
+  });
+
+  const record = (config: TimedConfig | undefined, status: number | undefined, ok: boolean, response: unknown, error?: string) => {
+    const durationMs = config?.startedAt ? Date.now() - config.startedAt : undefined;
+    const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${config?.url ?? ''}`;
+    options.logger.log(ok ? 'http' : 'warn', 'outbound call', { endpoint, status, durationMs, error });
+    options.txlog?.record({
+      tenantId: currentRequestContext()?.accountId,
+      kind: options.kind,
+      endpoint,
+      httpStatus: status ?? null,
+      ok,
+      durationMs,
+      errorMessage: error,
+      request: parseBody(config?.data),
+      response,
+    });
+  };
+
+  client.interceptors.response.use(
+    (response) => {
+      record(response.config, response.status, true, response.data);
+      return response;
+    },
+    (error: unknown) => {
+      const failure = describeFailure(error);
+      const axiosError = error instanceof AxiosError ? error : undefined;
+      record(axiosError?.config, failure.status, false, failure.body, failure.reason);
+      return Promise.reject(error);
+    },
+  );
+  return client;
+}
+
+export interface CallFailure {
+  /** timeout: no answer in time; network: refused/reset; http: an answer with a non-2xx status; malformed: unreadable 2xx body. */
+  type: 'timeout' | 'network' | 'http' | 'malformed';
+  status?: number;
+  body?: unknown;
+  reason: string;
+}
+
+export function describeFailure(error: unknown): CallFailure {
+  if (!(error instanceof AxiosError)) {
+    return { type: 'network', reason: error instanceof Error ? error.message : String(error) };
+  }
+  if (error.response) {
+    const status = error.response.status;
+    if (status >= 200 && status < 300) return { type: 'malformed', status, reason: 'malformed response body' };
+    return { type: 'http', status, body: error.response.data, reason: `HTTP ${status}` };
+  }
+  if (error.code === 'ETIMEDOUT' || error.code === 'ECONNABORTED' || error.code === 'ERR_CANCELED') {
+    return { type: 'timeout', reason: 'timed out' };
+  }
+  if (error.code === 'ERR_BAD_RESPONSE') return { type: 'malformed', reason: 'malformed response body' };
+  return { type: 'network', reason: error.code ?? error.message };
+}
+
+function parseBody(data: unknown): unknown {
+  if (typeof data !== 'string') return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return data;
+  }
+}

@@ -1,0 +1,57 @@
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { createLogger } from './logging/logger.js';
+import { openStorage } from './storage/database.js';
+import { ensureDemoTenant } from './tenants/demo-tenant.js';
+
+function start(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const storage = openStorage(config.databasePath);
+  const { app, services } = createApp({ config, storage, logger });
+  if (config.demoLoyaltyToken) ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
+
+  const server = app.listen(config.port, () => {
+    const local = `http://localhost:${config.port}`;
+    // Plain stdout on purpose: this is the developer's welcome, not a log line.
+    console.log(`Loyalty bridge (${config.env}) is listening on ${local}`);
+    console.log(`  Health:      ${local}/healthz`);
+    console.log(`  LoyaltyAPI:  ${config.publicBaseUrl}/loyalty-api`);
+    console.log(`  Vendor API:  ${config.publicBaseUrl}/api/moysklad/vendor/1.0`);
+    console.log(`  Database:    ${config.databasePath}`);
+    if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
+  });
+  installGracefulShutdown(server, () => storage.close(), logger);
+}
+
+/** Stops accepting, lets in-flight requests finish (10 s at most), then closes the database. */
+function installGracefulShutdown(server: Server, closeStorage: () => void, logger: ReturnType<typeof createLogger>): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    server.close(() => {
+      clearTimeout(force);
+      closeStorage();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+start();

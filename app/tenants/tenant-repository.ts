@@ -1,0 +1,27 @@
+import { eq, or } from 'drizzle-orm';
+import { tenants, type NewTenant, type Tenant } from '../../db/schema/index.js';
+import type { DbOrTx } from '../storage/database.js';
+
+/** Plain reads and writes of tenants; callers decide the transaction. */
+export const tenantRepository = {
+  find(tx: DbOrTx, accountId: string): Tenant | undefined {
+    return tx.select().from(tenants).where(eq(tenants.accountId, accountId)).get();
+  },
+
+  /** Current or pending (mid-rotation) LoyaltyAPI token. */
+  findByLoyaltyTokenHash(tx: DbOrTx, hash: string): Tenant | undefined {
+    return tx
+      .select()
+      .from(tenants)
+      .where(or(eq(tenants.loyaltyTokenHash, hash), eq(tenants.pendingLoyaltyTokenHash, hash)))
+      .get();
+  },
+
+  insert(tx: DbOrTx, row: NewTenant): void {
+    tx.insert(tenants).values(row).run();
+  },
+
+  update(tx: DbOrTx, accountId: string, changes: Partial<NewTenant>): void {
+    tx.update(tenants).set({ ...changes, updatedAt: new Date() }).where(eq(tenants.accountId, accountId)).run();
+  },
+};

@@ -1,0 +1,3 @@
+// Each concern owns one schema file; this index is what Drizzle and the app import.
+export * from './tenants.js';
+export * from './transaction-log.js';

@@ -1,0 +1,49 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const LOG_KINDS = ['loyalty-api', 'vendor-api', 'moysklad', 'provider', 'outbox', 'admin'] as const;
+export type LogKind = (typeof LOG_KINDS)[number];
+
+/**
+ * Every LoyaltyAPI call, Vendor API webhook, МойСклад callback, provider call and admin action.
+ * The integer id grows with time, so "newest first" is a walk down the primary key: a page of the
+ * newest rows stays fast however large the table grows (keyset pagination on id).
+ */
+export const transactionLog = sqliteTable(
+  'transaction_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    tenantId: text('tenant_id'),
+    kind: text('kind').$type<LogKind>().notNull(),
+    endpoint: text('endpoint').notNull(),
+    httpStatus: integer('http_status'),
+    ok: integer('ok', { mode: 'boolean' }).notNull(),
+    durationMs: integer('duration_ms'),
+    requestId: text('request_id'),
+    /** Sale or return number as the till shows it. */
+    documentName: text('document_name'),
+    /** Links a sale's recalc, sale, provider calls, outbox attempts and returns. */
+    saleKey: text('sale_key'),
+    customerId: text('customer_id'),
+    phoneLast4: text('phone_last4'),
+    cardNumber: text('card_number'),
+    pointsSpent: integer('points_spent'),
+    pointsEarned: integer('points_earned'),
+    errorMessage: text('error_message'),
+    /** Redacted JSON (see app/logging/redact.ts). */
+    requestBody: text('request_body'),
+    responseBody: text('response_body'),
+  },
+  (table) => [
+    index('txlog_tenant_idx').on(table.tenantId, table.id),
+    index('txlog_kind_idx').on(table.kind, table.endpoint, table.id),
+    index('txlog_document_idx').on(table.documentName),
+    index('txlog_sale_key_idx').on(table.saleKey),
+    index('txlog_phone_idx').on(table.phoneLast4),
+    index('txlog_card_idx').on(table.cardNumber),
+    index('txlog_at_idx').on(table.at),
+  ],
+);
+
+export type LogRow = typeof transactionLog.$inferSelect;
+export type NewLogRow = typeof transactionLog.$inferInsert;

@@ -27,10 +27,9 @@ const redactSecrets = winston.format((info) => {
     info.requestId ??= context.requestId;
     if (context.accountId) info.accountId ??= context.accountId;
   }
-  for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'timestamp') continue;
-    info[key] = key === 'message' && typeof info.message !== 'string' ? redact(info.message) : redact(info[key]);
-  }
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(info)) if (key !== 'level' && key !== 'timestamp') fields[key] = info[key];
+  Object.assign(info, redact(fields));
   return info;
 });
 

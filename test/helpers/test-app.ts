@@ -1,0 +1,95 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import axios, { type AxiosInstance } from 'axios';
+import { SignJWT } from 'jose';
+import { createApp, type AppServices } from '../../app/app.js';
+import { loadConfig, type Config } from '../../app/config/index.js';
+import { createLogger, type Logger } from '../../app/logging/logger.js';
+import { openStorage, type Storage } from '../../app/storage/database.js';
+
+export const TEST_VENDOR_API = 'https://apps-api.moysklad.test/api/vendor/1.0';
+export const TEST_JSON_API = 'https://api.moysklad.test/api/remap/1.2';
+
+/** A config like production's, pointing at a temp folder and at hosts only nock answers. */
+export function testConfig(dir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dir,
+    DATABASE_PATH: join(dir, 'test.sqlite'),
+    PUBLIC_BASE_URL: 'https://loyalty.example.test',
+    MOYSKLAD_APP_ID: randomUUID(),
+    MOYSKLAD_APP_UID: 'loyalty-bridge.test',
+    MOYSKLAD_SECRET_KEY: randomBytes(32).toString('base64url'),
+    MOYSKLAD_VENDOR_API_URL: TEST_VENDOR_API,
+    MOYSKLAD_JSON_API_URL: TEST_JSON_API,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+}
+
+/** Collects every log line in memory, so tests can assert what never reaches a log. */
+export function memoryLogger(): { logger: Logger; text: () => string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      lines.push(String(chunk));
+      callback();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', stream }), text: () => lines.join('') };
+}
+
+export interface TestApp {
+  dir: string;
+  config: Config;
+  storage: Storage;
+  services: AppServices;
+  http: AxiosInstance;
+  baseUrl: string;
+  logs: () => string;
+  /** A fresh МойСклад-style JWT for one Vendor API call. */
+  vendorJwt: (claims?: Record<string, unknown>) => Promise<string>;
+  close: (options?: { keepFiles?: boolean }) => Promise<void>;
+}
+
+/** The whole app in-process on a fresh temp database, listening on a random loopback port. */
+export async function startTestApp(options: { dir?: string; config?: Config } = {}): Promise<TestApp> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
+  const config = options.config ?? testConfig(dir);
+  const { logger, text } = memoryLogger();
+  const storage = openStorage(config.databasePath);
+  const { app, services } = createApp({ config, storage, logger });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = axios.create({ baseURL: baseUrl, validateStatus: () => true });
+  return {
+    dir,
+    config,
+    storage,
+    services,
+    http,
+    baseUrl,
+    logs: text,
+    vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
+    close: async ({ keepFiles = false } = {}) => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      storage.close();
+      if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function signTestJwt(secret: string, claims: Record<string, unknown> = {}, alg = 'HS256'): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iat: now, exp: now + 60, jti: randomUUID(), ...claims })
+    .setProtectedHeader({ alg, typ: 'JWT' })
+    .sign(new TextEncoder().encode(secret));
+}

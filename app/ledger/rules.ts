@@ -1,0 +1,65 @@
+import Joi from 'joi';
+import type { Tenant } from '../../db/schema/index.js';
+
+/**
+ * A tenant's built-in ledger rules: the same fields and meaning as МойСклад's `bonusprogram`, plus
+ * what the till needs from us (receipt text, spending codes, the SMS gateway for codes).
+ */
+export interface LedgerRules {
+  active: boolean;
+  /** Roubles per 1 earned point (7 → 1 point per 7 ₽ paid). */
+  earnRateRoublesToPoint: number;
+  /** Points per 1 rouble of discount (4 → 4 points = 1 ₽). */
+  spendRatePointsToRouble: number;
+  /** At most this % of the receipt may be paid with points. */
+  maxPaidRatePercents: number;
+  /** Earn on the money part of a receipt that also spends points. */
+  earnWhileRedeeming: boolean;
+  welcomeBonusesEnabled: boolean;
+  welcomeBonusesValue: number;
+  welcomeBonusesMode: 'REGISTRATION' | 'FIRST_PURCHASE';
+  /** Earned points become spendable this many days after the sale. */
+  postponedBonusesDelayDays: number;
+  /** Printed on the receipt; placeholders {balance}, {earned}, {spent}, {balanceAfter}. */
+  receiptTemplate: string;
+  /** The till must ask for a code sent to the customer before spending. */
+  requireSpendingCode: boolean;
+  /** Store's SMS gateway: we POST {phone, code, message} here; unset means codes cannot be sent. */
+  codeWebhookUrl?: string;
+}
+
+export const DEFAULT_LEDGER_RULES: LedgerRules = {
+  active: true,
+  earnRateRoublesToPoint: 10,
+  spendRatePointsToRouble: 1,
+  maxPaidRatePercents: 30,
+  earnWhileRedeeming: false,
+  welcomeBonusesEnabled: false,
+  welcomeBonusesValue: 0,
+  welcomeBonusesMode: 'REGISTRATION',
+  postponedBonusesDelayDays: 0,
+  receiptTemplate: 'Баллов было: {balance}. Начислено: {earned}. Списано: {spent}. Стало: {balanceAfter}.',
+  requireSpendingCode: false,
+};
+
+export const ledgerRulesSchema = Joi.object<LedgerRules>({
+  active: Joi.boolean(),
+  earnRateRoublesToPoint: Joi.number().integer().min(1).max(1_000_000),
+  spendRatePointsToRouble: Joi.number().integer().min(1).max(1_000_000),
+  maxPaidRatePercents: Joi.number().integer().min(0).max(100),
+  earnWhileRedeeming: Joi.boolean(),
+  welcomeBonusesEnabled: Joi.boolean(),
+  welcomeBonusesValue: Joi.number().integer().min(0).max(1_000_000),
+  welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE'),
+  postponedBonusesDelayDays: Joi.number().integer().min(0).max(365),
+  receiptTemplate: Joi.string().allow('').max(1000),
+  requireSpendingCode: Joi.boolean(),
+  codeWebhookUrl: Joi.string().uri({ scheme: ['http', 'https'] }).allow(''),
+});
+
+/** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */
+export function ledgerRulesOf(tenant: Pick<Tenant, 'settings'>): LedgerRules {
+  const stored = (tenant.settings as { ledger?: unknown }).ledger;
+  const { value, error } = ledgerRulesSchema.validate(stored ?? {}, { stripUnknown: true });
+  return { ...DEFAULT_LEDGER_RULES, ...(error ? {} : value) };
+}

@@ -1,0 +1,150 @@
+import type { Tenant } from '../../db/schema/index.js';
+
+/**
+ * What the LoyaltyAPI router needs from a loyalty system. The built-in ledger is one implementation;
+ * external providers are others. Amounts are integers: money in kopecks, points in points, quantity
+ * in thousandths. Conversion to and from МойСклад's roubles happens only in app/loyalty-api.
+ * Failures are thrown as AppError subclasses with Russian messages for the cashier.
+ */
+export interface LoyaltyBackend {
+  createCustomer(tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }>;
+  searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]>;
+  /** Spendable points now (pending points excluded). */
+  balance(tenant: Tenant, customer: CustomerRef): Promise<number>;
+  sendRegistrationCode(tenant: Tenant, customer: CustomerFields): Promise<VerificationAnswer>;
+  sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer>;
+  recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult>;
+  /** Idempotent on request.saleKey: a repeat changes nothing and resolves normally. */
+  createSale(tenant: Tenant, request: SaleRequest): Promise<void>;
+  /** Idempotent on request.returnKey. */
+  createReturn(tenant: Tenant, request: ReturnRequest): Promise<void>;
+  giftCard(tenant: Tenant, name: string, retailStoreId?: string): Promise<GiftCardView>;
+}
+
+export interface CustomerFields {
+  name?: string;
+  discountCardNumber?: string;
+  phone?: string;
+  email?: string;
+  legalFirstName?: string;
+  legalMiddleName?: string;
+  legalLastName?: string;
+  birthDate?: string;
+  sex?: 'MALE' | 'FEMALE';
+}
+
+export interface NewCustomerInput extends CustomerFields {
+  /** МойСклад counterparty id. */
+  msId?: string;
+  syncId?: string;
+  retailStoreId?: string;
+  statusCheck?: 'UNCHECKED' | 'CHECKED' | 'IGNORE';
+}
+
+/** How МойСклад points at a customer: meta.id (МойСклад id or our id from a search) plus fields. */
+export interface CustomerRef extends CustomerFields {
+  id?: string;
+}
+
+export interface CustomerView extends CustomerFields {
+  /** Our UUID for the customer. */
+  id: string;
+  msId?: string;
+  name: string;
+}
+
+export interface VerificationAnswer {
+  verificationCode: string;
+  timeForRepeat: number;
+  messageForCashier?: string;
+}
+
+export interface SpendingCodeRequest {
+  counterpartyId: string;
+  phone?: string;
+  retailStoreId?: string;
+}
+
+export interface ReceiptPosition {
+  quantityMilli: number;
+  priceKopecks: number;
+  /** Serial numbers, echoed (and split with the position when needed). */
+  sn?: unknown[];
+  /** Everything else МойСклад sent for the position (assortment, pack, ...), echoed back. */
+  echo: Record<string, unknown>;
+}
+
+export interface RecalcRequest {
+  retailStoreId?: string;
+  agent: CustomerRef;
+  positions: ReceiptPosition[];
+  transactionType: 'EARNING' | 'SPENDING';
+  /** Points the customer wants to spend; undefined means "as many as allowed". */
+  preferredPointsToSpend?: number;
+}
+
+export interface DiscountedPosition extends ReceiptPosition {
+  discountedPriceKopecks: number;
+  /** 0..100 with two decimals. */
+  discountPercent: number;
+}
+
+export interface RecalcResult {
+  positions: DiscountedPosition[];
+  transactionType: 'EARNING' | 'SPENDING';
+  agentBonusBalance: number;
+  bonusValueToSpend: number;
+  bonusValueToEarn: number;
+  agentBonusBalanceAfter: number;
+  paidByBonusPointsKopecks: number;
+  receiptExtraInfo?: string;
+  needVerification: boolean;
+}
+
+export interface GiftCardPayment {
+  id?: string;
+  name: string;
+  paymentKopecks: number;
+}
+
+export interface SaleRequest {
+  /** meta.id, or a stable fallback derived from store + name + moment when МойСклад sends it empty. */
+  saleKey: string;
+  msId?: string;
+  name?: string;
+  moment?: string;
+  retailStoreId?: string;
+  agent?: CustomerRef;
+  positions: DiscountedPosition[];
+  pointsToSpend: number;
+  pointsToEarn: number;
+  cashKopecks: number;
+  noCashKopecks: number;
+  giftCards: GiftCardPayment[];
+}
+
+export interface ReturnRequest {
+  returnKey: string;
+  msId?: string;
+  name?: string;
+  moment?: string;
+  retailStoreId?: string;
+  /** The linked sale's МойСклад id, when given. */
+  saleMsId?: string;
+  agent?: CustomerRef;
+  positions: DiscountedPosition[];
+  cashKopecks: number;
+  noCashKopecks: number;
+}
+
+export type GiftCardStatus = 'CAN_BE_USED' | 'PARTIALLY_REDEEMED' | 'EXPIRED' | 'REDEEMED' | 'INVALID';
+
+export interface GiftCardView {
+  name: string;
+  id?: string;
+  status: GiftCardStatus;
+  /** YYYY-MM-DD HH:MM:SS UTC */
+  expireDate?: string;
+  currentBalanceKopecks?: number;
+  initialBalanceKopecks?: number;
+}

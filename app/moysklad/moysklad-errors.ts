@@ -20,7 +20,7 @@ interface MoyskladErrorBody {
 export function toMoyskladError(error: unknown, action: string): MoyskladError {
   const failure = describeFailure(error);
   if (failure.type !== 'http') {
-    const why = failure.type === 'timeout' ? 'не ответил вовремя' : 'недоступен';
+    const why = failure.type === 'timeout' ? 'не ответил вовремя' : failure.type === 'malformed' ? 'прислал нечитаемый ответ' : 'недоступен';
     return new MoyskladError(`МойСклад ${why} (${action}). Повторите попытку позже.`, 'unavailable', undefined, { cause: error });
   }
   const first = (failure.body as MoyskladErrorBody | undefined)?.errors?.[0];

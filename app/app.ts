@@ -10,6 +10,11 @@ import type { Storage } from './storage/database.js';
 import { TransactionLog } from './txlog/transaction-log.js';
 import { AppLifecycle } from './vendor-api/lifecycle.js';
 import { vendorApiRouter } from './vendor-api/vendor-router.js';
+import { GiftCards } from './ledger/gift-cards.js';
+import { LedgerBackend } from './ledger/ledger-backend.js';
+import { VerificationCodes } from './ledger/verification-codes.js';
+import { BackendRegistry } from './loyalty/backend-registry.js';
+import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
 
 export interface AppDeps {
@@ -25,6 +30,8 @@ export interface AppServices {
   txlog: TransactionLog;
   moysklad: MoyskladClient;
   lifecycle: AppLifecycle;
+  backends: BackendRegistry;
+  giftCards: GiftCards;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -36,6 +43,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     deps.moysklad ??
     new MoyskladClient({ ...config.moysklad, logger, txlog });
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
+  const giftCards = new GiftCards();
+  const ledger = new LedgerBackend(storage.db, { codes: new VerificationCodes(storage.db, { logger, txlog }), giftCards });
+  const backends = new BackendRegistry({ ledger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -58,9 +68,15 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     vendorApiRouter({ lifecycle, jwt: new VendorJwtVerifier(config.moysklad.secretKey, storage.db), logger }),
   );
 
+  app.use(
+    '/loyalty-api',
+    transactionLogging('loyalty-api', txlog, logger),
+    loyaltyApiRouter({ db: storage.db, logger, backendFor: (tenant) => backends.for(tenant) }),
+  );
+
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
-  return { app, services: { box, txlog, moysklad, lifecycle } };
+  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards } };
 }

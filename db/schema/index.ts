@@ -1,3 +1,6 @@
 // Each concern owns one schema file; this index is what Drizzle and the app import.
 export * from './tenants.js';
 export * from './transaction-log.js';
+export * from './gift-cards.js';
+export * from './verification-codes.js';
+export * from './ledger.js';

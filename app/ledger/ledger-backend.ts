@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Customer, Tenant } from '../../db/schema/index.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import type {
+  CustomerFields,
+  CustomerRef,
+  CustomerView,
+  GiftCardPayment,
+  GiftCardView,
+  LoyaltyBackend,
+  NewCustomerInput,
+  RecalcRequest,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+  SpendingCodeRequest,
+  VerificationAnswer,
+} from '../loyalty/backend.js';
+import { immediate, type Db, type DbOrTx } from '../storage/database.js';
+import { customerRepository as customers, storedFields } from './customer-repository.js';
+import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
+import { normalizePhone } from './phone.js';
+import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
+import { ledgerRulesOf } from './rules.js';
+import { applySale, type LedgerContext } from './sale.js';
+import { applyReturn } from './sale-return.js';
+
+export interface CodeSender {
+  send(tenant: Tenant, purpose: 'registration' | 'spending', phone: string | undefined): Promise<VerificationAnswer>;
+}
+export interface GiftCardBook {
+  find(tx: DbOrTx, tenantId: string, name: string, now: Date): GiftCardView;
+  /** Inside the sale's transaction; idempotent per (card, sale); throws BusinessRuleError if a card can't pay. */
+  redeem(tx: DbOrTx, tenantId: string, saleId: string, payments: GiftCardPayment[], now: Date): void;
+}
+
+/** The built-in points ledger in our own SQLite database: the embedded default loyalty system. */
+export class LedgerBackend implements LoyaltyBackend {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly deps: { codes: CodeSender; giftCards: GiftCardBook; now?: () => Date },
+  ) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Idempotent on msId: a repeated registration returns the same customer and no second welcome. */
+  async createCustomer(tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }> {
+    if (input.phone && normalizePhone(input.phone) === null) {
+      throw new ValidationError('Неверный номер телефона: укажите его как +7 912 345-67-89', { parameter: 'phone' });
+    }
+    const ctx = this.context(tenant);
+    return immediate(this.db, (tx) => {
+      const existing = input.msId ? customers.findByMsId(tx, ctx.tenantId, input.msId) : undefined;
+      if (existing) return { id: existing.id };
+      const id = randomUUID();
+      customers.insert(tx, {
+        id,
+        tenantId: ctx.tenantId,
+        msId: input.msId || null,
+        syncId: input.syncId ?? null,
+        ...storedFields(input),
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      });
+      const { rules } = ctx;
+      if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION') {
+        entries.append(tx, { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' }, ctx.now);
+        customers.markWelcomeGranted(tx, id);
+      }
+      return { id };
+    });
+  }
+
+  async searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]> {
+    return customers.search(this.db, tenant.accountId, search).map(toView);
+  }
+
+  async balance(tenant: Tenant, ref: CustomerRef): Promise<number> {
+    return spendablePoints(this.db, this.findCustomer(tenant, ref), this.now());
+  }
+
+  async sendRegistrationCode(tenant: Tenant, customer: CustomerFields): Promise<VerificationAnswer> {
+    return this.deps.codes.send(tenant, 'registration', customer.phone);
+  }
+
+  async sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer> {
+    const phone = request.phone || this.findCustomer(tenant, { id: request.counterpartyId }).phone || undefined;
+    return this.deps.codes.send(tenant, 'spending', phone ? `+${phone}` : undefined);
+  }
+
+  async recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult> {
+    const { tenantId, rules, now } = this.context(tenant);
+    return recalcReceipt(this.db, tenantId, rules, request, now);
+  }
+
+  async createSale(tenant: Tenant, request: SaleRequest): Promise<void> {
+    const ctx = this.context(tenant);
+    immediate(this.db, (tx) => applySale(tx, ctx, this.deps.giftCards, request));
+  }
+
+  async createReturn(tenant: Tenant, request: ReturnRequest): Promise<void> {
+    const ctx = this.context(tenant);
+    immediate(this.db, (tx) => applyReturn(tx, ctx, request));
+  }
+
+  async giftCard(tenant: Tenant, name: string, _retailStoreId?: string): Promise<GiftCardView> {
+    return this.deps.giftCards.find(this.db, tenant.accountId, name, this.now());
+  }
+
+  private context(tenant: Tenant): LedgerContext {
+    return { tenantId: tenant.accountId, rules: ledgerRulesOf(tenant), now: this.now() };
+  }
+
+  private findCustomer(tenant: Tenant, ref: CustomerRef): Customer {
+    const customer = customers.resolve(this.db, tenant.accountId, ref);
+    if (!customer) throw new NotFoundError(CUSTOMER_NOT_FOUND);
+    return customer;
+  }
+}
+
+function toView(c: Customer): CustomerView {
+  const optional = {
+    msId: c.msId,
+    discountCardNumber: c.cardNumber,
+    phone: c.phone ? `+${c.phone}` : null,
+    email: c.email,
+    legalFirstName: c.legalFirstName,
+    legalMiddleName: c.legalMiddleName,
+    legalLastName: c.legalLastName,
+    birthDate: c.birthDate,
+    sex: c.sex,
+  };
+  // МойСклад wants absent fields left out rather than null.
+  const present = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null)) as Partial<CustomerView>;
+  return { id: c.id, name: c.name, ...present };
+}

@@ -1,0 +1,73 @@
+import { and, eq, gt, sql } from 'drizzle-orm';
+import { customers, ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
+import type { DbOrTx } from '../storage/database.js';
+
+export interface NewEntry {
+  tenantId: string;
+  customerId: string;
+  points: number;
+  kind: LedgerEntryKind;
+  saleId?: string;
+  returnId?: string;
+  /** Defaults to now: spendable at once. */
+  availableAt?: number;
+}
+
+/** The append-only points journal and the materialised balance it keeps in step. */
+export const ledgerEntriesRepository = {
+  /**
+   * Appends one entry and moves customers.balance by the same amount, in the caller's transaction,
+   * so balance == Σ entries holds after every commit. Zero-point entries are skipped.
+   */
+  append(tx: DbOrTx, entry: NewEntry, now: Date): void {
+    if (!Number.isSafeInteger(entry.points)) throw new RangeError(`points must be an integer, got ${entry.points}`);
+    if (entry.points === 0) return;
+    tx.insert(ledgerEntries)
+      .values({
+        tenantId: entry.tenantId,
+        customerId: entry.customerId,
+        points: entry.points,
+        kind: entry.kind,
+        saleId: entry.saleId ?? null,
+        returnId: entry.returnId ?? null,
+        availableAt: entry.availableAt ?? now.getTime(),
+        createdAt: now.getTime(),
+      })
+      .run();
+    tx.update(customers)
+      .set({ balance: sql`${customers.balance} + ${entry.points}`, updatedAt: now })
+      .where(eq(customers.id, entry.customerId))
+      .run();
+  },
+
+  /**
+   * Points not yet spendable: Σ entries dated in the future. Reversals of postponed points carry the
+   * same date as the points they reverse, so they cancel out here as well as in the balance.
+   */
+  pending(tx: DbOrTx, customerId: string, now: Date): number {
+    const row = tx
+      .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.customerId, customerId), gt(ledgerEntries.availableAt, now.getTime())))
+      .get();
+    return row?.total ?? 0;
+  },
+
+  /** Σ all entries; equals customers.balance (tests check the invariant through this). */
+  sum(tx: DbOrTx, customerId: string): number {
+    const row = tx
+      .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
+      .from(ledgerEntries)
+      .where(eq(ledgerEntries.customerId, customerId))
+      .get();
+    return row?.total ?? 0;
+  },
+};
+
+/**
+ * Spendable points: balance minus pending, never negative. It can dip below zero only when a return
+ * took back points already spent out of pending ones; the debt is then settled as they mature.
+ */
+export function spendablePoints(tx: DbOrTx, customer: { id: string; balance: number }, now: Date): number {
+  return Math.max(0, customer.balance - ledgerEntriesRepository.pending(tx, customer.id, now));
+}

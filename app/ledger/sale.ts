@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { BusinessRuleError, NotFoundError } from '../errors.js';
+import type { SaleRequest } from '../loyalty/backend.js';
+import type { DbOrTx } from '../storage/database.js';
+import { customerRepository } from './customer-repository.js';
+import { lineAmountKopecks, receiptTotalKopecks } from './discount-split.js';
+import type { GiftCardBook } from './ledger-backend.js';
+import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
+import { earnAvailableAt, kopecksForPoints, pointsToEarn } from './points-math.js';
+import { CUSTOMER_NOT_FOUND, isAnonymous } from './recalc.js';
+import type { LedgerRules } from './rules.js';
+import { saleRepository } from './sale-repository.js';
+
+export interface LedgerContext {
+  tenantId: string;
+  rules: LedgerRules;
+  now: Date;
+}
+
+/**
+ * Applies a sale once per saleKey; call inside immediate() so the check-then-write cannot race.
+ * Returns false for a repeat (nothing changed). Order: spend (checked against what is spendable
+ * now), earn, first-purchase welcome, gift cards, all in the caller's transaction.
+ */
+export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBook, request: SaleRequest): boolean {
+  const { tenantId, rules, now } = ctx;
+  if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
+
+  const customer = isAnonymous(request.agent) ? undefined : customerRepository.resolve(tx, tenantId, request.agent ?? {});
+  if (!isAnonymous(request.agent) && !customer) throw new NotFoundError(CUSTOMER_NOT_FOUND, { parameter: 'agent' });
+
+  const totalKopecks = receiptTotalKopecks(request.positions);
+  const paidKopecks = request.positions.reduce((s, p) => s + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
+  // An anonymous sale has nobody to debit or credit: it is recorded for the log and returns only.
+  const spent = customer ? request.pointsToSpend : 0;
+  if (customer && spent > 0) checkSpend(spent, spendablePoints(tx, customer, now), totalKopecks, rules);
+  const earned = customer ? pointsToEarn(paidKopecks, spent, rules) : 0;
+  const availableAt = earnAvailableAt(now, rules);
+
+  const saleId = randomUUID();
+  saleRepository.insert(tx, {
+    id: saleId,
+    tenantId,
+    saleKey: request.saleKey,
+    msId: request.msId || null,
+    name: request.name ?? null,
+    moment: request.moment ?? null,
+    retailStoreId: request.retailStoreId ?? null,
+    customerId: customer?.id ?? null,
+    totalKopecks,
+    paidKopecks,
+    discountKopecks: kopecksForPoints(spent, rules),
+    cashKopecks: request.cashKopecks,
+    noCashKopecks: request.noCashKopecks,
+    giftCardKopecks: request.giftCards.reduce((s, g) => s + g.paymentKopecks, 0),
+    pointsSpent: spent,
+    pointsEarned: earned,
+    earnAvailableAt: availableAt,
+    positions: request.positions,
+    createdAt: now,
+  });
+
+  if (customer) {
+    const base = { tenantId, customerId: customer.id, saleId };
+    entries.append(tx, { ...base, points: -spent, kind: 'spend' }, now);
+    entries.append(tx, { ...base, points: earned, kind: 'earn', availableAt }, now);
+    if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'FIRST_PURCHASE' && !customer.welcomeGranted) {
+      entries.append(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now);
+      customerRepository.markWelcomeGranted(tx, customer.id);
+    }
+  }
+  if (request.giftCards.length > 0) giftCards.redeem(tx, tenantId, saleId, request.giftCards, now);
+  return true;
+}
+
+/** The till's spend is re-checked here: a balance may have moved since recalc (another till, a return). */
+function checkSpend(spent: number, spendable: number, totalKopecks: number, rules: LedgerRules): void {
+  if (!Number.isSafeInteger(spent) || spent < 0) throw new BusinessRuleError(`Неверное число баллов: ${spent}`);
+  if (!rules.active) throw new BusinessRuleError('Программа лояльности отключена: списание баллов невозможно');
+  if (spent > spendable) throw new BusinessRuleError(`Недостаточно баллов: доступно ${spendable}`);
+  const maxKopecks = Math.floor((totalKopecks * rules.maxPaidRatePercents) / 100);
+  if (kopecksForPoints(spent, rules) > maxKopecks) {
+    throw new BusinessRuleError(`Баллами можно оплатить не больше ${rules.maxPaidRatePercents}% чека`);
+  }
+}

@@ -1,0 +1,104 @@
+import Joi from 'joi';
+
+/**
+ * LoyaltyAPI request shapes. Unknown keys are allowed everywhere: МойСклад adds fields over time.
+ * Money arrives in roubles (2 decimals) except gift-card sums, which are kopecks.
+ */
+const id = Joi.string().max(255).allow('');
+const meta = Joi.object({ href: Joi.string().max(2000).allow(''), id }).unknown(true);
+const MAX_MONEY = 1_000_000_000;
+
+export const retailStore = Joi.object({ meta: meta.required(), name: Joi.string().max(255).allow('') }).unknown(true);
+
+const customerFields = {
+  name: Joi.string().max(255).allow(''),
+  discountCardNumber: Joi.string().max(255).allow(''),
+  phone: Joi.string().max(255).allow(''),
+  email: Joi.string().max(255).allow(''),
+  legalFirstName: Joi.string().max(255).allow(''),
+  legalMiddleName: Joi.string().max(255).allow(''),
+  legalLastName: Joi.string().max(255).allow(''),
+  birthDate: Joi.string().max(40).allow(''),
+  sex: Joi.string().valid('MALE', 'FEMALE', ''),
+};
+
+/** A customer as МойСклад refers to one: meta plus informational fields. */
+export const agent = Joi.object({ meta, ...customerFields }).unknown(true);
+/** Returns may send the agent as { href, id } without the meta wrapper (changelog 2021-04-19). */
+const returnAgent = Joi.object({ meta, href: Joi.string().max(2000).allow(''), id, ...customerFields }).unknown(true);
+
+const position = Joi.object({
+  assortment: Joi.object({ meta: meta.required() }).unknown(true).required(),
+  quantity: Joi.number().greater(0).max(1_000_000).required(),
+  price: Joi.number().min(0).max(MAX_MONEY).required(),
+  discountPercent: Joi.number().min(0).max(100),
+  discountedPrice: Joi.number().min(0).max(MAX_MONEY),
+  sn: Joi.array().items(Joi.object().unknown(true)).max(100_000),
+  pack: Joi.object().unknown(true).allow(null),
+}).unknown(true);
+
+const positions = Joi.array().items(position).max(1000);
+
+export const createCustomerBody = Joi.object({
+  retailStore,
+  meta: meta.required(),
+  syncId: Joi.string().max(255).allow(''),
+  statusCheck: Joi.string().valid('UNCHECKED', 'CHECKED', 'IGNORE'),
+  ...customerFields,
+}).unknown(true);
+
+export const searchQuery = Joi.object({ search: Joi.string().trim().min(1).max(255).required() }).unknown(true);
+
+export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields }).unknown(true);
+
+export const registrationCodeBody = Joi.object({ meta, ...customerFields }).unknown(true);
+
+export const spendingCodeBody = Joi.object({
+  retailStore,
+  counterpartyId: Joi.string().max(255).required(),
+  phone: Joi.string().max(255).allow(''),
+}).unknown(true);
+
+export const recalcBody = Joi.object({
+  retailStore,
+  agent: agent.required(),
+  positions: positions.min(1).required(),
+  bonusProgram: Joi.object({ transactionType: Joi.string().valid('EARNING', 'SPENDING').default('EARNING') }).unknown(true),
+  preferredBonusToSpend: Joi.number().integer().min(0).max(MAX_MONEY).allow(null),
+}).unknown(true);
+
+export const saleBody = Joi.object({
+  retailStore,
+  name: Joi.string().max(255).allow(''),
+  moment: Joi.string().max(40).allow(''),
+  meta: meta.required(),
+  agent: agent.allow(null),
+  positions: positions.required(),
+  bonusProgram: Joi.object({
+    bonusValueToSpend: Joi.number().integer().min(0).max(MAX_MONEY).default(0),
+    bonusValueToEarn: Joi.number().integer().min(0).max(MAX_MONEY).default(0),
+  }).unknown(true),
+  cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+  noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+  giftCards: Joi.array()
+    .items(Joi.object({ id, name: Joi.string().max(255).required(), paymentSum: Joi.number().integer().min(1).max(MAX_MONEY * 100).required() }).unknown(true))
+    .max(50)
+    .default([]),
+}).unknown(true);
+
+export const returnBody = Joi.object({
+  retailStore,
+  name: Joi.string().max(255).allow(''),
+  moment: Joi.string().max(40).allow(''),
+  meta: meta.required(),
+  demand: Joi.object({ meta }).unknown(true).allow(null),
+  agent: returnAgent.allow(null),
+  positions: positions.required(),
+  cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+  noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+}).unknown(true);
+
+export const giftCardQuery = Joi.object({
+  name: Joi.string().trim().min(1).max(255).required(),
+  retailStoreId: Joi.string().max(255).allow(''),
+}).unknown(true);

@@ -1,0 +1,147 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { tenants } from './tenants.js';
+
+/** Built-in ledger customers, one set per МойСклад account. `balance` is Σ ledger_entries.points. */
+export const customers = sqliteTable(
+  'customers',
+  {
+    /** Our UUID: МойСклад only accepts UUIDs as loyalty-side ids. */
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.accountId, { onDelete: 'cascade' }),
+    /** МойСклад counterparty id, when the customer came from (or was linked to) МойСклад. */
+    msId: text('ms_id'),
+    syncId: text('sync_id'),
+    cardNumber: text('card_number'),
+    /** 11 digits starting with 7 (app/ledger/phone.ts). */
+    phone: text('phone'),
+    /** Lowercased. */
+    email: text('email'),
+    name: text('name').notNull(),
+    /** Lowercased name + legal names: SQLite's lower() only folds ASCII, so Cyrillic is folded in JS. */
+    searchName: text('search_name').notNull(),
+    legalFirstName: text('legal_first_name'),
+    legalMiddleName: text('legal_middle_name'),
+    legalLastName: text('legal_last_name'),
+    birthDate: text('birth_date'),
+    sex: text('sex').$type<'MALE' | 'FEMALE'>(),
+    balance: integer('balance').notNull().default(0),
+    welcomeGranted: integer('welcome_granted', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('customers_tenant_ms_id_uq').on(t.tenantId, t.msId),
+    index('customers_tenant_phone_idx').on(t.tenantId, t.phone),
+    index('customers_tenant_card_idx').on(t.tenantId, t.cardNumber),
+    index('customers_tenant_email_idx').on(t.tenantId, t.email),
+  ],
+);
+
+export const LEDGER_ENTRY_KINDS = ['welcome', 'earn', 'spend', 'return-earn', 'return-spend'] as const;
+export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
+
+/** Append-only: points are never edited, only new signed entries are added. */
+export const ledgerEntries = sqliteTable(
+  'ledger_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    points: integer('points').notNull(),
+    kind: text('kind').$type<LedgerEntryKind>().notNull(),
+    saleId: text('sale_id'),
+    returnId: text('return_id'),
+    /** Epoch ms from which the points count as spendable (postponed earning). */
+    availableAt: integer('available_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('ledger_entries_customer_available_idx').on(t.customerId, t.availableAt),
+    index('ledger_entries_sale_idx').on(t.saleId),
+  ],
+);
+
+/** One row per sale ever applied; the unique (tenant, sale_key) is what makes a sale apply once. */
+export const sales = sqliteTable(
+  'sales',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.accountId, { onDelete: 'cascade' }),
+    saleKey: text('sale_key').notNull(),
+    msId: text('ms_id'),
+    name: text('name'),
+    moment: text('moment'),
+    retailStoreId: text('retail_store_id'),
+    customerId: text('customer_id').references(() => customers.id),
+    /** Σ full line amounts before the points discount. */
+    totalKopecks: integer('total_kopecks').notNull(),
+    /** Σ discounted line amounts: what was paid by money and gift cards. */
+    paidKopecks: integer('paid_kopecks').notNull(),
+    discountKopecks: integer('discount_kopecks').notNull(),
+    cashKopecks: integer('cash_kopecks').notNull(),
+    noCashKopecks: integer('no_cash_kopecks').notNull(),
+    giftCardKopecks: integer('gift_card_kopecks').notNull(),
+    pointsSpent: integer('points_spent').notNull(),
+    pointsEarned: integer('points_earned').notNull(),
+    earnAvailableAt: integer('earn_available_at').notNull(),
+    /** Running totals over all returns, so partial returns never reverse more than the sale had. */
+    returnedKopecks: integer('returned_kopecks').notNull().default(0),
+    earnedReversed: integer('earned_reversed').notNull().default(0),
+    spentReversed: integer('spent_reversed').notNull().default(0),
+    positions: text('positions', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('sales_tenant_key_uq').on(t.tenantId, t.saleKey),
+    index('sales_tenant_ms_id_idx').on(t.tenantId, t.msId),
+    index('sales_customer_idx').on(t.customerId),
+  ],
+);
+
+/** Every return, also those we could not apply (needs_support), so support staff can act on them. */
+export const saleReturns = sqliteTable(
+  'sale_returns',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.accountId, { onDelete: 'cascade' }),
+    returnKey: text('return_key').notNull(),
+    msId: text('ms_id'),
+    name: text('name'),
+    moment: text('moment'),
+    retailStoreId: text('retail_store_id'),
+    saleMsId: text('sale_ms_id'),
+    saleId: text('sale_id').references(() => sales.id),
+    customerId: text('customer_id').references(() => customers.id),
+    amountKopecks: integer('amount_kopecks').notNull(),
+    cashKopecks: integer('cash_kopecks').notNull(),
+    noCashKopecks: integer('no_cash_kopecks').notNull(),
+    earnedTakenBack: integer('earned_taken_back').notNull().default(0),
+    spentGivenBack: integer('spent_given_back').notNull().default(0),
+    /** Earned points we should have taken back but could not without a negative balance. */
+    uncollectedPoints: integer('uncollected_points').notNull().default(0),
+    needsSupport: integer('needs_support', { mode: 'boolean' }).notNull().default(false),
+    supportReason: text('support_reason'),
+    positions: text('positions', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('sale_returns_tenant_key_uq').on(t.tenantId, t.returnKey),
+    index('sale_returns_sale_idx').on(t.saleId),
+    index('sale_returns_support_idx').on(t.tenantId, t.needsSupport),
+  ],
+);
+
+export type Customer = typeof customers.$inferSelect;
+export type NewCustomer = typeof customers.$inferInsert;
+export type LedgerEntry = typeof ledgerEntries.$inferSelect;
+export type Sale = typeof sales.$inferSelect;
+export type SaleReturn = typeof saleReturns.$inferSelect;

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { AxiosInstance } from 'axios';
+import axios from 'axios';
+import type { LedgerRules } from '../../app/ledger/rules.js';
+import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
+import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
+import { tenantRepository } from '../../app/tenants/tenant-repository.js';
+import type { TestApp } from './test-app.js';
+
+export interface TestTenant {
+  accountId: string;
+  token: string;
+  /** LoyaltyAPI client with this tenant's token, never throwing on status. */
+  api: AxiosInstance;
+}
+
+/** A configured tenant on the built-in ledger, with its own LoyaltyAPI token. */
+export function createTestTenant(t: TestApp, ledger: Partial<LedgerRules> = {}): TestTenant {
+  const accountId = randomUUID();
+  const issued = issueLoyaltyToken(t.services.box, accountId);
+  const now = new Date();
+  tenantRepository.insert(t.storage.db, {
+    accountId,
+    appId: t.config.moysklad.appId,
+    accountName: `shop-${accountId.slice(0, 8)}`,
+    status: 'Activated',
+    lastCause: 'Install',
+    loyaltyTokenHash: issued.hash,
+    loyaltyTokenEnc: issued.sealed,
+    backend: 'ledger',
+    settings: { ledger },
+    configuredAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const api = axios.create({ baseURL: `${t.baseUrl}/loyalty-api`, validateStatus: () => true, headers: { [AUTH_HEADER]: issued.token } });
+  return { accountId, token: issued.token, api };
+}
+
+export const retailStore = { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/retailstore/4c9c1b4c-0000-11e9-0000-000000000001', id: '4c9c1b4c-0000-11e9-0000-000000000001' }, name: 'Магазин на Ленина' };
+
+export function position(price: number, quantity = 1, extra: Record<string, unknown> = {}) {
+  const id = randomUUID();
+  return { assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/product/${id}`, id } }, quantity, price, ...extra };
+}
+
+export function counterpartyMeta(id: string = randomUUID()) {
+  return { href: `https://api.moysklad.ru/api/remap/1.2/entity/counterparty/${id}`, id };
+}

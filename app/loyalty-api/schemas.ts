@@ -45,19 +45,27 @@ export const createCustomerBody = Joi.object({
   syncId: Joi.string().max(255).allow(''),
   statusCheck: Joi.string().valid('UNCHECKED', 'CHECKED', 'IGNORE'),
   ...customerFields,
-}).unknown(true);
+}).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const searchQuery = Joi.object({ search: Joi.string().trim().min(1).max(255).required() }).unknown(true);
 
-export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields }).unknown(true);
+export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields }).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
-export const registrationCodeBody = Joi.object({ meta, ...customerFields }).unknown(true);
+export const registrationCodeBody = Joi.object({ meta, ...customerFields }).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const spendingCodeBody = Joi.object({
   retailStore,
   counterpartyId: Joi.string().max(255).required(),
   phone: Joi.string().max(255).allow(''),
-}).unknown(true);
+}).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const recalcBody = Joi.object({
   retailStore,
@@ -65,7 +73,9 @@ export const recalcBody = Joi.object({
   positions: positions.min(1).required(),
   bonusProgram: Joi.object({ transactionType: Joi.string().valid('EARNING', 'SPENDING').default('EARNING') }).unknown(true),
   preferredBonusToSpend: Joi.number().integer().min(0).max(MAX_MONEY).allow(null),
-}).unknown(true);
+}).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const saleBody = Joi.object({
   retailStore,
@@ -84,7 +94,9 @@ export const saleBody = Joi.object({
     .items(Joi.object({ id, name: Joi.string().max(255).required(), paymentSum: Joi.number().integer().min(1).max(MAX_MONEY * 100).required() }).unknown(true))
     .max(50)
     .default([]),
-}).unknown(true);
+}).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const returnBody = Joi.object({
   retailStore,
@@ -96,7 +108,9 @@ export const returnBody = Joi.object({
   positions: positions.required(),
   cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
   noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
-}).unknown(true);
+}).unknown(true)
+  .required()
+  .label('тело запроса (JSON)');
 
 export const giftCardQuery = Joi.object({
   name: Joi.string().trim().min(1).max(255).required(),

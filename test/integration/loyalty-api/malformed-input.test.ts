@@ -102,6 +102,15 @@ describe('LoyaltyAPI refuses bad input in the spec format', () => {
     expect(unknown.status).to.equal(401);
   });
 
+  it('when a POST has no body or is not sent as JSON, then it is a 400 in the spec format, never a 500', async () => {
+    for (const path of Object.values(broken).map((endpoint) => endpoint.path)) {
+      const empty = await tenant.api.post(path);
+      expectSpecError(empty, `${path} without body`);
+      const text = await tenant.api.post(path, 'x', { headers: { 'Content-Type': 'text/plain' } });
+      expectSpecError(text, `${path} as text`);
+    }
+  });
+
   it('when the path is not a LoyaltyAPI method, then 404 in the spec format', async () => {
     const res = await tenant.api.post('/retaildemand/explode', {});
     expectSpecError(res, 'unknown path');

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Customer, Tenant } from '../../db/schema/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type {
@@ -17,11 +16,12 @@ import type {
   VerificationAnswer,
 } from '../loyalty/backend.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
-import { customerRepository as customers, storedFields } from './customer-repository.js';
-import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
+import { customerRepository as customers } from './customer-repository.js';
+import { spendablePoints } from './ledger-entries.js';
 import { normalizePhone } from './phone.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { ledgerRulesOf } from './rules.js';
+import { registerCustomer } from './registration.js';
 import { applySale, type LedgerContext } from './sale.js';
 import { applyReturn } from './sale-return.js';
 
@@ -54,22 +54,7 @@ export class LedgerBackend implements LoyaltyBackend {
     return immediate(this.db, (tx) => {
       const existing = input.msId ? customers.findByMsId(tx, ctx.tenantId, input.msId) : undefined;
       if (existing) return { id: existing.id };
-      const id = randomUUID();
-      customers.insert(tx, {
-        id,
-        tenantId: ctx.tenantId,
-        msId: input.msId || null,
-        syncId: input.syncId ?? null,
-        ...storedFields(input),
-        createdAt: ctx.now,
-        updatedAt: ctx.now,
-      });
-      const { rules } = ctx;
-      if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION') {
-        entries.append(tx, { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' }, ctx.now);
-        customers.markWelcomeGranted(tx, id);
-      }
-      return { id };
+      return { id: registerCustomer(tx, ctx, input).id };
     });
   }
 

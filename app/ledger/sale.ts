@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BusinessRuleError, NotFoundError } from '../errors.js';
+import { BusinessRuleError } from '../errors.js';
 import type { SaleRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
@@ -7,7 +7,8 @@ import { lineAmountKopecks, receiptTotalKopecks } from './discount-split.js';
 import type { GiftCardBook } from './ledger-backend.js';
 import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
 import { earnAvailableAt, kopecksForPoints, pointsToEarn } from './points-math.js';
-import { CUSTOMER_NOT_FOUND, isAnonymous } from './recalc.js';
+import { isAnonymous } from './recalc.js';
+import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';
 import { saleRepository } from './sale-repository.js';
 
@@ -26,8 +27,10 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
   const { tenantId, rules, now } = ctx;
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
 
-  const customer = isAnonymous(request.agent) ? undefined : customerRepository.resolve(tx, tenantId, request.agent ?? {});
-  if (!isAnonymous(request.agent) && !customer) throw new NotFoundError(CUSTOMER_NOT_FOUND, { parameter: 'agent' });
+  // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
+  const customer = isAnonymous(request.agent)
+    ? undefined
+    : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ?? registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }));
 
   const totalKopecks = receiptTotalKopecks(request.positions);
   const paidKopecks = request.positions.reduce((s, p) => s + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);

@@ -1,0 +1,27 @@
+import { randomUUID } from 'node:crypto';
+import type { Customer } from '../../db/schema/index.js';
+import type { NewCustomerInput } from '../loyalty/backend.js';
+import type { DbOrTx } from '../storage/database.js';
+import { customerRepository as customers, storedFields } from './customer-repository.js';
+import { ledgerEntriesRepository as entries } from './ledger-entries.js';
+import type { LedgerRules } from './rules.js';
+
+/** Registers a customer in the caller's transaction, with welcome points when the rules give them on registration. */
+export function registerCustomer(tx: DbOrTx, ctx: { tenantId: string; rules: LedgerRules; now: Date }, input: NewCustomerInput): Customer {
+  const id = randomUUID();
+  customers.insert(tx, {
+    id,
+    tenantId: ctx.tenantId,
+    msId: input.msId || null,
+    syncId: input.syncId ?? null,
+    ...storedFields(input),
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  const { rules } = ctx;
+  if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION') {
+    entries.append(tx, { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' }, ctx.now);
+    customers.markWelcomeGranted(tx, id);
+  }
+  return customers.findById(tx, ctx.tenantId, id)!;
+}

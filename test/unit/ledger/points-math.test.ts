@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { kopecksForPoints, maxPointsForReceipt, pointsToEarn, pointsToSpend, receiptText, spendStepPoints } from '../../../app/ledger/points-math.js';
+import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../../app/ledger/rules.js';
+
+const rules = (over: Partial<LedgerRules>): LedgerRules => ({ ...DEFAULT_LEDGER_RULES, ...over });
+
+describe('points math', () => {
+  it('when points per rouble is 3, 4 or 7, then points are spent in steps that map to whole kopecks', () => {
+    expect([3, 4, 7, 1, 200].map((r) => spendStepPoints(rules({ spendRatePointsToRouble: r })))).to.deep.equal([3, 1, 7, 1, 2]);
+    expect(kopecksForPoints(9, rules({ spendRatePointsToRouble: 3 }))).to.equal(300);
+    expect(kopecksForPoints(1, rules({ spendRatePointsToRouble: 4 }))).to.equal(25);
+  });
+
+  it('when any spend is chosen, then its kopecks are exact and within the receipt limit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.nat(10_000_000),
+        fc.nat(1_000_000),
+        fc.option(fc.nat(1_000_000)),
+        (rate, percent, total, spendable, wanted) => {
+          const r = rules({ spendRatePointsToRouble: rate, maxPaidRatePercents: percent });
+          const points = pointsToSpend(wanted ?? undefined, spendable, total, r);
+          expect((points * 100) % rate).to.equal(0);
+          expect(points).to.be.at.most(Math.min(spendable, wanted ?? Infinity, maxPointsForReceipt(total, r)));
+          expect(kopecksForPoints(points, r)).to.be.at.most(Math.floor((total * percent) / 100));
+        },
+      ),
+    );
+  });
+
+  it('when a receipt spends points, then it earns only if earnWhileRedeeming', () => {
+    expect(pointsToEarn(70_00, 5, rules({ earnRateRoublesToPoint: 7 }))).to.equal(0);
+    expect(pointsToEarn(70_00, 5, rules({ earnRateRoublesToPoint: 7, earnWhileRedeeming: true }))).to.equal(10);
+    expect(pointsToEarn(69_99, 0, rules({ earnRateRoublesToPoint: 7 }))).to.equal(9);
+  });
+
+  it('when the template has placeholders, then they are filled', () => {
+    expect(receiptText('{balance}/{earned}/{spent}/{balanceAfter}', { balance: 1, earned: 2, spent: 3, balanceAfter: 0 })).to.equal('1/2/3/0');
+  });
+});

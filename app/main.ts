@@ -31,7 +31,14 @@ function start(): void {
     console.log(`  Database:    ${config.databasePath}`);
     if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
   });
-  installGracefulShutdown(server, () => storage.close(), logger);
+  installGracefulShutdown(
+    server,
+    () => {
+      services.txlog.flush();
+      storage.close();
+    },
+    logger,
+  );
 }
 
 /** Stops accepting, lets in-flight requests finish (10 s at most), then closes the database. */

@@ -42,6 +42,18 @@ const MESSAGES: Joi.LanguageMessages = {
   'alternatives.types': 'Неверный тип поля «{{#label}}».',
 };
 
+const prepared = new WeakMap<Joi.Schema, Joi.Schema>();
+
+/** Joi compiles message templates when they are passed in; doing it once per schema keeps the till's path fast. */
+function withRussianMessages<T>(schema: Joi.Schema<T>): Joi.Schema<T> {
+  let ready = prepared.get(schema);
+  if (!ready) {
+    ready = schema.prefs({ messages: MESSAGES, errors: { wrap: { label: false } } });
+    prepared.set(schema, ready);
+  }
+  return ready as Joi.Schema<T>;
+}
+
 export interface FieldProblem {
   field: string;
   message: string;
@@ -49,12 +61,7 @@ export interface FieldProblem {
 
 /** Validates without throwing: for forms that show every problem next to its field. */
 export function checkFields<T>(schema: Joi.Schema<T>, input: unknown): { value: T; problems: FieldProblem[] } {
-  const { value, error } = schema.validate(input, {
-    abortEarly: false,
-    messages: MESSAGES,
-    errors: { wrap: { label: false } },
-    stripUnknown: false,
-  });
+  const { value, error } = withRussianMessages(schema).validate(input, { abortEarly: false });
   const problems = (error?.details ?? []).map((d) => ({ field: d.path.join('.'), message: d.message }));
   return { value: value as T, problems };
 }
@@ -64,11 +71,7 @@ export function checkFields<T>(schema: Joi.Schema<T>, input: unknown): { value: 
  * first bad field. Unknown keys are allowed by the schemas that need it (МойСклад adds fields).
  */
 export function validate<T>(schema: Joi.Schema<T>, input: unknown): T {
-  const { value, error } = schema.validate(input, {
-    abortEarly: true,
-    messages: MESSAGES,
-    errors: { wrap: { label: false } },
-  });
+  const { value, error } = withRussianMessages(schema).validate(input, { abortEarly: true });
   if (error) {
     const detail = error.details[0];
     const parameter = detail?.path.join('.') || undefined;

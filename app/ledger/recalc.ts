@@ -1,4 +1,3 @@
-import { NotFoundError } from '../errors.js';
 import type { DiscountedPosition, RecalcRequest, RecalcResult } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
@@ -24,9 +23,8 @@ export function recalcReceipt(
 ): RecalcResult {
   if (isAnonymous(request.agent)) return noDiscount(request);
   const customer = customerRepository.resolve(tx, tenantId, request.agent);
-  if (!customer) throw new NotFoundError(CUSTOMER_NOT_FOUND, { parameter: 'agent' });
-
-  const spendable = spendablePoints(tx, customer, now);
+  // A customer МойСклад knows but we do not yet has no points; the sale will register them.
+  const spendable = customer ? spendablePoints(tx, customer, now) : 0;
   const total = receiptTotalKopecks(request.positions);
   const spending = request.transactionType === 'SPENDING' && rules.active;
   const spent = spending ? pointsToSpend(request.preferredPointsToSpend, spendable, total, rules) : 0;

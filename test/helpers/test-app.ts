@@ -53,6 +53,8 @@ export interface TestApp {
   http: AxiosInstance;
   baseUrl: string;
   logs: () => string;
+  /** Writes queued transaction-log rows so a test can read them. */
+  flushLog: () => void;
   /** A fresh МойСклад-style JWT for one Vendor API call. */
   vendorJwt: (claims?: Record<string, unknown>) => Promise<string>;
   close: (options?: { keepFiles?: boolean }) => Promise<void>;
@@ -77,10 +79,12 @@ export async function startTestApp(options: { dir?: string; config?: Config } = 
     http,
     baseUrl,
     logs: text,
+    flushLog: () => services.txlog.flush(),
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.txlog.flush();
       storage.close();
       if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });
     },

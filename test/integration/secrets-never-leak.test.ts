@@ -35,6 +35,7 @@ describe('Secrets never leak', () => {
     await t.services.moysklad.putLoyaltySettings(accountId, { url: 'https://x.test/loyalty-api', token: loyaltyToken, externalSearch: false });
     t.services.txlog.record({ kind: 'admin', endpoint: 'probe', ok: true, request: { note: `Bearer ${loyaltyToken}`, apikey: sentinel } });
     expect(outboundJwt).to.match(/^eyJ/);
+    t.flushLog();
 
     const databaseBytes = readFileSync(t.config.databasePath).toString('latin1');
     const walPath = `${t.config.databasePath}-wal`;

@@ -195,6 +195,7 @@ describe('LoyaltyAPI on the built-in ledger', () => {
 
   it('when calls are made, then each lands in the transaction log with its sale number and points', async () => {
     await earn100(shop, msId);
+    t.flushLog();
     const row = t.storage.sqlite
       .prepare("select endpoint, http_status, document_name, points_earned, tenant_id, request_body from transaction_log where kind = 'loyalty-api' and endpoint = 'POST /retaildemand'")
       .get() as Record<string, unknown>;

@@ -30,7 +30,7 @@ const broken: Record<string, { method: 'get' | 'post'; path: string; cases: unkn
     path: '/retaildemand/recalc',
     cases: [notJson, [], {}, { ...recalc, agent: undefined }, { ...recalc, positions: [] }, { ...recalc, positions: 'x' }, { ...recalc, positions: [{ quantity: 1, price: 1 }] },
       { ...recalc, positions: [position(-1)] }, { ...recalc, positions: [position(10, 0)] }, { ...recalc, positions: [position(10, -2)] }, { ...recalc, positions: [position(Number.NaN)] },
-      { ...recalc, bonusProgram: { transactionType: 'STEALING' } }, { ...recalc, preferredBonusToSpend: -5 }, { ...recalc, preferredBonusToSpend: 1.5 }, { ...recalc, positions: [{ ...position(10), price: '10' }] }],
+      { ...recalc, bonusProgram: { transactionType: 'STEALING' } }, { ...recalc, preferredBonusToSpend: -5 }, { ...recalc, preferredBonusToSpend: 1.5 }, { ...recalc, positions: [{ ...position(10), price: '10 руб' }] }],
   },
   'spending code': {
     method: 'post',

@@ -17,6 +17,7 @@ describe('Transaction log page queries', () => {
     for (let i = 0; i < 500; i++) {
       log.record({ tenantId: `t${i % 100}`, kind: i % 2 ? 'loyalty-api' : 'vendor-api', endpoint: 'POST /retaildemand', ok: i % 7 !== 0, httpStatus: 201 });
     }
+    log.flush();
     storage.sqlite.exec('ANALYZE');
   });
   after(() => storage.close());

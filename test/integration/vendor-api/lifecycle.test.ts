@@ -178,6 +178,7 @@ describe('Vendor API lifecycle', () => {
   it('when webhooks are handled, then each is written to the transaction log', async () => {
     await call('put', '', activation('Install'));
     await call('delete', '', { cause: 'Suspend' });
+    t.flushLog();
     const rows = t.storage.sqlite.prepare("select endpoint, http_status from transaction_log where kind = 'vendor-api' order by id").all();
     expect(rows).to.deep.equal([
       { endpoint: 'PUT /apps/:appId/:accountId', http_status: 200 },

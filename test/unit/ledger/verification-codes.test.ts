@@ -53,15 +53,18 @@ describe('VerificationCodes', () => {
   let codes: VerificationCodes;
   let tenant: Tenant;
 
+  let txlog: TransactionLog;
+
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'codes-'));
     storage = openStorage(join(dir, 'test.sqlite'));
     clock = new Date('2025-03-01T10:00:00Z');
     const memory = memoryLogger();
     logs = memory.text;
+    txlog = new TransactionLog(storage.db);
     codes = new VerificationCodes(storage.db, {
       logger: memory.logger,
-      txlog: new TransactionLog(storage.db),
+      txlog,
       now: () => clock,
       timeoutMs: 100,
     });
@@ -123,6 +126,7 @@ describe('VerificationCodes', () => {
   it('when a code is sent, then neither the logs nor the transaction log contain it or the gateway key', async () => {
     gatewayAccepts();
     const { verificationCode } = await codes.send(tenant, 'spending', PHONE);
+    txlog.flush();
     const entries = storage.db.select().from(transactionLog).all();
     expect(entries).to.have.length(1);
     const entry = entries[0]!;

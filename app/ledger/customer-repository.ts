@@ -1,7 +1,7 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import { customers, type Customer, type NewCustomer } from '../../db/schema/index.js';
 import type { CustomerFields, CustomerRef } from '../loyalty/backend.js';
-import type { DbOrTx } from '../storage/database.js';
+import { preparedOnce, type DbOrTx } from '../storage/database.js';
 import { normalizePhone } from './phone.js';
 
 export const SEARCH_LIMIT = 20;
@@ -10,10 +10,15 @@ export const SEARCH_LIMIT = 20;
 export const customerRepository = {
   /** By our UUID or by the МойСклад id: the till sends either as meta.id. */
   findById(tx: DbOrTx, tenantId: string, id: string): Customer | undefined {
-    return (
-      tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.msId, id))).get() ??
-      tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.id, id))).get()
-    );
+    const byColumn = (column: typeof customers.msId | typeof customers.id) =>
+      tx
+        .select()
+        .from(customers)
+        .where(and(eq(customers.tenantId, sql.placeholder('tenantId')), eq(column, sql.placeholder('id'))))
+        .prepare();
+    const byMsId = preparedOnce(tx, 'customerByMsId', () => byColumn(customers.msId));
+    const byOwnId = preparedOnce(tx, 'customerById', () => byColumn(customers.id));
+    return byMsId.get({ tenantId, id }) ?? byOwnId.get({ tenantId, id });
   },
 
   findByMsId(tx: DbOrTx, tenantId: string, msId: string): Customer | undefined {

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { customers, ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
-import type { DbOrTx } from '../storage/database.js';
+import { preparedOnce, type DbOrTx } from '../storage/database.js';
 
 export interface NewEntry {
   tenantId: string;
@@ -45,12 +45,14 @@ export const ledgerEntriesRepository = {
    * same date as the points they reverse, so they cancel out here as well as in the balance.
    */
   pending(tx: DbOrTx, customerId: string, now: Date): number {
-    const row = tx
-      .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
-      .from(ledgerEntries)
-      .where(and(eq(ledgerEntries.customerId, customerId), gt(ledgerEntries.availableAt, now.getTime())))
-      .get();
-    return row?.total ?? 0;
+    const query = preparedOnce(tx, 'pendingPoints', () =>
+      tx
+        .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
+        .from(ledgerEntries)
+        .where(and(eq(ledgerEntries.customerId, sql.placeholder('customerId')), gt(ledgerEntries.availableAt, sql.placeholder('now'))))
+        .prepare(),
+    );
+    return query.get({ customerId, now: now.getTime() })?.total ?? 0;
   },
 
   /** Σ all entries; equals customers.balance (tests check the invariant through this). */

@@ -45,3 +45,17 @@ export function openStorage(path: string, options: { migrate?: boolean } = {}): 
 export function immediate<T>(db: Db, fn: (tx: DbOrTx) => T): T {
   return db.transaction((tx) => fn(tx), { behavior: 'immediate' });
 }
+
+const preparedQueries = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * Drizzle builds and prepares SQL on every call, which dominates the till's cheap reads. Hot
+ * queries are prepared once per database handle (a transaction handle gets its own, short-lived set).
+ */
+export function preparedOnce<Q>(handle: DbOrTx, name: string, build: () => Q): Q {
+  let cache = preparedQueries.get(handle);
+  if (!cache) preparedQueries.set(handle, (cache = new Map()));
+  let query = cache.get(name) as Q | undefined;
+  if (!query) cache.set(name, (query = build()));
+  return query;
+}

@@ -1,6 +1,6 @@
-import { eq, or } from 'drizzle-orm';
+import { eq, or, sql } from 'drizzle-orm';
 import { tenants, type NewTenant, type Tenant } from '../../db/schema/index.js';
-import type { DbOrTx } from '../storage/database.js';
+import { preparedOnce, type DbOrTx } from '../storage/database.js';
 
 /** Plain reads and writes of tenants; callers decide the transaction. */
 export const tenantRepository = {
@@ -10,11 +10,14 @@ export const tenantRepository = {
 
   /** Current or pending (mid-rotation) LoyaltyAPI token. */
   findByLoyaltyTokenHash(tx: DbOrTx, hash: string): Tenant | undefined {
-    return tx
-      .select()
-      .from(tenants)
-      .where(or(eq(tenants.loyaltyTokenHash, hash), eq(tenants.pendingLoyaltyTokenHash, hash)))
-      .get();
+    const query = preparedOnce(tx, 'tenantByTokenHash', () =>
+      tx
+        .select()
+        .from(tenants)
+        .where(or(eq(tenants.loyaltyTokenHash, sql.placeholder('hash')), eq(tenants.pendingLoyaltyTokenHash, sql.placeholder('hash'))))
+        .prepare(),
+    );
+    return query.get({ hash });
   },
 
   insert(tx: DbOrTx, row: NewTenant): void {

@@ -1,6 +1,6 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { saleReturns, sales, type Sale, type SaleReturn } from '../../db/schema/index.js';
-import type { DbOrTx } from '../storage/database.js';
+import { preparedOnce, type DbOrTx } from '../storage/database.js';
 
 type NewSale = typeof sales.$inferInsert;
 type NewSaleReturn = typeof saleReturns.$inferInsert;
@@ -8,7 +8,14 @@ type NewSaleReturn = typeof saleReturns.$inferInsert;
 /** Sales and returns as applied to the ledger; callers decide the transaction. */
 export const saleRepository = {
   findByKey(tx: DbOrTx, tenantId: string, saleKey: string): Sale | undefined {
-    return tx.select().from(sales).where(and(eq(sales.tenantId, tenantId), eq(sales.saleKey, saleKey))).get();
+    const query = preparedOnce(tx, 'saleByKey', () =>
+      tx
+        .select()
+        .from(sales)
+        .where(and(eq(sales.tenantId, sql.placeholder('tenantId')), eq(sales.saleKey, sql.placeholder('saleKey'))))
+        .prepare(),
+    );
+    return query.get({ tenantId, saleKey });
   },
 
   /** The sale a return links to: by МойСклад id, else by our key (the till may send either). */

@@ -50,11 +50,13 @@ const preparedQueries = new WeakMap<object, Map<string, unknown>>();
 
 /**
  * Drizzle builds and prepares SQL on every call, which dominates the till's cheap reads. Hot
- * queries are prepared once per database handle (a transaction handle gets its own, short-lived set).
+ * queries are prepared once per connection: a transaction handle shares its database's session,
+ * and a statement prepared on one runs inside any transaction on that connection.
  */
 export function preparedOnce<Q>(handle: DbOrTx, name: string, build: () => Q): Q {
-  let cache = preparedQueries.get(handle);
-  if (!cache) preparedQueries.set(handle, (cache = new Map()));
+  const connection = (handle as unknown as { session?: object }).session ?? handle;
+  let cache = preparedQueries.get(connection);
+  if (!cache) preparedQueries.set(connection, (cache = new Map()));
   let query = cache.get(name) as Q | undefined;
   if (!query) cache.set(name, (query = build()));
   return query;

@@ -4,18 +4,11 @@ import { createLogger } from '../../app/logging/logger.js';
 import { GeneralApiClient } from '../../app/providers/general/general-api-client.js';
 import { ProviderResilience } from '../../app/providers/resilience.js';
 import { FAKE_POINT, startGeneralApiFake, type GeneralApiFake } from '../fakes/general-api-fake.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const API_KEY = 'fake-general-key';
 const logger = createLogger({ level: 'error', silent: true });
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('GeneralApiClient against the fake general API', () => {
   let fake: GeneralApiFake;

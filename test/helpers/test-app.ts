@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { SignJWT } from 'jose';
 import { createApp, type AppServices } from '../../app/app.js';
 import { loadConfig, type Config } from '../../app/config/index.js';
-import { createLogger, type Logger } from '../../app/logging/logger.js';
+import { memoryLogger } from './memory-logger.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
 
 export const TEST_VENDOR_API = 'https://apps-api.moysklad.test/api/vendor/1.0';
@@ -33,17 +32,7 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Confi
   });
 }
 
-/** Collects every log line in memory, so tests can assert what never reaches a log. */
-export function memoryLogger(): { logger: Logger; text: () => string } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', stream }), text: () => lines.join('') };
-}
+export { memoryLogger };
 
 export interface TestApp {
   dir: string;

@@ -10,22 +10,12 @@ import { VerificationCodes } from '../../../app/ledger/verification-codes.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { createLogger } from '../../../app/logging/logger.js';
+import { memoryLogger } from '../../helpers/memory-logger.js';
 
 const GATEWAY = 'https://sms.gateway.test';
 const HOOK = `${GATEWAY}/send?key=gateway-secret`;
 const PHONE = '+7 912 345-67-89';
 
-// Not test-app's memoryLogger: importing it loads the whole app, which these unit tests do not need.
-function memoryLogger(): { logger: ReturnType<typeof createLogger>; text: () => string } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      lines.push(String(chunk));
-      callback();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', stream }), text: () => lines.join('') };
-}
 
 function insertTenant(storage: Storage, accountId: string, codeWebhookUrl?: string): Tenant {
   const now = new Date();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../../../app/errors.js';
 import { PROVIDER_UNAVAILABLE_MESSAGE, ProviderResilience } from '../../../app/providers/resilience.js';
+import { rejectionOf } from '../../helpers/rejection.js';
 
 const KEY = 'tenant-1:general';
 const transient = () => new UpstreamError('Система лояльности не отвечает.', { definite: false });
@@ -18,14 +19,6 @@ function failingThen(errors: Error[]) {
   return { fn, calls };
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('ProviderResilience', () => {
   it('when a read fails transiently twice, then it is retried and succeeds', async () => {

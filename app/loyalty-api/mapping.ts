@@ -75,17 +75,26 @@ export function documentKey(metaValue: Meta | undefined, body: Json): string {
   return `fallback:${createHash('sha256').update(fingerprint).digest('hex').slice(0, 40)}`;
 }
 
-export function saleRequest(body: Json): SaleRequest {
-  const bonus = (body.bonusProgram ?? {}) as { bonusValueToSpend?: number; bonusValueToEarn?: number };
-  const giftCards = (body.giftCards ?? []) as Array<{ id?: string; name: string; paymentSum: number }>;
+/** What sales and returns share: key, number, moment, store, customer and positions. */
+function documentHeader(body: Json) {
   return {
-    saleKey: documentKey(body.meta as Meta, body),
+    key: documentKey(body.meta as Meta, body),
     msId: idOf(body.meta as Meta),
     name: (body.name as string) || undefined,
     moment: (body.moment as string) || undefined,
     retailStoreId: idOf((body.retailStore as { meta?: Meta } | undefined)?.meta),
     agent: customerRef(body.agent as Json | null),
     positions: discountedPositions(body.positions as Json[]),
+  };
+}
+
+export function saleRequest(body: Json): SaleRequest {
+  const bonus = (body.bonusProgram ?? {}) as { bonusValueToSpend?: number; bonusValueToEarn?: number };
+  const giftCards = (body.giftCards ?? []) as Array<{ id?: string; name: string; paymentSum: number }>;
+  const { key, ...header } = documentHeader(body);
+  return {
+    saleKey: key,
+    ...header,
     pointsToSpend: bonus.bonusValueToSpend ?? 0,
     pointsToEarn: bonus.bonusValueToEarn ?? 0,
     cashKopecks: kopecksFromRoubles(body.cashSum as number),
@@ -95,15 +104,11 @@ export function saleRequest(body: Json): SaleRequest {
 }
 
 export function returnRequest(body: Json): ReturnRequest {
+  const { key, ...header } = documentHeader(body);
   return {
-    returnKey: documentKey(body.meta as Meta, body),
-    msId: idOf(body.meta as Meta),
-    name: (body.name as string) || undefined,
-    moment: (body.moment as string) || undefined,
-    retailStoreId: idOf((body.retailStore as { meta?: Meta } | undefined)?.meta),
+    returnKey: key,
+    ...header,
     saleMsId: idOf((body.demand as { meta?: Meta } | null | undefined)?.meta),
-    agent: customerRef(body.agent as Json | null),
-    positions: discountedPositions(body.positions as Json[]),
     // The reference calls noCashSum kopecks in one place and roubles in its example; we read roubles.
     cashKopecks: kopecksFromRoubles(body.cashSum as number),
     noCashKopecks: kopecksFromRoubles(body.noCashSum as number),

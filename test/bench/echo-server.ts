@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 export interface RunningServer {
   url: string;
@@ -10,13 +10,6 @@ export interface RunningServer {
 export async function startEchoServer(): Promise<RunningServer> {
   const app = express();
   app.post('/echo', express.json(), (req, res) => res.json(req.body));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const { url, close } = await listenOnLoopback(app);
+  return { url, close };
 }

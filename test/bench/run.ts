@@ -7,16 +7,9 @@
  *   BENCH_CUSTOMERS seeded customers (default 100000)
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import axios from 'axios';
-import { createApp } from '../../app/app.js';
-import { createLogger } from '../../app/logging/logger.js';
-import { openStorage } from '../../app/storage/database.js';
+import { cpus } from 'node:os';
 import { createTestTenant } from '../helpers/tenants.js';
-import { signTestJwt, testConfig, type TestApp } from '../helpers/test-app.js';
+import { startTestApp } from '../helpers/test-app.js';
 import { msIdOf, recalcBody, saleBody } from './bodies.js';
 import { startEchoServer, type RunningServer } from './echo-server.js';
 import { measure, type Load, type Measurement } from './measure.js';
@@ -33,35 +26,6 @@ function positiveInt(name: string, fallback: number): number {
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
-}
-
-/** The real app on a temp database, built like startTestApp but with a logger that only logs errors. */
-async function startBenchApp(): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'loyalty-bench-'));
-  const config = testConfig(dir, { LOG_LEVEL: 'error' });
-  const logger = createLogger({ level: 'error' });
-  const storage = openStorage(config.databasePath);
-  const { app, services } = createApp({ config, storage, logger });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    dir,
-    config,
-    storage,
-    services,
-    flushLog: () => services.txlog.flush(),
-    http: axios.create({ baseURL: baseUrl, validateStatus: () => true }),
-    baseUrl,
-    logs: () => '',
-    vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      storage.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** The bench itself is broken (not the app merely slow): reported, cleaned up, exit 1. */
@@ -108,7 +72,7 @@ function verdicts(recalc: Measurement, sale: Measurement, echo: Measurement): vo
 
 async function main(): Promise<void> {
   console.log(`bench: ${CONNECTIONS} connections, ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs shared by server and autocannon`);
-  const bench = await startBenchApp();
+  const bench = await startTestApp({ quietLogs: true });
   let echoServer: RunningServer | undefined;
   try {
     const tenant = createTestTenant(bench);

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 /**
  * A stateful stand-in for the "general" REST loyalty API (providers spec, section B), following the
@@ -253,19 +253,6 @@ export async function startGeneralApiFake(options: {
     res.json({ success: true, retail: { amount, total, percent: level.percent, type: level.type, earn } });
   });
 
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const { url, close } = await listenOnLoopback(app);
+  return { url, state, close };
 }

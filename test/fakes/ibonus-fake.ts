@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 export interface FakeCoupon {
   id: number;
@@ -153,24 +153,13 @@ export async function startIBonusFake(credentials: { login: string; password: st
     fail(req, res, status, status === 400 ? 'Bad Request' : 'Internal Server Error', 'Request failed.');
   });
 
-  const server = await new Promise<import('node:http').Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenOnLoopback(app);
 
   function byId(id: string | string[] | undefined): FakeClient | undefined {
     return state.clients.find((client) => String(client.id) === String(id));
   }
 
-  return {
-    url: `http://127.0.0.1:${port}`,
-    state,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return { url, state, close };
 }
 
 interface OrderBody {

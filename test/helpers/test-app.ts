@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios, { type AxiosInstance } from 'axios';
 import { SignJWT } from 'jose';
 import { createApp, type AppServices } from '../../app/app.js';
 import { loadConfig, type Config } from '../../app/config/index.js';
+import { createLogger } from '../../app/logging/logger.js';
+import { listenOnLoopback } from './loopback-server.js';
 import { memoryLogger } from './memory-logger.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
 
@@ -50,15 +51,15 @@ export interface TestApp {
 }
 
 /** The whole app in-process on a fresh temp database, listening on a random loopback port. */
-export async function startTestApp(options: { dir?: string; config?: Config } = {}): Promise<TestApp> {
+export async function startTestApp(options: { dir?: string; config?: Config; quietLogs?: boolean } = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
   const config = options.config ?? testConfig(dir);
-  const { logger, text } = memoryLogger();
+  // The bench keeps only errors: collecting every line would dominate what it measures.
+  const { logger, text } = options.quietLogs ? { logger: createLogger({ level: 'error' }), text: () => '' } : memoryLogger();
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenOnLoopback(app);
+  const baseUrl = server.url;
   const http = axios.create({ baseURL: baseUrl, validateStatus: () => true });
   return {
     dir,
@@ -71,8 +72,7 @@ export async function startTestApp(options: { dir?: string; config?: Config } = 
     flushLog: () => services.txlog.flush(),
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       services.txlog.flush();
       storage.close();
       if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });

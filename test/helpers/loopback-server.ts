@@ -1,0 +1,27 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface LoopbackServer {
+  server: Server;
+  url: string;
+  /** Drops kept-alive connections so close() does not wait for idle clients. */
+  close: () => Promise<void>;
+}
+
+/** Serves an Express app on a random 127.0.0.1 port: test apps, fakes and bench servers all start this way. */
+export async function listenOnLoopback(app: { listen: (port: number, host: string) => Server }): Promise<LoopbackServer> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

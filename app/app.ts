@@ -16,6 +16,7 @@ import { VerificationCodes } from './ledger/verification-codes.js';
 import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
+import { projectPath } from './project-root.js';
 
 export interface AppDeps {
   config: Config;
@@ -50,12 +51,17 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Server-rendered pages (settings iframe, admin UI) share views/ and public/.
+  app.set('view engine', 'ejs');
+  app.set('views', projectPath('views'));
   app.use(requestContext);
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
     }),
   );
+
+  app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
 
   app.get('/healthz', (_req, res) => {
     const row = storage.sqlite.prepare('select 1 as ok').get() as { ok: number } | undefined;

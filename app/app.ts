@@ -17,6 +17,10 @@ import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
 import { projectPath } from './project-root.js';
+import { GoLive } from './go-live/go-live.js';
+import { iframeRouter } from './iframe/iframe-router.js';
+import { IframeSessions } from './iframe/iframe-sessions.js';
+import { SettingsPage } from './iframe/settings-page.js';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +37,7 @@ export interface AppServices {
   lifecycle: AppLifecycle;
   backends: BackendRegistry;
   giftCards: GiftCards;
+  goLive: GoLive;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -47,6 +52,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, { codes: new VerificationCodes(storage.db, { logger, txlog }), giftCards });
   const backends = new BackendRegistry({ ledger });
+  const loyaltyApiUrl = `${config.publicBaseUrl}/loyalty-api`;
+  const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger });
 
   const app = express();
   app.disable('x-powered-by');
@@ -80,9 +87,21 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     loyaltyApiRouter({ db: storage.db, logger, backendFor: (tenant) => backends.for(tenant) }),
   );
 
+  app.use(
+    '/iframe',
+    iframeRouter({
+      frameAncestors: config.moysklad.frameAncestors,
+      sessions: new IframeSessions(storage.db, moysklad, config.sessionSecret),
+      page: new SettingsPage({ db: storage.db, box, moysklad, loyaltyApiUrl }),
+      goLive,
+      logger,
+      txlog,
+    }),
+  );
+
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
-  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards } };
+  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards, goLive } };
 }

@@ -16,6 +16,8 @@ export interface Config {
     jsonApiUrl: string;
     /** Origins allowed to frame the settings iframe. */
     frameAncestors: string[];
+    /** Budget per call to МойСклад; a store owner waits on these in the iframe. */
+    timeoutMs: number;
   };
   sessionSecret: string;
   encryptionKey: Buffer;
@@ -63,6 +65,7 @@ const schema = Joi.object({
   MOYSKLAD_VENDOR_API_URL: Joi.string().uri().default('https://apps-api.moysklad.ru/api/vendor/1.0'),
   MOYSKLAD_JSON_API_URL: Joi.string().uri().default('https://api.moysklad.ru/api/remap/1.2'),
   MOYSKLAD_FRAME_ANCESTORS: Joi.string().default('https://online.moysklad.ru https://*.moysklad.ru'),
+  MOYSKLAD_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(8000),
   SESSION_SECRET: Joi.string().min(32),
   ENCRYPTION_KEY: base64Key32,
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       vendorApiUrl: stripTrailingSlash(value.MOYSKLAD_VENDOR_API_URL),
       jsonApiUrl: stripTrailingSlash(value.MOYSKLAD_JSON_API_URL),
       frameAncestors: String(value.MOYSKLAD_FRAME_ANCESTORS).split(/\s+/).filter(Boolean),
+      timeoutMs: value.MOYSKLAD_TIMEOUT_MS,
     },
     sessionSecret: value.SESSION_SECRET ?? dev!.sessionSecret,
     encryptionKey: Buffer.from(value.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64'),

@@ -4,3 +4,4 @@ export * from './transaction-log.js';
 export * from './gift-cards.js';
 export * from './verification-codes.js';
 export * from './ledger.js';
+export * from './iframe-sessions.js';

@@ -1,0 +1,238 @@
+import Joi from 'joi';
+import { BACKEND_KINDS, type BackendKind } from '../../db/schema/index.js';
+import { checkFields, type FieldProblem } from '../http/validate.js';
+import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../ledger/rules.js';
+import { IBONUS_DEFAULTS, type ProviderSecrets, type TenantSettings } from '../tenants/tenant-settings.js';
+
+/**
+ * The settings form as flat fields named like `general.baseUrl` or `storePoints.<retailstore id>`:
+ * the same names the page's inputs carry, so a problem's `field` is the input it belongs to.
+ */
+export type SettingsFormValues = Record<string, string>;
+
+/** What the owner asked for. Secrets left blank keep the stored ones ("задан"). */
+export interface SettingsChange {
+  backend: BackendKind;
+  externalSearch: boolean;
+  settings: TenantSettings;
+  secrets: SecretsPatch;
+}
+
+export interface SecretsPatch {
+  general?: { apiKey?: string };
+  ibonus?: { login?: string; password?: string };
+}
+
+/** The stored state the form is judged against: current settings and which secrets are set. */
+export interface StoredSettings {
+  backend: BackendKind;
+  externalSearch: boolean;
+  settings: TenantSettings;
+  secretsSet: SecretsSet;
+}
+
+export interface SecretsSet {
+  generalApiKey: boolean;
+  ibonusLogin: boolean;
+  ibonusPassword: boolean;
+}
+
+export function secretsSetOf(secrets: ProviderSecrets): SecretsSet {
+  return {
+    generalApiKey: Boolean(secrets.general?.apiKey),
+    ibonusLogin: Boolean(secrets.ibonus?.login),
+    ibonusPassword: Boolean(secrets.ibonus?.password),
+  };
+}
+
+const SECTIONS = ['general', 'ibonus', 'ledger', 'storePoints'] as const;
+const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
+const SUBKEY = /^[\w-]{1,64}$/;
+
+const text = (label: string, max = 255) => Joi.string().trim().max(max).allow('').default('').label(label);
+const url = (label: string) => Joi.string().trim().max(500).empty('').uri({ scheme: ['http', 'https'] }).label(label);
+const whole = (label: string, min: number, max: number) => Joi.number().integer().min(min).max(max).empty('').required().label(label);
+// An unchecked box is simply absent from the post.
+const flag = (label: string) => Joi.boolean().truthy('on').default(false).label(label);
+
+const generalSchema = Joi.object({
+  baseUrl: url('Адрес API').required(),
+  apiKey: text('Ключ API', 500),
+  defaultPoint: text('Точка по умолчанию'),
+});
+
+const ibonusSchema = Joi.object({
+  baseUrl: url('Адрес i-bonus').required(),
+  login: text('Логин', 255),
+  password: text('Пароль', 255),
+  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами', 0, 100),
+  spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽', 1, 1_000_000),
+});
+
+const ledgerSchema = Joi.object<LedgerRules>({
+  active: flag('Программа включена'),
+  earnRateRoublesToPoint: whole('Сколько рублей дают 1 балл', 1, 1_000_000),
+  spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽ скидки', 1, 1_000_000),
+  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами', 0, 100),
+  earnWhileRedeeming: flag('Начислять баллы, когда покупатель списывает баллы'),
+  welcomeBonusesEnabled: flag('Дарить приветственные баллы'),
+  welcomeBonusesValue: Joi.when('welcomeBonusesEnabled', {
+    is: true,
+    then: whole('Сколько приветственных баллов', 1, 1_000_000),
+    otherwise: Joi.number().integer().min(0).max(1_000_000).empty('').default(0).label('Сколько приветственных баллов'),
+  }),
+  welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE').default('REGISTRATION').label('Когда дарить'),
+  postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
+  receiptTemplate: text('Текст в чеке', 1000),
+  requireSpendingCode: flag('Спрашивать код перед списанием'),
+  codeWebhookUrl: url('Адрес для отправки кодов').when('requireSpendingCode', {
+    is: true,
+    then: Joi.required().messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' }),
+  }),
+});
+
+const storePointsSchema = Joi.object()
+  .pattern(Joi.string().guid(), text('Точка в системе лояльности'))
+  .messages({ 'object.unknown': 'Такой точки продаж нет в МоемСкладе.' });
+
+const formSchema = Joi.object({
+  backend: Joi.string().valid(...BACKEND_KINDS).required().label('Система лояльности')
+    .messages({ 'any.only': 'Выберите систему лояльности.' }),
+  externalSearch: Joi.boolean().required().label('Где искать покупателей'),
+  whenProviderDown: Joi.string().valid('refuse', 'no-discount').default('refuse').label('Если система лояльности недоступна'),
+  general: Joi.when('backend', { is: 'general', then: generalSchema.required(), otherwise: Joi.any().strip() }),
+  ibonus: Joi.when('backend', { is: 'ibonus', then: ibonusSchema.required(), otherwise: Joi.any().strip() }),
+  ledger: Joi.when('backend', { is: 'ledger', then: ledgerSchema.required(), otherwise: Joi.any().strip() }),
+  storePoints: Joi.when('backend', { is: 'general', then: storePointsSchema.default({}), otherwise: Joi.any().strip() }),
+});
+
+interface ParsedForm {
+  backend: BackendKind;
+  externalSearch: boolean;
+  whenProviderDown: 'refuse' | 'no-discount';
+  general?: { baseUrl: string; apiKey: string; defaultPoint: string };
+  ibonus?: { baseUrl: string; login: string; password: string; maxPaidRatePercents: number; spendRatePointsToRouble: number };
+  ledger?: LedgerRules;
+  storePoints?: Record<string, string>;
+}
+
+/** Picks the form's known fields out of a posted body; anything else (session, _csrf, ...) is ignored. */
+export function formValuesOf(body: unknown): SettingsFormValues {
+  const values: SettingsFormValues = {};
+  if (!body || typeof body !== 'object') return values;
+  for (const [name, raw] of Object.entries(body as Record<string, unknown>)) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (typeof value !== 'string') continue;
+    const [section, key, ...rest] = name.split('.');
+    const known = (TOP_LEVEL as readonly string[]).includes(name) ||
+      ((SECTIONS as readonly string[]).includes(section!) && key !== undefined && SUBKEY.test(key) && rest.length === 0);
+    if (known) values[name] = value;
+  }
+  return values;
+}
+
+/** Flat fields → nested object; Object.fromEntries defines own keys, so no name reaches a prototype. */
+function nest(values: SettingsFormValues): Record<string, unknown> {
+  const sections = new Map<string, Array<[string, string]>>();
+  const top: Array<[string, unknown]> = [];
+  for (const [name, value] of Object.entries(values)) {
+    const dot = name.indexOf('.');
+    if (dot < 0) top.push([name, value]);
+    else sections.set(name.slice(0, dot), [...(sections.get(name.slice(0, dot)) ?? []), [name.slice(dot + 1), value]]);
+  }
+  for (const [section, entries] of sections) top.push([section, Object.fromEntries(entries)]);
+  return Object.fromEntries(top);
+}
+
+/**
+ * Validates the posted form against what is stored: only the chosen system's section is checked and
+ * replaced, the other sections keep their stored values, and a blank secret keeps the stored one.
+ */
+export function parseSettingsForm(
+  values: SettingsFormValues,
+  stored: StoredSettings,
+): { change: SettingsChange; problems: [] } | { change?: undefined; problems: FieldProblem[] } {
+  const { value, problems } = checkFields<ParsedForm>(formSchema, nest(values));
+  if (problems.length > 0) return { problems };
+  const missing = missingSecrets(value, stored.secretsSet);
+  if (missing.length > 0) return { problems: missing };
+
+  const settings: TenantSettings = { ...stored.settings, whenProviderDown: value.whenProviderDown };
+  const secrets: SecretsPatch = {};
+  if (value.general) {
+    const { apiKey, baseUrl, defaultPoint } = value.general;
+    settings.general = { baseUrl, ...(defaultPoint ? { defaultPoint } : {}) };
+    settings.storePoints = Object.fromEntries(Object.entries(value.storePoints ?? {}).filter(([, point]) => point !== ''));
+    if (apiKey) secrets.general = { apiKey };
+  }
+  if (value.ibonus) {
+    const { login, password, ...rest } = value.ibonus;
+    settings.ibonus = rest;
+    if (login || password) secrets.ibonus = { ...(login ? { login } : {}), ...(password ? { password } : {}) };
+  }
+  if (value.ledger) {
+    const { codeWebhookUrl, ...rules } = value.ledger;
+    settings.ledger = { ...rules, ...(codeWebhookUrl ? { codeWebhookUrl } : {}) };
+  }
+  return { change: { backend: value.backend, externalSearch: value.externalSearch, settings, secrets }, problems: [] };
+}
+
+/** A provider cannot work without its credentials: blank is fine only when they are already stored. */
+function missingSecrets(value: ParsedForm, set: SecretsSet): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (value.general && !value.general.apiKey && !set.generalApiKey) {
+    problems.push({ field: 'general.apiKey', message: 'Укажите ключ API, выданный системой лояльности.' });
+  }
+  if (value.ibonus && !value.ibonus.login && !set.ibonusLogin) {
+    problems.push({ field: 'ibonus.login', message: 'Укажите логин от i-bonus.' });
+  }
+  if (value.ibonus && !value.ibonus.password && !set.ibonusPassword) {
+    problems.push({ field: 'ibonus.password', message: 'Укажите пароль от i-bonus.' });
+  }
+  return problems;
+}
+
+/** The form as the stored settings fill it. Secrets are never part of it: the page says "задан". */
+export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>): SettingsFormValues {
+  const { settings } = stored;
+  const ledger: LedgerRules = { ...DEFAULT_LEDGER_RULES, ...settings.ledger };
+  const ibonus = { ...IBONUS_DEFAULTS, ...settings.ibonus };
+  const values: SettingsFormValues = {
+    backend: stored.backend,
+    externalSearch: String(stored.externalSearch),
+    whenProviderDown: settings.whenProviderDown ?? 'refuse',
+    'general.baseUrl': settings.general?.baseUrl ?? '',
+    'general.defaultPoint': settings.general?.defaultPoint ?? '',
+    'ibonus.baseUrl': settings.ibonus?.baseUrl ?? '',
+    'ibonus.maxPaidRatePercents': String(ibonus.maxPaidRatePercents),
+    'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),
+    ...ledgerFormValues(ledger),
+  };
+  for (const [store, point] of Object.entries(settings.storePoints ?? {})) values[`storePoints.${store}`] = point;
+  return values;
+}
+
+/** Ledger rules as form fields; checkboxes are "on" or absent, like a browser posts them. */
+export function ledgerFormValues(rules: Partial<LedgerRules>): SettingsFormValues {
+  const values: SettingsFormValues = {};
+  for (const [key, value] of Object.entries(rules)) {
+    if (typeof value === 'boolean') {
+      if (value) values[`ledger.${key}`] = 'on';
+    } else if (value !== undefined) {
+      values[`ledger.${key}`] = String(value);
+    }
+  }
+  return values;
+}
+
+/** Stored credentials with the newly typed ones laid over them; i-bonus keeps login and password together. */
+export function mergeSecrets(stored: ProviderSecrets, patch: SecretsPatch): ProviderSecrets {
+  const merged: ProviderSecrets = { ...stored };
+  if (patch.general?.apiKey) merged.general = { apiKey: patch.general.apiKey };
+  if (patch.ibonus) {
+    const login = patch.ibonus.login ?? stored.ibonus?.login;
+    const password = patch.ibonus.password ?? stored.ibonus?.password;
+    if (login && password) merged.ibonus = { login, password };
+  }
+  return merged;
+}

@@ -1,0 +1,100 @@
+import type { NextFunction, Request, Response } from 'express';
+import { withImportedRules } from '../go-live/bonus-program-import.js';
+import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
+import { formValuesOf, mergeSecrets, parseSettingsForm } from '../go-live/settings-input.js';
+import type { FieldProblem } from '../http/validate.js';
+import type { Logger } from '../logging/logger.js';
+import { checkProviderConnection } from '../providers/connection-check.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
+import { sessionOf, type IframeGuards } from './iframe-guards.js';
+import type { IframeSessions } from './iframe-sessions.js';
+import { noticeOf, type Notice, type SettingsPage } from './settings-page.js';
+import type { SettingsFormValues } from '../go-live/settings-input.js';
+
+export interface IframeHandlerDeps {
+  sessions: IframeSessions;
+  guards: IframeGuards;
+  page: SettingsPage;
+  goLive: GoLive;
+  logger: Logger;
+  txlog?: TransactionLog;
+}
+
+/** What each iframe route does; the router lists them. Domain work happens in GoLive and SettingsPage. */
+export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }: IframeHandlerDeps) {
+  /** The page URL carries the session token, so a reload works without any cookie. */
+  const pageUrl = (req: Request, token: string) => `${req.baseUrl}?session=${encodeURIComponent(token)}`;
+
+  const render = async (
+    req: Request,
+    res: Response,
+    input: { values?: SettingsFormValues; problems?: FieldProblem[]; notice?: Notice },
+    status = 200,
+  ) => {
+    const session = sessionOf(res);
+    const tokens = { session: await sessions.tokenFor(session), csrf: guards.csrfTokenFor(req) };
+    res.status(status).render('iframe/settings', await page.model(session, tokens, input));
+  };
+
+  /** Post/redirect/get: the steps' outcome is shown once by the page the browser lands on. */
+  const showReport = async (req: Request, res: Response, report: GoLiveReport) => {
+    const session = sessionOf(res);
+    sessions.leaveNotice(session.id, noticeOf(report) as unknown as Record<string, unknown>);
+    res.redirect(303, pageUrl(req, await sessions.tokenFor(session)));
+  };
+
+  return {
+    /** МойСклад opens `/iframe?contextKey=…`: exchange it once, then continue on our own session. */
+    openFromContextKey: async (req: Request, res: Response, next: NextFunction) => {
+      if (req.query.contextKey === undefined) return next();
+      const { token } = await sessions.open(req.query.contextKey);
+      res.redirect(303, pageUrl(req, token));
+    },
+
+    show: async (req: Request, res: Response) => {
+      const notice = sessions.takeNotice(sessionOf(res).id) as Notice | undefined;
+      await render(req, res, { notice });
+    },
+
+    save: async (req: Request, res: Response) => {
+      const { accountId } = sessionOf(res);
+      const values = formValuesOf(req.body);
+      const parsed = parseSettingsForm(values, page.stored(page.tenant(accountId)));
+      if (!parsed.change) return render(req, res, { values, problems: parsed.problems }, 400);
+      await showReport(req, res, await goLive.saveSettings(accountId, parsed.change));
+    },
+
+    /** Fills the ledger rules from one of the account's МойСклад bonus programs; nothing is saved yet. */
+    importBonusProgram: async (req: Request, res: Response) => {
+      const values = formValuesOf(req.body);
+      const programs = await page.bonusPrograms(page.tenant(sessionOf(res).accountId));
+      const chosen = programs.list.find((program) => program.id === (req.body as Record<string, unknown>).programId);
+      if (!chosen) {
+        const message = programs.error ?? 'Выберите бонусную программу из списка.';
+        return render(req, res, { values, problems: [{ field: 'programId', message }] }, 400);
+      }
+      const text = `Правила программы «${chosen.name}» подставлены в форму. Проверьте их и нажмите «Сохранить».`;
+      await render(req, res, { values: withImportedRules(values, chosen), notice: { kind: 'info', text } });
+    },
+
+    /** "Проверить подключение" with what is typed (stored secrets when their fields are blank). */
+    checkConnection: async (req: Request, res: Response) => {
+      const tenant = page.tenant(sessionOf(res).accountId);
+      const parsed = parseSettingsForm(formValuesOf(req.body), page.stored(tenant));
+      if (!parsed.change) {
+        res.status(400).json({ ok: false, message: `Сначала исправьте поля: ${parsed.problems.map((p) => p.message).join(' ')}`, problems: parsed.problems });
+        return;
+      }
+      const { backend, settings, secrets } = parsed.change;
+      const result = await checkProviderConnection(
+        { backend, settings, secrets: mergeSecrets(page.secrets(tenant), secrets) },
+        { logger, txlog },
+      );
+      res.json(result);
+    },
+
+    retry: async (_req: Request, res: Response) => showReport(_req, res, await goLive.retry(sessionOf(res).accountId)),
+
+    rotateToken: async (req: Request, res: Response) => showReport(req, res, await goLive.rotateToken(sessionOf(res).accountId)),
+  };
+}

@@ -1,0 +1,127 @@
+import type { Tenant } from '../../db/schema/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AppError, NotFoundError } from '../errors.js';
+import { bonusProgramChoices, type BonusProgramChoice } from '../go-live/bonus-program-import.js';
+import { goLiveSummary } from '../go-live/go-live-state.js';
+import type { GoLiveReport } from '../go-live/go-live.js';
+import {
+  formValuesFromStored,
+  secretsSetOf,
+  type SettingsFormValues,
+  type StoredSettings,
+} from '../go-live/settings-input.js';
+import type { FieldProblem } from '../http/validate.js';
+import type { MoyskladClient } from '../moysklad/moysklad-client.js';
+import type { Db } from '../storage/database.js';
+import { ACCESS_TOKEN_FIELD } from '../tenants/loyalty-token.js';
+import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
+import { providerSecretsOf, settingsOf, type ProviderSecrets } from '../tenants/tenant-settings.js';
+import type { IframeSession } from './iframe-sessions.js';
+
+/** A one-time message above the form: the steps of the last action, or what to fix. */
+export interface Notice {
+  kind: 'ok' | 'warning' | 'error' | 'info';
+  text: string;
+  steps?: GoLiveReport['steps'];
+}
+
+export interface SettingsPageDeps {
+  db: Db;
+  box: SecretBox;
+  moysklad: Pick<MoyskladClient, 'listRetailStores' | 'listBonusPrograms'>;
+  loyaltyApiUrl: string;
+}
+
+/** What МойСклад's JSON API gave, or why it gave nothing, in words for the owner. */
+export interface Loaded<T> {
+  list: T[];
+  error?: string;
+}
+
+export const STEP_TITLES = {
+  settings: 'Сохранить настройки',
+  token: 'Выпустить новый токен для кассы',
+  loyalty: 'Передать настройки лояльности в МойСклад',
+  status: 'Включить приложение в МоемСкладе',
+} as const;
+
+/** Builds everything views/iframe/settings.ejs shows. Secrets appear only as "задан". */
+export class SettingsPage {
+  constructor(private readonly deps: SettingsPageDeps) {}
+
+  tenant(accountId: string): Tenant {
+    const tenant = tenants.find(this.deps.db, accountId);
+    if (!tenant || tenant.status === 'Uninstalled') throw new NotFoundError('Приложение не установлено на этом аккаунте МоегоСклада.');
+    return tenant;
+  }
+
+  stored(tenant: Tenant): StoredSettings {
+    return {
+      backend: tenant.backend,
+      externalSearch: tenant.externalSearch,
+      settings: settingsOf(tenant),
+      secretsSet: secretsSetOf(this.secrets(tenant)),
+    };
+  }
+
+  secrets(tenant: Tenant): ProviderSecrets {
+    return providerSecretsOf(this.deps.box, tenant);
+  }
+
+  async bonusPrograms(tenant: Tenant): Promise<Loaded<BonusProgramChoice>> {
+    const loaded = await this.fromJsonApi(tenant, (token) => this.deps.moysklad.listBonusPrograms(token));
+    return { list: bonusProgramChoices(loaded.list), error: loaded.error };
+  }
+
+  async model(
+    session: IframeSession,
+    tokens: { session: string; csrf: string },
+    input: { values?: SettingsFormValues; problems?: FieldProblem[]; notice?: Notice } = {},
+  ): Promise<Record<string, unknown>> {
+    const tenant = this.tenant(session.accountId);
+    const stored = this.stored(tenant);
+    const [stores, programs] = await Promise.all([
+      this.fromJsonApi(tenant, (token) => this.deps.moysklad.listRetailStores(token)),
+      this.bonusPrograms(tenant),
+    ]);
+    const problems = new Map((input.problems ?? []).map((p) => [p.field, p.message]));
+    return {
+      session,
+      tokens,
+      accountName: tenant.accountName,
+      suspended: tenant.status === 'Suspended',
+      values: input.values ?? formValuesFromStored(stored),
+      problems,
+      secretsSet: stored.secretsSet,
+      stores,
+      programs,
+      goLive: goLiveSummary(tenant, this.deps.loyaltyApiUrl),
+      stepTitles: STEP_TITLES,
+      notice: input.notice ?? (problems.size > 0 ? { kind: 'error', text: 'Настройки не сохранены: исправьте отмеченные поля.' } : undefined),
+      loyaltyApiUrl: this.deps.loyaltyApiUrl,
+    };
+  }
+
+  /** Reads with the access token from activation; a failure is shown next to the list, not as an error page. */
+  private async fromJsonApi<T>(tenant: Tenant, read: (accessToken: string) => Promise<T[]>): Promise<Loaded<T>> {
+    if (!tenant.accessTokenEnc) {
+      return { list: [], error: 'Нет доступа к данным МоегоСклада: переустановите приложение или дайте ему доступ заново.' };
+    }
+    try {
+      return { list: await read(this.deps.box.open(tenant.accessTokenEnc, tenant.accountId, ACCESS_TOKEN_FIELD)) };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { list: [], error: error.message };
+    }
+  }
+}
+
+/** The steps of one action as a notice: red when МойСклад refused, yellow when a step waits. */
+export function noticeOf(report: GoLiveReport): Notice {
+  const outcomes = report.steps.map((step) => step.outcome);
+  if (outcomes.includes('failed')) {
+    return { kind: 'error', text: 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.', steps: report.steps };
+  }
+  if (outcomes.includes('waiting')) return { kind: 'warning', text: 'Готово не всё: часть шагов ждёт.', steps: report.steps };
+  return { kind: 'ok', text: report.live ? 'Готово: касса работает с бонусами.' : 'Готово.', steps: report.steps };
+}

@@ -96,6 +96,8 @@ export type SummaryState = 'done' | 'pending' | 'failed';
 export interface GoLiveSummary {
   /** МойСклад holds our current settings and the app is Activated there. */
   live: boolean;
+  /** The app was Activated once: the till works, maybe on settings older than ours (see pending). */
+  active: boolean;
   pending: GoLiveStep | null;
   /** МойСклад holds some loyalty settings of ours (a PATCH, not a PUT, will update them). */
   held: boolean;
@@ -116,6 +118,7 @@ export function goLiveSummary(
     done ? 'done' : failure?.step === step ? 'failed' : 'pending';
   return {
     live: pending === null,
+    active: Boolean(tenant.configuredAt),
     pending,
     held: heldByMoysklad(tenant, state) !== undefined,
     tokenRotationPending: Boolean(tenant.pendingLoyaltyTokenHash),

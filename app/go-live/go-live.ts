@@ -116,8 +116,12 @@ export class GoLive {
       return [{ step: 'loyalty', outcome: 'waiting', message }, { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' }];
     }
     const loyalty = await this.sendLoyaltySettings(tenant, options);
-    if (loyalty.outcome === 'failed') return [loyalty, { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' }];
-    return [loyalty, await this.activate(accountId)];
+    if (loyalty.outcome !== 'failed') return [loyalty, await this.activate(accountId)];
+    // A live account stays live on the settings МойСклад already has; a new one waits.
+    const status: StepReport = tenant.configuredAt
+      ? { step: 'status', outcome: 'unchanged', message: 'Приложение по-прежнему активно: касса работает на прежних настройках.' }
+      : { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' };
+    return [loyalty, status];
   }
 
   /** PUT the whole settings when МойСклад holds none (or on request), otherwise PATCH only what changed. */

@@ -81,7 +81,8 @@ const ledgerSchema = Joi.object<LedgerRules>({
     then: whole('Сколько приветственных баллов', 1, 1_000_000),
     otherwise: Joi.number().integer().min(0).max(1_000_000).empty('').default(0).label('Сколько приветственных баллов'),
   }),
-  welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE').default('REGISTRATION').label('Когда дарить'),
+  welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE').default('REGISTRATION').label('Когда дарить')
+    .messages({ 'any.only': 'Выберите, когда дарить приветственные баллы.' }),
   postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
   receiptTemplate: text('Текст в чеке', 1000),
   requireSpendingCode: flag('Спрашивать код перед списанием'),
@@ -98,8 +99,10 @@ const storePointsSchema = Joi.object()
 const formSchema = Joi.object({
   backend: Joi.string().valid(...BACKEND_KINDS).required().label('Система лояльности')
     .messages({ 'any.only': 'Выберите систему лояльности.' }),
-  externalSearch: Joi.boolean().required().label('Где искать покупателей'),
-  whenProviderDown: Joi.string().valid('refuse', 'no-discount').default('refuse').label('Если система лояльности недоступна'),
+  externalSearch: Joi.boolean().required().label('Где искать покупателей')
+    .messages({ 'boolean.base': 'Выберите, где искать покупателей.' }),
+  whenProviderDown: Joi.string().valid('refuse', 'no-discount').default('refuse').label('Если система лояльности недоступна')
+    .messages({ 'any.only': 'Выберите, что делать, если система лояльности недоступна.' }),
   general: Joi.when('backend', { is: 'general', then: generalSchema.required(), otherwise: Joi.any().strip() }),
   ibonus: Joi.when('backend', { is: 'ibonus', then: ibonusSchema.required(), otherwise: Joi.any().strip() }),
   ledger: Joi.when('backend', { is: 'ledger', then: ledgerSchema.required(), otherwise: Joi.any().strip() }),

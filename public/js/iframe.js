@@ -34,6 +34,14 @@ document.addEventListener('DOMContentLoaded', () => {
     result.textContent = answer.message;
   }
 
+  // A field's error is about the value that was posted: once the owner edits it, the error goes.
+  form?.addEventListener('input', (event) => {
+    const field = event.target.closest('.field--invalid, tr.field--invalid');
+    if (!field) return;
+    field.classList.remove('field--invalid');
+    field.querySelector('.field__error')?.remove();
+  });
+
   for (const confirmForm of document.querySelectorAll('form[data-confirm]')) {
     confirmForm.addEventListener('submit', (event) => {
       if (!window.confirm(confirmForm.dataset.confirm)) event.preventDefault();

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AxiosResponse } from 'axios';
 import nock from 'nock';
-import { TEST_JSON_API, TEST_VENDOR_API, type TestApp } from './test-app.js';
+import { TEST_JSON_API, TEST_VENDOR_API, startTestApp, type TestApp } from './test-app.js';
 
 /** МойСклад's two origins as the test config names them, and the paths under them. */
 export const VENDOR = { origin: new URL(TEST_VENDOR_API).origin, base: new URL(TEST_VENDOR_API).pathname };
@@ -27,6 +27,11 @@ export const BONUS_PROGRAM = {
   postponedBonusesDelayDays: 7,
   earnWhileRedeeming: true,
 };
+
+/** The test app with МойСклад's time-out cut to 200 ms, so the time-out cases wait for nothing real. */
+export function startIframeTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  return startTestApp({ env: { MOYSKLAD_TIMEOUT_MS: '200', ...env } });
+}
 
 /** Installs the app on a fresh account through the real Vendor API webhook; returns the account id. */
 export async function installAccount(t: TestApp, accessToken = `access-${randomUUID()}`): Promise<string> {
@@ -108,6 +113,13 @@ export async function openIframe(t: TestApp, accountId: string, options: { admin
   };
   await client.reload();
   return client;
+}
+
+/** A freshly installed account with МойСклад's lists answered, and its iframe opened by an admin. */
+export async function accountWithIframe(t: TestApp): Promise<{ accountId: string; client: IframeClient }> {
+  const accountId = await installAccount(t);
+  answerJsonApiLists();
+  return { accountId, client: await openIframe(t, accountId) };
 }
 
 /** Follows a 303 from a POST to the page it names, with the fresh token it carries. */

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import nock from 'nock';
 import { hashToken } from '../../../app/crypto/secret-box.js';
@@ -9,8 +6,8 @@ import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';
 import { createLogger } from '../../../app/logging/logger.js';
 import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
-import { VALID_FORMS, VENDOR, answerJsonApiLists, followRedirect, installAccount, openIframe, textOf } from '../../helpers/iframe.js';
-import { startTestApp, testConfig, type TestApp } from '../../helpers/test-app.js';
+import { VALID_FORMS, VENDOR, answerJsonApiLists, followRedirect, installAccount, openIframe, startIframeTestApp, textOf } from '../../helpers/iframe.js';
+import type { TestApp } from '../../helpers/test-app.js';
 
 type Answer = 200 | 400 | 404 | 409 | 'timeout';
 
@@ -50,8 +47,7 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
   };
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loyalty-bridge-golive-'));
-    t = await startTestApp({ dir, config: testConfig(dir, { MOYSKLAD_TIMEOUT_MS: '200' }) });
+    t = await startIframeTestApp();
   });
   after(() => t.close());
   beforeEach(async () => {
@@ -145,7 +141,8 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
 
     it('when the PATCH fails, then the change is stored, the loyalty step is pending, and a retry sends the PATCH again', async () => {
       moysklad('patch', 'loyalty', 'timeout');
-      await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' });
+      const page = await followRedirect(t, client, await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' }));
+      expect(textOf(page.data)).to.include('Подключено, изменения не переданы').and.include('касса работает на прежних настройках');
       expect(tenant().externalSearch).to.equal(true);
       expect(state()).to.include({ pending: 'loyalty' });
       expect(state().accepted).to.include({ externalSearch: false });

@@ -14,12 +14,10 @@ import {
   hiddenValue,
   installAccount,
   openIframe,
+  startIframeTestApp,
   textOf,
 } from '../../helpers/iframe.js';
-import { startTestApp, testConfig, type TestApp } from '../../helpers/test-app.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { TestApp } from '../../helpers/test-app.js';
 
 describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
   let t: TestApp;
@@ -27,8 +25,7 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
   const sessionCount = () => t.storage.db.select().from(iframeSessions).all().length;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loyalty-bridge-iframe-'));
-    t = await startTestApp({ dir, config: testConfig(dir, { MOYSKLAD_TIMEOUT_MS: '200', MOYSKLAD_FRAME_ANCESTORS: 'https://online.moysklad.ru https://*.moysklad.ru' }) });
+    t = await startIframeTestApp({ MOYSKLAD_FRAME_ANCESTORS: 'https://online.moysklad.ru https://*.moysklad.test' });
   });
   after(() => t.close());
   beforeEach(async () => {
@@ -200,11 +197,11 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
   describe('framing', () => {
     const frameAncestors = (csp: unknown) => /frame-ancestors ([^;]*)/.exec(String(csp))?.[1];
 
-    it('when the iframe page or its error page is served, then only МойСклад may frame it and there is no X-Frame-Options', async () => {
+    it('when the iframe page or its error page is served, then only the configured МойСклад origins may frame it and there is no X-Frame-Options', async () => {
       const client = await openIframe(t, accountId);
       const error = await t.http.get('/iframe', { responseType: 'text' });
       for (const res of [client.page, error]) {
-        expect(frameAncestors(res.headers['content-security-policy'])).to.equal('https://online.moysklad.ru https://*.moysklad.ru');
+        expect(frameAncestors(res.headers['content-security-policy'])).to.equal('https://online.moysklad.ru https://*.moysklad.test');
         expect(res.headers['x-frame-options']).to.equal(undefined);
         expect(String(res.headers['content-security-policy'])).to.include("script-src 'self'");
       }

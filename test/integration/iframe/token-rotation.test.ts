@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import nock from 'nock';
 import { hashToken } from '../../../app/crypto/secret-box.js';
@@ -8,8 +5,8 @@ import { AUTH_HEADER } from '../../../app/loyalty-api/loyalty-router.js';
 import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';
-import { VALID_FORMS, VENDOR, answerJsonApiLists, followRedirect, installAccount, openIframe, textOf, type IframeClient } from '../../helpers/iframe.js';
-import { startTestApp, testConfig, type TestApp } from '../../helpers/test-app.js';
+import { VALID_FORMS, VENDOR, accountWithIframe, followRedirect, startIframeTestApp, textOf, type IframeClient } from '../../helpers/iframe.js';
+import type { TestApp } from '../../helpers/test-app.js';
 
 describe('Rotating the LoyaltyAPI token («Выпустить новый токен»)', () => {
   let t: TestApp;
@@ -23,14 +20,11 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
     (await t.http.get('/loyalty-api/counterparty?search=79990001122', { headers: { [AUTH_HEADER]: token } })).status;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'loyalty-bridge-rotation-'));
-    t = await startTestApp({ dir, config: testConfig(dir, { MOYSKLAD_TIMEOUT_MS: '200' }) });
+    t = await startIframeTestApp();
   });
   after(() => t.close());
   beforeEach(async () => {
-    accountId = await installAccount(t);
-    answerJsonApiLists();
-    client = await openIframe(t, accountId);
+    ({ accountId, client } = await accountWithIframe(t));
   });
 
   const goLive = async () => {

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { FrameLocator, Page } from 'playwright-core';
+import { hashToken } from '../../app/crypto/secret-box.js';
+import { goLiveStateOf } from '../../app/go-live/go-live-state.js';
+import { tenantRepository } from '../../app/tenants/tenant-repository.js';
+import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+
+/**
+ * The store owner's whole path in a real Chromium with third-party cookies blocked: МойСклад's page
+ * (here the sandbox's, on 127.0.0.1) frames the app (on localhost, another site), the owner fills
+ * the form, checks the connection, imports the rules, saves, and the till then works.
+ */
+describe('Settings iframe in a real browser, framed from another site with third-party cookies blocked', function () {
+  this.timeout(90_000);
+  let dataDir: string;
+  let sandbox: Sandbox;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let frame: FrameLocator;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'loyalty-bridge-browser-'));
+    sandbox = await startSandbox({ dataDir, moyskladTimeoutMs: 2000, logLevel: 'error' });
+    browser = await launchBrowser({ blockThirdPartyCookies: true });
+    page = await browser.context.newPage();
+    frame = page.frameLocator('iframe[data-app-iframe]');
+  });
+
+  after(async () => {
+    await browser?.close();
+    await sandbox?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('when the owner fills and saves the form, then the account goes live in МойСклад and the till works', async () => {
+    expect(new URL(sandbox.embedUrl).hostname).to.not.equal(new URL(sandbox.appUrl).hostname);
+    await page.goto(sandbox.embedUrl);
+    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('false');
+
+    // The REST API system with the key missing: errors next to the fields.
+    await frame.getByText('Своя система по REST API').click();
+    await frame.getByLabel('Адрес API').fill(sandbox.providers.general.url);
+    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.locator('[data-error-for="general.apiKey"]').waitFor();
+    expect(await frame.locator('[data-error-for="general.apiKey"]').textContent()).to.equal('Укажите ключ API, выданный системой лояльности.');
+    await page.screenshot({ path: artifactPath('iframe-form-error.png') });
+
+    // With the key and a store mapped, «Проверить подключение» asks the provider (fetch, no cookies).
+    await frame.getByLabel('Ключ API').fill(sandbox.providers.general.apiKey);
+    expect(await frame.locator('[data-error-for="general.apiKey"]').count(), 'an edited field drops its old error').to.equal(0);
+    await frame.getByLabel('Точка по умолчанию').fill(sandbox.providers.general.point);
+    await frame.getByLabel('Магазин на Ленина').fill(sandbox.providers.general.point);
+    await frame.getByRole('button', { name: 'Проверить подключение' }).click();
+    await frame.locator('.check-result--ok').waitFor();
+    expect(await frame.locator('#check-result').textContent()).to.include('Подключение работает');
+    await page.screenshot({ path: artifactPath('iframe-form-general.png') });
+
+    // Back to the built-in ledger, with the rules of the account's МойСклад bonus program.
+    await frame.getByText('Встроенная бонусная программа').click();
+    await frame.getByLabel('Перенести правила из МоегоСклада').selectOption({ label: 'Бонусы за покупки' });
+    await frame.getByRole('button', { name: 'Заполнить правила' }).click();
+    await frame.getByText('Правила программы «Бонусы за покупки» подставлены').waitFor();
+    expect(await frame.locator('#f-ledger-earnRateRoublesToPoint').inputValue()).to.equal('7');
+    expect(await frame.locator('#f-ledger-spendRatePointsToRouble').inputValue()).to.equal('4');
+    await page.screenshot({ path: artifactPath('iframe-form.png') });
+    await frame.getByText('В системе лояльности', { exact: true }).click();
+
+    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByText('Готово: касса работает с бонусами.').waitFor();
+    expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('true');
+    await page.screenshot({ path: artifactPath('iframe-live.png') });
+
+    // What МойСклад now holds, and what we stored.
+    const account = sandbox.moysklad.state.accounts.get(sandbox.account.accountId)!;
+    const tenant = tenantRepository.find(sandbox.storage.db, sandbox.account.accountId)!;
+    expect(account.loyalty).to.deep.include({ url: `${sandbox.appUrl}/loyalty-api`, externalSearch: true });
+    expect(hashToken(account.loyalty!.token)).to.equal(tenant.loyaltyTokenHash);
+    expect(account.status).to.equal('Activated');
+    expect(sandbox.moysklad.state.requests.filter((r) => r.path.endsWith('/status')).map((r) => r.body)).to.deep.equal([{ status: 'Activated' }]);
+    expect(tenant).to.include({ status: 'Activated', backend: 'ledger', externalSearch: true });
+    expect(tenant.configuredAt).to.be.instanceOf(Date);
+    expect(goLiveStateOf(tenant).pending).to.equal(null);
+    expect(tenant.settings).to.have.nested.property('ledger.earnRateRoublesToPoint', 7);
+
+    // Reloading the frame keeps working without any cookie.
+    const appFrame = page.frames().find((f) => f.url().startsWith(sandbox.appUrl))!;
+    await appFrame.goto(appFrame.url());
+    await frame.getByText('Касса подключена').waitFor();
+    expect(await browser.context.cookies(sandbox.appUrl)).to.deep.equal([]);
+
+    // The till sells through the LoyaltyAPI with the token МойСклад received.
+    await page.goto(sandbox.tillUrl);
+    await page.getByText('Касса подключена').waitFor();
+    await page.getByRole('button', { name: 'Продать' }).click();
+    await page.locator('.badge', { hasText: 'HTTP 201' }).waitFor();
+    await page.getByRole('button', { name: 'Баланс' }).click();
+    await page.locator('.badge', { hasText: 'HTTP 200' }).waitFor();
+    expect(await page.locator('[data-till-response]').textContent()).to.match(/"agentBonusBalance": \d+/);
+  });
+
+  it('when an employee without admin rights opens the app, then the form is read-only and says why', async () => {
+    await page.goto(`${sandbox.embedUrl}/?as=cashier`);
+    await frame.locator('[data-read-only]').waitFor();
+    expect(await frame.locator('[data-read-only]').textContent()).to.include('только для чтения');
+    expect(await frame.getByRole('button', { name: 'Сохранить и подключить' }).isDisabled()).to.equal(true);
+  });
+
+  it('when МойСклад refuses the settings, then the owner sees why and «Повторить» finishes the job', async () => {
+    await page.goto(sandbox.embedUrl);
+    sandbox.moysklad.failNext({ method: 'PATCH', pathEnds: '/loyalty', answer: 400, body: { errors: [{ error: 'Решение не поддерживает программу лояльности', code: 2006 }] } });
+    await frame.getByText('В МоемСкладе', { exact: true }).click();
+    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByText('МойСклад не принял изменения').waitFor();
+    expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include('Решение не поддерживает программу лояльности');
+    await page.screenshot({ path: artifactPath('iframe-moysklad-refused.png') });
+
+    await frame.getByRole('button', { name: 'Повторить' }).click();
+    await frame.getByText('Готово: касса работает с бонусами.').waitFor();
+    expect(sandbox.moysklad.state.accounts.get(sandbox.account.accountId)!.loyalty!.externalSearch).to.equal(false);
+  });
+});

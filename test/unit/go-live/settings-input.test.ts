@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { formValuesFromStored, formValuesOf, mergeSecrets, parseSettingsForm, type StoredSettings } from '../../../app/go-live/settings-input.js';
+import { DEFAULT_LEDGER_RULES } from '../../../app/ledger/rules.js';
+import { VALID_FORMS } from '../../helpers/iframe.js';
+
+const NOTHING_STORED: StoredSettings = {
+  backend: 'ledger',
+  externalSearch: false,
+  settings: {},
+  secretsSet: { generalApiKey: false, ibonusLogin: false, ibonusPassword: false },
+};
+
+describe('Settings form parsing', () => {
+  it('when a body carries fields the form does not have, then only the known ones are read', () => {
+    const values = formValuesOf({
+      ...VALID_FORMS.general,
+      session: 'token',
+      _csrf: 'x',
+      '__proto__.polluted': 'yes',
+      'general.baseUrl.deeper': 'x',
+      'unknown.field': 'x',
+      'general.apiKey': ['first', 'second'],
+    });
+    expect(values).to.not.have.any.keys('session', '_csrf', '__proto__.polluted', 'general.baseUrl.deeper', 'unknown.field');
+    expect(values['general.apiKey']).to.equal('first');
+    expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+  });
+
+  it('when the general system is chosen, then its section, mapping and key are taken and the other sections are kept as stored', () => {
+    const stored: StoredSettings = { ...NOTHING_STORED, settings: { ledger: { earnRateRoublesToPoint: 5 }, ibonus: { baseUrl: 'https://i', maxPaidRatePercents: 10, spendRatePointsToRouble: 2 } } };
+    const { change } = parseSettingsForm(formValuesOf({ ...VALID_FORMS.general, 'ledger.earnRateRoublesToPoint': 'rubbish' }), stored);
+    expect(change).to.deep.equal({
+      backend: 'general',
+      externalSearch: true,
+      settings: {
+        ledger: { earnRateRoublesToPoint: 5 },
+        ibonus: { baseUrl: 'https://i', maxPaidRatePercents: 10, spendRatePointsToRouble: 2 },
+        general: { baseUrl: 'https://bonus.example.test', defaultPoint: 'point-1' },
+        storePoints: { '6a1d7b2e-0000-4000-8000-000000000001': 'point-1' },
+        whenProviderDown: 'no-discount',
+      },
+      secrets: { general: { apiKey: 'general-key-0123456789' } },
+    });
+  });
+
+  it('when the ledger is chosen, then unchecked boxes are false and a blank webhook is left out', () => {
+    const { change } = parseSettingsForm(formValuesOf(VALID_FORMS.ledger), NOTHING_STORED);
+    expect(change!.settings.ledger).to.deep.equal({
+      active: true,
+      earnRateRoublesToPoint: 10,
+      spendRatePointsToRouble: 1,
+      maxPaidRatePercents: 30,
+      earnWhileRedeeming: false,
+      welcomeBonusesEnabled: false,
+      welcomeBonusesValue: 0,
+      welcomeBonusesMode: 'REGISTRATION',
+      postponedBonusesDelayDays: 0,
+      receiptTemplate: 'Баллов: {balanceAfter}',
+      requireSpendingCode: false,
+    });
+  });
+
+  it('when secrets are already stored, then blank secret fields are valid and change nothing', () => {
+    const stored: StoredSettings = { ...NOTHING_STORED, secretsSet: { generalApiKey: true, ibonusLogin: true, ibonusPassword: true } };
+    const general = parseSettingsForm(formValuesOf({ ...VALID_FORMS.general, 'general.apiKey': '' }), stored);
+    expect(general.problems).to.deep.equal([]);
+    expect(general.change!.secrets).to.deep.equal({});
+    const ibonus = parseSettingsForm(formValuesOf({ ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': 'new' }), stored);
+    expect(ibonus.change!.secrets).to.deep.equal({ ibonus: { password: 'new' } });
+  });
+
+  it('when new secrets are laid over stored ones, then only the typed ones change', () => {
+    const stored = { general: { apiKey: 'old-key' }, ibonus: { login: 'me', password: 'old' } };
+    expect(mergeSecrets(stored, { ibonus: { password: 'new' } })).to.deep.equal({ general: { apiKey: 'old-key' }, ibonus: { login: 'me', password: 'new' } });
+    expect(mergeSecrets(stored, { general: { apiKey: 'new-key' } }).general).to.deep.equal({ apiKey: 'new-key' });
+    expect(mergeSecrets({}, { ibonus: { login: 'only-login' } }), 'half a credential is not stored').to.deep.equal({});
+  });
+
+  it('when stored settings fill the form and it is posted back unchanged, then the same settings come out', () => {
+    const stored: StoredSettings = {
+      ...NOTHING_STORED,
+      backend: 'ledger',
+      settings: { ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true, codeWebhookUrl: 'https://sms.example/send' }, whenProviderDown: 'refuse' },
+    };
+    const { change } = parseSettingsForm(formValuesFromStored(stored), stored);
+    expect(change!.settings).to.deep.equal(stored.settings);
+    expect(change!.externalSearch).to.equal(false);
+  });
+});

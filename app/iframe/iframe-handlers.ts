@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { withImportedRules } from '../go-live/bonus-program-import.js';
 import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
-import { formValuesOf, mergeSecrets, parseSettingsForm } from '../go-live/settings-input.js';
+import { formValuesOf, mergeSecrets, parseSettingsForm, type SettingsFormValues } from '../go-live/settings-input.js';
 import type { FieldProblem } from '../http/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { checkProviderConnection } from '../providers/connection-check.js';
@@ -9,7 +9,6 @@ import type { TransactionLog } from '../txlog/transaction-log.js';
 import { sessionOf, type IframeGuards } from './iframe-guards.js';
 import type { IframeSessions } from './iframe-sessions.js';
 import { noticeOf, type Notice, type SettingsPage } from './settings-page.js';
-import type { SettingsFormValues } from '../go-live/settings-input.js';
 
 export interface IframeHandlerDeps {
   sessions: IframeSessions;
@@ -93,7 +92,7 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
       res.json(result);
     },
 
-    retry: async (_req: Request, res: Response) => showReport(_req, res, await goLive.retry(sessionOf(res).accountId)),
+    retry: async (req: Request, res: Response) => showReport(req, res, await goLive.retry(sessionOf(res).accountId)),
 
     rotateToken: async (req: Request, res: Response) => showReport(req, res, await goLive.rotateToken(sessionOf(res).accountId)),
   };

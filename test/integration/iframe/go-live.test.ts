@@ -111,6 +111,19 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
     }
   }
 
+  it('when the subscription is suspended, then the settings are saved and the МойСклад steps wait for the resume', async () => {
+    const client = await openIframe(t, accountId);
+    await t.http.delete(`/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/${accountId}`, {
+      headers: { Authorization: `Bearer ${await t.vendorJwt()}` },
+      data: { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Suspend' },
+    });
+    const page = await followRedirect(t, client, await client.post('/iframe/settings', VALID_FORMS.ledger));
+    expect(seen, 'МойСклад is not called while suspended').to.deep.equal([]);
+    expect(tenant().settings).to.have.nested.property('ledger.earnRateRoublesToPoint', 10);
+    expect(state().pending).to.equal('loyalty');
+    expect(textOf(page.data)).to.include('Подписка на приложение приостановлена');
+  });
+
   describe('once live', () => {
     let client: Awaited<ReturnType<typeof openIframe>>;
 

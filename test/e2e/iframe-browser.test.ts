@@ -101,6 +101,8 @@ describe('Settings iframe in a real browser, framed from another site with third
     await page.getByRole('button', { name: 'Баланс' }).click();
     await page.locator('.badge', { hasText: 'HTTP 200' }).waitFor();
     expect(await page.locator('[data-till-response]').textContent()).to.match(/"agentBonusBalance": \d+/);
+    await page.getByRole('button', { name: 'Вернуть последнюю продажу' }).click();
+    await page.getByRole('heading', { name: /Возврат продажи № 00001/ }).locator('.badge', { hasText: 'HTTP 201' }).waitFor();
   });
 
   it('when an employee without admin rights opens the app, then the form is read-only and says why', async () => {

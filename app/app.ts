@@ -17,6 +17,7 @@ import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
 import { projectPath } from './project-root.js';
+import { adminRouter } from './admin/admin-router.js';
 
 export interface AppDeps {
   config: Config;
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   // Server-rendered pages (settings iframe, admin UI) share views/ and public/.
   app.set('view engine', 'ejs');
   app.set('views', projectPath('views'));
@@ -79,6 +80,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     transactionLogging('loyalty-api', txlog, logger),
     loyaltyApiRouter({ db: storage.db, logger, backendFor: (tenant) => backends.for(tenant) }),
   );
+
+  app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards }));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });

@@ -4,3 +4,6 @@ export * from './transaction-log.js';
 export * from './gift-cards.js';
 export * from './verification-codes.js';
 export * from './ledger.js';
+export * from './admin-users.js';
+export * from './ledger-adjustments.js';
+export * from './loyalty-api-stats.js';

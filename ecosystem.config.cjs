@@ -10,6 +10,13 @@
  * in-flight requests finish (at most 10 s), writes the queued log rows, closes the database and exits;
  * then the new process starts, applies migrations, listens and tells pm2 it is ready.
  */
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+// Settings: a `.env` next to this file (chmod 600; see .env.example), read by Node's --env-file, or the
+// environment pm2 is started with, which wins over the file.
+const envFile = join(__dirname, '.env');
+
 module.exports = {
   apps: [
     {
@@ -17,7 +24,7 @@ module.exports = {
       script: 'app/main.ts',
       // pm2 would pick `bun` for .ts; run it on Node with tsx's loader instead.
       interpreter: 'node',
-      interpreter_args: '--import tsx',
+      interpreter_args: ['--import', 'tsx', ...(existsSync(envFile) ? [`--env-file=${envFile}`] : [])],
       exec_mode: 'fork',
       instances: 1,
       // The app sends 'ready' after migrations and listen(); pm2 waits up to listen_timeout for it.
@@ -25,7 +32,6 @@ module.exports = {
       listen_timeout: 30_000,
       // Longer than the app's own 10 s drain, so pm2 never SIGKILLs a process that is finishing a sale.
       kill_timeout: 15_000,
-      // Settings come from the environment: an EnvironmentFile, or `env` here (see .env.example).
       env: { NODE_ENV: 'production' },
       max_memory_restart: '512M',
       // Crash loops back off instead of hammering МойСклад and the disk.

@@ -14,6 +14,7 @@ import { requireUser } from './auth/access.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { adminSession } from './auth/session.js';
 import { customerRoutes } from './customers/customer-routes.js';
+import { giftCardRoutes } from './customers/gift-card-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { exposeFlash } from './flash.js';
 import { logRoutes } from './log/log-routes.js';
@@ -88,6 +89,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(dashboardRoutes(context));
   router.use(tenantRoutes(context));
   router.use(customerRoutes(context));
+  router.use(giftCardRoutes(context));
   router.use(logRoutes(context));
   router.use(userRoutes(context));
 

@@ -1,11 +1,9 @@
 import type { SaleReturn, Tenant } from '../../../db/schema/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
-import { NotFoundError } from '../../errors.js';
 import { ledgerRulesOf } from '../../ledger/rules.js';
 import { saleRepository } from '../../ledger/sale-repository.js';
 import type { Db } from '../../storage/database.js';
 import { providerSecretsOf, settingsOf, type TenantSettings } from '../../tenants/tenant-settings.js';
-import { tenantDirectory } from './tenant-directory.js';
 
 export interface SettingLine {
   label: string;
@@ -31,16 +29,14 @@ export interface TenantDetail {
   returnsNeedingSupport: SaleReturn[];
 }
 
-export function tenantDetail(db: Db, box: SecretBox, accountId: string): TenantDetail {
-  const tenant = tenantDirectory.find(db, accountId);
-  if (!tenant) throw new NotFoundError('Такого аккаунта нет.');
+export function tenantDetail(db: Db, box: SecretBox, tenant: Tenant): TenantDetail {
   const settings = settingsOf(tenant);
   return {
     tenant,
     credentials: credentialsOf(box, tenant),
     settings: settingLines(tenant, settings),
     storePoints: Object.entries(settings.storePoints ?? {}).map(([storeId, point]) => ({ storeId, point })),
-    returnsNeedingSupport: saleRepository.returnsNeedingSupport(db, accountId).slice(0, 50),
+    returnsNeedingSupport: saleRepository.returnsNeedingSupport(db, tenant.accountId).slice(0, 50),
   };
 }
 

@@ -1,5 +1,8 @@
 import { desc, eq, inArray } from 'drizzle-orm';
+import Joi from 'joi';
 import { tenants, type Tenant } from '../../../db/schema/index.js';
+import { NotFoundError } from '../../errors.js';
+import { validate } from '../../http/validate.js';
 import type { DbOrTx } from '../../storage/database.js';
 
 export type TenantSummary = Pick<Tenant, 'accountId' | 'accountName' | 'status' | 'backend' | 'createdAt'>;
@@ -24,3 +27,12 @@ export const tenantDirectory = {
     return new Map(rows.map((row) => [row.id, row.name]));
   },
 };
+
+const accountIdParam = Joi.object<{ accountId: string }>({ accountId: Joi.string().max(100).required() }).unknown(true);
+
+/** The tenant named by a route's :accountId, or a 404 page. */
+export function tenantOfRoute(tx: DbOrTx, params: unknown): Tenant {
+  const tenant = tenantDirectory.find(tx, validate(accountIdParam, params).accountId);
+  if (!tenant) throw new NotFoundError('Такого аккаунта нет.');
+  return tenant;
+}

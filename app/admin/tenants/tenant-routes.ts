@@ -3,13 +3,13 @@ import Joi from 'joi';
 import { validate } from '../../http/validate.js';
 import type { AdminContext } from '../admin-router.js';
 import { tenantDetail } from './tenant-detail.js';
+import { tenantOfRoute } from './tenant-directory.js';
 import { tenantListPage } from './tenant-list.js';
 
 const listQuery = Joi.object<{ q: string; after?: string }>({
   q: Joi.string().allow('').max(200).default('').label('Поиск'),
   after: Joi.string().max(100).label('Страница'),
 });
-export const accountIdParam = Joi.object<{ accountId: string }>({ accountId: Joi.string().max(100).required() }).unknown(true);
 
 export function tenantRoutes({ storage, box }: AdminContext): Router {
   const router = Router();
@@ -20,8 +20,7 @@ export function tenantRoutes({ storage, box }: AdminContext): Router {
   });
 
   router.get('/tenants/:accountId', (req, res) => {
-    const { accountId } = validate(accountIdParam, req.params);
-    res.render('admin/tenants/detail', { detail: tenantDetail(storage.db, box, accountId) });
+    res.render('admin/tenants/detail', { detail: tenantDetail(storage.db, box, tenantOfRoute(storage.db, req.params)) });
   });
 
   return router;

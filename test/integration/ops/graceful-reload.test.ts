@@ -1,20 +1,12 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { expect } from 'chai';
+import { freePort } from '../../helpers/loopback-server.js';
 import { PROJECT_ROOT } from '../../../app/project-root.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * What `pm2 reload` relies on (ecosystem.config.cjs): with an IPC channel the process says 'ready' only

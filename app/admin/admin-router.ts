@@ -71,7 +71,8 @@ export function adminRouter(deps: AdminDeps): Router {
   const router = Router();
   router.use(...adminHeaders);
   router.use(express.urlencoded({ extended: false, limit: '100kb' }));
-  router.use(adminSession(storage.sqlite, { secret: config.sessionSecret, production: config.env === 'production' }));
+  const production = config.env === 'production';
+  router.use(adminSession(storage.sqlite, { secret: config.sessionSecret, production }));
   router.use(csrf.csrfSynchronisedProtection);
   router.use((req, res, next) => {
     // Called by the views that render a form, so a page without one starts no session.
@@ -83,7 +84,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   router.use(exposeFlash);
 
-  router.use(authRoutes({ db: storage.db, txlog: deps.txlog, tz: context.tz }));
+  router.use(authRoutes({ db: storage.db, txlog: deps.txlog, tz: context.tz, production }));
   router.use(requireUser(storage.db));
   router.get('/', (_req, res) => res.redirect(303, '/admin/dashboard'));
   router.use(dashboardRoutes(context));

@@ -15,14 +15,16 @@ interface LoginForm {
   next?: unknown;
 }
 
-function renderLogin(res: Response, status: number, form: LoginForm, error?: string): void {
-  res.status(status).render('admin/login', { error, login: normalizeLogin(form.login), next: safeNext(form.next) });
-}
-
 /** Sign-in and sign-out; mounted before the session check, so these pages work signed out. */
-export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone }): Router {
+export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; production: boolean }): Router {
   const { db, txlog, tz } = deps;
   const router = Router();
+  const renderLogin = (res: Response, status: number, form: LoginForm, error?: string) => {
+    // In production the session cookie is Secure: over plain http the browser drops it and sign-in
+    // would silently loop, so the page says why instead.
+    const insecure = deps.production && !res.req.secure;
+    res.status(status).render('admin/login', { error, insecure, login: normalizeLogin(form.login), next: safeNext(form.next) });
+  };
   const throttle = createLoginThrottle(db, (req, res, until) => {
     const when = until ? ` Повторите после ${tz.dateTime(until.getTime()).slice(11, 16)}.` : '';
     renderLogin(res, 429, req.body as LoginForm, `Слишком много неудачных попыток входа.${when}`);

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Router, type Response } from 'express';
 import Joi from 'joi';
 import { LOG_KINDS } from '../../../db/schema/index.js';
@@ -69,10 +68,23 @@ async function streamCsv(res: Response, rows: Iterable<LogListRow>, time: (ms: n
       break;
     }
     written++;
-    if (!res.write(csvLine(row, time))) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(csvLine(row, time))) await drainedOrClosed(res);
     else if (written % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
     // The client went away: stop reading the log for nobody.
     if (res.destroyed) return;
   }
   res.end();
+}
+
+/** Resolves when the client has read what was written, or has gone; leaves no listener behind. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

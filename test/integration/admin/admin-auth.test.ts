@@ -137,13 +137,16 @@ describe('Admin sign-in', () => {
 });
 
 describe('Admin session cookie in production', () => {
-  it('when the proxy says https, then the cookie is also Secure', async () => {
+  it('when the proxy says https, then the cookie is also Secure; over plain http the login page says https is needed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'admin-prod-'));
     const t = await startTestApp({ dir, config: testConfig(dir, { NODE_ENV: 'production' }) });
     try {
       await createTestAdmin(t, 'anna');
+      const plain = await new AdminClient(t.baseUrl).get('/admin/login');
+      expect(plain.data, 'over plain http the page says why sign-in cannot work').to.contain('Вход возможен только по https');
       // The test app trusts loopback as its proxy, like nginx on the same host.
       const client = new AdminClient(t.baseUrl, { 'x-forwarded-proto': 'https' });
+      expect((await client.get('/admin/login')).data).to.not.contain('Вход возможен только по https');
       expect((await client.signIn('anna')).status).to.equal(303);
       expect(client.lastSetCookie).to.match(/; Secure/).and.match(/HttpOnly/).and.match(/SameSite=Strict/);
     } finally {

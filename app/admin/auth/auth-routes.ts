@@ -5,6 +5,7 @@ import type { TransactionLog } from '../../txlog/transaction-log.js';
 import { recordAdminAction } from '../audit.js';
 import type { TimeZone } from '../time-zone.js';
 import { safeNext } from './access.js';
+import { adminUserRepository } from './admin-user-repository.js';
 import { authenticate, normalizeLogin, sessionUser } from './admin-users.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { destroySession, regenerateSession, saveSession, SESSION_COOKIE } from './session.js';
@@ -43,7 +44,9 @@ export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; 
       user = await authenticate(db, login, typeof form.password === 'string' ? form.password : '');
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      recordAdminAction(txlog, login, 'auth.login', { ok: false, httpStatus: error.status, errorMessage: error.message });
+      // A login nobody has is not written down: it is often a password typed into the wrong field.
+      const known = adminUserRepository.findByLogin(db, login) !== undefined;
+      recordAdminAction(txlog, known ? login : undefined, 'auth.login', { ok: false, httpStatus: error.status, errorMessage: error.message, request: { knownLogin: known } });
       return renderLogin(res, error.status, form, error.message);
     }
     await throttle.forgive(req);

@@ -44,6 +44,12 @@ describe('Admin sign-in', () => {
       expect(response.status).to.equal(401);
       expect(response.data).to.contain('Неверный логин или пароль.');
     }
+    t.flushLog();
+    const audit = t.storage.sqlite.prepare("select request_body from transaction_log where kind = 'admin' and endpoint = 'auth.login' order by id").all() as Array<{ request_body: string }>;
+    expect(audit.map((row) => JSON.parse(row.request_body))).to.deep.equal([
+      { by: 'anna', knownLogin: true },
+      { knownLogin: false }, // an unknown login (often a mistyped password) is not written down
+    ]);
     expect((await client.get('/admin/dashboard')).status).to.equal(303);
   });
 

@@ -21,6 +21,7 @@ import { GoLive } from './go-live/go-live.js';
 import { iframeRouter } from './iframe/iframe-router.js';
 import { IframeSessions } from './iframe/iframe-sessions.js';
 import { SettingsPage } from './iframe/settings-page.js';
+import { adminRouter } from './admin/admin-router.js';
 
 export interface AppDeps {
   config: Config;
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   // Server-rendered pages (settings iframe, admin UI) share views/ and public/.
   app.set('view engine', 'ejs');
   app.set('views', projectPath('views'));
@@ -98,6 +99,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       txlog,
     }),
   );
+  app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards }));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });

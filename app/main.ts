@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './logging/logger.js';
 import { openStorage } from './storage/database.js';
 import { ensureDemoTenant } from './tenants/demo-tenant.js';
+import { adminUserRepository } from './admin/auth/admin-user-repository.js';
+import { ensureInitialAdmin } from './admin/auth/admin-users.js';
+import { startMaintenance } from './ops/maintenance.js';
 
 function start(): void {
   let config;
@@ -20,6 +23,11 @@ function start(): void {
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
   if (config.demoLoyaltyToken) ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
+  const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
+  const firstAdmin = ensureInitialAdmin(storage.db, config.initialAdmin).then(
+    (login) => login && logger.info('first admin created from ADMIN_INITIAL_LOGIN', { login }),
+    (error: unknown) => logger.error('first admin not created', { error }),
+  );
 
   const server = app.listen(config.port, () => {
     const local = `http://localhost:${config.port}`;
@@ -29,11 +37,18 @@ function start(): void {
     console.log(`  LoyaltyAPI:  ${config.publicBaseUrl}/loyalty-api`);
     console.log(`  Vendor API:  ${config.publicBaseUrl}/api/moysklad/vendor/1.0`);
     console.log(`  Database:    ${config.databasePath}`);
+    console.log(`  Admin UI:    ${local}/admin`);
     if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
+    // pm2 (wait_ready) switches traffic to this process only now: migrations done, port open, first admin in place.
+    void firstAdmin.then(() => {
+      if (adminUserRepository.count(storage.db) === 0) console.log('No admin users yet: npm run admin:create -- <login>');
+      process.send?.('ready');
+    });
   });
   installGracefulShutdown(
     server,
     () => {
+      maintenance.stop();
       services.txlog.flush();
       storage.close();
     },

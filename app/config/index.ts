@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import Joi from 'joi';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
 
@@ -23,6 +24,12 @@ export interface Config {
   encryptionKey: Buffer;
   logLevel: string;
   logRetentionDays: number;
+  /** IANA zone the admin UI shows and reads dates in. */
+  timeZone: string;
+  /** Express `trust proxy`: who may set X-Forwarded-For/Proto (the TLS proxy); hops count or addresses. */
+  trustProxy: boolean | number | string;
+  /** Where `npm run backup` writes. */
+  backupDir: string;
   /** First admin created on start when the users table is empty (operators may use the CLI instead). */
   initialAdmin?: { login: string; password: string };
   /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
@@ -70,7 +77,13 @@ const schema = Joi.object({
   ENCRYPTION_KEY: base64Key32,
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
   LOG_RETENTION_DAYS: Joi.number().integer().min(1).default(90),
-  ADMIN_INITIAL_LOGIN: Joi.string().min(3),
+  TIME_ZONE: Joi.string()
+    .default('Europe/Moscow')
+    .custom((value: string, helpers) => (isTimeZone(value) ? value : helpers.error('any.invalid')))
+    .messages({ 'any.invalid': '{{#label}} must be an IANA time zone such as Europe/Moscow' }),
+  TRUST_PROXY: Joi.string().default('loopback'),
+  BACKUP_DIR: Joi.string(),
+  ADMIN_INITIAL_LOGIN: Joi.string().pattern(/^[A-Za-z0-9._@-]{3,64}$/),
   ADMIN_INITIAL_PASSWORD: Joi.string().min(10),
 })
   .and('ADMIN_INITIAL_LOGIN', 'ADMIN_INITIAL_PASSWORD')
@@ -94,11 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir: string = value.DATA_DIR;
   const dev = isProduction ? undefined : loadOrCreateDevSecrets(dataDir);
   const port: number = value.PORT;
+  const databasePath: string = value.DATABASE_PATH ?? `${dataDir}/loyalty-bridge.sqlite`;
   return {
     env: value.NODE_ENV,
     port,
     publicBaseUrl: stripTrailingSlash(value.PUBLIC_BASE_URL ?? `http://localhost:${port}`),
-    databasePath: value.DATABASE_PATH ?? `${dataDir}/loyalty-bridge.sqlite`,
+    databasePath,
     dataDir,
     moysklad: {
       appId: value.MOYSKLAD_APP_ID ?? dev!.appId,
@@ -113,11 +127,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: Buffer.from(value.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64'),
     logLevel: value.LOG_LEVEL,
     logRetentionDays: value.LOG_RETENTION_DAYS,
+    timeZone: value.TIME_ZONE,
+    trustProxy: parseTrustProxy(value.TRUST_PROXY),
+    backupDir: value.BACKUP_DIR ?? join(dirname(databasePath), 'backups'),
     initialAdmin: value.ADMIN_INITIAL_LOGIN
       ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
       : undefined,
     demoLoyaltyToken: dev?.demoLoyaltyToken,
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function stripTrailingSlash(url: string): string {

@@ -17,12 +17,13 @@ export interface NewEntry {
 export const ledgerEntriesRepository = {
   /**
    * Appends one entry and moves customers.balance by the same amount, in the caller's transaction,
-   * so balance == Σ entries holds after every commit. Zero-point entries are skipped.
+   * so balance == Σ entries holds after every commit. Zero-point entries are skipped. Returns the new
+   * entry's id (undefined when skipped).
    */
-  append(tx: DbOrTx, entry: NewEntry, now: Date): void {
+  append(tx: DbOrTx, entry: NewEntry, now: Date): number | undefined {
     if (!Number.isSafeInteger(entry.points)) throw new RangeError(`points must be an integer, got ${entry.points}`);
-    if (entry.points === 0) return;
-    tx.insert(ledgerEntries)
+    if (entry.points === 0) return undefined;
+    const { lastInsertRowid } = tx.insert(ledgerEntries)
       .values({
         tenantId: entry.tenantId,
         customerId: entry.customerId,
@@ -38,6 +39,7 @@ export const ledgerEntriesRepository = {
       .set({ balance: sql`${customers.balance} + ${entry.points}`, updatedAt: now })
       .where(eq(customers.id, entry.customerId))
       .run();
+    return Number(lastInsertRowid);
   },
 
   /**

@@ -1,6 +1,6 @@
 import { transactionLog, type LogKind, type NewLogRow } from '../../db/schema/index.js';
 import { currentRequestContext } from '../logging/logger.js';
-import { redact } from '../logging/redact.js';
+import { redact, redactText } from '../logging/redact.js';
 import type { Db, DbOrTx } from '../storage/database.js';
 
 export interface LogEntry {
@@ -82,7 +82,7 @@ function toRow(entry: LogEntry): NewLogRow {
     cardNumber: entry.cardNumber ?? null,
     pointsSpent: entry.pointsSpent ?? null,
     pointsEarned: entry.pointsEarned ?? null,
-    errorMessage: entry.errorMessage ?? null,
+    errorMessage: entry.errorMessage ? redactText(entry.errorMessage) : null,
     requestBody: serialize(entry.request),
     responseBody: serialize(entry.response),
   };

@@ -5,3 +5,6 @@ export * from './gift-cards.js';
 export * from './verification-codes.js';
 export * from './ledger.js';
 export * from './iframe-sessions.js';
+export * from './admin-users.js';
+export * from './ledger-adjustments.js';
+export * from './loyalty-api-stats.js';

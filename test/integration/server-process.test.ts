@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { expect } from 'chai';
+import { freePort } from '../helpers/loopback-server.js';
 import { PROJECT_ROOT } from '../../app/project-root.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('The server process', () => {
   it('when started with no settings, then it runs the embedded default, prints the demo token, serves /healthz and stops cleanly on SIGTERM', async () => {

@@ -1,0 +1,106 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { csrfSync } from 'csrf-sync';
+import helmet from 'helmet';
+import type { Config } from '../config/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
+import { errorHandler } from '../http/error-handler.js';
+import { renderHtmlError } from '../http/html-pages.js';
+import type { GiftCards } from '../ledger/gift-cards.js';
+import type { Logger } from '../logging/logger.js';
+import type { Storage } from '../storage/database.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
+import { requireUser } from './auth/access.js';
+import { authRoutes } from './auth/auth-routes.js';
+import { adminSession } from './auth/session.js';
+import { customerRoutes } from './customers/customer-routes.js';
+import { giftCardRoutes } from './customers/gift-card-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
+import { exposeFlash } from './flash.js';
+import { logRoutes } from './log/log-routes.js';
+import { tenantRoutes } from './tenants/tenant-routes.js';
+import { TimeZone } from './time-zone.js';
+import { userRoutes } from './users/user-routes.js';
+import { viewHelpers } from './view-helpers.js';
+
+export interface AdminDeps {
+  config: Config;
+  storage: Storage;
+  logger: Logger;
+  txlog: TransactionLog;
+  box: SecretBox;
+  giftCards: GiftCards;
+}
+
+/** What every admin page module receives. */
+export interface AdminContext extends AdminDeps {
+  tz: TimeZone;
+}
+
+/** Pages carry account data: no caching, no scripts or styles but our own files, never framed. */
+const adminHeaders = [
+  helmet.contentSecurityPolicy({
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  }),
+  (_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  },
+];
+
+/** csrf-sync keeps one token per session; forms send it as `_csrf`. */
+const csrf = csrfSync({ getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get('x-csrf-token'), size: 32 });
+
+/**
+ * /admin: support staff's UI. Order matters: headers, form parsing, the SQLite session, CSRF on every
+ * POST (sign-in included), the sign-in pages, then the session check in front of everything else.
+ */
+export function adminRouter(deps: AdminDeps): Router {
+  const context: AdminContext = { ...deps, tz: new TimeZone(deps.config.timeZone) };
+  const { storage, logger, config } = deps;
+  const router = Router();
+  router.use(...adminHeaders);
+  router.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  const production = config.env === 'production';
+  router.use(adminSession(storage.sqlite, { secret: config.sessionSecret, production }));
+  router.use(csrf.csrfSynchronisedProtection);
+  router.use((req, res, next) => {
+    // Called by the views that render a form, so a page without one starts no session.
+    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.fmt = viewHelpers(context.tz);
+    res.locals.path = req.originalUrl;
+    res.locals.tzName = config.timeZone;
+    next();
+  });
+  router.use(exposeFlash);
+
+  router.use(authRoutes({ db: storage.db, txlog: deps.txlog, tz: context.tz, production }));
+  router.use(requireUser(storage.db));
+  router.get('/', (_req, res) => res.redirect(303, '/admin/dashboard'));
+  router.use(dashboardRoutes(context));
+  router.use(tenantRoutes(context));
+  router.use(customerRoutes(context));
+  router.use(giftCardRoutes(context));
+  router.use(logRoutes(context));
+  router.use(userRoutes(context));
+
+  router.use(() => {
+    throw new NotFoundError('Такой страницы нет.');
+  });
+  router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    const stale = error === csrf.invalidCsrfTokenError || (error as { code?: string } | null)?.code === 'EBADCSRFTOKEN';
+    next(stale ? new ForbiddenError('Форма устарела: обновите страницу и повторите действие.') : error);
+  });
+  router.use(errorHandler(logger, renderHtmlError));
+  return router;
+}

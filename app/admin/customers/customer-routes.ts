@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import Joi from 'joi';
+import { NotFoundError } from '../../errors.js';
+import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
+import { customerRepository } from '../../ledger/customer-repository.js';
+import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-browse.js';
+import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entries.js';
+import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
+import { looksLikePhone } from '../../ledger/phone.js';
+import { redactText } from '../../logging/redact.js';
+import type { AdminContext } from '../admin-router.js';
+import { currentUser, requireRole } from '../auth/access.js';
+import { flash } from '../flash.js';
+import { tenantOfRoute } from '../tenants/tenant-directory.js';
+
+const id = Joi.string().max(100).required();
+const customerParams = Joi.object<{ customerId: string }>({ customerId: id }).unknown(true);
+const searchQuery = Joi.object<{ q: string }>({ q: Joi.string().trim().allow('').max(100).default('').label('Поиск') }).unknown(true);
+const entriesQuery = Joi.object<{ before?: number }>({ before: Joi.number().integer().min(1) }).unknown(true);
+
+const adjustmentForm = Joi.object<{ points: number; reason: string; requestKey: string }>({
+  points: Joi.number()
+    .integer()
+    .min(-MAX_ADJUSTMENT_POINTS)
+    .max(MAX_ADJUSTMENT_POINTS)
+    .invalid(0)
+    .required()
+    .label('Баллы')
+    .messages({ 'any.invalid': 'Баллы: укажите число, не ноль (со знаком минус, чтобы списать).' }),
+  reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
+  requestKey: Joi.string().guid().required().label('Форма'),
+}).unknown(true);
+
+/** Customers of a tenant's built-in ledger: search, balance and history, manual adjustment. */
+export function customerRoutes({ storage, txlog }: AdminContext): Router {
+  const router = Router();
+  const db = storage.db;
+  const tenantOf = (req: Request) => tenantOfRoute(db, req.params);
+
+  router.get('/tenants/:accountId/customers', (req, res) => {
+    const tenant = tenantOf(req);
+    const { q } = validate(searchQuery, req.query);
+    const found = q ? customerRepository.search(db, tenant.accountId, q) : [];
+    // A searched phone is not written back into the page: only its last digits are.
+    res.render('admin/customers/list', { tenant, q: looksLikePhone(q) ? '' : q, searchedPhone: looksLikePhone(q) ? q.replace(/\D/g, '').slice(-4) : undefined, found, searched: q !== '' });
+  });
+
+  const renderCustomer = (req: Request, res: Response, status = 200, form: { problems?: FieldProblem[]; points?: unknown; reason?: string } = {}) => {
+    const tenant = tenantOf(req);
+    const { customerId } = validate(customerParams, req.params);
+    const customer = customerRepository.findById(db, tenant.accountId, customerId);
+    if (!customer) throw new NotFoundError('Такого покупателя нет.');
+    const { before } = validate(entriesQuery, req.query);
+    const now = new Date();
+    const entries = customerEntries(db, customer.id, before);
+    res.status(status).render('admin/customers/detail', {
+      tenant,
+      customer,
+      pending: ledgerEntriesRepository.pending(db, customer.id, now),
+      spendable: spendablePoints(db, customer, now),
+      entries,
+      olderEntries: entries.length === ENTRY_PAGE ? entries.at(-1)?.id : undefined,
+      requestKey: randomUUID(),
+      form,
+    });
+  };
+
+  router.get('/tenants/:accountId/customers/:customerId', (req, res) => renderCustomer(req, res));
+
+  router.post('/tenants/:accountId/customers/:customerId/adjustments', requireRole('admin'), (req, res) => {
+    const tenant = tenantOf(req);
+    const { customerId } = validate(customerParams, req.params);
+    const { value, problems } = checkFields(adjustmentForm, req.body);
+    const body = req.body as { points?: unknown; reason?: unknown };
+    // The typed reason comes back into the form, redacted like everything shown.
+    if (problems.length > 0) return renderCustomer(req, res, 422, { problems, points: body.points, reason: redactText(String(body.reason ?? '')) });
+    const { points, reason, requestKey } = value;
+    const result = adjustBalance(db, txlog, { tenantId: tenant.accountId, customerId, points, reason, requestKey, adminLogin: currentUser(res).login });
+    flash(req, 'ok', result.applied ? `Баланс скорректирован: теперь ${result.balance} баллов.` : 'Эта корректировка уже проведена.');
+    res.redirect(303, `/admin/tenants/${encodeURIComponent(tenant.accountId)}/customers/${encodeURIComponent(customerId)}`);
+  });
+
+  return router;
+}

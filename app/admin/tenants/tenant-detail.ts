@@ -1,0 +1,120 @@
+import type { SaleReturn, Tenant } from '../../../db/schema/index.js';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import { ledgerRulesOf } from '../../ledger/rules.js';
+import { saleRepository } from '../../ledger/sale-repository.js';
+import type { Db } from '../../storage/database.js';
+import { providerSecretsOf, settingsOf, type TenantSettings } from '../../tenants/tenant-settings.js';
+
+export interface SettingLine {
+  label: string;
+  value: string;
+}
+
+/** A secret is only ever "задан" or "не задан" on a page; its value is never read into the view. */
+export interface CredentialLine {
+  label: string;
+  set: boolean;
+}
+
+/**
+ * Everything the tenant page shows, one field per section of views/admin/tenants/detail.ejs. Later
+ * sections (the go-live steps) arrive as one more field here and one more partial there.
+ */
+export interface TenantDetail {
+  tenant: Pick<Tenant, 'accountId' | 'accountName' | 'status' | 'lastCause' | 'backend' | 'createdAt' | 'updatedAt' | 'configuredAt'>;
+  credentials: CredentialLine[];
+  settings: SettingLine[];
+  /** МойСклад retail store id → the provider's point id. */
+  storePoints: Array<{ storeId: string; point: string }>;
+  returnsNeedingSupport: SaleReturn[];
+}
+
+export function tenantDetail(db: Db, box: SecretBox, tenant: Tenant): TenantDetail {
+  const settings = settingsOf(tenant);
+  return {
+    tenant,
+    credentials: credentialsOf(box, tenant),
+    settings: settingLines(tenant, settings),
+    storePoints: Object.entries(settings.storePoints ?? {}).map(([storeId, point]) => ({ storeId, point })),
+    returnsNeedingSupport: saleRepository.returnsNeedingSupport(db, tenant.accountId).slice(0, 50),
+  };
+}
+
+function credentialsOf(box: SecretBox, tenant: Tenant): CredentialLine[] {
+  const lines: CredentialLine[] = [
+    { label: 'Токен доступа к JSON API МоегоСклада', set: Boolean(tenant.accessTokenEnc) },
+    { label: 'Токен LoyaltyAPI', set: Boolean(tenant.loyaltyTokenHash) },
+  ];
+  if (tenant.pendingLoyaltyTokenHash) lines.push({ label: 'Новый токен LoyaltyAPI (идёт замена)', set: true });
+  let secrets;
+  try {
+    secrets = providerSecretsOf(box, tenant);
+  } catch {
+    // A sealed value that no longer opens (a changed ENCRYPTION_KEY) is worth saying, not crashing over.
+    return [...lines, { label: 'Ключи провайдера (не расшифровываются: проверьте ENCRYPTION_KEY)', set: true }];
+  }
+  if (tenant.backend === 'general' || secrets.general) lines.push({ label: 'API-ключ внешней системы', set: Boolean(secrets.general?.apiKey) });
+  if (tenant.backend === 'ibonus' || secrets.ibonus) {
+    lines.push({ label: 'Логин i-bonus', set: Boolean(secrets.ibonus?.login) }, { label: 'Пароль i-bonus', set: Boolean(secrets.ibonus?.password) });
+  }
+  return lines;
+}
+
+const yesNo = (value: boolean) => (value ? 'да' : 'нет');
+
+function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
+  const lines: SettingLine[] = [{ label: 'Поиск покупателей', value: tenant.externalSearch ? 'во внешней системе' : 'в МоёмСкладе' }];
+  if (tenant.backend === 'ledger') {
+    const rules = ledgerRulesOf(tenant);
+    lines.push(
+      { label: 'Программа активна', value: yesNo(rules.active) },
+      { label: 'Начисление', value: `1 балл за ${rules.earnRateRoublesToPoint} ₽` },
+      { label: 'Списание', value: `${rules.spendRatePointsToRouble} балл(ов) = 1 ₽` },
+      { label: 'Оплата баллами', value: `не больше ${rules.maxPaidRatePercents} % чека` },
+      { label: 'Начислять при списании', value: yesNo(rules.earnWhileRedeeming) },
+      {
+        label: 'Приветственные баллы',
+        value: rules.welcomeBonusesEnabled
+          ? `${rules.welcomeBonusesValue} ${rules.welcomeBonusesMode === 'REGISTRATION' ? 'при регистрации' : 'при первой покупке'}`
+          : 'нет',
+      },
+      { label: 'Отсрочка начисления', value: `${rules.postponedBonusesDelayDays} дн.` },
+      { label: 'Код подтверждения при списании', value: yesNo(rules.requireSpendingCode) },
+      { label: 'SMS-шлюз для кодов', value: rules.codeWebhookUrl ? safeUrl(rules.codeWebhookUrl) : 'не задан' },
+    );
+  }
+  if (settings.general) {
+    lines.push({ label: 'Адрес API внешней системы', value: safeUrl(settings.general.baseUrl) });
+    if (settings.general.defaultPoint) lines.push({ label: 'Точка по умолчанию', value: settings.general.defaultPoint });
+  }
+  if (settings.ibonus) {
+    lines.push(
+      { label: 'Адрес API i-bonus', value: safeUrl(settings.ibonus.baseUrl) },
+      { label: 'Оплата баллами в i-bonus', value: `не больше ${settings.ibonus.maxPaidRatePercents} % чека` },
+      { label: 'Курс списания i-bonus', value: `${settings.ibonus.spendRatePointsToRouble} балл(ов) = 1 ₽` },
+    );
+  }
+  if (settings.whenProviderDown) {
+    lines.push({ label: 'Если провайдер недоступен', value: settings.whenProviderDown === 'refuse' ? 'отказывать с понятной ошибкой' : 'продавать без скидки' });
+  }
+  return lines;
+}
+
+/**
+ * A configured address without what may carry a credential: user info, the query string, the fragment,
+ * and long path segments (a key put in the path). Support sees which host, and that something was cut.
+ */
+export function safeUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'задан (неверный адрес)';
+  }
+  const path = url.pathname
+    .split('/')
+    .map((segment) => (segment.length > 16 ? '…' : segment))
+    .join('/');
+  const cut = url.username || url.password || url.search || url.hash;
+  return `${url.protocol}//${url.host}${path === '/' ? '' : path}${cut ? ' (часть адреса скрыта)' : ''}`;
+}

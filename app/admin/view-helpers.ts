@@ -1,0 +1,64 @@
+import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus } from '../../db/schema/index.js';
+import { formatRoubles } from '../ledger/gift-cards.js';
+import { maskPhone } from '../logging/redact.js';
+import type { TimeZone } from './time-zone.js';
+
+export const TENANT_STATUS_LABELS: Record<TenantStatus, string> = {
+  SettingsRequired: 'Нужна настройка',
+  Activated: 'Работает',
+  Suspended: 'Приостановлено',
+  Uninstalled: 'Удалено',
+};
+
+export const BACKEND_LABELS: Record<BackendKind, string> = {
+  ledger: 'Встроенная бонусная программа',
+  general: 'Внешняя система (REST API)',
+  ibonus: 'i-bonus.me',
+};
+
+export const LOG_KIND_LABELS: Record<LogKind, string> = {
+  'loyalty-api': 'LoyaltyAPI (касса)',
+  'vendor-api': 'Vendor API (установка)',
+  moysklad: 'Запросы в МойСклад',
+  provider: 'Запросы к провайдеру',
+  outbox: 'Очередь отправки',
+  admin: 'Действия в админке',
+};
+
+export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
+  welcome: 'Приветственные баллы',
+  earn: 'Начисление за продажу',
+  spend: 'Списание в продаже',
+  'return-earn': 'Возврат: отмена начисления',
+  'return-spend': 'Возврат: возврат списанных',
+  adjustment: 'Ручная корректировка',
+};
+
+const groupDigits = (n: number) => Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+
+/** Plain functions every admin view gets as `fmt`; nothing here touches the database. */
+export function viewHelpers(tz: TimeZone) {
+  return {
+    time: (ms: number | Date | null | undefined) => (ms === null || ms === undefined ? '—' : tz.dateTime(typeof ms === 'number' ? ms : ms.getTime())),
+    number: (n: number) => `${n < 0 ? '−' : ''}${groupDigits(n)}`,
+    signed: (n: number) => `${n < 0 ? '−' : n > 0 ? '+' : ''}${groupDigits(n)}`,
+    roubles: formatRoubles,
+    percent: (part: number, whole: number) => (whole === 0 ? '—' : `${((part * 100) / whole).toFixed(part * 100 < whole ? 1 : 0).replace('.', ',')}\u00a0%`),
+    /** Only ever the last four digits: full phone numbers never reach an admin page. */
+    phone: (phone: string | null | undefined) => (phone ? maskPhone(phone) : '—'),
+    last4: (digits: string | null | undefined) => (digits ? `***${digits}` : '—'),
+    tenantStatus: (status: TenantStatus) => TENANT_STATUS_LABELS[status] ?? status,
+    backend: (kind: BackendKind) => BACKEND_LABELS[kind] ?? kind,
+    logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
+    entryKind: (kind: LedgerEntryKind) => ENTRY_KIND_LABELS[kind] ?? kind,
+    /** A link with a query string; empty values are left out. */
+    url: (path: string, params: Record<string, string | number | undefined | null> = {}) => {
+      const query = new URLSearchParams();
+      for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+      const text = query.toString();
+      return text ? `${path}?${text}` : path;
+    },
+  };
+}
+
+export type ViewHelpers = ReturnType<typeof viewHelpers>;

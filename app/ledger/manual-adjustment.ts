@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import { ledgerAdjustments } from '../../db/schema/index.js';
+import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
+import { redactText } from '../logging/redact.js';
+import { immediate, type Db } from '../storage/database.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
+import { customerRepository } from './customer-repository.js';
+import { ledgerEntriesRepository as entries } from './ledger-entries.js';
+
+export const MAX_ADJUSTMENT_POINTS = 1_000_000;
+
+export interface AdjustmentRequest {
+  tenantId: string;
+  /** Our customer id. */
+  customerId: string;
+  /** Signed: positive adds points, negative takes them away. */
+  points: number;
+  reason: string;
+  adminLogin: string;
+  /** Random per rendered form; a second submit of the same form changes nothing. */
+  requestKey: string;
+}
+
+export interface AdjustmentResult {
+  /** False when this form was already applied: nothing changed the second time. */
+  applied: boolean;
+  balance: number;
+}
+
+/**
+ * A manual correction by an admin, in one BEGIN IMMEDIATE transaction: the ledger entry (kind
+ * 'adjustment'), who made it and why, and the audit row in the transaction log (kind 'admin') commit
+ * together or not at all. Like a return, it never takes a balance below zero.
+ */
+export function adjustBalance(db: Db, txlog: TransactionLog, request: AdjustmentRequest, now = new Date()): AdjustmentResult {
+  // A reason is free text shown on pages: a phone typed into it keeps only its last digits, like everywhere.
+  const reason = redactText(request.reason.trim());
+  if (!reason) throw new ValidationError('Укажите причину корректировки.', { parameter: 'reason' });
+  if (!Number.isSafeInteger(request.points) || request.points === 0 || Math.abs(request.points) > MAX_ADJUSTMENT_POINTS) {
+    throw new ValidationError(`Укажите целое число баллов, не ноль и не больше ${MAX_ADJUSTMENT_POINTS} по модулю.`, { parameter: 'points' });
+  }
+  return immediate(db, (tx) => {
+    const customer = customerRepository.findById(tx, request.tenantId, request.customerId);
+    if (!customer) throw new NotFoundError('Покупатель не найден.');
+    const repeat = tx.select({ id: ledgerAdjustments.id }).from(ledgerAdjustments).where(eq(ledgerAdjustments.requestKey, request.requestKey)).get();
+    if (repeat) return { applied: false, balance: customer.balance };
+    if (customer.balance + request.points < 0) {
+      throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, { parameter: 'points' });
+    }
+
+    const entryId = entries.append(tx, { tenantId: request.tenantId, customerId: customer.id, points: request.points, kind: 'adjustment' }, now)!;
+    tx.insert(ledgerAdjustments)
+      .values({
+        requestKey: request.requestKey,
+        tenantId: request.tenantId,
+        customerId: customer.id,
+        entryId,
+        points: request.points,
+        reason,
+        adminLogin: request.adminLogin,
+        createdAt: now,
+      })
+      .run();
+    const balance = customer.balance + request.points;
+    txlog.record(
+      {
+        tenantId: request.tenantId,
+        kind: 'admin',
+        endpoint: 'ledger.adjust',
+        ok: true,
+        customerId: customer.id,
+        phone: customer.phone,
+        cardNumber: customer.cardNumber,
+        pointsEarned: request.points > 0 ? request.points : null,
+        pointsSpent: request.points < 0 ? -request.points : null,
+        request: { points: request.points, reason, by: request.adminLogin },
+        response: { balanceBefore: customer.balance, balanceAfter: balance, entryId },
+      },
+      tx,
+    );
+    return { applied: true, balance };
+  });
+}

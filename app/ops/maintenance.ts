@@ -1,0 +1,68 @@
+import { clearExpiredThrottles } from '../admin/auth/login-throttle.js';
+import type { Logger } from '../logging/logger.js';
+import type { Storage } from '../storage/database.js';
+import { purgeLogBefore } from '../txlog/log-retention.js';
+import { HOUR_MS, rollUpLoyaltyHours } from '../txlog/loyalty-api-stats.js';
+
+const DAY_MS = 86_400_000;
+const FIRST_RUN_DELAY_MS = 60_000;
+const INTERVAL_MS = 60 * 60_000;
+const DASHBOARD_DAYS = 31;
+
+export interface Maintenance {
+  /** One pass now; what the timer runs every hour. */
+  runOnce(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * The in-process hourly job: the transaction log's retention purge, the dashboard's hourly roll-up,
+ * expired login counters, and `PRAGMA optimize` so the query planner's statistics follow the data.
+ * Everything runs in short steps with pauses between, so the till's requests keep their turn.
+ */
+export function startMaintenance(deps: { storage: Storage; logger: Logger; retentionDays: number; now?: () => Date }): Maintenance {
+  const { storage, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const stopping = new AbortController();
+  let running: Promise<void> | undefined;
+  const pause = () => new Promise((resolve) => setImmediate(resolve));
+
+  const pass = async () => {
+    const started = now();
+    const purged = await purgeLogBefore(storage.db, new Date(started.getTime() - deps.retentionDays * DAY_MS), stopping.signal);
+    const fromHour = Math.floor(started.getTime() / HOUR_MS) - DASHBOARD_DAYS * 24;
+    let rolledUp = 0;
+    while (!stopping.signal.aborted) {
+      const step = rollUpLoyaltyHours(storage.db, fromHour, started, 24);
+      if (step === 0) break;
+      rolledUp += step;
+      await pause();
+    }
+    if (stopping.signal.aborted) return;
+    clearExpiredThrottles(storage.db, started);
+    storage.sqlite.pragma('optimize');
+    logger.info('maintenance done', { purgedLogRows: purged, rolledUpHours: rolledUp, ms: now().getTime() - started.getTime() });
+  };
+
+  const runOnce = () =>
+    (running ??= pass()
+      .catch((error: unknown) => {
+        logger.error('maintenance failed', { error });
+      })
+      .finally(() => (running = undefined)));
+
+  const first = setTimeout(() => {
+    void runOnce();
+    interval.refresh();
+  }, FIRST_RUN_DELAY_MS).unref();
+  const interval = setInterval(() => void runOnce(), INTERVAL_MS).unref();
+
+  return {
+    runOnce,
+    stop: () => {
+      stopping.abort();
+      clearTimeout(first);
+      clearInterval(interval);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { createTestAdmin, TEST_PASSWORD } from '../helpers/admin.js';
+import { seedAdminDemo } from '../helpers/admin-demo-data.js';
+import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+/**
+ * Support staff's path in a real Chromium: sign in, see the dashboard, filter the log down to one sale
+ * and open it. Screenshots land in test-artifacts/ (docs/admin-log.png in the README is one of them).
+ */
+describe('Admin UI in a real browser', function () {
+  this.timeout(60_000);
+  let t: TestApp;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+  before(async () => {
+    t = await startTestApp({ quietLogs: true });
+    await createTestAdmin(t, 'anna');
+    await seedAdminDemo(t, '0042');
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await t.close();
+  });
+
+  it('when support signs in, filters the log to one sale and opens it, then they see the sale with its recalc and return', async () => {
+    const page = await browser.context.newPage();
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') blocked.push(message.text());
+    });
+
+    await page.goto(`${t.baseUrl}/admin`);
+    expect(page.url()).to.contain('/admin/login');
+    await page.fill('#login', 'anna');
+    await page.fill('#password', TEST_PASSWORD);
+    await Promise.all([page.waitForURL('**/admin/dashboard'), page.click('button[type=submit]')]);
+    expect(await page.textContent('h1')).to.contain('Сводка за 7 дней');
+    expect(await page.locator('svg.chart__svg rect').count(), 'the calls chart has bars').to.be.greaterThan(100);
+    await page.screenshot({ path: artifactPath('admin-dashboard.png'), fullPage: true });
+
+    await page.click('.topbar__nav >> text=Журнал');
+    await page.fill('input[name=doc]', '0042');
+    await Promise.all([page.waitForURL('**/admin/log?**'), page.click('.filter-form button[type=submit]')]);
+    const rows = page.locator('table.grid--log tbody tr');
+    expect(await rows.count(), 'only the sale itself carries its number').to.equal(1);
+    expect(await rows.first().textContent()).to.contain('POST /retaildemand').and.contain('Цветы на Ленина');
+    await page.screenshot({ path: artifactPath('admin-log.png'), fullPage: true });
+
+    await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), rows.first().locator('a').first().click()]);
+    expect(await page.textContent('h1')).to.contain('POST /retaildemand');
+    const body = await page.textContent('pre.body');
+    expect(body).to.contain('"name": "0042"').and.not.contain('912 345');
+    const linked = await page.locator('table.grid--log tbody').textContent();
+    expect(linked, 'the recalc before it and the return after it').to.contain('POST /retaildemand/recalc').and.contain('POST /retailsalesreturn');
+    await page.screenshot({ path: artifactPath('admin-log-detail.png'), fullPage: true });
+
+    expect(blocked, 'nothing refused by the CSP or broken in the page').to.deep.equal([]);
+  });
+});

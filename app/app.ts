@@ -17,6 +17,11 @@ import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
 import { projectPath } from './project-root.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxWorker } from './outbox/outbox-worker.js';
+import { providerBackendFactories } from './providers/provider-backends.js';
+import { ProviderResilience } from './providers/resilience.js';
+import { deliveryFor } from './providers/delivery-for.js';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +38,10 @@ export interface AppServices {
   lifecycle: AppLifecycle;
   backends: BackendRegistry;
   giftCards: GiftCards;
+  /** Sales and returns owed to providers; also the admin UI's API for them. */
+  outbox: Outbox;
+  /** Not started here: main.ts (and tests that want it) start and stop it. */
+  outboxWorker: OutboxWorker;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -46,7 +55,21 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, { codes: new VerificationCodes(storage.db, { logger, txlog }), giftCards });
-  const backends = new BackendRegistry({ ledger });
+  const outbox = new Outbox(storage.db, { txlog, logger, deliveryFor: (tenantId, provider) => deliveryFor(storage.db, backends, tenantId, provider) }, {
+    ...config.outbox,
+    claimMs: config.providers.deliveryTimeoutMs * 2 + 10_000,
+  });
+  const providers = providerBackendFactories({
+    db: storage.db,
+    box,
+    logger,
+    txlog,
+    outbox,
+    resilience: new ProviderResilience(),
+    timeouts: config.providers,
+  });
+  const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
+  const outboxWorker = new OutboxWorker(outbox, logger);
 
   const app = express();
   app.disable('x-powered-by');
@@ -77,12 +100,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(
     '/loyalty-api',
     transactionLogging('loyalty-api', txlog, logger),
-    loyaltyApiRouter({ db: storage.db, logger, backendFor: (tenant) => backends.for(tenant) }),
+    loyaltyApiRouter({ db: storage.db, logger, txlog, backendFor: (tenant) => backends.for(tenant), tillPatienceMs: config.providers.tillTimeoutMs }),
   );
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
-  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards } };
+  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards, outbox, outboxWorker } };
 }

@@ -21,6 +21,17 @@ export interface Config {
   encryptionKey: Buffer;
   logLevel: string;
   logRetentionDays: number;
+  providers: {
+    /** The till's patience for a LoyaltyAPI call that needs a provider: every call in it ends by then. */
+    tillTimeoutMs: number;
+    /** One outbox delivery call: nobody waits on it, so it may take longer than the till's. */
+    deliveryTimeoutMs: number;
+  };
+  outbox: {
+    retryBaseMs: number;
+    retryMaxMs: number;
+    giveUpAfterMs: number;
+  };
   /** First admin created on start when the users table is empty (operators may use the CLI instead). */
   initialAdmin?: { login: string; password: string };
   /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
@@ -67,6 +78,11 @@ const schema = Joi.object({
   ENCRYPTION_KEY: base64Key32,
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
   LOG_RETENTION_DAYS: Joi.number().integer().min(1).default(90),
+  PROVIDER_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
+  PROVIDER_DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(20_000),
+  OUTBOX_RETRY_BASE_MS: Joi.number().integer().min(10).default(5000),
+  OUTBOX_RETRY_MAX_MS: Joi.number().integer().min(10).default(600_000),
+  OUTBOX_GIVE_UP_HOURS: Joi.number().min(0.01).default(72),
   ADMIN_INITIAL_LOGIN: Joi.string().min(3),
   ADMIN_INITIAL_PASSWORD: Joi.string().min(10),
 })
@@ -109,6 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: Buffer.from(value.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64'),
     logLevel: value.LOG_LEVEL,
     logRetentionDays: value.LOG_RETENTION_DAYS,
+    providers: { tillTimeoutMs: value.PROVIDER_TIMEOUT_MS, deliveryTimeoutMs: value.PROVIDER_DELIVERY_TIMEOUT_MS },
+    outbox: {
+      retryBaseMs: value.OUTBOX_RETRY_BASE_MS,
+      retryMaxMs: Math.max(value.OUTBOX_RETRY_MAX_MS, value.OUTBOX_RETRY_BASE_MS),
+      giveUpAfterMs: Math.round(value.OUTBOX_GIVE_UP_HOURS * 3_600_000),
+    },
     initialAdmin: value.ADMIN_INITIAL_LOGIN
       ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
       : undefined,

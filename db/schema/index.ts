@@ -4,3 +4,5 @@ export * from './transaction-log.js';
 export * from './gift-cards.js';
 export * from './verification-codes.js';
 export * from './ledger.js';
+export * from './provider-customers.js';
+export * from './outbox.js';

@@ -129,7 +129,9 @@ export async function startIBonusFake(credentials: { login: string; password: st
     const spend = typeof body?.amount === 'number' ? body.amount : 0;
     const couponIds = Array.isArray(body?.coupons) ? body.coupons.map(Number) : [];
     const client = state.clients.find(
-      (candidate) => (order.customerPhone && candidate.phone === order.customerPhone) || (order.customerEmail && candidate.email === order.customerEmail),
+      (candidate) =>
+        (order.customerPhone && samePhone(candidate.phone, order.customerPhone)) ||
+        (order.customerEmail && candidate.email.toLowerCase() === order.customerEmail.toLowerCase()),
     );
     if (!client && (spend > 0 || couponIds.length > 0)) return reject(404, 'Not Found', 'Client is not found.');
     if (client && spend > client.points) return reject(422, 'Unprocessable Entity', 'Not enough points.');
@@ -174,6 +176,12 @@ interface OrderBody {
 
 function fail(req: Request, res: Response, status: number, error: string, message: string): void {
   res.status(status).json({ error, message, path: req.path, status, timestamp: Date.now() });
+}
+
+/** i-bonus knows a customer by their number, however it is written: the last ten digits decide. */
+function samePhone(a: string, b: string): boolean {
+  const digits = (phone: string) => phone.replace(/\D/g, '').slice(-10);
+  return digits(a) !== '' && digits(a) === digits(b);
 }
 
 function stringParam(value: unknown): string | undefined {

@@ -51,9 +51,11 @@ export interface TestApp {
 }
 
 /** The whole app in-process on a fresh temp database, listening on a random loopback port. */
-export async function startTestApp(options: { dir?: string; config?: Config; quietLogs?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { dir?: string; config?: Config; quietLogs?: boolean; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
-  const config = options.config ?? testConfig(dir);
+  const config = options.config ?? testConfig(dir, options.env);
   // The bench keeps only errors: collecting every line would dominate what it measures.
   const { logger, text } = options.quietLogs ? { logger: createLogger({ level: 'error' }), text: () => '' } : memoryLogger();
   const storage = openStorage(config.databasePath);
@@ -73,6 +75,7 @@ export async function startTestApp(options: { dir?: string; config?: Config; qui
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
       await server.close();
+      await services.outboxWorker.stop();
       services.txlog.flush();
       storage.close();
       if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,39 @@
+import { AxiosError } from 'axios';
+import { BrokenCircuitError } from 'cockatiel';
+import { UpstreamError, isAppError } from '../errors.js';
+import { describeFailure } from '../http/outbound-client.js';
+
+/**
+ * What a failed provider call tells us about the operation it carried:
+ * - refused: the provider answered "no" (4xx, a business rule); the same call fails the same way;
+ * - not-applied: the request never reached the provider, or it answered "not now"
+ *   (connection refused, breaker open, 429, 502, 503, 504), so sending again is safe;
+ * - timed-out: no answer in time; the provider may or may not have applied it;
+ * - unknown: reset mid-call, another 5xx, an unreadable 2xx; it may have been applied.
+ */
+export type FailureKind = 'refused' | 'not-applied' | 'timed-out' | 'unknown';
+
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_NOW = new Set([429, 502, 503, 504]);
+
+export function failureKind(error: unknown): FailureKind {
+  if (isAppError(error) && !(error instanceof UpstreamError)) return 'refused';
+  if (error instanceof UpstreamError && error.definite) return 'refused';
+  if (causes(error).some((cause) => cause instanceof BrokenCircuitError)) return 'not-applied';
+  const axiosError = causes(error).find((cause): cause is AxiosError => cause instanceof AxiosError);
+  if (!axiosError) return 'unknown';
+  const failure = describeFailure(axiosError);
+  if (failure.type === 'timeout') return 'timed-out';
+  if (failure.type === 'network' && NOT_CONNECTED.has(axiosError.code ?? '')) return 'not-applied';
+  if (failure.type === 'http' && NOT_NOW.has(failure.status ?? 0)) return 'not-applied';
+  return 'unknown';
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause) {
+    chain.push(current);
+    if (typeof current !== 'object' || current === null) break;
+  }
+  return chain;
+}

@@ -62,13 +62,14 @@ export async function startIBonusFake(credentials: { login: string; password: st
   const app = express();
   const expected = `Basic ${Buffer.from(`${credentials.login}:${credentials.password}`).toString('base64')}`;
 
+  // The body is read before the delay: a slow i-bonus still applies an order whose caller gave up waiting.
+  app.use(express.json());
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     if (state.down) return fail(req, res, 503, 'Service Unavailable', 'Service is down');
     if (req.headers.authorization !== expected) return fail(req, res, 401, 'Unauthorized', 'Bad credentials');
     next();
   });
-  app.use(express.json());
 
   app.get(`${API}/clients/`, (req, res) => {
     const phone = stringParam(req.query.phone);

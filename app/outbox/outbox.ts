@@ -1,8 +1,8 @@
 import type { OutboxRow, OutboxStatus, ProviderKind } from '../../db/schema/index.js';
-import { NotFoundError, UpstreamError, ValidationError, isAppError } from '../errors.js';
+import { NotFoundError, ValidationError, isAppError } from '../errors.js';
 import { runWithRequestContext, type Logger } from '../logging/logger.js';
 import { redact } from '../logging/redact.js';
-import { failureKind } from '../providers/failure-kind.js';
+import { failureKind, failureText } from '../providers/failure-kind.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import type { DeliveryResult, OutboxDelivery, OutboxEntry } from './outbox-delivery.js';
@@ -176,7 +176,7 @@ export class Outbox {
   private failed(row: OutboxRow, attempt: number, startedAt: number, error: unknown, resendIsSafe: boolean): void {
     const now = this.now();
     const kind = failureKind(error);
-    const lastError = describeError(error);
+    const lastError = failureText(error);
     const retry = kind === 'not-applied' || (resendIsSafe && (kind === 'timed-out' || kind === 'unknown'));
     const tooOld = now - row.createdAt >= this.options.giveUpAfterMs;
     const supportReason = kind === 'refused'
@@ -265,14 +265,6 @@ export class Outbox {
     const exponential = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
     return Math.round(exponential * (0.5 + this.random() / 2));
   }
-}
-
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const details = isAppError(error) ? error.details : undefined;
-  const upstream = error instanceof UpstreamError && error.upstreamStatus ? ` [HTTP ${error.upstreamStatus}]` : '';
-  const reason = details?.providerMessage ?? details?.reason;
-  return `${error.message}${upstream}${typeof reason === 'string' ? ` (${reason})` : ''}`;
 }
 
 function toView(row: OutboxRow): OutboxItemView {

@@ -20,13 +20,26 @@ export function failureKind(error: unknown): FailureKind {
   if (isAppError(error) && !(error instanceof UpstreamError)) return 'refused';
   if (error instanceof UpstreamError && error.definite) return 'refused';
   if (causes(error).some((cause) => cause instanceof BrokenCircuitError)) return 'not-applied';
-  const axiosError = causes(error).find((cause): cause is AxiosError => cause instanceof AxiosError);
+  const axiosError = axiosCause(error);
   if (!axiosError) return 'unknown';
   const failure = describeFailure(axiosError);
   if (failure.type === 'timeout') return 'timed-out';
   if (failure.type === 'network' && NOT_CONNECTED.has(axiosError.code ?? '')) return 'not-applied';
   if (failure.type === 'http' && NOT_NOW.has(failure.status ?? 0)) return 'not-applied';
   return 'unknown';
+}
+
+/** The message for people plus the technical reason (HTTP status, socket error) for support. */
+export function failureText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const axiosError = axiosCause(error);
+  const providerMessage = isAppError(error) ? error.details?.providerMessage : undefined;
+  const reason = [axiosError ? describeFailure(axiosError).reason : undefined, providerMessage].filter((part) => typeof part === 'string' && part !== '');
+  return reason.length > 0 ? `${error.message} (${reason.join('; ')})` : error.message;
+}
+
+function axiosCause(error: unknown): AxiosError | undefined {
+  return causes(error).find((cause): cause is AxiosError => cause instanceof AxiosError);
 }
 
 function causes(error: unknown): unknown[] {

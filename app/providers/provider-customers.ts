@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, or } from 'drizzle-orm';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { providerCustomers, type ProviderCustomer, type ProviderKind } from '../../db/schema/index.js';
 import { normalizePhone } from '../ledger/phone.js';
 import type { CustomerRef, CustomerView } from '../loyalty/backend.js';
-import type { Db, DbOrTx } from '../storage/database.js';
+import { preparedOnce, type Db, type DbOrTx } from '../storage/database.js';
 
 /** A customer as a provider describes them; ids are strings whatever the provider uses. */
 export interface FoundCustomer {
@@ -20,29 +20,59 @@ export interface FoundCustomer {
 export const providerCustomerRepository = {
   /** By our UUID or by the linked МойСклад id: the till sends either as meta.id. */
   findByAnyId(tx: DbOrTx, tenantId: string, provider: ProviderKind, id: string): ProviderCustomer | undefined {
-    return tx
-      .select()
-      .from(providerCustomers)
-      .where(and(eq(providerCustomers.tenantId, tenantId), eq(providerCustomers.provider, provider), or(eq(providerCustomers.id, id), eq(providerCustomers.msId, id))))
-      .orderBy(desc(providerCustomers.updatedAt))
-      .get();
+    const query = preparedOnce(tx, 'providerCustomerByAnyId', () =>
+      tx
+        .select()
+        .from(providerCustomers)
+        .where(
+          and(
+            eq(providerCustomers.tenantId, sql.placeholder('tenantId')),
+            eq(providerCustomers.provider, sql.placeholder('provider')),
+            or(eq(providerCustomers.id, sql.placeholder('id')), eq(providerCustomers.msId, sql.placeholder('id'))),
+          ),
+        )
+        .orderBy(desc(providerCustomers.updatedAt))
+        .prepare(),
+    );
+    return query.get({ tenantId, provider, id });
   },
 
-  /** Inserts or refreshes the row for this provider id, keeping our UUID; links msId when given. */
+  findByProviderId(tx: DbOrTx, tenantId: string, provider: ProviderKind, providerId: string): ProviderCustomer | undefined {
+    const query = preparedOnce(tx, 'providerCustomerByProviderId', () =>
+      tx
+        .select()
+        .from(providerCustomers)
+        .where(
+          and(
+            eq(providerCustomers.tenantId, sql.placeholder('tenantId')),
+            eq(providerCustomers.provider, sql.placeholder('provider')),
+            eq(providerCustomers.providerId, sql.placeholder('providerId')),
+          ),
+        )
+        .prepare(),
+    );
+    return query.get({ tenantId, provider, providerId });
+  },
+
+  /**
+   * Inserts or refreshes the row for this provider id, keeping our UUID; links msId when given.
+   * An unchanged customer is not written again: the till's every recalc passes here.
+   */
   upsert(tx: DbOrTx, tenantId: string, provider: ProviderKind, found: FoundCustomer, msId?: string): ProviderCustomer {
-    const now = new Date();
     const fields = {
       name: found.name,
       phone: found.phone ? normalizePhone(found.phone) : null,
       email: found.email?.toLowerCase() ?? null,
       ...(found.cardNumber ? { cardNumber: found.cardNumber } : {}),
       ...(msId ? { msId } : {}),
-      updatedAt: now,
     };
+    const existing = this.findByProviderId(tx, tenantId, provider, found.providerId);
+    if (existing && Object.entries(fields).every(([key, value]) => existing[key as keyof ProviderCustomer] === value)) return existing;
+    const now = new Date();
     return tx
       .insert(providerCustomers)
-      .values({ id: randomUUID(), tenantId, provider, providerId: found.providerId, createdAt: now, ...fields })
-      .onConflictDoUpdate({ target: [providerCustomers.tenantId, providerCustomers.provider, providerCustomers.providerId], set: fields })
+      .values({ id: randomUUID(), tenantId, provider, providerId: found.providerId, createdAt: now, updatedAt: now, ...fields })
+      .onConflictDoUpdate({ target: [providerCustomers.tenantId, providerCustomers.provider, providerCustomers.providerId], set: { ...fields, updatedAt: now } })
       .returning()
       .get();
   },

@@ -93,7 +93,7 @@ export class GeneralBackend extends ProviderBackend {
       this.call('read', () => this.api.till.recalc({ client: clientId, point, amount: roubles(totalKopecks), hold }));
     // With the mapping known, the client and the recalc are asked together: one round trip, not two.
     const [{ client, customer }, recalc] = known
-      ? await Promise.all([this.client(request.agent, point, hold), askRecalc(known.providerId)])
+      ? await Promise.all([this.client(request.agent, point, hold, known), askRecalc(known.providerId)])
       : await this.client(request.agent, point, hold).then(async (found) => [found, await askRecalc(found.client.id)] as const);
 
     const discountLevel = recalc.type === 'discount';
@@ -182,8 +182,12 @@ export class GeneralBackend extends ProviderBackend {
   }
 
   /** The client record (balance, level) with the mapping refreshed. */
-  private async client(ref: CustomerRef, point: string, hold?: string[]): Promise<{ client: GeneralClient; customer: ProviderCustomer }> {
-    const known = this.customers.known(ref);
+  private async client(
+    ref: CustomerRef,
+    point: string,
+    hold?: string[],
+    known = this.customers.known(ref),
+  ): Promise<{ client: GeneralClient; customer: ProviderCustomer }> {
     const key = known ? (known.phone ?? known.cardNumber) : searchKeyOf(ref);
     if (!key) throw new NotFoundError(GENERAL_API_MESSAGES.clientNotFound);
     const client = await this.call('read', () => this.api.till.findClient({ search: key, point, hold }));
@@ -225,7 +229,10 @@ export class GeneralBackend extends ProviderBackend {
     holds.setStatusByHoldId(this.deps.db, this.deps.tenantId, holdId, status);
   }
 
-  /** The provider point for a МойСклад store: its mapping, else the default point. */
+  /**
+   * The provider point for a МойСклад store: its mapping, else the default point. A call that names
+   * no store (search) may use any of the shop's points; a sale at an unmapped store may not.
+   */
   private point(retailStoreId?: string): string {
     const point = this.pointOrUndefined(retailStoreId);
     if (!point) throw new BusinessRuleError(GENERAL_API_MESSAGES.pointNotFound, { parameter: 'retailStore' });
@@ -233,7 +240,8 @@ export class GeneralBackend extends ProviderBackend {
   }
 
   private pointOrUndefined(retailStoreId?: string): string | undefined {
-    const mapped = retailStoreId ? this.deps.settings.storePoints?.[retailStoreId] : undefined;
+    const points = this.deps.settings.storePoints ?? {};
+    const mapped = retailStoreId ? points[retailStoreId] : Object.values(points).find(Boolean);
     return mapped || this.general.defaultPoint || undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, lte, notInArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { outbox, type NewOutboxRow, type OutboxRow, type OutboxStatus } from '../../db/schema/index.js';
 import type { DbOrTx } from '../storage/database.js';
@@ -34,22 +34,22 @@ export const outboxRepository = {
    * Pending items whose time has come and which are first in line for their customer: an earlier
    * item of the same customer still waiting holds them back, so deliveries keep their order.
    */
-  due(tx: DbOrTx, now: number, limit: number): OutboxRow[] {
+  due(tx: DbOrTx, now: number, limit: number, skipTenants: string[] = []): OutboxRow[] {
     return tx
       .select()
       .from(outbox)
-      .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), firstInLine()))
+      .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), firstInLine(), notInArray(outbox.tenantId, skipTenants)))
       .orderBy(asc(outbox.id))
       .limit(limit)
       .all();
   },
 
   /** When the next item that is first in line falls due, if any. */
-  nextDueAt(tx: DbOrTx): number | undefined {
+  nextDueAt(tx: DbOrTx, skipTenants: string[] = []): number | undefined {
     const row = tx
       .select({ at: sql<number | null>`min(${outbox.nextAttemptAt})` })
       .from(outbox)
-      .where(and(eq(outbox.status, 'pending'), firstInLine()))
+      .where(and(eq(outbox.status, 'pending'), firstInLine(), notInArray(outbox.tenantId, skipTenants)))
       .get();
     return row?.at ?? undefined;
   },

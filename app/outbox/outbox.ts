@@ -91,24 +91,26 @@ export class Outbox {
   }
 
   /**
-   * Sends every entry due now, first in line per customer; tenants in parallel. Returns how many
-   * were due. keepGoing() is asked before each entry, so a stopping worker ends after the current one.
+   * Entries due now and first in line for their customer, skipping tenants whose lane is busy.
+   * Attempts that outlived their claim are settled first.
    */
-  async deliverDue(limit = 50, keepGoing: () => boolean = () => true): Promise<number> {
+  due(limit: number, skipTenants: string[] = []): OutboxRow[] {
     this.recoverStaleClaims();
-    const due = items.due(this.db, this.now(), limit);
-    const byTenant = new Map<string, OutboxRow[]>();
-    for (const row of due) byTenant.set(row.tenantId, [...(byTenant.get(row.tenantId) ?? []), row]);
-    await Promise.all(
-      [...byTenant.values()].map(async (rows) => {
-        for (const row of rows) if (keepGoing()) await this.attempt(row);
-      }),
-    );
-    return due.length;
+    return items.due(this.db, this.now(), limit, skipTenants);
   }
 
-  nextDueAt(): number | undefined {
-    return items.nextDueAt(this.db);
+  /** When the next entry falls due (busy tenants aside), if any. */
+  nextDueAt(skipTenants: string[] = []): number | undefined {
+    return items.nextDueAt(this.db, skipTenants);
+  }
+
+  /** Sends everything due now and waits for it: tenants in parallel, each tenant's entries in order. Returns how many were due. */
+  async deliverDue(limit = 50): Promise<number> {
+    const due = this.due(limit);
+    await Promise.all([...byTenant(due).values()].map(async (rows) => {
+      for (const row of rows) await this.attempt(row);
+    }));
+    return due.length;
   }
 
   // --- the admin UI's API -------------------------------------------------------------------
@@ -150,7 +152,8 @@ export class Outbox {
 
   // --- one attempt ----------------------------------------------------------------------------
 
-  private async attempt(row: OutboxRow): Promise<void> {
+  /** One attempt at one entry; never throws, the outcome is written to the entry and the transaction log. */
+  async attempt(row: OutboxRow): Promise<void> {
     const startedAt = this.now();
     if (!immediate(this.db, (tx) => items.claim(tx, row.id, startedAt, startedAt + this.options.claimMs))) return;
     const attempt = row.attempts + 1;
@@ -265,6 +268,12 @@ export class Outbox {
     const exponential = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
     return Math.round(exponential * (0.5 + this.random() / 2));
   }
+}
+
+export function byTenant(rows: OutboxRow[]): Map<string, OutboxRow[]> {
+  const grouped = new Map<string, OutboxRow[]>();
+  for (const row of rows) grouped.set(row.tenantId, [...(grouped.get(row.tenantId) ?? []), row]);
+  return grouped;
 }
 
 function toView(row: OutboxRow): OutboxItemView {

@@ -57,7 +57,7 @@ const API = '/ext/api/v1';
  * A small, stateful i-bonus.me on 127.0.0.1 following seeds/002: Basic auth, `%` searches, balances,
  * coupons and fiscal orders (sale spends and awards, refund reverses, a repeated sale is a no-op).
  */
-export async function startIBonusFake(credentials: { login: string; password: string }): Promise<IBonusFake> {
+export async function startIBonusFake(credentials: { login: string; password: string }, options: { port?: number } = {}): Promise<IBonusFake> {
   const state: IBonusFakeState = { clients: [], orders: [], sales: new Map(), awardRate: 0.05, down: false, delayMs: 0 };
   const app = express();
   const expected = `Basic ${Buffer.from(`${credentials.login}:${credentials.password}`).toString('base64')}`;
@@ -156,7 +156,7 @@ export async function startIBonusFake(credentials: { login: string; password: st
     fail(req, res, status, status === 400 ? 'Bad Request' : 'Internal Server Error', 'Request failed.');
   });
 
-  const { url, close } = await listenOnLoopback(app);
+  const { url, close } = await listenOnLoopback(app, options.port);
 
   function byId(id: string | string[] | undefined): FakeClient | undefined {
     return state.clients.find((client) => String(client.id) === String(id));

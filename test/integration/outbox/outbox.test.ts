@@ -275,6 +275,31 @@ describe('Outbox', () => {
       expect(row(second.id).status).to.equal('delivered');
     });
 
+    it("when one tenant's provider hangs, then another tenant's sales still go out", async () => {
+      const other = addTenant();
+      const stuck = new ScriptedDelivery(true);
+      let release!: () => void;
+      stuck.deliver = async (item) => {
+        stuck.sent.push(item.operationKey);
+        await new Promise<void>((resolve) => (release = resolve));
+        return {};
+      };
+      const fine = new ScriptedDelivery(true);
+      box = new Outbox(storage.db, { txlog, logger, deliveryFor: (tenant) => (tenant === tenantId ? stuck : fine) }, {
+        retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000,
+      });
+      const worker = new OutboxWorker(box, logger);
+      add('slow-1');
+      worker.start();
+      await waitFor('the slow attempt to start', () => stuck.sent.length === 1);
+      const quick = add('quick-1', 'c1', {}, other);
+      box.onDue();
+      await waitFor("the other tenant's delivery", () => row(quick.id).status === 'delivered');
+      expect(fine.sent).to.deep.equal(['quick-1']);
+      release();
+      await worker.stop();
+    });
+
     it('when the tenant has no delivery for the entry, then it goes to support instead of failing the pass', async () => {
       box = new Outbox(storage.db, { txlog, logger, deliveryFor: () => { throw new NotFoundError('Аккаунт этой записи больше не существует.'); } }, {
         retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000, now: () => clock,

@@ -1,7 +1,7 @@
-import type { OutboxRow, ProviderKind, Tenant } from '../../db/schema/index.js';
+import type { OutboxKind, OutboxRow, ProviderKind, Tenant } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
 import { lineAmountKopecks, splitDiscount } from '../ledger/discount-split.js';
-import { isAnonymous } from '../ledger/recalc.js';
+import { isAnonymous, noDiscount } from '../ledger/recalc.js';
 import type { Logger } from '../logging/logger.js';
 import type {
   CommitLog,
@@ -77,14 +77,14 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
   }
 
   async recalc(_tenant: Tenant, request: RecalcRequest): Promise<RecalcResult> {
-    if (isAnonymous(request.agent)) return receiptWithoutDiscount(request);
+    if (isAnonymous(request.agent)) return noDiscount(request);
     try {
       return await this.recalcWithProvider(request);
     } catch (error) {
       const down = error instanceof UpstreamError && !error.definite;
       if (!down || this.deps.settings.whenProviderDown !== 'no-discount') throw error;
       this.deps.logger.warn('provider down: recalc answered without discount', { provider: this.provider, error: error.message });
-      return { ...receiptWithoutDiscount(request), receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT, notice: `provider down, no discount: ${error.message}` };
+      return { ...noDiscount(request), receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT, notice: `provider down, no discount: ${error.message}` };
     }
   }
 
@@ -130,6 +130,21 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     return saleKey ? this.deps.outbox.saleEntry(this.deps.tenantId, saleKey) : undefined;
   }
 
+  /** The outbox entry for a sale. */
+  protected saleDocument(request: SaleRequest, payload: object): OutboxEntry {
+    return this.entry('sale', request.saleKey, request.saleKey, request.name, this.customers.lineKey(request.agent), payload);
+  }
+
+  /** The outbox entry for a return: it follows its sale's line, so it never overtakes the sale. */
+  protected returnDocument(request: ReturnRequest, sale: OutboxRow | undefined, payload: object, needsSupport?: string): OutboxEntry {
+    const line = sale?.customerKey ?? this.customers.lineKey(request.agent);
+    return { ...this.entry('return', request.returnKey, request.saleMsId, request.name, line, payload), ...(needsSupport ? { needsSupport } : {}) };
+  }
+
+  private entry(kind: OutboxKind, operationKey: string, saleKey: string | undefined, documentName: string | undefined, customerKey: string, payload: object): OutboxEntry {
+    return { provider: this.provider, kind, operationKey, saleKey, documentName, customerKey, payload: { ...payload } };
+  }
+
   private noCodes(): BusinessRuleError {
     return new BusinessRuleError(
       `${capitalized(this.displayName)} не отправляет коды подтверждения. Продолжите без кода или отключите проверку кодом в настройках бонусной программы.`,
@@ -144,20 +159,6 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     });
     if (entry && !entry.needsSupport) this.deps.outbox.onDue();
   }
-}
-
-/** The receipt as the till sent it: nothing spent, nothing earned, no discount. */
-export function receiptWithoutDiscount(request: RecalcRequest): RecalcResult {
-  return {
-    positions: request.positions.map((p) => ({ ...p, discountedPriceKopecks: p.priceKopecks, discountPercent: 0 })),
-    transactionType: request.transactionType,
-    agentBonusBalance: 0,
-    bonusValueToSpend: 0,
-    bonusValueToEarn: 0,
-    agentBonusBalanceAfter: 0,
-    paidByBonusPointsKopecks: 0,
-    needVerification: false,
-  };
 }
 
 /** Positions with the discount spread exactly (split where a unit price cannot hit its share). */

@@ -24,13 +24,7 @@ export const providerCustomerRepository = {
       tx
         .select()
         .from(providerCustomers)
-        .where(
-          and(
-            eq(providerCustomers.tenantId, sql.placeholder('tenantId')),
-            eq(providerCustomers.provider, sql.placeholder('provider')),
-            or(eq(providerCustomers.id, sql.placeholder('id')), eq(providerCustomers.msId, sql.placeholder('id'))),
-          ),
-        )
+        .where(and(ofTenantAndProvider(), or(eq(providerCustomers.id, sql.placeholder('id')), eq(providerCustomers.msId, sql.placeholder('id')))))
         .orderBy(desc(providerCustomers.updatedAt))
         .prepare(),
     );
@@ -42,13 +36,7 @@ export const providerCustomerRepository = {
       tx
         .select()
         .from(providerCustomers)
-        .where(
-          and(
-            eq(providerCustomers.tenantId, sql.placeholder('tenantId')),
-            eq(providerCustomers.provider, sql.placeholder('provider')),
-            eq(providerCustomers.providerId, sql.placeholder('providerId')),
-          ),
-        )
+        .where(and(ofTenantAndProvider(), eq(providerCustomers.providerId, sql.placeholder('providerId'))))
         .prepare(),
     );
     return query.get({ tenantId, provider, providerId });
@@ -77,6 +65,11 @@ export const providerCustomerRepository = {
       .get();
   },
 };
+
+/** The prepared queries' scope: one tenant's customers of one provider. */
+function ofTenantAndProvider() {
+  return and(eq(providerCustomers.tenantId, sql.placeholder('tenantId')), eq(providerCustomers.provider, sql.placeholder('provider')));
+}
 
 /**
  * Finds a provider's customer for a LoyaltyAPI reference: the mapping first (our UUID, then the

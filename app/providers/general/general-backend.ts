@@ -136,31 +136,14 @@ export class GeneralBackend extends ProviderBackend {
       holdId: hold?.holdId,
       holdRequestId: hold?.requestId ?? undefined,
     };
-    return {
-      provider: 'general',
-      kind: 'sale',
-      operationKey: request.saleKey,
-      saleKey: request.saleKey,
-      documentName: request.name,
-      customerKey: this.customers.lineKey(customer),
-      payload: { ...payload },
-    };
+    return this.saleDocument(request, payload);
   }
 
   /** The API has no refund: the return is recorded for support with what to reverse by hand. */
   protected returnEntry(request: ReturnRequest): OutboxEntry {
     const sale = this.saleOf(request.saleMsId);
     const payload: GeneralReturn = { customer: request.agent, returnedKopecks: paidKopecks(request.positions) };
-    return {
-      provider: 'general',
-      kind: 'return',
-      operationKey: request.returnKey,
-      saleKey: request.saleMsId,
-      documentName: request.name,
-      customerKey: sale?.customerKey ?? this.customers.lineKey(request.agent),
-      payload: { ...payload },
-      needsSupport: generalReturnReason(sale, payload.returnedKopecks),
-    };
+    return this.returnDocument(request, sale, payload, generalReturnReason(sale, payload.returnedKopecks));
   }
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {

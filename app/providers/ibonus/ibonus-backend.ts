@@ -110,15 +110,7 @@ export class IBonusBackend extends ProviderBackend {
       },
       amount: request.pointsToSpend,
     };
-    return {
-      provider: 'ibonus',
-      kind: 'sale',
-      operationKey: request.saleKey,
-      saleKey: request.saleKey,
-      documentName: request.name,
-      customerKey: this.customers.lineKey(request.agent),
-      payload: { ...payload },
-    };
+    return this.saleDocument(request, payload);
   }
 
   /** A refund order with the sale's externalId: i-bonus takes back what it awarded and returns what was spent. */
@@ -135,18 +127,8 @@ export class IBonusBackend extends ProviderBackend {
       },
       amount: 0,
     };
-    return {
-      provider: 'ibonus',
-      kind: 'return',
-      operationKey: request.returnKey,
-      saleKey: request.saleMsId,
-      documentName: request.name,
-      customerKey: sale?.customerKey ?? this.customers.lineKey(request.agent),
-      payload: { ...payload },
-      needsSupport: request.saleMsId
-        ? undefined
-        : 'Возврат пришёл без ссылки на продажу, а i-bonus находит продажу только по её номеру (externalId). Поправьте баллы покупателя в i-bonus вручную.',
-    };
+    const unmatched = 'Возврат пришёл без ссылки на продажу, а i-bonus находит продажу только по её номеру (externalId). Поправьте баллы покупателя в i-bonus вручную.';
+    return this.returnDocument(request, sale, payload, request.saleMsId ? undefined : unmatched);
   }
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {

@@ -19,6 +19,7 @@ const NOT_NOW = new Set([429, 502, 503, 504]);
 export function failureKind(error: unknown): FailureKind {
   if (isAppError(error) && !(error instanceof UpstreamError)) return 'refused';
   if (error instanceof UpstreamError && error.definite) return 'refused';
+  if (error instanceof NotSentError) return 'not-applied';
   if (causes(error).some((cause) => cause instanceof BrokenCircuitError)) return 'not-applied';
   const axiosError = axiosCause(error);
   if (!axiosError) return 'unknown';
@@ -27,6 +28,21 @@ export function failureKind(error: unknown): FailureKind {
   if (failure.type === 'network' && NOT_CONNECTED.has(axiosError.code ?? '')) return 'not-applied';
   if (failure.type === 'http' && NOT_NOW.has(failure.status ?? 0)) return 'not-applied';
   return 'unknown';
+}
+
+/** A delivery that failed while preparing (a lookup), before its write left: nothing reached the provider. */
+export class NotSentError extends UpstreamError {}
+
+/** Runs a delivery's preparation: its transient failures become NotSentError, refusals pass unchanged. */
+export async function beforeSending<T>(step: Promise<T>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof UpstreamError && !error.definite) {
+      throw new NotSentError(error.message, { cause: error, upstreamStatus: error.upstreamStatus, details: error.details });
+    }
+    throw error;
+  }
 }
 
 /** The message for people plus the technical reason (HTTP status, socket error) for support. */

@@ -49,8 +49,8 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
   constructor(
     protected readonly deps: ProviderBackendDeps,
     readonly provider: ProviderKind,
-    /** How the cashier knows the system: "система лояльности", "i-bonus". */
-    protected readonly displayName: string,
+    /** How the cashier knows the system, at the start of a sentence and after "в": "Система лояльности" / "в системе лояльности". */
+    protected readonly names: { name: string; inName: string },
   ) {
     this.customers = new CustomerMapping(deps.db, deps.tenantId, provider);
   }
@@ -70,7 +70,7 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     const found = input.phone || input.email || input.discountCardNumber ? await this.lookup(input).catch(ignoreNotFound) : undefined;
     if (!found) {
       throw new BusinessRuleError(
-        `Регистрировать покупателей из кассы ${this.displayName} не позволяет. Зарегистрируйте покупателя в ${this.displayName}, затем найдите его по телефону.`,
+        `${this.names.name} не регистрирует покупателей из кассы. Зарегистрируйте покупателя ${this.names.inName}, затем найдите его по телефону.`,
       );
     }
     return { id: this.customers.remember(found, input.msId).id };
@@ -105,7 +105,7 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
   }
 
   async giftCard(): Promise<GiftCardView> {
-    throw new BusinessRuleError(`Подарочные карты ${this.displayName} не поддерживает. Примите оплату другим способом.`, { parameter: 'name' });
+    throw new BusinessRuleError(`${this.names.name} не поддерживает подарочные карты. Примите оплату другим способом.`, { parameter: 'name' });
   }
 
   /** The provider's customer for a LoyaltyAPI reference, or a "not found" the cashier understands. */
@@ -147,7 +147,7 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
 
   private noCodes(): BusinessRuleError {
     return new BusinessRuleError(
-      `${capitalized(this.displayName)} не отправляет коды подтверждения. Продолжите без кода или отключите проверку кодом в настройках бонусной программы.`,
+      `${this.names.name} не отправляет коды подтверждения. Продолжите без кода или отключите проверку кодом в настройках бонусной программы.`,
     );
   }
 
@@ -179,8 +179,4 @@ export function roubles(kopecks: number): number {
 function ignoreNotFound(error: unknown): undefined {
   if (error instanceof NotFoundError) return undefined;
   throw error;
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

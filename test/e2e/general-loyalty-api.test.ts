@@ -181,7 +181,7 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
   it('when the till asks for what the general API cannot do, then the cashier reads what to do instead', async () => {
     const unknown = await shop.api.post('/counterparty', { retailStore, meta: counterpartyMeta(), name: 'Новый', phone: '+7 900 000-00-00' });
     expect(unknown.status).to.equal(422);
-    expect(unknown.data.errors[0].error_message).to.include('Зарегистрируйте покупателя');
+    expect(unknown.data.errors[0].error_message).to.equal('Система лояльности не регистрирует покупателей из кассы. Зарегистрируйте покупателя в системе лояльности, затем найдите его по телефону.');
 
     const msId = randomUUID();
     const existing = await shop.api.post('/counterparty', { retailStore, meta: counterpartyMeta(msId), name: 'Иван', phone: IVAN_PHONE });
@@ -194,7 +194,7 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(code.data.errors[0].error_message).to.include('не отправляет коды');
     const card = await shop.api.get('/giftcard', { params: { name: '123' } });
     expect(card.status).to.equal(422);
-    expect(card.data.errors[0].error_message).to.include('Подарочные карты');
+    expect(card.data.errors[0].error_message).to.equal('Система лояльности не поддерживает подарочные карты. Примите оплату другим способом.');
 
     const notFound = await shop.api.get('/counterparty', { params: { search: '+7 999 111-22-33' } });
     expect(notFound.data).to.deep.equal({ rows: [] });

@@ -7,6 +7,7 @@ import { currentRequestContext } from '../../logging/logger.js';
 import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { GeneralSettings } from '../../tenants/tenant-settings.js';
+import { beforeSending } from '../failure-kind.js';
 import { ProviderBackend, discountedPositions, paidKopecks, roubles, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-api-client.js';
@@ -55,7 +56,7 @@ export class GeneralBackend extends ProviderBackend {
     private readonly general: GeneralSettings,
     private readonly now: () => number = Date.now,
   ) {
-    super(deps, 'general', 'система лояльности');
+    super(deps, 'general', { name: 'Система лояльности', inName: 'в системе лояльности' });
   }
 
   async searchCustomers(_tenant: Tenant, search: string): Promise<CustomerView[]> {
@@ -75,10 +76,10 @@ export class GeneralBackend extends ProviderBackend {
     return client.level.type === 'discount' ? 0 : Math.floor(client.balance);
   }
 
-  protected async lookup(ref: CustomerRef, point = this.point(), hold?: string[]): Promise<FoundCustomer | undefined> {
+  protected async lookup(ref: CustomerRef, point = this.point()): Promise<FoundCustomer | undefined> {
     const key = searchKeyOf(ref);
     if (!key) return undefined;
-    const client = await this.call('read', () => this.api.till.findClient({ search: key, point, hold }));
+    const client = await this.call('read', () => this.api.till.findClient({ search: key, point }));
     return foundCustomer(client, ref.discountCardNumber);
   }
 
@@ -150,7 +151,7 @@ export class GeneralBackend extends ProviderBackend {
     if (item.kind === 'return') throw new BusinessRuleError(generalReturnReason(this.saleOf(item.saleKey ?? undefined), this.payloadOf<GeneralReturn>(item).returnedKopecks));
     const sale = this.payloadOf<GeneralSale>(item);
     const point = sale.point ?? this.point(sale.retailStoreId);
-    const customer = await this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point));
+    const customer = await beforeSending(this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point)));
     const retail = await this.call('write', () =>
       this.api.delivery.retail({
         client: customer.providerId,

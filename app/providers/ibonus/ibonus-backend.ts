@@ -8,6 +8,7 @@ import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../ledger/rules.js';
 import type { CustomerRef, CustomerView, DiscountedPosition, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { IBonusSettings } from '../../tenants/tenant-settings.js';
+import { beforeSending } from '../failure-kind.js';
 import { ProviderBackend, discountedPositions, roubles, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { FindClientsQuery, IBonusClient, IBonusCoupon, IBonusCustomer, IBonusOrder, IBonusOrderItem } from './ibonus-client.js';
@@ -43,7 +44,7 @@ export class IBonusBackend extends ProviderBackend {
     private readonly api: { till: IBonusClient; delivery: IBonusClient },
     settings: IBonusSettings,
   ) {
-    super(deps, 'ibonus', 'i-bonus');
+    super(deps, 'ibonus', { name: 'i-bonus', inName: 'в i-bonus' });
     // The spend limits mean what the ledger's mean, so the ledger's exact points arithmetic is reused.
     this.rules = { ...DEFAULT_LEDGER_RULES, active: true, maxPaidRatePercents: settings.maxPaidRatePercents, spendRatePointsToRouble: settings.spendRatePointsToRouble };
   }
@@ -63,7 +64,7 @@ export class IBonusBackend extends ProviderBackend {
 
   protected async lookup(ref: CustomerRef): Promise<FoundCustomer | undefined> {
     const phone = ref.phone ? normalizePhone(ref.phone) : null;
-    const query: FindClientsQuery | undefined = phone ? { phone: `%${phone.slice(1)}` } : ref.email ? { email: ref.email } : undefined;
+    const query: FindClientsQuery | undefined = phone ? { phone: `%${phone.slice(1)}` } : ref.email ? { email: ref.email.toLowerCase() } : undefined;
     if (!query) return undefined;
     const [client] = await this.call('read', () => this.api.till.findClients({ ...query, limit: 1 }));
     return client ? foundCustomer(client) : undefined;
@@ -133,7 +134,7 @@ export class IBonusBackend extends ProviderBackend {
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {
     const { customer, order, amount } = this.payloadOf<IBonusOutboxOrder>(item);
-    const contact = await this.contactOf(customer, amount > 0);
+    const contact = await beforeSending(this.contactOf(customer, amount > 0));
     await this.call('write', () =>
       this.api.delivery.createOrder({ order: { ...order, ...contact }, ...(amount > 0 ? { amount, currency: 'points' as const } : {}) }),
     );
@@ -162,7 +163,9 @@ export class IBonusBackend extends ProviderBackend {
 /** A full phone, or five or more digits of one (`%` around them), or an e-mail; names and cards cannot be searched. */
 function searchQuery(search: string): FindClientsQuery | undefined {
   const text = search.trim();
-  if (text.includes('@')) return { email: text.includes('%') ? text : `%${text}%` };
+  // Addresses are matched lower-cased: people type them in any case.
+  const email = text.toLowerCase();
+  if (email.includes('@')) return { email: email.includes('%') ? email : `%${email}%` };
   const phone = normalizePhone(text);
   if (phone) return { phone: `%${phone.slice(1)}` };
   const digits = text.replace(/[\s()+\-]/g, '');

@@ -248,6 +248,14 @@ describe('GeneralBackend (nock)', () => {
     expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
   });
 
+  it('when finding the client times out during delivery, then retail was never sent and the entry may be retried', async () => {
+    await h.backend.createSale(h.tenant, saleRequest(0));
+    FAILURES.timeout(provider().post(PATH.client));
+    const retail = provider().post(PATH.retail).reply(200, RETAIL);
+    expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
+    expect(retail.isDone()).to.equal(false);
+  });
+
   it('when the sale spends after a recalc, then retail carries the hold, and the hold is marked used', async () => {
     provider().post(PATH.client).reply(200, CLIENT);
     provider().post(PATH.recalc).reply(200, RECALC);

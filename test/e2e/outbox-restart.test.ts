@@ -12,7 +12,8 @@ import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { sealProviderSecrets } from '../../app/tenants/tenant-settings.js';
 import { FAKE_POINT, startGeneralApiFake, type GeneralApiFake } from '../fakes/general-api-fake.js';
-import { freePort, spawnServer, type ServerProcess } from '../helpers/server-process.js';
+import { freePort } from '../helpers/loopback-server.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { counterpartyMeta, position, retailStore } from '../helpers/tenants.js';
 import { waitFor } from '../helpers/wait-for.js';
 

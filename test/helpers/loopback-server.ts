@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface LoopbackServer {
   server: Server;
@@ -24,4 +24,14 @@ export async function listenOnLoopback(app: { listen: (port: number, host: strin
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** A port nothing listens on right now, for a server started in another process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

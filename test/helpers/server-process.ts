@@ -1,5 +1,4 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
 import { PROJECT_ROOT } from '../../app/project-root.js';
 import { waitFor } from './wait-for.js';
 
@@ -10,15 +9,6 @@ export interface ServerProcess {
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
   waitForOutput: (text: string) => Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `app/main.ts` as production runs it: a real process, so it can be killed and restarted. */

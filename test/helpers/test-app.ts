@@ -52,7 +52,7 @@ export interface TestApp {
 
 /** The whole app in-process on a fresh temp database, listening on a random loopback port. */
 export async function startTestApp(
-  options: { dir?: string; config?: Config; quietLogs?: boolean; env?: Record<string, string> } = {},
+  options: { dir?: string; config?: Config; env?: Record<string, string>; quietLogs?: boolean } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
   const config = options.config ?? testConfig(dir, options.env);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { expect } from 'chai';
-import { freePort, spawnServer } from '../helpers/server-process.js';
+import { freePort } from '../helpers/loopback-server.js';
+import { spawnServer } from '../helpers/server-process.js';
 
 describe('The server process', () => {
   it('when started with no settings, then it runs the embedded default, prints the demo token, serves /healthz and stops cleanly on SIGTERM', async () => {

@@ -286,12 +286,18 @@ describe('GeneralBackend (nock)', () => {
     expect(nock.isDone()).to.equal(true);
   });
 
-  it('when the store has no point and there is no default point, then the cashier is told to map the store', async () => {
+  it('when the store has no point and there is no default point, then the cashier is told to map the store and the sale waits for support', async () => {
     h.close();
     h = harness({}, { general: { baseUrl: ORIGIN } });
     const error = await rejectionOf(h.backend.recalc(h.tenant, recalcRequest()));
     expect(error).to.be.instanceOf(BusinessRuleError);
     expect((error as Error).message).to.equal(GENERAL_API_MESSAGES.pointNotFound);
+
+    // The sale itself is still taken, and its delivery is refused for support, not lost.
+    await h.backend.createSale(h.tenant, saleRequest(0));
+    const refused = await rejectionOf(h.backend.deliver(h.rows()[0]!));
+    expect(failureKind(refused)).to.equal('refused');
+    expect((refused as Error).message).to.equal(GENERAL_API_MESSAGES.pointNotFound);
   });
 
   describe('the breaker', () => {

@@ -22,6 +22,11 @@ import { iframeRouter } from './iframe/iframe-router.js';
 import { IframeSessions } from './iframe/iframe-sessions.js';
 import { SettingsPage } from './iframe/settings-page.js';
 import { adminRouter } from './admin/admin-router.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxWorker } from './outbox/outbox-worker.js';
+import { providerBackendFactories } from './providers/provider-backends.js';
+import { ProviderResilience } from './providers/resilience.js';
+import { deliveryFor } from './providers/delivery-for.js';
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +44,10 @@ export interface AppServices {
   backends: BackendRegistry;
   giftCards: GiftCards;
   goLive: GoLive;
+  /** Sales and returns owed to providers; also the admin UI's API for them. */
+  outbox: Outbox;
+  /** Not started here: main.ts (and tests that want it) start and stop it. */
+  outboxWorker: OutboxWorker;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -52,7 +61,21 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, { codes: new VerificationCodes(storage.db, { logger, txlog }), giftCards });
-  const backends = new BackendRegistry({ ledger });
+  const outbox = new Outbox(storage.db, { txlog, logger, deliveryFor: (tenantId, provider) => deliveryFor(storage.db, backends, tenantId, provider) }, {
+    ...config.outbox,
+    claimMs: config.providers.deliveryTimeoutMs * 2 + 10_000,
+  });
+  const providers = providerBackendFactories({
+    db: storage.db,
+    box,
+    logger,
+    txlog,
+    outbox,
+    resilience: new ProviderResilience(),
+    timeouts: config.providers,
+  });
+  const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
+  const outboxWorker = new OutboxWorker(outbox, logger);
   const loyaltyApiUrl = `${config.publicBaseUrl}/loyalty-api`;
   const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger });
 
@@ -85,7 +108,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(
     '/loyalty-api',
     transactionLogging('loyalty-api', txlog, logger),
-    loyaltyApiRouter({ db: storage.db, logger, backendFor: (tenant) => backends.for(tenant) }),
+    loyaltyApiRouter({ db: storage.db, logger, txlog, backendFor: (tenant) => backends.for(tenant), tillPatienceMs: config.providers.tillTimeoutMs }),
   );
 
   app.use(
@@ -105,5 +128,5 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
-  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards, goLive } };
+  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards, goLive, outbox, outboxWorker } };
 }

@@ -28,6 +28,7 @@ function start(): void {
     (login) => login && logger.info('first admin created from ADMIN_INITIAL_LOGIN', { login }),
     (error: unknown) => logger.error('first admin not created', { error }),
   );
+  services.outboxWorker.start();
 
   const server = app.listen(config.port, () => {
     const local = `http://localhost:${config.port}`;
@@ -47,8 +48,10 @@ function start(): void {
   });
   installGracefulShutdown(
     server,
-    () => {
+    async () => {
       maintenance.stop();
+      // The delivery under way finishes (its calls have time-outs); the rest wait in SQLite for the next start.
+      await services.outboxWorker.stop();
       services.txlog.flush();
       storage.close();
     },
@@ -56,17 +59,17 @@ function start(): void {
   );
 }
 
-/** Stops accepting, lets in-flight requests finish (10 s at most), then closes the database. */
-function installGracefulShutdown(server: Server, closeStorage: () => void, logger: ReturnType<typeof createLogger>): void {
+/** Stops accepting, lets in-flight requests finish (10 s at most), stops the outbox worker, then closes the database. */
+function installGracefulShutdown(server: Server, closeStorage: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
     const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    server.close(() => {
+    server.close(async () => {
       clearTimeout(force);
-      closeStorage();
+      await closeStorage();
       logger.info('stopped');
       process.exit(0);
     });

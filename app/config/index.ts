@@ -30,6 +30,17 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Where `npm run backup` writes. */
   backupDir: string;
+  providers: {
+    /** The till's patience for a LoyaltyAPI call that needs a provider: every call in it ends by then. */
+    tillTimeoutMs: number;
+    /** One outbox delivery call: nobody waits on it, so it may take longer than the till's. */
+    deliveryTimeoutMs: number;
+  };
+  outbox: {
+    retryBaseMs: number;
+    retryMaxMs: number;
+    giveUpAfterMs: number;
+  };
   /** First admin created on start when the users table is empty (operators may use the CLI instead). */
   initialAdmin?: { login: string; password: string };
   /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
@@ -84,6 +95,11 @@ const schema = Joi.object({
   TRUST_PROXY: Joi.string().default('loopback'),
   BACKUP_DIR: Joi.string(),
   ADMIN_INITIAL_LOGIN: Joi.string().pattern(/^[A-Za-z0-9._@-]{3,64}$/),
+  PROVIDER_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
+  PROVIDER_DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(20_000),
+  OUTBOX_RETRY_BASE_MS: Joi.number().integer().min(10).default(5000),
+  OUTBOX_RETRY_MAX_MS: Joi.number().integer().min(10).default(600_000),
+  OUTBOX_GIVE_UP_HOURS: Joi.number().min(0.01).default(72),
   ADMIN_INITIAL_PASSWORD: Joi.string().min(10),
 })
   .and('ADMIN_INITIAL_LOGIN', 'ADMIN_INITIAL_PASSWORD')
@@ -130,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: value.TIME_ZONE,
     trustProxy: parseTrustProxy(value.TRUST_PROXY),
     backupDir: value.BACKUP_DIR ?? join(dirname(databasePath), 'backups'),
+    providers: { tillTimeoutMs: value.PROVIDER_TIMEOUT_MS, deliveryTimeoutMs: value.PROVIDER_DELIVERY_TIMEOUT_MS },
+    outbox: {
+      retryBaseMs: value.OUTBOX_RETRY_BASE_MS,
+      retryMaxMs: Math.max(value.OUTBOX_RETRY_MAX_MS, value.OUTBOX_RETRY_BASE_MS),
+      giveUpAfterMs: Math.round(value.OUTBOX_GIVE_UP_HOURS * 3_600_000),
+    },
     initialAdmin: value.ADMIN_INITIAL_LOGIN
       ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
       : undefined,

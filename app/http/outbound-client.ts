@@ -13,6 +13,8 @@ export interface OutboundClientOptions {
   logger: Logger;
   txlog?: TransactionLog;
   headers?: Record<string, string>;
+  /** Whether a 2xx body is the documented answer; one that is not is logged as failed, not ok. */
+  isExpectedAnswer?: (data: unknown, config: InternalAxiosRequestConfig) => boolean;
 }
 
 interface TimedConfig extends InternalAxiosRequestConfig {
@@ -37,16 +39,23 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
 
   client.interceptors.request.use((config: TimedConfig) => {
     config.startedAt = Date.now();
-    config.signal ??= AbortSignal.timeout(config.timeout ?? options.timeoutMs);
+    // A call made for someone waiting (the till) never outlives their patience, retries included.
+    const deadlineAt = currentRequestContext()?.deadlineAt;
+    const timeout = config.timeout ?? options.timeoutMs;
+    config.timeout = deadlineAt === undefined ? timeout : Math.max(1, Math.min(timeout, deadlineAt - config.startedAt));
+    config.signal ??= AbortSignal.timeout(config.timeout);
     return config;
   });
 
   const record = (config: TimedConfig | undefined, status: number | undefined, ok: boolean, response: unknown, error?: string) => {
     const durationMs = config?.startedAt ? Date.now() - config.startedAt : undefined;
     const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${config?.url ?? ''}`;
+    const context = currentRequestContext();
     options.logger.log(ok ? 'http' : 'warn', 'outbound call', { endpoint, status, durationMs, error });
     options.txlog?.record({
-      tenantId: currentRequestContext()?.accountId,
+      tenantId: context?.accountId,
+      saleKey: context?.saleKey,
+      documentName: context?.documentName,
       kind: options.kind,
       endpoint,
       httpStatus: status ?? null,
@@ -60,7 +69,8 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
 
   client.interceptors.response.use(
     (response) => {
-      record(response.config, response.status, true, response.data);
+      const expected = options.isExpectedAnswer?.(response.data, response.config) ?? true;
+      record(response.config, response.status, expected, response.data, expected ? undefined : 'unexpected answer');
       return response;
     },
     (error: unknown) => {

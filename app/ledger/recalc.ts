@@ -53,7 +53,7 @@ export function recalcReceipt(
 }
 
 /** An anonymous receipt: nothing to spend from and nobody to credit, so it passes through unchanged. */
-function noDiscount(request: RecalcRequest): RecalcResult {
+export function noDiscount(request: RecalcRequest): RecalcResult {
   return {
     positions: request.positions.map((p) => ({ ...p, discountedPriceKopecks: p.priceKopecks, discountPercent: 0 })),
     transactionType: 'EARNING',

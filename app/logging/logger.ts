@@ -5,9 +5,14 @@ import { redact } from './redact.js';
 
 export type Logger = winston.Logger;
 
-interface RequestContext {
+export interface RequestContext {
   requestId: string;
   accountId?: string;
+  /** The sale (or returned sale) being handled: outbound calls and outbox attempts carry it to the transaction log. */
+  saleKey?: string;
+  documentName?: string;
+  /** Epoch ms by which whoever waits (the till) needs our answer: outbound calls never run past it. */
+  deadlineAt?: number;
 }
 
 const requestContext = new AsyncLocalStorage<RequestContext>();
@@ -26,6 +31,7 @@ const redactSecrets = winston.format((info) => {
   if (context) {
     info.requestId ??= context.requestId;
     if (context.accountId) info.accountId ??= context.accountId;
+    if (context.saleKey) info.saleKey ??= context.saleKey;
   }
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(info)) if (key !== 'level' && key !== 'timestamp') fields[key] = info[key];

@@ -5,9 +5,10 @@ import { errorHandler } from '../http/error-handler.js';
 import type { LogFacts } from '../http/transaction-logging.js';
 import { validate } from '../http/validate.js';
 import { currentRequestContext, type Logger } from '../logging/logger.js';
-import type { LoyaltyBackend } from '../loyalty/backend.js';
+import type { CommitLog, LoyaltyBackend } from '../loyalty/backend.js';
 import type { Db } from '../storage/database.js';
 import { findTenantByLoyaltyToken } from '../tenants/tenant-auth.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
 import * as map from './mapping.js';
 import * as schemas from './schemas.js';
 
@@ -23,20 +24,28 @@ function renderLoyaltyError(error: AppError, _req: Request, res: Response): void
 export interface LoyaltyRouterDeps {
   db: Db;
   logger: Logger;
+  txlog: TransactionLog;
   backendFor: (tenant: Tenant) => LoyaltyBackend;
+  /** The till's patience: outbound calls made for one LoyaltyAPI call end within it. */
+  tillPatienceMs: number;
 }
 
 /** LoyaltyAPI 1.0: every route validates, maps to integers, asks the tenant's back-end, maps back. */
-export function loyaltyApiRouter({ db, logger, backendFor }: LoyaltyRouterDeps): Router {
+export function loyaltyApiRouter({ db, logger, txlog, backendFor, tillPatienceMs }: LoyaltyRouterDeps): Router {
   const router = Router();
   router.use(express.json({ limit: '2mb' }));
   router.use((req: Request, res: Response, next: NextFunction) => {
+    const receivedAt = Date.now();
     const tenant = findTenantByLoyaltyToken(db, req.get(AUTH_HEADER));
     if (!tenant) throw new AuthenticationError();
     res.locals.tenant = tenant;
     res.locals.tenantId = tenant.accountId;
+    res.locals.receivedAt = receivedAt;
     const context = currentRequestContext();
-    if (context) context.accountId = tenant.accountId;
+    if (context) {
+      context.accountId = tenant.accountId;
+      context.deadlineAt = receivedAt + tillPatienceMs;
+    }
     next();
   });
 
@@ -44,6 +53,29 @@ export function loyaltyApiRouter({ db, logger, backendFor }: LoyaltyRouterDeps):
   const backend = (res: Response) => backendFor(tenantOf(res));
   const facts = (res: Response, value: LogFacts) => {
     res.locals.logFacts = { ...(res.locals.logFacts ?? {}), ...value };
+  };
+  /** The sale or return is linked in the transaction log: provider calls and outbox attempts carry its key. */
+  const linkDocument = (saleKey: string | undefined, documentName: string | undefined) => {
+    const context = currentRequestContext();
+    if (context) Object.assign(context, { saleKey, documentName });
+  };
+  /** The 201's log row, written by the back-end in the same transaction as the document itself. */
+  const commitLog = (req: Request, res: Response): CommitLog => (tx) => {
+    txlog.record(
+      {
+        tenantId: tenantOf(res).accountId,
+        ...(res.locals.logFacts as LogFacts),
+        kind: 'loyalty-api',
+        endpoint: `${req.method} ${req.route?.path ?? req.path}`,
+        httpStatus: 201,
+        ok: true,
+        durationMs: Date.now() - (res.locals.receivedAt as number),
+        request: req.body,
+        response: {},
+      },
+      tx,
+    );
+    res.locals.logWritten = true;
   };
 
   router.post('/counterparty', async (req, res) => {
@@ -71,7 +103,7 @@ export function loyaltyApiRouter({ db, logger, backendFor }: LoyaltyRouterDeps):
     const body = validate(schemas.balanceBody, req.body);
     const ref = map.customerRef(body) ?? {};
     facts(res, { customerId: ref.id, phone: ref.phone, cardNumber: ref.discountCardNumber });
-    const agentBonusBalance = await backend(res).balance(tenantOf(res), ref);
+    const agentBonusBalance = await backend(res).balance(tenantOf(res), ref, map.idOf(body.retailStore?.meta));
     res.json({ bonusProgram: { agentBonusBalance } });
   });
 
@@ -92,7 +124,14 @@ export function loyaltyApiRouter({ db, logger, backendFor }: LoyaltyRouterDeps):
       transactionType: body.bonusProgram?.transactionType ?? 'EARNING',
       preferredPointsToSpend: body.preferredBonusToSpend ?? undefined,
     });
-    facts(res, { customerId: agent.id, phone: agent.phone, cardNumber: agent.discountCardNumber, pointsSpent: result.bonusValueToSpend, pointsEarned: result.bonusValueToEarn });
+    facts(res, {
+      customerId: agent.id,
+      phone: agent.phone,
+      cardNumber: agent.discountCardNumber,
+      pointsSpent: result.bonusValueToSpend,
+      pointsEarned: result.bonusValueToEarn,
+      errorMessage: result.notice,
+    });
     res.json(map.recalcResponse(body.agent, result));
   });
 
@@ -119,14 +158,16 @@ export function loyaltyApiRouter({ db, logger, backendFor }: LoyaltyRouterDeps):
       pointsSpent: sale.pointsToSpend,
       pointsEarned: sale.pointsToEarn,
     });
-    await backend(res).createSale(tenantOf(res), sale);
+    linkDocument(sale.saleKey, sale.name);
+    await backend(res).createSale(tenantOf(res), sale, commitLog(req, res));
     res.status(201).json({});
   });
 
   router.post('/retailsalesreturn', async (req, res) => {
     const saleReturn = map.returnRequest(validate(schemas.returnBody, req.body));
     facts(res, { documentName: saleReturn.name, saleKey: saleReturn.saleMsId, customerId: saleReturn.agent?.id, phone: saleReturn.agent?.phone });
-    await backend(res).createReturn(tenantOf(res), saleReturn);
+    linkDocument(saleReturn.saleMsId, saleReturn.name);
+    await backend(res).createReturn(tenantOf(res), saleReturn, commitLog(req, res));
     res.status(201).json({});
   });
 

@@ -1,4 +1,5 @@
 import type { Tenant } from '../../db/schema/index.js';
+import type { DbOrTx } from '../storage/database.js';
 
 /**
  * What the LoyaltyAPI router needs from a loyalty system. The built-in ledger is one implementation;
@@ -10,16 +11,22 @@ export interface LoyaltyBackend {
   createCustomer(tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }>;
   searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]>;
   /** Spendable points now (pending points excluded). */
-  balance(tenant: Tenant, customer: CustomerRef): Promise<number>;
+  balance(tenant: Tenant, customer: CustomerRef, retailStoreId?: string): Promise<number>;
   sendRegistrationCode(tenant: Tenant, customer: CustomerFields): Promise<VerificationAnswer>;
   sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer>;
   recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult>;
   /** Idempotent on request.saleKey: a repeat changes nothing and resolves normally. */
-  createSale(tenant: Tenant, request: SaleRequest): Promise<void>;
+  createSale(tenant: Tenant, request: SaleRequest, commitLog?: CommitLog): Promise<void>;
   /** Idempotent on request.returnKey. */
-  createReturn(tenant: Tenant, request: ReturnRequest): Promise<void>;
+  createReturn(tenant: Tenant, request: ReturnRequest, commitLog?: CommitLog): Promise<void>;
   giftCard(tenant: Tenant, name: string, retailStoreId?: string): Promise<GiftCardView>;
 }
+
+/**
+ * Writes the call's transaction-log row inside the back-end's own write transaction, so "answered
+ * 201" and "recorded" commit together. A back-end that calls it must not fail after committing.
+ */
+export type CommitLog = (tx: DbOrTx) => void;
 
 export interface CustomerFields {
   name?: string;
@@ -99,6 +106,8 @@ export interface RecalcResult {
   paidByBonusPointsKopecks: number;
   receiptExtraInfo?: string;
   needVerification: boolean;
+  /** Why the receipt comes without loyalty (e.g. the provider is down): for the transaction log. */
+  notice?: string;
 }
 
 export interface GiftCardPayment {

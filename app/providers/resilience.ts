@@ -11,6 +11,7 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { UpstreamError, isAppError } from '../errors.js';
+import { failureKind } from './failure-kind.js';
 
 export interface ResilienceOptions {
   /** Extra attempts after the first, reads only. Default 2. */
@@ -63,7 +64,7 @@ export class ProviderResilience {
 
   /**
    * key = `${tenantId}:${provider}`. Reads are retried with capped, jittered backoff on transient
-   * failures; writes never, since a write that timed out may have been applied. When the breaker
+   * failures other than time-outs; writes never, since a write that failed may have been applied. When the breaker
    * is open, fails at once with an UpstreamError without calling fn.
    */
   async execute<T>(key: string, kind: CallKind, fn: () => Promise<T>): Promise<T> {
@@ -106,7 +107,8 @@ export class ProviderResilience {
       breaker: new ConsecutiveBreaker(this.breakerFailures),
     });
     // The breaker sits inside the retry, so every attempt counts and an open breaker stops retrying.
-    const retryPolicy = retry(transient, {
+    // A read that timed out has used up the cashier's patience: it is not tried again.
+    const retryPolicy = retry(handleWhen((error) => isTransientFailure(error) && failureKind(error) !== 'timed-out'), {
       maxAttempts: this.retryAttempts,
       backoff: new ExponentialBackoff({ initialDelay: Math.min(50, this.maxBackoffMs), maxDelay: this.maxBackoffMs }),
     });

@@ -8,3 +8,5 @@ export * from './iframe-sessions.js';
 export * from './admin-users.js';
 export * from './ledger-adjustments.js';
 export * from './loyalty-api-stats.js';
+export * from './provider-customers.js';
+export * from './outbox.js';

@@ -5,6 +5,7 @@
  *
  *   BENCH_SECONDS   seconds per measured run (default 10)
  *   BENCH_CUSTOMERS seeded customers (default 100000)
+ *   BENCH_BRIDGE_ITERATIONS requests per variant for the provider bridge overhead (default 3000)
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -14,9 +15,11 @@ import { msIdOf, recalcBody, saleBody } from './bodies.js';
 import { startEchoServer, type RunningServer } from './echo-server.js';
 import { measure, type Load, type Measurement } from './measure.js';
 import { balanceMismatches, openingBalanceOf, seedCustomers } from './seed.js';
+import { bridgeOverhead, reportOverhead } from './bridge-overhead.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const CUSTOMERS = positiveInt('BENCH_CUSTOMERS', 100_000);
+const BRIDGE_ITERATIONS = positiveInt('BENCH_BRIDGE_ITERATIONS', 3000);
 const CONNECTIONS = 32;
 const WARMUP_SECONDS = 1;
 const TARGETS = { recalcShare: 0.5, recalcP99Ms: 10, saleShare: 0.3 };
@@ -109,6 +112,8 @@ async function main(): Promise<void> {
     console.log(`\nledger after the run: ${mismatches} customers with balance ≠ Σ entries`);
     if (mismatches > 0) fail(`${mismatches} balances do not match their entries`);
     if (brokenRequests > 0) fail(`${brokenRequests} requests failed (non-2xx, errors or timeouts, warm-ups included)`);
+
+    reportOverhead(await bridgeOverhead(bench, BRIDGE_ITERATIONS, fail));
   } finally {
     await echoServer?.close();
     await bench.close();

@@ -86,6 +86,8 @@ export async function startGeneralApiFake(options: {
   apiKey: string;
   clients?: FakeGeneralClient[];
   points?: string[];
+  /** A fixed port for the sandbox (npm run fakes); random by default. */
+  port?: number;
 }): Promise<GeneralApiFake> {
   const state: GeneralApiFakeState = {
     clients: new Map((options.clients ?? defaultFakeClients()).map((c) => [c.id, structuredClone(c)])),
@@ -253,6 +255,6 @@ export async function startGeneralApiFake(options: {
     res.json({ success: true, retail: { amount, total, percent: level.percent, type: level.type, earn } });
   });
 
-  const { url, close } = await listenOnLoopback(app);
+  const { url, close } = await listenOnLoopback(app, options.port);
   return { url, state, close };
 }

@@ -57,18 +57,19 @@ const API = '/ext/api/v1';
  * A small, stateful i-bonus.me on 127.0.0.1 following seeds/002: Basic auth, `%` searches, balances,
  * coupons and fiscal orders (sale spends and awards, refund reverses, a repeated sale is a no-op).
  */
-export async function startIBonusFake(credentials: { login: string; password: string }): Promise<IBonusFake> {
+export async function startIBonusFake(credentials: { login: string; password: string }, options: { port?: number } = {}): Promise<IBonusFake> {
   const state: IBonusFakeState = { clients: [], orders: [], sales: new Map(), awardRate: 0.05, down: false, delayMs: 0 };
   const app = express();
   const expected = `Basic ${Buffer.from(`${credentials.login}:${credentials.password}`).toString('base64')}`;
 
+  // The body is read before the delay: a slow i-bonus still applies an order whose caller gave up waiting.
+  app.use(express.json());
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
     if (state.down) return fail(req, res, 503, 'Service Unavailable', 'Service is down');
     if (req.headers.authorization !== expected) return fail(req, res, 401, 'Unauthorized', 'Bad credentials');
     next();
   });
-  app.use(express.json());
 
   app.get(`${API}/clients/`, (req, res) => {
     const phone = stringParam(req.query.phone);
@@ -129,7 +130,9 @@ export async function startIBonusFake(credentials: { login: string; password: st
     const spend = typeof body?.amount === 'number' ? body.amount : 0;
     const couponIds = Array.isArray(body?.coupons) ? body.coupons.map(Number) : [];
     const client = state.clients.find(
-      (candidate) => (order.customerPhone && candidate.phone === order.customerPhone) || (order.customerEmail && candidate.email === order.customerEmail),
+      (candidate) =>
+        (order.customerPhone && samePhone(candidate.phone, order.customerPhone)) ||
+        (order.customerEmail && candidate.email.toLowerCase() === order.customerEmail.toLowerCase()),
     );
     if (!client && (spend > 0 || couponIds.length > 0)) return reject(404, 'Not Found', 'Client is not found.');
     if (client && spend > client.points) return reject(422, 'Unprocessable Entity', 'Not enough points.');
@@ -153,7 +156,7 @@ export async function startIBonusFake(credentials: { login: string; password: st
     fail(req, res, status, status === 400 ? 'Bad Request' : 'Internal Server Error', 'Request failed.');
   });
 
-  const { url, close } = await listenOnLoopback(app);
+  const { url, close } = await listenOnLoopback(app, options.port);
 
   function byId(id: string | string[] | undefined): FakeClient | undefined {
     return state.clients.find((client) => String(client.id) === String(id));
@@ -174,6 +177,12 @@ interface OrderBody {
 
 function fail(req: Request, res: Response, status: number, error: string, message: string): void {
   res.status(status).json({ error, message, path: req.path, status, timestamp: Date.now() });
+}
+
+/** i-bonus knows a customer by their number, however it is written: the last ten digits decide. */
+function samePhone(a: string, b: string): boolean {
+  const digits = (phone: string) => phone.replace(/\D/g, '').slice(-10);
+  return digits(a) !== '' && digits(a) === digits(b);
 }
 
 function stringParam(value: unknown): string | undefined {

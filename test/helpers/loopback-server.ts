@@ -8,9 +8,9 @@ export interface LoopbackServer {
   close: () => Promise<void>;
 }
 
-/** Serves an Express app on a random 127.0.0.1 port: test apps, fakes and bench servers all start this way. */
-export async function listenOnLoopback(app: { listen: (port: number, host: string) => Server }): Promise<LoopbackServer> {
-  const server = app.listen(0, '127.0.0.1');
+/** Serves an Express app on 127.0.0.1 (a random port unless given): test apps, fakes and bench servers all start this way. */
+export async function listenOnLoopback(app: { listen: (port: number, host: string) => Server }, port = 0): Promise<LoopbackServer> {
+  const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import axios from 'axios';
+import type { BackendKind } from '../../db/schema/index.js';
 import type { LedgerRules } from '../../app/ledger/rules.js';
 import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
 import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
+import { sealProviderSecrets, type ProviderSecrets, type TenantSettings } from '../../app/tenants/tenant-settings.js';
 import type { TestApp } from './test-app.js';
 
 export interface TestTenant {
@@ -16,6 +18,15 @@ export interface TestTenant {
 
 /** A configured tenant on the built-in ledger, with its own LoyaltyAPI token. */
 export function createTestTenant(t: TestApp, ledger: Partial<LedgerRules> = {}): TestTenant {
+  return insertTenant(t, 'ledger', { ledger });
+}
+
+/** A configured tenant on an external provider, its secrets sealed as the settings iframe stores them. */
+export function createProviderTenant(t: TestApp, backend: Exclude<BackendKind, 'ledger'>, settings: TenantSettings, secrets: ProviderSecrets): TestTenant {
+  return insertTenant(t, backend, settings, secrets);
+}
+
+function insertTenant(t: TestApp, backend: BackendKind, settings: TenantSettings, secrets?: ProviderSecrets): TestTenant {
   const accountId = randomUUID();
   const issued = issueLoyaltyToken(t.services.box, accountId);
   const now = new Date();
@@ -27,8 +38,9 @@ export function createTestTenant(t: TestApp, ledger: Partial<LedgerRules> = {}):
     lastCause: 'Install',
     loyaltyTokenHash: issued.hash,
     loyaltyTokenEnc: issued.sealed,
-    backend: 'ledger',
-    settings: { ledger },
+    backend,
+    settings: settings as Record<string, unknown>,
+    providerSecretsEnc: secrets ? sealProviderSecrets(t.services.box, accountId, secrets) : null,
     configuredAt: now,
     createdAt: now,
     updatedAt: now,

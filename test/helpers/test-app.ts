@@ -75,6 +75,7 @@ export async function startTestApp(
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
       await server.close();
+      await services.outboxWorker.stop();
       services.txlog.flush();
       storage.close();
       if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,8 @@ export interface IBonusOrderItem {
   price: number;
   quantity: number;
   unit: IBonusUnit;
-  vat: number;
+  /** VAT rate in percent; left out when МойСклад did not tell us. */
+  vat?: number;
   name: string;
 }
 
@@ -111,6 +112,8 @@ export class IBonusClient {
       logger: options.logger,
       txlog: options.txlog,
       headers: { Accept: 'application/json', 'Content-Type': 'application/json; charset=utf-8' },
+      // Every read answers a JSON array; a 200 with anything else is logged as failed, not ok.
+      isExpectedAnswer: (data, config) => config.method !== 'get' || Array.isArray(data),
     });
     this.http.defaults.auth = { username: options.login, password: options.password };
   }

@@ -1,0 +1,32 @@
+import type { OutboxRow } from '../../../db/schema/index.js';
+
+interface SaleFacts {
+  paidKopecks?: number;
+}
+interface RetailAnswer {
+  spend?: number;
+  earn?: number;
+}
+
+const NO_REFUNDS =
+  'В API системы лояльности нет возвратов: поправьте баллы покупателя вручную в системе лояльности, затем закройте запись с пояснением.';
+
+/**
+ * What support must do for a return the general API cannot take: the points of the returned share
+ * of the sale, from what the provider answered when the sale was delivered.
+ */
+export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks: number): string {
+  if (!sale) return `${NO_REFUNDS} Продажа этого возврата нам не известна.`;
+  const saleName = sale.documentName ?? sale.operationKey;
+  const answer = sale.result as RetailAnswer | null;
+  if (sale.status !== 'delivered' || !answer) return `${NO_REFUNDS} Продажа ${saleName} в систему лояльности ещё не доставлена.`;
+  const paid = (sale.payload as SaleFacts).paidKopecks ?? 0;
+  const share = paid > 0 ? Math.min(1, returnedKopecks / paid) : 1;
+  const giveBack = Math.round((answer.spend ?? 0) * share);
+  const takeBack = Math.round((answer.earn ?? 0) * share);
+  return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю ${giveBack} списанных баллов, снять ${takeBack} начисленных.`;
+}
+
+function formatRoubles(kopecks: number): string {
+  return `${(kopecks / 100).toFixed(2).replace('.', ',')} ₽`;
+}

@@ -1,0 +1,52 @@
+import type { ProviderKind, Tenant } from '../../db/schema/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { BusinessRuleError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import type { Outbox } from '../outbox/outbox.js';
+import type { Db } from '../storage/database.js';
+import { providerSecretsOf, settingsOf } from '../tenants/tenant-settings.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
+import { GeneralApiClient } from './general/general-api-client.js';
+import { GeneralBackend } from './general/general-backend.js';
+import { IBonusBackend } from './ibonus/ibonus-backend.js';
+import { IBonusClient } from './ibonus/ibonus-client.js';
+import type { ProviderBackend } from './provider-backend.js';
+import type { ProviderResilience } from './resilience.js';
+
+export interface ProviderWiring {
+  db: Db;
+  box: SecretBox;
+  logger: Logger;
+  txlog: TransactionLog;
+  outbox: Outbox;
+  resilience: ProviderResilience;
+  /** The till's calls and the outbox's deliveries get their own clients with their own time-outs. */
+  timeouts: { tillTimeoutMs: number; deliveryTimeoutMs: number };
+}
+
+export const NOT_CONFIGURED_MESSAGE =
+  'Система лояльности не настроена: укажите адрес и данные доступа в настройках приложения.';
+
+/** Builds a tenant's provider back-end from its settings and decrypted secrets. */
+export function providerBackendFactories(wiring: ProviderWiring): Record<ProviderKind, (tenant: Tenant) => ProviderBackend> {
+  const { db, box, logger, txlog, outbox, resilience, timeouts } = wiring;
+  const deps = (tenant: Tenant) => ({ db, tenantId: tenant.accountId, settings: settingsOf(tenant), outbox, resilience, logger });
+  const twice = <C>(make: (timeoutMs: number) => C) => ({ till: make(timeouts.tillTimeoutMs), delivery: make(timeouts.deliveryTimeoutMs) });
+
+  return {
+    general: (tenant) => {
+      const settings = settingsOf(tenant).general;
+      const apiKey = providerSecretsOf(box, tenant).general?.apiKey;
+      if (!settings?.baseUrl || !apiKey) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
+      const api = twice((timeoutMs) => new GeneralApiClient({ baseURL: settings.baseUrl, apiKey, logger, txlog, timeoutMs }));
+      return new GeneralBackend(deps(tenant), api, settings);
+    },
+    ibonus: (tenant) => {
+      const settings = settingsOf(tenant).ibonus;
+      const secrets = providerSecretsOf(box, tenant).ibonus;
+      if (!settings?.baseUrl || !secrets?.login) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
+      const api = twice((timeoutMs) => new IBonusClient({ baseURL: settings.baseUrl, login: secrets.login, password: secrets.password, logger, txlog, timeoutMs }));
+      return new IBonusBackend(deps(tenant), api, settings);
+    },
+  };
+}

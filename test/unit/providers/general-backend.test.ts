@@ -1,0 +1,351 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import nock from 'nock';
+import { BusinessRuleError, NotFoundError, UpstreamError } from '../../../app/errors.js';
+import type { DiscountedPosition, RecalcRequest, SaleRequest } from '../../../app/loyalty/backend.js';
+import { failureKind, type FailureKind } from '../../../app/providers/failure-kind.js';
+import { GeneralApiClient } from '../../../app/providers/general/general-api-client.js';
+import { GENERAL_API_MESSAGES } from '../../../app/providers/general/general-api-errors.js';
+import { GeneralBackend } from '../../../app/providers/general/general-backend.js';
+import { PROVIDER_DOWN_RECEIPT_TEXT } from '../../../app/providers/provider-backend.js';
+import { providerCustomerRepository } from '../../../app/providers/provider-customers.js';
+import { PROVIDER_UNAVAILABLE_MESSAGE, type ResilienceOptions } from '../../../app/providers/resilience.js';
+import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
+import { rejectionOf } from '../../helpers/rejection.js';
+import { STORE_ID, adapterHarness, line, logger, type AdapterHarness } from './adapter-harness.js';
+
+const ORIGIN = 'https://general.provider.test';
+const API_KEY = 'adapter-key';
+const TIMEOUT_MS = 100;
+const MS_ID = '11111111-1111-4111-8111-111111111111';
+const PHONE = '+7 920 123-45-67';
+const PATH = {
+  client: '/integration/general/client',
+  recalc: '/integration/general/recalc',
+  hold: '/integration/general/bonuses/hold',
+  release: '/integration/general/bonuses/release',
+  retail: '/integration/general/retail',
+};
+const CLIENT = {
+  success: true,
+  client: {
+    id: 'c-62a',
+    name: 'ИВАН',
+    level: { id: 'l1', title: 'Бонусы', percent: 10, type: 'cashback', maxSpendPercent: 50 },
+    phone: 79201234567,
+    email: 'ivan@example.com',
+    birthday: '1990-03-29',
+    balance: 878,
+  },
+};
+const RECALC = { success: true, recalc: { amount: 1000, percent: 10, type: 'cashback', spend: 500, earn: 100 } };
+const HELD = { success: true, held: { id: 'h-1', until: Math.floor(Date.now() / 1000) + 900, amount: 500 } };
+const RETAIL = { success: true, retail: { amount: 1000, total: 500, percent: 10, type: 'cashback', spend: 500 } };
+const SETTINGS: TenantSettings = { general: { baseUrl: ORIGIN, defaultPoint: 'p-default' }, storePoints: { [STORE_ID]: 'p-store' } };
+
+function harness(resilience: ResilienceOptions = {}, settings = SETTINGS): AdapterHarness<GeneralBackend> {
+  const api = new GeneralApiClient({ baseURL: ORIGIN, apiKey: API_KEY, logger, timeoutMs: TIMEOUT_MS });
+  return adapterHarness('general', settings, (deps) => new GeneralBackend(deps, { till: api, delivery: api }, settings.general!), resilience);
+}
+
+const provider = () => nock(ORIGIN, { reqheaders: { apikey: API_KEY } });
+const recalcRequest = (extra: Partial<RecalcRequest> = {}): RecalcRequest => ({
+  retailStoreId: STORE_ID,
+  agent: { id: MS_ID, phone: PHONE },
+  positions: [line(40000, 2), line(20000)],
+  transactionType: 'SPENDING',
+  ...extra,
+});
+function saleRequest(spend: number): SaleRequest {
+  const positions: DiscountedPosition[] = [{ ...line(100000), discountedPriceKopecks: 100000 - spend * 100, discountPercent: spend / 10 }];
+  return { saleKey: randomUUID(), name: 'S-1', retailStoreId: STORE_ID, agent: { id: MS_ID, phone: PHONE }, positions, pointsToSpend: spend, pointsToEarn: 0, cashKopecks: 100000 - spend * 100, noCashKopecks: 0, giftCards: [] };
+}
+/** The till already found Ivan: the mapping knows his provider id and phone. */
+function knowIvan(h: AdapterHarness<GeneralBackend>) {
+  return providerCustomerRepository.upsert(h.storage.db, h.tenant.accountId, 'general', { providerId: 'c-62a', name: 'ИВАН', phone: '79201234567' }, MS_ID);
+}
+
+type Failure = '5xx' | 'malformed' | 'timeout' | 'reset';
+const FAILURES: Record<Failure, (scope: nock.Interceptor) => nock.Scope> = {
+  '5xx': (i) => i.reply(500, 'Internal Server Error'),
+  malformed: (i) => i.reply(200, '{"success": tru', { 'Content-Type': 'application/json' }),
+  timeout: (i) => i.delay(TIMEOUT_MS * 3).reply(200, {}),
+  reset: (i) => i.replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+};
+
+interface CallCase {
+  /** The adapter operation and the provider call in it that the case is about. */
+  name: string;
+  path: string;
+  /** Calls answered before this one, successfully. */
+  before?: (h: AdapterHarness<GeneralBackend>) => void;
+  run: (h: AdapterHarness<GeneralBackend>) => Promise<unknown>;
+  ok: { reply: object; expect: (result: unknown, h: AdapterHarness<GeneralBackend>) => void };
+  refusal: { reply: object; expect: (outcome: unknown) => void };
+  /** How a 5xx, malformed answer, time-out or reset shows. */
+  failure: (error: unknown, failure: Failure) => void;
+}
+
+/** A call on the till's path: any failure that is not a refusal reads "not answering" to the cashier. */
+function tillUnavailable(error: unknown) {
+  expect(error).to.be.instanceOf(UpstreamError);
+  expect((error as UpstreamError).definite).to.equal(false);
+  expect((error as Error).message).to.equal(GENERAL_API_MESSAGES.unavailable);
+}
+const notFound = (outcome: unknown) => {
+  expect(outcome).to.be.instanceOf(NotFoundError);
+  expect((outcome as Error).message).to.equal(GENERAL_API_MESSAGES.clientNotFound);
+};
+const DELIVERY_KIND: Record<Failure, FailureKind> = { '5xx': 'unknown', malformed: 'unknown', timeout: 'timed-out', reset: 'unknown' };
+
+const CASES: CallCase[] = [
+  {
+    name: 'searchCustomers → client',
+    path: PATH.client,
+    run: (h) => h.backend.searchCustomers(h.tenant, '8 (920) 123-45-67'),
+    ok: {
+      reply: CLIENT,
+      expect: (rows) => {
+        const [row] = rows as Array<Record<string, string>>;
+        expect(row).to.deep.include({ name: 'ИВАН', phone: '+79201234567', email: 'ivan@example.com', birthDate: '1990-03-29 00:00:00' });
+        expect(row!.id).to.match(/^[0-9a-f-]{36}$/);
+      },
+    },
+    // The provider's "not found" is an empty search result for МойСклад, not an error.
+    refusal: { reply: { client: 'Client not found.' }, expect: (rows) => expect(rows).to.deep.equal([]) },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'balance → client',
+    path: PATH.client,
+    run: (h) => h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID),
+    ok: { reply: CLIENT, expect: (balance) => expect(balance).to.equal(878) },
+    refusal: { reply: { client: 'Client not found.' }, expect: notFound },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'recalc → client',
+    path: PATH.client,
+    run: (h) => h.backend.recalc(h.tenant, recalcRequest()),
+    before: () => {
+      provider().post(PATH.recalc).optionally().reply(200, RECALC);
+      provider().post(PATH.hold).optionally().reply(200, HELD);
+    },
+    ok: { reply: CLIENT, expect: (result) => expect(result).to.include({ agentBonusBalance: 878, bonusValueToSpend: 500, paidByBonusPointsKopecks: 50000 }) },
+    refusal: { reply: { client: 'Client not found.' }, expect: notFound },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'recalc → recalc',
+    path: PATH.recalc,
+    run: (h) => h.backend.recalc(h.tenant, recalcRequest()),
+    before: () => {
+      provider().post(PATH.client).reply(200, CLIENT);
+      provider().post(PATH.hold).optionally().reply(200, HELD);
+    },
+    ok: {
+      reply: RECALC,
+      expect: (result) => expect(result).to.include({ bonusValueToSpend: 500, bonusValueToEarn: 0, agentBonusBalanceAfter: 378, receiptExtraInfo: 'Бонусы (10 %). Баллов было: 878. Списано: 500. Начислится: 0.' }),
+    },
+    refusal: {
+      reply: { point: 'Point not found.' },
+      expect: (error) => {
+        expect(error).to.be.instanceOf(BusinessRuleError);
+        expect((error as Error).message).to.equal(GENERAL_API_MESSAGES.pointNotFound);
+      },
+    },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'recalc → bonuses/hold',
+    path: PATH.hold,
+    run: (h) => h.backend.recalc(h.tenant, recalcRequest()),
+    before: () => {
+      provider().post(PATH.client).reply(200, CLIENT);
+      provider().post(PATH.recalc).reply(200, RECALC);
+    },
+    ok: { reply: HELD, expect: (result) => expect(result).to.include({ bonusValueToSpend: 500 }) },
+    refusal: {
+      reply: { spend: "Spend can't be more 120" },
+      expect: (error) => {
+        expect(error).to.be.instanceOf(BusinessRuleError);
+        expect((error as Error).message).to.equal('Нельзя списать больше 120 баллов');
+      },
+    },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'createCustomer → client',
+    path: PATH.client,
+    run: (h) => h.backend.createCustomer(h.tenant, { msId: MS_ID, name: 'Иван', phone: PHONE }),
+    ok: { reply: CLIENT, expect: (created) => expect((created as { id: string }).id).to.match(/^[0-9a-f-]{36}$/) },
+    refusal: {
+      reply: { client: 'Client not found.' },
+      expect: (error) => {
+        expect(error).to.be.instanceOf(BusinessRuleError);
+        expect((error as Error).message).to.include('Зарегистрируйте покупателя');
+      },
+    },
+    failure: tillUnavailable,
+  },
+  {
+    name: 'sale delivery → retail',
+    path: PATH.retail,
+    before: (h) => knowIvan(h),
+    run: async (h) => {
+      await h.backend.createSale(h.tenant, saleRequest(500));
+      return h.backend.deliver(h.rows()[0]!);
+    },
+    ok: {
+      reply: RETAIL,
+      expect: (result) => expect(result).to.deep.include({ pointsSpent: 500, pointsEarned: 0 }),
+    },
+    refusal: {
+      reply: { spend: "Spend can't be more 100" },
+      expect: (error) => {
+        expect(failureKind(error)).to.equal('refused');
+        expect((error as Error).message).to.equal('Нельзя списать больше 100 баллов');
+      },
+    },
+    failure: (error, failure) => expect(failureKind(error)).to.equal(DELIVERY_KIND[failure]),
+  },
+];
+
+describe('GeneralBackend (nock)', () => {
+  let h: AdapterHarness<GeneralBackend>;
+  beforeEach(() => (h = harness()));
+  afterEach(() => h.close());
+
+  for (const c of CASES) {
+    describe(c.name, () => {
+      it('when the provider answers success, then the LoyaltyAPI answer is built from it', async () => {
+        c.before?.(h);
+        const scope = provider().post(c.path).reply(200, c.ok.reply);
+        c.ok.expect(await c.run(h), h);
+        scope.done();
+      });
+
+      it('when the provider answers 422 with its field map, then the cashier reads a Russian message', async () => {
+        c.before?.(h);
+        provider().post(c.path).reply(422, c.refusal.reply);
+        c.refusal.expect(await c.run(h).catch((error: unknown) => error));
+      });
+
+      for (const failure of Object.keys(FAILURES) as Failure[]) {
+        it(`when the provider fails with ${failure}, then it shows as the provider being unavailable, never as a crash`, async () => {
+          c.before?.(h);
+          FAILURES[failure](provider().post(c.path));
+          c.failure(await rejectionOf(c.run(h)), failure);
+        });
+      }
+    });
+  }
+
+  it('when retail answers 503, then the delivery is known not to have happened and may be retried', async () => {
+    knowIvan(h);
+    await h.backend.createSale(h.tenant, saleRequest(0));
+    provider().post(PATH.retail).reply(503, 'Service Unavailable');
+    expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
+  });
+
+  it('when finding the client times out during delivery, then retail was never sent and the entry may be retried', async () => {
+    await h.backend.createSale(h.tenant, saleRequest(0));
+    FAILURES.timeout(provider().post(PATH.client));
+    const retail = provider().post(PATH.retail).reply(200, RETAIL);
+    expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
+    expect(retail.isDone()).to.equal(false);
+  });
+
+  it('when the sale spends after a recalc, then retail carries the hold, and the hold is marked used', async () => {
+    provider().post(PATH.client).reply(200, CLIENT);
+    provider().post(PATH.recalc).reply(200, RECALC);
+    provider().post(PATH.hold, { client: 'c-62a', point: 'p-store', amount: 500, duration: 15 }).reply(200, HELD);
+    await h.backend.recalc(h.tenant, recalcRequest());
+    await h.backend.createSale(h.tenant, saleRequest(500));
+    const retail = provider().post(PATH.retail, { client: 'c-62a', point: 'p-store', amount: 1000, spend: 500, hold: ['h-1'] }).reply(200, RETAIL);
+    await h.backend.deliver(h.rows()[0]!);
+    retail.done();
+    // A new recalc finds no hold of ours to list any more.
+    provider().post(PATH.client, (body) => body.hold === undefined).reply(200, CLIENT);
+    provider().post(PATH.recalc, (body) => body.hold === undefined).reply(200, RECALC);
+    provider().post(PATH.hold).reply(200, HELD);
+    await h.backend.recalc(h.tenant, recalcRequest());
+    expect(nock.isDone()).to.equal(true);
+  });
+
+  it('when releasing a superseded hold fails, then the recalc still answers and a new hold is made', async () => {
+    knowIvan(h);
+    provider().post(PATH.client).times(2).reply(200, CLIENT);
+    provider().post(PATH.recalc).times(2).reply(200, RECALC);
+    provider().post(PATH.hold).reply(200, HELD);
+    await h.backend.recalc(h.tenant, recalcRequest());
+    provider().post(PATH.release, { id: 'h-1' }).reply(500, 'oops');
+    provider().post(PATH.hold, { client: 'c-62a', point: 'p-store', amount: 200, duration: 15 }).reply(200, { success: true, held: { ...HELD.held, id: 'h-2', amount: 200 } });
+    const result = await h.backend.recalc(h.tenant, recalcRequest({ preferredPointsToSpend: 200 }));
+    expect(result.bonusValueToSpend).to.equal(200);
+    expect(nock.isDone()).to.equal(true);
+  });
+
+  it('when the store has no point and there is no default point, then the cashier is told to map the store and the sale waits for support', async () => {
+    h.close();
+    h = harness({}, { general: { baseUrl: ORIGIN } });
+    const error = await rejectionOf(h.backend.recalc(h.tenant, recalcRequest()));
+    expect(error).to.be.instanceOf(BusinessRuleError);
+    expect((error as Error).message).to.equal(GENERAL_API_MESSAGES.pointNotFound);
+
+    // The sale itself is still taken, and its delivery is refused for support, not lost.
+    await h.backend.createSale(h.tenant, saleRequest(0));
+    const refused = await rejectionOf(h.backend.deliver(h.rows()[0]!));
+    expect(failureKind(refused)).to.equal('refused');
+    expect((refused as Error).message).to.equal(GENERAL_API_MESSAGES.pointNotFound);
+  });
+
+  describe('the breaker', () => {
+    it('when calls keep failing, then it opens and answers at once; after the pause one trial call half-opens it and a success closes it', async () => {
+      h.close();
+      h = harness({ breakerFailures: 2, halfOpenAfterMs: 50 });
+      const balance = () => h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
+      provider().post(PATH.client).times(2).reply(503, 'down');
+      for (let i = 0; i < 2; i++) tillUnavailable(await rejectionOf(balance()));
+
+      const untouched = provider().post(PATH.client).reply(200, CLIENT);
+      const open = await rejectionOf(balance());
+      expect((open as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
+      expect(untouched.isDone(), 'an open breaker does not call the provider').to.equal(false);
+      // A delivery meeting the open breaker knows nothing was sent.
+      knowIvan(h);
+      await h.backend.createSale(h.tenant, saleRequest(0));
+      expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
+
+      await new Promise((resolve) => setTimeout(resolve, 70));
+      expect(await balance()).to.equal(878);
+      untouched.done();
+      provider().post(PATH.client).reply(200, CLIENT);
+      expect(await balance(), 'closed again').to.equal(878);
+    });
+
+    it('when the half-open trial fails, then the breaker opens again', async () => {
+      h.close();
+      h = harness({ breakerFailures: 1, halfOpenAfterMs: 50 });
+      const balance = () => h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
+      provider().post(PATH.client).reply(500, 'down');
+      await rejectionOf(balance());
+      await new Promise((resolve) => setTimeout(resolve, 70));
+      provider().post(PATH.client).reply(500, 'still down');
+      await rejectionOf(balance());
+      const untouched = provider().post(PATH.client).reply(200, CLIENT);
+      expect((await rejectionOf(balance()) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
+      expect(untouched.isDone()).to.equal(false);
+    });
+
+    it('when the tenant prefers a receipt without discount, then an open breaker gives one instead of an error', async () => {
+      h.close();
+      h = harness({ breakerFailures: 1, halfOpenAfterMs: 60_000 }, { ...SETTINGS, whenProviderDown: 'no-discount' });
+      provider().post(PATH.client).reply(503, 'down');
+      const degraded = await h.backend.recalc(h.tenant, recalcRequest());
+      expect(degraded).to.include({ bonusValueToSpend: 0, paidByBonusPointsKopecks: 0, receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT });
+      expect(degraded.positions.every((p) => p.discountedPriceKopecks === p.priceKopecks)).to.equal(true);
+      expect((await h.backend.recalc(h.tenant, recalcRequest())).notice).to.match(/^provider down/);
+    });
+  });
+});

@@ -13,6 +13,8 @@ export interface OutboundClientOptions {
   logger: Logger;
   txlog?: TransactionLog;
   headers?: Record<string, string>;
+  /** How a request path appears in logs, for paths that carry a secret (МойСклад's one-time contextKey). */
+  describePath?: (path: string) => string;
   /** Whether a 2xx body is the documented answer; one that is not is logged as failed, not ok. */
   isExpectedAnswer?: (data: unknown, config: InternalAxiosRequestConfig) => boolean;
 }
@@ -49,7 +51,8 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
 
   const record = (config: TimedConfig | undefined, status: number | undefined, ok: boolean, response: unknown, error?: string) => {
     const durationMs = config?.startedAt ? Date.now() - config.startedAt : undefined;
-    const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${config?.url ?? ''}`;
+    const path = config?.url ?? '';
+    const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${options.describePath?.(path) ?? path}`;
     const context = currentRequestContext();
     options.logger.log(ok ? 'http' : 'warn', 'outbound call', { endpoint, status, durationMs, error });
     options.txlog?.record({

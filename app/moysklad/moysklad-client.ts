@@ -44,7 +44,16 @@ export class MoyskladClient {
 
   constructor(private readonly options: MoyskladClientOptions) {
     const timeoutMs = options.timeoutMs ?? 8000;
-    this.vendor = createHttpClient({ name: 'moysklad-vendor', kind: 'moysklad', baseURL: options.vendorApiUrl, timeoutMs, logger: options.logger, txlog: options.txlog });
+    this.vendor = createHttpClient({
+      name: 'moysklad-vendor',
+      kind: 'moysklad',
+      baseURL: options.vendorApiUrl,
+      timeoutMs,
+      logger: options.logger,
+      txlog: options.txlog,
+      // The contextKey opens an employee's session: it stays out of logs even after it is spent.
+      describePath: (path) => path.replace(/^\/context\/[^/?]+/, '/context/{contextKey}'),
+    });
     this.vendor.interceptors.request.use(async (config) => {
       config.headers.set('Authorization', `Bearer ${await signVendorToken(options.appUid, options.secretKey)}`);
       return config;

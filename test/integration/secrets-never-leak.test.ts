@@ -50,6 +50,19 @@ describe('Secrets never leak', () => {
     }
   });
 
+  it('when the iframe exchanges a contextKey, then the key appears in no log line and no transaction-log row', async () => {
+    const contextKey = `ctx-${randomUUID()}`;
+    nock(TEST_VENDOR_API).post(`/context/${contextKey}`).reply(200, { id: randomUUID(), accountId: randomUUID() });
+    nock(TEST_VENDOR_API).post(`/context/${contextKey}`).reply(409, { errors: [{ error: 'used', code: 1 }] });
+    await t.services.moysklad.exchangeContextKey(contextKey);
+    await t.services.moysklad.exchangeContextKey(contextKey).catch(() => undefined);
+    t.flushLog();
+    const rows = t.storage.sqlite.prepare(`select endpoint, request_body, response_body, error_message from transaction_log where kind = 'moysklad'`).all();
+    expect(rows).to.have.length(2);
+    expect(JSON.stringify(rows)).to.include('/context/{contextKey}').and.not.include(contextKey);
+    expect(t.logs()).to.include('/context/{contextKey}').and.not.include(contextKey);
+  });
+
   it('when application code logs secrets by mistake, then the log line carries none of them', () => {
     const { logger, text } = memoryLogger();
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJhYmMifQ.c2lnbmF0dXJlLWJ5dGVz';

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { FrameLocator, Page } from 'playwright-core';
 import { hashToken } from '../../app/crypto/secret-box.js';
 import { goLiveStateOf } from '../../app/go-live/go-live-state.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
-import { artifactPath, launchBrowser } from '../helpers/browser.js';
-import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { artifactPath } from '../helpers/browser.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { startSandboxInBrowser } from './sandbox-in-browser.js';
 
 /**
  * The store owner's whole path in a real Chromium with third-party cookies blocked: МойСклад's page
@@ -16,25 +14,15 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
  */
 describe('Settings iframe in a real browser, framed from another site with third-party cookies blocked', function () {
   this.timeout(90_000);
-  let dataDir: string;
   let sandbox: Sandbox;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let frame: FrameLocator;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'loyalty-bridge-browser-'));
-    sandbox = await startSandbox({ dataDir, moyskladTimeoutMs: 2000, logLevel: 'error' });
-    browser = await launchBrowser({ blockThirdPartyCookies: true });
-    page = await browser.context.newPage();
-    frame = page.frameLocator('iframe[data-app-iframe]');
+    ({ sandbox, page, frame, close } = await startSandboxInBrowser());
   });
-
-  after(async () => {
-    await browser?.close();
-    await sandbox?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => close?.());
 
   it('when the owner fills and saves the form, then the account goes live in МойСклад and the till works', async () => {
     expect(new URL(sandbox.embedUrl).hostname).to.not.equal(new URL(sandbox.appUrl).hostname);
@@ -91,7 +79,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     const appFrame = page.frames().find((f) => f.url().startsWith(sandbox.appUrl))!;
     await appFrame.goto(appFrame.url());
     await frame.getByText('Касса подключена').waitFor();
-    expect(await browser.context.cookies(sandbox.appUrl)).to.deep.equal([]);
+    expect(await page.context().cookies(sandbox.appUrl)).to.deep.equal([]);
 
     // The till sells through the LoyaltyAPI with the token МойСклад received.
     await page.goto(sandbox.tillUrl);

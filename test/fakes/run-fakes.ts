@@ -1,24 +1,26 @@
 /**
- * `npm run fakes`: both fake providers on fixed loopback ports, for trying the bridge by hand (the
- * sandbox). Point a tenant's settings at the printed addresses; Ctrl+C stops them.
+ * `npm run fakes`: both fake providers on fixed loopback ports, with the sandbox's credentials and
+ * customers. For an app that is not the sandbox's, e.g. `npm start` opened from a real МойСклад
+ * account: type the printed address and credentials into its settings. Ctrl+C stops them.
  *
  *   FAKE_GENERAL_PORT (default 4010), FAKE_IBONUS_PORT (default 4020)
  */
-import { FAKE_POINT, startGeneralApiFake } from './general-api-fake.js';
-import { startIBonusFake } from './ibonus-fake.js';
+import { startProviderFakes } from './provider-fakes.js';
 
-const GENERAL_KEY = 'sandbox-general-key';
-const IBONUS = { login: 'sandbox', password: 'sandbox-password' };
+const fakes = await startProviderFakes({
+  general: Number(process.env.FAKE_GENERAL_PORT ?? 4010),
+  ibonus: Number(process.env.FAKE_IBONUS_PORT ?? 4020),
+});
+const { general, ibonus } = fakes;
+const customersOf = (system: string) => fakes.customers.filter((c) => c.system === system).map((c) => `${c.phone} (${c.name}: ${c.about})`);
 
-const general = await startGeneralApiFake({ apiKey: GENERAL_KEY, port: Number(process.env.FAKE_GENERAL_PORT ?? 4010) });
-const ibonus = await startIBonusFake(IBONUS, { port: Number(process.env.FAKE_IBONUS_PORT ?? 4020) });
-ibonus.state.clients.push({ id: 1001, name: 'Мария', phone: '79123456789', email: 'maria@example.ru', points: 500, coupons: [{ id: 1, header: 'Кофе в подарок' }] });
-
-console.log(`general API fake: ${general.url}  apikey: ${GENERAL_KEY}  point: ${FAKE_POINT}  customers: +7 920 123-45-67 (cashback), +7 920 765-43-21 (discount)`);
-console.log(`i-bonus fake:     ${ibonus.url}  login: ${IBONUS.login}  password: ${IBONUS.password}  customer: +7 912 345-67-89`);
+console.log(`REST API (general): ${general.url}  key ${general.apiKey}  point ${general.point}`);
+for (const line of customersOf('general')) console.log(`  customer ${line}`);
+console.log(`i-bonus.me:         ${ibonus.url}  login ${ibonus.login}  password ${ibonus.password}`);
+for (const line of customersOf('ibonus')) console.log(`  customer ${line}`);
 
 const stop = async () => {
-  await Promise.all([general.close(), ibonus.close()]);
+  await fakes.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);

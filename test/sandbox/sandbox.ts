@@ -8,17 +8,19 @@ import { loadConfig, type Config } from '../../app/config/index.js';
 import { createLogger } from '../../app/logging/logger.js';
 import { projectPath } from '../../app/project-root.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
-import { FAKE_POINT, startGeneralApiFake, type GeneralApiFake } from '../fakes/general-api-fake.js';
-import { startIBonusFake, type IBonusFake } from '../fakes/ibonus-fake.js';
+import { ensureInitialAdmin } from '../../app/admin/auth/admin-users.js';
+import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { startMoyskladFake, type FakeAccount, type MoyskladFake } from '../fakes/moysklad-fake.js';
+import { startProviderFakes, type ProviderFakes } from '../fakes/provider-fakes.js';
 import { tillRouter } from './till.js';
 
 export interface SandboxOptions {
   /** Wiped at start: the fake МойСклад keeps its state in memory, so the app starts from scratch too. */
   dataDir: string;
-  /** The app's and the embedding page's ports; 0 picks free ones. */
+  /** The app's, the embedding page's and the provider fakes' ports; 0 picks free ones. */
   appPort?: number;
   embedPort?: number;
+  providerPorts?: { general?: number; ibonus?: number };
   logLevel?: string;
   /** МойСклад's time-out as the app sees it. */
   moyskladTimeoutMs?: number;
@@ -34,20 +36,19 @@ export interface Sandbox {
   storage: Storage;
   moysklad: MoyskladFake;
   account: FakeAccount;
-  providers: {
-    general: { url: string; apiKey: string; point: string; fake: GeneralApiFake };
-    ibonus: { url: string; login: string; password: string; fake: IBonusFake };
-  };
+  providers: ProviderFakes;
+  /** The support UI at `${appUrl}/admin`. */
+  admin: { login: string; password: string };
   close: () => Promise<void>;
 }
 
-export const SANDBOX_GENERAL_KEY = 'sandbox-general-key';
-export const SANDBOX_IBONUS = { login: 'sandbox', password: 'sandbox-password' };
+const SANDBOX_ADMIN = { login: 'admin', password: 'sandbox-admin' };
 
 /**
- * The whole flow without МойСклад: the app, a fake МойСклад (Vendor API, context, JSON API) that
- * installs the app on a sandbox account through the real webhook, the provider fakes, a page that
- * frames the settings iframe from another site, and a till that sends LoyaltyAPI calls.
+ * The whole flow without МойСклад: the app with its outbox worker and a support UI user, a fake
+ * МойСклад (Vendor API, context, JSON API) that installs the app on a sandbox account through the
+ * real webhook, the provider fakes, a page that frames the settings iframe from another site next
+ * to what to type into it, and a till that sends LoyaltyAPI calls.
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   rmSync(options.dataDir, { recursive: true, force: true });
@@ -59,9 +60,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const app = { appId: randomUUID(), appUid: 'loyalty-bridge.sandbox', secretKey: randomBytes(32).toString('base64url') };
   const moysklad = await startMoyskladFake(app);
-  const general = await startGeneralApiFake({ apiKey: SANDBOX_GENERAL_KEY });
-  const ibonus = await startIBonusFake(SANDBOX_IBONUS);
-  ibonus.state.clients.push({ id: 1, name: 'Мария', phone: '79001112233', email: 'maria@example.ru', points: 300, coupons: [] });
+  const providers = await startProviderFakes(options.providerPorts);
 
   const config = loadConfig({
     NODE_ENV: 'development',
@@ -76,24 +75,32 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     MOYSKLAD_FRAME_ANCESTORS: embedUrl,
     MOYSKLAD_TIMEOUT_MS: String(options.moyskladTimeoutMs ?? 3000),
     LOG_LEVEL: options.logLevel ?? 'warn',
+    ADMIN_INITIAL_LOGIN: SANDBOX_ADMIN.login,
+    ADMIN_INITIAL_PASSWORD: SANDBOX_ADMIN.password,
   });
   const storage = openStorage(config.databasePath);
   const created = createApp({ config, storage, logger: createLogger({ level: config.logLevel }) });
   appServer.on('request', created.app);
+  // As app/main.ts does: sales for a provider are delivered by the worker, after the till's 201.
+  created.services.outboxWorker.start();
+  await ensureInitialAdmin(storage.db, config.initialAdmin);
 
   const account = moysklad.addAccount({ accountName: 'Песочница' });
   await moysklad.install(appUrl, account.accountId);
 
+  const adminUrl = `${appUrl}/admin`;
   embed.set('view engine', 'ejs');
   embed.set('views', projectPath('test/sandbox/views'));
   embed.use('/static', express.static(projectPath('public'), { index: false }));
+  embed.use('/sandbox', express.static(projectPath('test/sandbox/public'), { index: false }));
   embed.get('/', (req, res) => {
     const employee = account.employees.find((e) => (req.query.as === 'cashier' ? !e.isAdmin : e.isAdmin))!;
     // A fresh one-time key on every load, as МойСклад does each time it shows the app.
     const contextKey = moysklad.issueContextKey(account.accountId, employee.id);
-    res.render('embed', { account, employee, iframeUrl: `${appUrl}/iframe?contextKey=${contextKey}` });
+    res.render('embed', { account, employee, iframeUrl: `${appUrl}/iframe?contextKey=${contextKey}`, providers, admin: { url: adminUrl, ...SANDBOX_ADMIN } });
   });
-  embed.use('/till', tillRouter({ account }));
+  const systemOf = () => tenantRepository.find(storage.db, account.accountId)?.backend ?? 'ledger';
+  embed.use('/till', tillRouter({ account, customers: providers.customers, systemOf, adminUrl }));
 
   return {
     appUrl,
@@ -103,16 +110,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     storage,
     moysklad,
     account,
-    providers: {
-      general: { url: general.url, apiKey: SANDBOX_GENERAL_KEY, point: FAKE_POINT, fake: general },
-      ibonus: { url: ibonus.url, ...SANDBOX_IBONUS, fake: ibonus },
-    },
+    providers,
+    admin: SANDBOX_ADMIN,
     close: async () => {
       for (const server of [appServer, embedServer]) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-      await Promise.all([moysklad.close(), general.close(), ibonus.close()]);
+      // A delivery under way finishes first; what is left waits in SQLite, which the next start wipes.
+      await created.services.outboxWorker.stop();
+      await Promise.all([moysklad.close(), providers.close()]);
       created.services.txlog.flush();
       storage.close();
     },

@@ -1,13 +1,28 @@
-import { createHash, randomUUID } from 'node:crypto';
-import axios from 'axios';
+import { randomUUID } from 'node:crypto';
+import axios, { type AxiosInstance } from 'axios';
 import express, { Router, type Request, type Response } from 'express';
+import type { BackendKind } from '../../db/schema/index.js';
 import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
 import type { FakeAccount } from '../fakes/moysklad-fake.js';
+import type { SandboxCustomer } from '../fakes/provider-fakes.js';
+import { cashSumOf, moment, moyskladCounterparty, parseLines, remapMeta, searchedCounterparty, type Json } from './till-documents.js';
 
 /**
  * A till like МойСклад's "Касса", reduced to one form: it calls the LoyaltyAPI at the url and with
  * the token the app registered in the fake МойСклад, so it works only once the account is live.
+ * With `externalSearch` it finds the customer through our search first and names them by the id
+ * the search returned, as МойСклад does; otherwise it sends МойСклад's own counterparty.
  */
+export interface TillDeps {
+  account: FakeAccount;
+  /** The provider fakes' customers, offered in the phone field. */
+  customers: SandboxCustomer[];
+  /** Which system the account is on: only to suggest a customer that system knows and explain a 201. */
+  systemOf: () => BackendKind;
+  /** Where the support UI shows a provider sale's delivery. */
+  adminUrl: string;
+}
+
 interface TillForm {
   store: string;
   phone: string;
@@ -20,23 +35,53 @@ interface TillForm {
 interface Sale {
   id: string;
   name: string;
-  agent: Record<string, unknown>;
-  positions: Array<Record<string, unknown>>;
+  agent: Json;
+  positions: Json[];
   cashSum: number;
   returned: boolean;
 }
 
-const EXAMPLE_LINES = 'Кофе в зёрнах; 1; 890\nМолоко; 2; 95.50';
+/** What the right-hand panel shows: the call made, who the customer was, and the app's answer. */
+interface Outcome {
+  title: string;
+  call?: string;
+  customer?: string;
+  request?: unknown;
+  status?: number;
+  response?: unknown;
+  error?: string;
+}
 
-export function tillRouter({ account }: { account: FakeAccount }): Router {
+interface Till {
+  api: AxiosInstance;
+  form: TillForm;
+  retailStore: Json;
+  externalSearch: boolean;
+}
+
+const EXAMPLE_LINES = 'Кофе в зёрнах; 1; 890\nМолоко; 2; 95.50';
+const LEDGER_CUSTOMER = { phone: '+7 900 000-00-01', name: 'Анна' };
+const SYSTEM_TITLES: Record<BackendKind, string> = {
+  ledger: 'встроенная бонусная программа',
+  general: 'своя система по REST API',
+  ibonus: 'i-bonus.me',
+};
+
+export function tillRouter({ account, customers, systemOf, adminUrl }: TillDeps): Router {
   const sales: Sale[] = [];
   const router = Router();
   router.use(express.urlencoded({ extended: false }));
 
-  const show = (res: Response, form: TillForm, result?: { title: string; request?: unknown; status?: number; response?: unknown; error?: string }) =>
-    res.render('till', { account, form, result, lastSale: sales.at(-1), loyalty: account.loyalty });
+  const show = (res: Response, form: TillForm, result?: Outcome) => {
+    const system = systemOf();
+    res.render('till', { account, form, result, lastSale: sales.at(-1), loyalty: account.loyalty, system: SYSTEM_TITLES[system], provider: system !== 'ledger', adminUrl, customers });
+  };
 
-  router.get('/', (_req, res) => show(res, { store: account.retailStores[0]?.id ?? '', phone: '+7 900 000-00-01', name: 'Анна', lines: EXAMPLE_LINES, spend: '', points: '' }));
+  router.get('/', (_req, res) => {
+    const system = systemOf();
+    const suggested = customers.find((c) => c.system === system) ?? LEDGER_CUSTOMER;
+    show(res, { store: account.retailStores[0]?.id ?? '', phone: suggested.phone, name: suggested.name, lines: EXAMPLE_LINES, spend: '', points: '' });
+  });
 
   router.post('/', async (req: Request, res: Response) => {
     const form = req.body as TillForm;
@@ -44,100 +89,116 @@ export function tillRouter({ account }: { account: FakeAccount }): Router {
     if (!account.loyalty) {
       return show(res, form, { title: 'Касса не подключена', error: 'МойСклад ещё не получил настройки лояльности: откройте приложение и нажмите «Сохранить и подключить».' });
     }
-    const api = axios.create({
-      baseURL: account.loyalty.url,
-      headers: { [AUTH_HEADER]: account.loyalty.token },
-      validateStatus: () => true,
-      timeout: 10_000,
-    });
     const store = account.retailStores.find((s) => s.id === form.store) ?? account.retailStores[0]!;
-    const retailStore = { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/retailstore/${store.id}`, id: store.id }, name: store.name };
-    const agent = agentFor(form);
-    let positions;
+    const till: Till = {
+      api: axios.create({ baseURL: account.loyalty.url, headers: { [AUTH_HEADER]: account.loyalty.token }, validateStatus: () => true, timeout: 10_000 }),
+      form,
+      retailStore: { meta: remapMeta('retailstore', store.id), name: store.name },
+      externalSearch: account.loyalty.externalSearch,
+    };
     try {
-      positions = parseLines(form.lines);
+      show(res, form, await perform(action, till, sales));
     } catch (error) {
-      return show(res, form, { title: 'Чек не понят', error: (error as Error).message });
+      show(res, form, { title: 'Касса не смогла отправить запрос', error: (error as Error).message });
     }
-
-    const call = async (title: string, path: string, body: unknown) => {
-      const answer = await api.post(path, body);
-      return { title, request: body, status: answer.status, response: answer.data };
-    };
-
-    const recalcBody = {
-      retailStore,
-      agent,
-      positions,
-      bonusProgram: { transactionType: form.spend ? 'SPENDING' : 'EARNING' },
-      ...(form.spend && form.points ? { preferredBonusToSpend: Number(form.points) } : {}),
-    };
-
-    if (action === 'balance') return show(res, form, await call('Баланс покупателя', '/counterparty/detail', { retailStore, meta: agent.meta, phone: form.phone }));
-    if (action === 'recalc') return show(res, form, await call('Расчёт скидки', '/retaildemand/recalc', recalcBody));
-    if (action === 'sale') {
-      const recalc = await api.post('/retaildemand/recalc', recalcBody);
-      if (recalc.status !== 200) return show(res, form, { title: 'Расчёт перед продажей не прошёл', request: recalcBody, status: recalc.status, response: recalc.data });
-      const discounted: Array<Record<string, unknown>> = (recalc.data.positions as Array<Record<string, unknown>>).map((p) => ({ ...p, discountedPrice: p.discountedPrice ?? p.price }));
-      const cashSum = Math.round(discounted.reduce((sum, p) => sum + Number(p.discountedPrice) * Number(p.quantity) * 100, 0)) / 100;
-      const sale: Sale = { id: randomUUID(), name: String(sales.length + 1).padStart(5, '0'), agent, positions: discounted, cashSum, returned: false };
-      const body = {
-        retailStore,
-        meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/retaildemand/${sale.id}`, id: sale.id },
-        name: sale.name,
-        moment: new Date().toISOString().replace('T', ' ').slice(0, 19),
-        agent,
-        positions: discounted,
-        bonusProgram: { bonusValueToSpend: recalc.data.bonusProgram?.bonusValueToSpend ?? 0, bonusValueToEarn: recalc.data.bonusProgram?.bonusValueToEarn ?? 0 },
-        cashSum,
-        noCashSum: 0,
-      };
-      const result = await call(`Продажа № ${sale.name}`, '/retaildemand', body);
-      if (result.status === 201) sales.push(sale);
-      return show(res, form, result);
-    }
-    if (action === 'return') {
-      const sale = sales.filter((s) => !s.returned).at(-1);
-      if (!sale) return show(res, form, { title: 'Возврат', error: 'Сначала проведите продажу.' });
-      const id = randomUUID();
-      const body = {
-        retailStore,
-        meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/retailsalesreturn/${id}`, id },
-        name: `В-${sale.name}`,
-        moment: new Date().toISOString().replace('T', ' ').slice(0, 19),
-        demand: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/retaildemand/${sale.id}`, id: sale.id } },
-        agent: sale.agent,
-        positions: sale.positions,
-        cashSum: sale.cashSum,
-        noCashSum: 0,
-      };
-      const result = await call(`Возврат продажи № ${sale.name}`, '/retailsalesreturn', body);
-      if (result.status === 201) sale.returned = true;
-      return show(res, form, result);
-    }
-    show(res, form, { title: 'Неизвестное действие', error: action });
   });
   return router;
 }
 
-/** The same phone always names the same МойСклад counterparty, as it would in a real account. */
-function agentFor(form: TillForm) {
-  const digits = form.phone.replace(/\D/g, '');
-  const hex = createHash('sha256').update(`sandbox-customer:${digits}`).digest('hex');
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  return { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/counterparty/${id}`, id }, name: form.name, phone: form.phone };
+async function perform(action: string, till: Till, sales: Sale[]): Promise<Outcome> {
+  if (action === 'search') return search(till);
+  if (action === 'return') return returnLastSale(till, sales);
+  if (!['balance', 'recalc', 'sale'].includes(action)) return { title: 'Неизвестное действие', error: action };
+  const positions = parseLines(till.form.lines);
+  const customer = await customerAtTill(till);
+  if ('failed' in customer) return customer.failed;
+  const withCustomer = (outcome: Outcome): Outcome => ({ ...outcome, customer: customer.note });
+  const { agent } = customer;
+
+  if (action === 'balance') {
+    return withCustomer(await post(till, 'Баланс покупателя', '/counterparty/detail', { retailStore: till.retailStore, ...agent }));
+  }
+  const recalcBody = {
+    retailStore: till.retailStore,
+    agent,
+    positions,
+    bonusProgram: { transactionType: till.form.spend ? 'SPENDING' : 'EARNING' },
+    ...(till.form.spend && till.form.points ? { preferredBonusToSpend: Number(till.form.points) } : {}),
+  };
+  const recalc = await post(till, 'Расчёт скидки', '/retaildemand/recalc', recalcBody);
+  if (action === 'recalc') return withCustomer(recalc);
+  if (recalc.status !== 200) return withCustomer({ ...recalc, title: 'Расчёт перед продажей не прошёл' });
+
+  // The till records the receipt exactly as the recalc answered it.
+  const answer = recalc.response as Json;
+  const sold: Json[] = (answer.positions as Json[]).map((p) => ({ ...p, discountedPrice: p.discountedPrice ?? p.price }));
+  const sale: Sale = { id: randomUUID(), name: String(sales.length + 1).padStart(5, '0'), agent, positions: sold, cashSum: cashSumOf(sold), returned: false };
+  const body = {
+    retailStore: till.retailStore,
+    meta: remapMeta('retaildemand', sale.id),
+    name: sale.name,
+    moment: moment(),
+    agent,
+    positions: sold,
+    bonusProgram: { bonusValueToSpend: answer.bonusProgram?.bonusValueToSpend ?? 0, bonusValueToEarn: answer.bonusProgram?.bonusValueToEarn ?? 0 },
+    cashSum: sale.cashSum,
+    noCashSum: 0,
+  };
+  const result = await post(till, `Продажа № ${sale.name}`, '/retaildemand', body);
+  if (result.status === 201) sales.push(sale);
+  return withCustomer(result);
 }
 
-/** "Название; количество; цена" per line, as a cashier would read a receipt aloud. */
-function parseLines(text: string) {
-  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
-  if (lines.length === 0) throw new Error('Добавьте хотя бы одну строку: «Название; количество; цена».');
-  return lines.map((line, index) => {
-    const [name, quantity, price] = line.split(';').map((part) => part.trim().replace(',', '.'));
-    if (!name || !Number(quantity) || price === undefined || Number.isNaN(Number(price))) {
-      throw new Error(`Строка ${index + 1} не похожа на «Название; количество; цена».`);
-    }
-    const id = createHash('sha256').update(`sandbox-product:${name}`).digest('hex').slice(0, 32);
-    return { assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/product/${id}`, id } }, quantity: Number(quantity), price: Number(price), name };
-  });
+/** «Найти»: what the cashier sees when searching in the loyalty system. */
+async function search(till: Till): Promise<Outcome> {
+  if (!till.externalSearch) {
+    return { title: 'Поиск покупателя', error: 'В настройках выбран поиск в МоемСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.' };
+  }
+  return get(till, 'Поиск покупателя', '/counterparty', { search: till.form.phone });
+}
+
+/**
+ * The customer the till names in a document. With externalSearch the cashier picks a row of our
+ * search (the form has no picker, so the first row for the typed phone); nobody found, or search
+ * off: МойСклад's own counterparty, with the phone.
+ */
+async function customerAtTill(till: Till): Promise<{ agent: Json; note: string } | { failed: Outcome }> {
+  const { phone, name } = till.form;
+  const counterparty = moyskladCounterparty(phone, name);
+  if (!till.externalSearch) return { agent: counterparty, note: `Покупатель МоегоСклада: ${name || 'без имени'}, ${phone}.` };
+  const found = await get(till, 'Поиск покупателя', '/counterparty', { search: phone });
+  if (found.status !== 200) return { failed: found };
+  const row = ((found.response as { rows?: Json[] }).rows ?? [])[0];
+  if (!row) return { agent: counterparty, note: `В системе лояльности по «${phone}» никого нет: касса отправляет покупателя МоегоСклада.` };
+  return { agent: searchedCounterparty(row as { id: string; name: string }), note: `Найден поиском в системе лояльности: ${row.name}, id ${row.id}.` };
+}
+
+async function returnLastSale(till: Till, sales: Sale[]): Promise<Outcome> {
+  const sale = sales.filter((s) => !s.returned).at(-1);
+  if (!sale) return { title: 'Возврат', error: 'Сначала проведите продажу.' };
+  const id = randomUUID();
+  const body = {
+    retailStore: till.retailStore,
+    meta: remapMeta('retailsalesreturn', id),
+    name: `В-${sale.name}`,
+    moment: moment(),
+    demand: { meta: remapMeta('retaildemand', sale.id) },
+    agent: sale.agent,
+    positions: sale.positions,
+    cashSum: sale.cashSum,
+    noCashSum: 0,
+  };
+  const result = await post(till, `Возврат продажи № ${sale.name}`, '/retailsalesreturn', body);
+  if (result.status === 201) sale.returned = true;
+  return result;
+}
+
+async function post(till: Till, title: string, path: string, body: unknown): Promise<Outcome> {
+  const answer = await till.api.post(path, body);
+  return { title, call: `POST ${path}`, request: body, status: answer.status, response: answer.data };
+}
+
+async function get(till: Till, title: string, path: string, params: Record<string, string>): Promise<Outcome> {
+  const answer = await till.api.get(path, { params });
+  return { title, call: `GET ${path}?${new URLSearchParams(params)}`, status: answer.status, response: answer.data };
 }

@@ -1,0 +1,23 @@
+// The sandbox's pages only: copy a value to the clipboard, put a customer's phone into the till.
+'use strict';
+
+document.addEventListener('click', async (event) => {
+  const copy = event.target.closest('[data-copy]');
+  if (copy) {
+    const value = copy.closest('.copyable').querySelector('[data-value]');
+    try {
+      await navigator.clipboard.writeText(value.textContent);
+    } catch {
+      // No clipboard API (the page opened by a LAN address): select the text for Ctrl+C.
+      getSelection().selectAllChildren(value);
+      return;
+    }
+    copy.textContent = 'скопировано';
+    setTimeout(() => { copy.textContent = 'копировать'; }, 1500);
+  }
+  const fill = event.target.closest('[data-fill-phone]');
+  if (fill) {
+    document.getElementById('phone').value = fill.dataset.fillPhone;
+    document.getElementById('name').value = fill.dataset.fillName;
+  }
+});

@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       txlog,
     }),
   );
-  app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards }));
+  app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards, goLive, outbox, loyaltyApiUrl }));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });

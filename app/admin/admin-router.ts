@@ -6,8 +6,10 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { errorHandler } from '../http/error-handler.js';
 import { renderHtmlError } from '../http/html-pages.js';
+import type { GoLive } from '../go-live/go-live.js';
 import type { GiftCards } from '../ledger/gift-cards.js';
 import type { Logger } from '../logging/logger.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { Storage } from '../storage/database.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { requireUser } from './auth/access.js';
@@ -30,6 +32,12 @@ export interface AdminDeps {
   txlog: TransactionLog;
   box: SecretBox;
   giftCards: GiftCards;
+  /** Re-sending settings and rotating tokens: the same use case the settings iframe runs. */
+  goLive: Pick<GoLive, 'retry' | 'resend' | 'rotateToken'>;
+  /** The outbox's admin API: waiting items, retry, abandon. */
+  outbox: Pick<Outbox, 'countWaitingByTenant' | 'listItems' | 'retryNow' | 'abandon'>;
+  /** What МойСклад's till calls (PUBLIC_BASE_URL + /loyalty-api), to tell which go-live step is pending. */
+  loyaltyApiUrl: string;
 }
 
 /** What every admin page module receives. */

@@ -1,4 +1,5 @@
 import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus } from '../../db/schema/index.js';
+import { STEP_TITLES } from '../iframe/settings-page.js';
 import { formatRoubles } from '../ledger/gift-cards.js';
 import { maskPhone } from '../logging/redact.js';
 import type { TimeZone } from './time-zone.js';
@@ -51,6 +52,8 @@ export function viewHelpers(tz: TimeZone) {
     backend: (kind: BackendKind) => BACKEND_LABELS[kind] ?? kind,
     logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
     entryKind: (kind: LedgerEntryKind) => ENTRY_KIND_LABELS[kind] ?? kind,
+    /** The go-live steps as the settings iframe names them, for views/iframe/_steps.ejs. */
+    stepTitles: STEP_TITLES,
     /** A link with a query string; empty values are left out. */
     url: (path: string, params: Record<string, string | number | undefined | null> = {}) => {
       const query = new URLSearchParams();

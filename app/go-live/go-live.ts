@@ -138,7 +138,9 @@ export class GoLive {
       if (full) await this.deps.moysklad.putLoyaltySettings(accountId, desired.settings);
       else await this.deps.moysklad.patchLoyaltySettings(accountId, changes);
     } catch (error) {
-      return this.failed(accountId, 'loyalty', error);
+      // A re-send is asked for when МойСклад may have lost the settings: until one succeeds, what it
+      // accepted before is not counted on, so the step stays pending and «Повторить» sends it whole.
+      return this.failed(accountId, 'loyalty', error, { forgetAccepted: options.full });
     }
     immediate(this.deps.db, (tx) => {
       const now = this.installed(tx, accountId);
@@ -178,11 +180,12 @@ export class GoLive {
   }
 
   /** Records why a step failed; anything that is not МойСклад's answer (a bug) propagates. */
-  private failed(accountId: string, step: GoLiveStep, error: unknown): StepReport {
+  private failed(accountId: string, step: GoLiveStep, error: unknown, options: { forgetAccepted?: boolean } = {}): StepReport {
     if (!(error instanceof MoyskladError)) throw error;
     immediate(this.deps.db, (tx) =>
       this.writeState(tx, accountId, (state) => ({
         ...state,
+        accepted: options.forgetAccepted ? undefined : state.accepted,
         lastFailure: { step, message: error.message, kind: error.failure, httpStatus: error.upstreamStatus, at: new Date().toISOString() },
       })),
     );

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { createTestAdmin, TEST_PASSWORD } from '../helpers/admin.js';
-import { seedAdminDemo } from '../helpers/admin-demo-data.js';
+import { seedAdminDemo, seedProviderTenantInTrouble } from '../helpers/admin-demo-data.js';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
  * Support staff's path in a real Chromium: sign in, see the dashboard, filter the log down to one sale
- * and open it. Screenshots land in test-artifacts/ (docs/admin-log.png in the README is one of them).
+ * and open it; open a shop stuck halfway live. Screenshots land in test-artifacts/ (docs/admin-log.png and
+ * docs/admin-tenant.png in the README are two of them).
  */
 describe('Admin UI in a real browser', function () {
   this.timeout(60_000);
@@ -17,6 +18,7 @@ describe('Admin UI in a real browser', function () {
     t = await startTestApp({ quietLogs: true });
     await createTestAdmin(t, 'anna');
     await seedAdminDemo(t, '0042');
+    seedProviderTenantInTrouble(t);
     browser = await launchBrowser();
   });
   after(async () => {
@@ -24,7 +26,7 @@ describe('Admin UI in a real browser', function () {
     await t.close();
   });
 
-  it('when support signs in, filters the log to one sale and opens it, then they see the sale with its recalc and return', async () => {
+  it('when support signs in, filters the log to one sale and opens it, then they see the sale with its recalc and return; a stuck shop shows its steps and queue', async () => {
     const page = await browser.context.newPage();
     const blocked: string[] = [];
     page.on('console', (message) => {
@@ -57,5 +59,16 @@ describe('Admin UI in a real browser', function () {
     await page.screenshot({ path: artifactPath('admin-log-detail.png'), fullPage: true });
 
     expect(blocked, 'nothing refused by the CSP or broken in the page').to.deep.equal([]);
+
+    await page.click('.topbar__nav >> text=Магазины');
+    const shopRow = page.locator('table.grid tbody tr', { hasText: 'Кофейня «Зерно»' });
+    expect(await shopRow.locator('[data-outbox-waiting]').getAttribute('data-outbox-waiting'), 'two sales wait for i-bonus').to.equal('2');
+    await Promise.all([page.waitForURL(/\/admin\/tenants\/[^/]+$/), shopRow.locator('a').first().click()]);
+    expect(await page.getAttribute('#go-live li[data-step=status]', 'data-state')).to.equal('failed');
+    expect(await page.textContent('#go-live')).to.contain('Подписка на приложение не оплачена');
+    expect(await page.locator('#outbox tbody tr').count()).to.equal(3);
+    await page.click('#outbox tr.is-error details.payload summary');
+    await page.screenshot({ path: artifactPath('admin-tenant.png'), fullPage: true });
+    expect(blocked).to.deep.equal([]);
   });
 });

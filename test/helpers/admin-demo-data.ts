@@ -3,7 +3,8 @@ import { ledgerEntriesRepository } from '../../app/ledger/ledger-entries.js';
 import { customerRepository } from '../../app/ledger/customer-repository.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { transactionLog } from '../../db/schema/index.js';
-import { counterpartyMeta, createTestTenant, position, type TestTenant } from './tenants.js';
+import { outboxItem } from './admin-tenants.js';
+import { counterpartyMeta, createProviderTenant, createTestTenant, position, type TestTenant } from './tenants.js';
 import type { TestApp } from './test-app.js';
 
 const HOUR_MS = 3_600_000;
@@ -71,4 +72,31 @@ export async function seedAdminDemo(t: TestApp, saleNumber = '0042'): Promise<{ 
   });
   t.flushLog();
   return { tenant, customerMsId };
+}
+
+/**
+ * An i-bonus shop halfway live, as GoLive leaves it when МойСклад refuses the activation, with sales in
+ * its outbox: two waiting for i-bonus to come back, one refused and waiting for support.
+ */
+export function seedProviderTenantInTrouble(t: TestApp): TestTenant {
+  const shop = createProviderTenant(t, 'ibonus', { ibonus: { baseUrl: 'https://lk.i-bonus.test/api', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 }, storePoints: {} }, { ibonus: { login: 'shop', password: 'shop-password' } });
+  const tenant = tenantRepository.find(t.storage.db, shop.accountId)!;
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  tenantRepository.update(t.storage.db, shop.accountId, {
+    accountName: 'Кофейня «Зерно»',
+    createdAt: new Date(Date.now() - 40 * 60_000),
+    status: 'SettingsRequired',
+    configuredAt: null,
+    goLive: {
+      pending: 'status',
+      accepted: { url: `${t.config.publicBaseUrl}/loyalty-api`, externalSearch: false, tokenHash: tenant.loyaltyTokenHash!, at: minutesAgo(12) },
+      lastFailure: { step: 'status', message: 'МойСклад отказал (смена статуса): Подписка на приложение не оплачена', kind: 'conflict', httpStatus: 409, at: minutesAgo(12) },
+    },
+  });
+  const customer = { phone: '+7 912 345-67-89', meta: { id: randomUUID() } };
+  outboxItem(t, shop.accountId, { status: 'needs_support', attempts: 1, documentName: '0117', supportReason: 'Не доставлено: i-bonus: недостаточно баллов для списания 300', payload: { customer, order: { receiptType: 'sale', amountCash: 1450 }, amount: 300 } });
+  for (const [n, name] of ['0118', '0119'].entries()) {
+    outboxItem(t, shop.accountId, { status: 'pending', attempts: 3 + n, documentName: name, nextAttemptAt: Date.now() + (4 + n) * 60_000, lastError: 'ECONNREFUSED lk.i-bonus.test:443', payload: { customer, order: { receiptType: 'sale', amountCash: 990 }, amount: 0 } });
+  }
+  return shop;
 }

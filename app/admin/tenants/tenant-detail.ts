@@ -2,8 +2,11 @@ import type { SaleReturn, Tenant } from '../../../db/schema/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { ledgerRulesOf } from '../../ledger/rules.js';
 import { saleRepository } from '../../ledger/sale-repository.js';
+import type { Outbox } from '../../outbox/outbox.js';
 import type { Db } from '../../storage/database.js';
 import { providerSecretsOf, settingsOf, type TenantSettings } from '../../tenants/tenant-settings.js';
+import { goLiveView, type GoLiveView } from './go-live-view.js';
+import { OUTBOX_PAGE, outboxLine, type OutboxLine } from './outbox-view.js';
 
 export interface SettingLine {
   label: string;
@@ -16,27 +19,43 @@ export interface CredentialLine {
   set: boolean;
 }
 
-/**
- * Everything the tenant page shows, one field per section of views/admin/tenants/detail.ejs. Later
- * sections (the go-live steps) arrive as one more field here and one more partial there.
- */
+/** Everything the tenant page shows, one field per section of views/admin/tenants/detail.ejs. */
 export interface TenantDetail {
   tenant: Pick<Tenant, 'accountId' | 'accountName' | 'status' | 'lastCause' | 'backend' | 'createdAt' | 'updatedAt' | 'configuredAt'>;
   credentials: CredentialLine[];
+  goLive: GoLiveView;
   settings: SettingLine[];
   /** МойСклад retail store id → the provider's point id. */
   storePoints: Array<{ storeId: string; point: string }>;
+  /** Sales and returns still owed to the provider, or failed: waiting, sending, needs support; newest first. */
+  outbox: { items: OutboxLine[]; older?: number; shown: boolean };
   returnsNeedingSupport: SaleReturn[];
 }
 
-export function tenantDetail(db: Db, box: SecretBox, tenant: Tenant): TenantDetail {
+export interface TenantDetailDeps {
+  db: Db;
+  box: SecretBox;
+  outbox: Pick<Outbox, 'listItems'>;
+  loyaltyApiUrl: string;
+}
+
+/** `outboxBefore` pages the outbox items back from that id. */
+export function tenantDetail(deps: TenantDetailDeps, tenant: Tenant, options: { outboxBefore?: number } = {}): TenantDetail {
   const settings = settingsOf(tenant);
+  const items = deps.outbox.listItems(tenant.accountId, { limit: OUTBOX_PAGE, beforeId: options.outboxBefore }).map(outboxLine);
   return {
     tenant,
-    credentials: credentialsOf(box, tenant),
+    credentials: credentialsOf(deps.box, tenant),
+    goLive: goLiveView(tenant, deps.loyaltyApiUrl),
     settings: settingLines(tenant, settings),
     storePoints: Object.entries(settings.storePoints ?? {}).map(([storeId, point]) => ({ storeId, point })),
-    returnsNeedingSupport: saleRepository.returnsNeedingSupport(db, tenant.accountId).slice(0, 50),
+    outbox: {
+      items,
+      older: items.length === OUTBOX_PAGE ? items.at(-1)!.id : undefined,
+      // The built-in ledger has no outbox; a tenant that moved to it may still have items from before.
+      shown: tenant.backend !== 'ledger' || items.length > 0 || options.outboxBefore !== undefined,
+    },
+    returnsNeedingSupport: saleRepository.returnsNeedingSupport(deps.db, tenant.accountId).slice(0, 50),
   };
 }
 

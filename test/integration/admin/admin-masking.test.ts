@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { ACCESS_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
+import { ACCESS_TOKEN_FIELD, LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';
 import { transactionLog } from '../../../db/schema/index.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
+import { outboxItem } from '../../helpers/admin-tenants.js';
 import { counterpartyMeta, createTestTenant, position, type TestTenant } from '../../helpers/tenants.js';
 import { signTestJwt, startTestApp, type TestApp } from '../../helpers/test-app.js';
 
@@ -24,8 +25,9 @@ const FULL_PHONE = /(?<!\d)[78]?9\d{9}(?!\d)/;
 
 /**
  * Secrets and phones planted everywhere they could come from (tenant settings and sealed secrets, till
- * calls, a hand-written legacy log row with raw values), then every admin page reachable by a link and
- * the CSV exports are fetched and searched: none may contain a secret or a full phone number.
+ * calls, a hand-written legacy log row with raw values, a token rotation under way, МойСклад's error
+ * text, outbox payloads, provider errors and support's reasons), then every admin page reachable by a
+ * link and the CSV exports are fetched and searched: none may contain a secret or a full phone number.
  */
 describe('Admin pages and CSV never show a secret or a full phone', function () {
   this.timeout(60_000);
@@ -33,17 +35,19 @@ describe('Admin pages and CSV never show a secret or a full phone', function () 
   let ledger: TestTenant;
   let client: AdminClient;
   let jwt: string;
+  let general: string;
+  let rotatingToken: string;
 
   before(async () => {
     t = await startTestApp();
     ledger = createTestTenant(t, { codeWebhookUrl: `https://sms.example.test/send?token=${SENTINEL.webhookToken}` });
     tenantRepository.update(t.storage.db, ledger.accountId, { accessTokenEnc: t.services.box.seal(SENTINEL.accessToken, ledger.accountId, ACCESS_TOKEN_FIELD) });
 
-    const general = createTestTenant(t);
-    tenantRepository.update(t.storage.db, general.accountId, {
+    general = createTestTenant(t).accountId;
+    tenantRepository.update(t.storage.db, general, {
       backend: 'general',
       settings: { general: { baseUrl: `https://api.provider.test/v1/${SENTINEL.pathKey}/?key=${SENTINEL.apiKey}` }, storePoints: { 'store-1': 'point-1' } },
-      providerSecretsEnc: sealProviderSecrets(t.services.box, general.accountId, { general: { apiKey: SENTINEL.apiKey }, ibonus: { login: 'shop', password: SENTINEL.ibonusPassword } }),
+      providerSecretsEnc: sealProviderSecrets(t.services.box, general, { general: { apiKey: SENTINEL.apiKey }, ibonus: { login: 'shop', password: SENTINEL.ibonusPassword } }),
     });
 
     // The till's calls, with the phone in bodies the log redacts when it writes them.
@@ -78,7 +82,26 @@ describe('Admin pages and CSV never show a secret or a full phone', function () 
       })
       .run();
 
+    // A token rotation under way (the ledger tenant never went live, so no МойСклад call) and a
+    // go-live failure whose МойСклад text quotes a phone and a credential.
+    await t.services.goLive.rotateToken(ledger.accountId);
+    rotatingToken = t.services.box.open(tenantRepository.find(t.storage.db, ledger.accountId)!.pendingLoyaltyTokenEnc!, ledger.accountId, LOYALTY_TOKEN_FIELD);
+    tenantRepository.update(t.storage.db, general, {
+      goLive: {
+        pending: 'loyalty',
+        lastFailure: { step: 'loyalty', message: `МойСклад отказал: ${PHONE} Bearer ${SENTINEL.bearer} ${jwt}`, kind: 'refused', httpStatus: 400, at: new Date().toISOString() },
+      },
+    });
+    // Outbox items with the phone in their payload, their provider error and support's reason.
+    const payload = { customer: { phone: PHONE, name: 'Анна' }, note: `звонок ${PHONE}`, auth: { apiKey: SENTINEL.apiKey } };
+    const waiting = outboxItem(t, general, { status: 'pending', payload, lastError: `connect failed for ${PHONE}` });
+    outboxItem(t, general, { status: 'needs_support', payload, supportReason: `Не доставлено: клиент ${PHONE} не найден` });
+    const refused = outboxItem(t, general, { status: 'needs_support', payload, supportReason: 'Не доставлено: отказ' });
+
     client = await signedInAdmin(t);
+    await client.get(`/admin/tenants/${general}`);
+    expect((await client.post(`/admin/tenants/${general}/outbox/${waiting.id}/retry`)).status).to.equal(303);
+    expect((await client.post(`/admin/tenants/${general}/outbox/${refused.id}/abandon`, { reason: `клиент ${PHONE} просил отменить` })).status).to.equal(303);
     // An admin action that names the customer, so the audit rows are on the pages too.
     const customers = await client.get(`/admin/tenants/${ledger.accountId}/customers?q=${encodeURIComponent(PHONE)}`);
     const customerLink = /href="(\/admin\/tenants\/[^"]+\/customers\/[^"]+)"/.exec(customers.data)![1]!;
@@ -88,7 +111,7 @@ describe('Admin pages and CSV never show a secret or a full phone', function () 
   after(async () => t.close());
 
   function expectClean(where: string, body: string): void {
-    for (const secret of [...Object.values(SENTINEL), ledger.token, jwt]) expect(body, `${where} shows a secret`).to.not.contain(secret);
+    for (const secret of [...Object.values(SENTINEL), ledger.token, rotatingToken, jwt]) expect(body, `${where} shows a secret`).to.not.contain(secret);
     for (const shape of PHONE_SHAPES) expect(body, `${where} shows the phone as "${shape}"`).to.not.contain(shape);
     expect(FULL_PHONE.exec(body)?.[0], `${where} shows a full phone`).to.equal(undefined);
   }
@@ -110,9 +133,14 @@ describe('Admin pages and CSV never show a secret or a full phone', function () 
       }
     }
     expect(seen.size, 'the crawl reached the tenants, customers, gift cards, log rows and CSV').to.be.greaterThan(25);
-    for (const must of ['/admin/log.csv', `/admin/tenants/${ledger.accountId}`, '/admin/log/']) {
+    for (const must of ['/admin/log.csv', `/admin/tenants/${ledger.accountId}`, `/admin/tenants/${general}`, '/admin/log/']) {
       expect([...seen].some((p) => p.startsWith(must)), `crawled ${must}`).to.equal(true);
     }
+    // The planted values were on the crawled pages, masked: the go-live failure, the rotation, the outbox.
+    const tenantPage = (await client.get(`/admin/tenants/${general}`)).data;
+    expect(tenantPage).to.contain('МойСклад отказал: ***6789 Bearer [скрыто] [скрыто]').and.contain('клиент ***6789 не найден');
+    expect(tenantPage).to.contain('connect failed for ***6789').and.contain('&#34;phone&#34;: &#34;***6789&#34;');
+    expect((await client.get(`/admin/tenants/${ledger.accountId}`)).data).to.contain('Замена токена LoyaltyAPI</dt>\n    <dd>идёт');
   });
 
   it('when the legacy row is opened, then its secrets and phones are masked on display, with the last four digits kept', async () => {

@@ -11,7 +11,11 @@ const PHONE_IN_TEXT = /(?<![\w])(?:\+?[78][\s(-]*)?\d{3}[\s)-]*\d{3}[\s-]*\d{2}[
 
 export const REDACTED = '[скрыто]';
 
+const ALREADY_MASKED = /^\*{3}\d{4}$/;
+
 export function maskPhone(phone: string): string {
+  // Masking is applied when rows are written and again when they are shown: it must be idempotent.
+  if (ALREADY_MASKED.test(phone)) return phone;
   const digits = phone.replace(/\D/g, '');
   if (digits.length < 5) return '***';
   return `***${digits.slice(-4)}`;

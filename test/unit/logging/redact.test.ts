@@ -22,4 +22,9 @@ describe('Redaction', () => {
     expect(redact({ phone: '89123456789' })).to.deep.equal({ phone: '***6789' });
     expect(maskPhone('+7 (912) 345-67-89')).to.equal('***6789');
   });
+
+  it('when a phone that is already masked is masked again, then its last four digits stay', () => {
+    expect(maskPhone(maskPhone('+7 912 345-67-89'))).to.equal('***6789');
+    expect(redact(redact({ phone: '89123456789', note: 'звонить +7 912 345-67-89' }))).to.deep.equal({ phone: '***6789', note: 'звонить ***6789' });
+  });
 });

@@ -60,6 +60,11 @@ export function receiptTotalKopecks(positions: readonly ReceiptPosition[]): numb
   return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.priceKopecks), 0);
 }
 
+/** What the customer paid for these lines: the same sum over the discounted prices. */
+export function paidTotalKopecks(positions: readonly { quantityMilli: number; discountedPriceKopecks: number }[]): number {
+  return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
+}
+
 /**
  * Discounts the receipt by exactly `discountKopecks`, in proportion to line sums.
  * Throws RangeError for inputs outside the contract (non-integers, negatives, discount > total):

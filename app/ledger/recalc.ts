@@ -1,4 +1,4 @@
-import type { DiscountedPosition, RecalcRequest, RecalcResult } from '../loyalty/backend.js';
+import type { DiscountedPosition, ReceiptPosition, RecalcRequest, RecalcResult } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import { receiptTotalKopecks, splitDiscount } from './discount-split.js';
@@ -34,11 +34,8 @@ export function recalcReceipt(
   const earnedNow = rules.postponedBonusesDelayDays === 0 ? earned : 0;
   const balanceAfter = spendable - spent + earnedNow;
 
-  const positions: DiscountedPosition[] = splitDiscount(request.positions, discount).map(
-    ({ sourceIndex: _sourceIndex, ...line }) => line,
-  );
   return {
-    positions,
+    positions: discountedPositions(request.positions, discount),
     transactionType: request.transactionType,
     agentBonusBalance: spendable,
     bonusValueToSpend: spent,
@@ -50,6 +47,11 @@ export function recalcReceipt(
       : undefined,
     needVerification: rules.requireSpendingCode && spent > 0,
   };
+}
+
+/** The receipt's positions with `discountKopecks` spread over them exactly (positions split where needed). */
+export function discountedPositions(positions: ReceiptPosition[], discountKopecks: number): DiscountedPosition[] {
+  return splitDiscount(positions, discountKopecks).map(({ sourceIndex: _sourceIndex, ...line }) => line);
 }
 
 /** An anonymous receipt: nothing to spend from and nobody to credit, so it passes through unchanged. */

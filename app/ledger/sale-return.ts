@@ -3,7 +3,7 @@ import type { Sale } from '../../db/schema/index.js';
 import type { ReturnRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { lineAmountKopecks } from './discount-split.js';
+import { lineAmountKopecks, paidTotalKopecks } from './discount-split.js';
 import { ledgerEntriesRepository as entries } from './ledger-entries.js';
 import type { LedgerContext } from './sale.js';
 import { saleRepository } from './sale-repository.js';
@@ -49,7 +49,7 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
   if (saleRepository.findReturnByKey(tx, tenantId, request.returnKey)) return false;
 
   const returnId = randomUUID();
-  const amountKopecks = request.positions.reduce((s, p) => s + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
+  const amountKopecks = paidTotalKopecks(request.positions);
   const row = {
     id: returnId,
     tenantId,

@@ -3,7 +3,7 @@ import { BusinessRuleError } from '../errors.js';
 import type { SaleRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { lineAmountKopecks, receiptTotalKopecks } from './discount-split.js';
+import { paidTotalKopecks, receiptTotalKopecks } from './discount-split.js';
 import type { GiftCardBook } from './ledger-backend.js';
 import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
 import { earnAvailableAt, kopecksForPoints, pointsToEarn } from './points-math.js';
@@ -33,7 +33,7 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
     : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ?? registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }));
 
   const totalKopecks = receiptTotalKopecks(request.positions);
-  const paidKopecks = request.positions.reduce((s, p) => s + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
+  const paidKopecks = paidTotalKopecks(request.positions);
   // An anonymous sale has nobody to debit or credit: it is recorded for the log and returns only.
   const spent = customer ? request.pointsToSpend : 0;
   if (customer && spent > 0) checkSpend(spent, spendablePoints(tx, customer, now), totalKopecks, rules);

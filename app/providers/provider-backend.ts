@@ -1,17 +1,14 @@
 import type { OutboxKind, OutboxRow, ProviderKind, Tenant } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
-import { lineAmountKopecks, splitDiscount } from '../ledger/discount-split.js';
 import { isAnonymous, noDiscount } from '../ledger/recalc.js';
 import type { Logger } from '../logging/logger.js';
 import type {
   CommitLog,
   CustomerRef,
   CustomerView,
-  DiscountedPosition,
   GiftCardView,
   LoyaltyBackend,
   NewCustomerInput,
-  ReceiptPosition,
   RecalcRequest,
   RecalcResult,
   ReturnRequest,
@@ -159,21 +156,6 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     });
     if (entry && !entry.needsSupport) this.deps.outbox.onDue();
   }
-}
-
-/** Positions with the discount spread exactly (split where a unit price cannot hit its share). */
-export function discountedPositions(positions: ReceiptPosition[], discountKopecks: number): DiscountedPosition[] {
-  return splitDiscount(positions, discountKopecks).map(({ sourceIndex: _sourceIndex, ...line }) => line);
-}
-
-/** What the customer paid for these lines, after the discounts of the recalc. */
-export function paidKopecks(positions: DiscountedPosition[]): number {
-  return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
-}
-
-/** Providers take money as roubles with kopecks; we keep integers until this edge. */
-export function roubles(kopecks: number): number {
-  return kopecks / 100;
 }
 
 function ignoreNotFound(error: unknown): undefined {

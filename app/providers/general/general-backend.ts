@@ -1,14 +1,14 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
-import { receiptTotalKopecks } from '../../ledger/discount-split.js';
+import { paidTotalKopecks, receiptTotalKopecks, roublesFromKopecks } from '../../ledger/discount-split.js';
 import { normalizePhone } from '../../ledger/phone.js';
-import { isAnonymous } from '../../ledger/recalc.js';
+import { discountedPositions, isAnonymous } from '../../ledger/recalc.js';
 import { currentRequestContext } from '../../logging/logger.js';
 import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { GeneralSettings } from '../../tenants/tenant-settings.js';
 import { beforeSending } from '../failure-kind.js';
-import { ProviderBackend, discountedPositions, paidKopecks, roubles, type ProviderBackendDeps } from '../provider-backend.js';
+import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-api-client.js';
 import { GENERAL_API_MESSAGES } from './general-api-errors.js';
@@ -91,7 +91,7 @@ export class GeneralBackend extends ProviderBackend {
     // Our own earlier hold counts as available to this operation, not as held elsewhere.
     const hold = previous ? [previous.holdId] : undefined;
     const askRecalc = (clientId: string) =>
-      this.call('read', () => this.api.till.recalc({ client: clientId, point, amount: roubles(totalKopecks), hold }));
+      this.call('read', () => this.api.till.recalc({ client: clientId, point, amount: roublesFromKopecks(totalKopecks), hold }));
     // With the mapping known, the client and the recalc are asked together: one round trip, not two.
     const [{ client, customer }, recalc] = known
       ? await Promise.all([this.client(request.agent, point, hold, known), askRecalc(known.providerId)])
@@ -132,7 +132,7 @@ export class GeneralBackend extends ProviderBackend {
       retailStoreId: request.retailStoreId,
       point,
       amountKopecks: receiptTotalKopecks(request.positions),
-      paidKopecks: paidKopecks(request.positions),
+      paidKopecks: paidTotalKopecks(request.positions),
       spend: request.pointsToSpend,
       holdId: hold?.holdId,
       holdRequestId: hold?.requestId ?? undefined,
@@ -143,7 +143,7 @@ export class GeneralBackend extends ProviderBackend {
   /** The API has no refund: the return is recorded for support with what to reverse by hand. */
   protected returnEntry(request: ReturnRequest): OutboxEntry {
     const sale = this.saleOf(request.saleMsId);
-    const payload: GeneralReturn = { customer: request.agent, returnedKopecks: paidKopecks(request.positions) };
+    const payload: GeneralReturn = { customer: request.agent, returnedKopecks: paidTotalKopecks(request.positions) };
     return this.returnDocument(request, sale, payload, generalReturnReason(sale, payload.returnedKopecks));
   }
 
@@ -156,7 +156,7 @@ export class GeneralBackend extends ProviderBackend {
       this.api.delivery.retail({
         client: customer.providerId,
         point,
-        amount: roubles(sale.amountKopecks),
+        amount: roublesFromKopecks(sale.amountKopecks),
         spend: sale.spend,
         hold: sale.holdId ? [sale.holdId] : undefined,
       }),

@@ -1,4 +1,5 @@
 import type { OutboxRow } from '../../../db/schema/index.js';
+import { formatRoubles } from '../../ledger/gift-cards.js';
 
 interface SaleFacts {
   paidKopecks?: number;
@@ -25,8 +26,4 @@ export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks
   const giveBack = Math.round((answer.spend ?? 0) * share);
   const takeBack = Math.round((answer.earn ?? 0) * share);
   return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю ${giveBack} списанных баллов, снять ${takeBack} начисленных.`;
-}
-
-function formatRoubles(kopecks: number): string {
-  return `${(kopecks / 100).toFixed(2).replace('.', ',')} ₽`;
 }

@@ -1,15 +1,15 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
-import { receiptTotalKopecks } from '../../ledger/discount-split.js';
+import { receiptTotalKopecks, roublesFromKopecks } from '../../ledger/discount-split.js';
 import { normalizePhone } from '../../ledger/phone.js';
 import { kopecksForPoints, pointsToSpend } from '../../ledger/points-math.js';
-import { isAnonymous } from '../../ledger/recalc.js';
+import { discountedPositions, isAnonymous } from '../../ledger/recalc.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../ledger/rules.js';
 import type { CustomerRef, CustomerView, DiscountedPosition, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { IBonusSettings } from '../../tenants/tenant-settings.js';
 import { beforeSending } from '../failure-kind.js';
-import { ProviderBackend, discountedPositions, roubles, type ProviderBackendDeps } from '../provider-backend.js';
+import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { FindClientsQuery, IBonusClient, IBonusCoupon, IBonusCustomer, IBonusOrder, IBonusOrderItem } from './ibonus-client.js';
 import { IBONUS_CLIENT_NOT_FOUND_MESSAGE } from './ibonus-errors.js';
@@ -104,8 +104,8 @@ export class IBonusBackend extends ProviderBackend {
       customer: request.agent,
       order: {
         receiptType: 'sale',
-        amountCash: roubles(request.cashKopecks),
-        amountCard: roubles(request.noCashKopecks),
+        amountCash: roublesFromKopecks(request.cashKopecks),
+        amountCard: roublesFromKopecks(request.noCashKopecks),
         externalId: request.saleKey,
         items: orderItems(request.positions),
       },
@@ -121,8 +121,8 @@ export class IBonusBackend extends ProviderBackend {
       customer: request.agent,
       order: {
         receiptType: 'refund',
-        amountCash: roubles(request.cashKopecks),
-        amountCard: roubles(request.noCashKopecks),
+        amountCash: roublesFromKopecks(request.cashKopecks),
+        amountCard: roublesFromKopecks(request.noCashKopecks),
         externalId: request.saleMsId ?? '',
         items: orderItems(request.positions),
       },
@@ -188,7 +188,7 @@ function orderItems(positions: DiscountedPosition[]): IBonusOrderItem[] {
     const vat = position.echo.vat;
     return {
       ...(assortment?.meta?.id ? { Id: assortment.meta.id } : {}),
-      price: roubles(position.priceKopecks),
+      price: roublesFromKopecks(position.priceKopecks),
       quantity: position.quantityMilli / 1000,
       // МойСклад does not send the unit of measure to LoyaltyAPI.
       unit: 'piece',

@@ -101,5 +101,5 @@ function firstInLine() {
   // drizzle renders an alias by its name only, so the FROM clause names the table itself.
   return sql`not exists (select 1 from ${outbox} as ${sql.identifier('earlier')} where ${earlier.tenantId} = ${outbox.tenantId}
     and ${earlier.customerKey} = ${outbox.customerKey} and ${earlier.id} < ${outbox.id}
-    and ${earlier.status} in ('pending', 'sending'))`;
+    and ${inArray(earlier.status, WAITING_STATUSES)})`;
 }

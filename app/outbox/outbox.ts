@@ -122,10 +122,6 @@ export class Outbox {
     return items.list(this.db, tenantId, statuses, limit, options.beforeId).map(toView);
   }
 
-  countWaiting(tenantId: string): number {
-    return this.countWaitingByTenant().get(tenantId) ?? 0;
-  }
-
   /** tenantId → entries still owed to its provider (pending or being sent). */
   countWaitingByTenant(): Map<string, number> {
     return new Map(items.countByTenant(this.db, WAITING_STATUSES).map((row) => [row.tenantId, row.count]));

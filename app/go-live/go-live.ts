@@ -27,6 +27,12 @@ export interface GoLiveReport {
   live: boolean;
 }
 
+/** How one action went as a whole: МойСклад refused a step, a step still waits, or all is done. */
+export function reportOutcome(report: GoLiveReport): 'failed' | 'waiting' | 'done' {
+  const outcomes = report.steps.map((step) => step.outcome);
+  return outcomes.includes('failed') ? 'failed' : outcomes.includes('waiting') ? 'waiting' : 'done';
+}
+
 export interface GoLiveDeps {
   db: Db;
   box: SecretBox;

@@ -3,7 +3,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { bonusProgramChoices, type BonusProgramChoice } from '../go-live/bonus-program-import.js';
 import { goLiveSummary } from '../go-live/go-live-state.js';
-import type { GoLiveReport } from '../go-live/go-live.js';
+import { reportOutcome, type GoLiveReport } from '../go-live/go-live.js';
 import {
   formValuesFromStored,
   secretsSetOf,
@@ -118,10 +118,10 @@ export class SettingsPage {
 
 /** The steps of one action as a notice: red when МойСклад refused, yellow when a step waits. */
 export function noticeOf(report: GoLiveReport): Notice {
-  const outcomes = report.steps.map((step) => step.outcome);
-  if (outcomes.includes('failed')) {
+  const outcome = reportOutcome(report);
+  if (outcome === 'failed') {
     return { kind: 'error', text: 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.', steps: report.steps };
   }
-  if (outcomes.includes('waiting')) return { kind: 'warning', text: 'Готово не всё: часть шагов ждёт.', steps: report.steps };
+  if (outcome === 'waiting') return { kind: 'warning', text: 'Готово не всё: часть шагов ждёт.', steps: report.steps };
   return { kind: 'ok', text: report.live ? 'Готово: касса работает с бонусами.' : 'Готово.', steps: report.steps };
 }

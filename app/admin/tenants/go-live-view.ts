@@ -1,6 +1,6 @@
 import type { Tenant } from '../../../db/schema/index.js';
 import { goLiveStateOf, goLiveSummary, type GoLiveFailure, type GoLiveSummary } from '../../go-live/go-live-state.js';
-import type { GoLiveReport, StepOutcome } from '../../go-live/go-live.js';
+import { reportOutcome, type GoLiveReport, type StepOutcome } from '../../go-live/go-live.js';
 import { STEP_TITLES } from '../../iframe/settings-page.js';
 import { redactText } from '../../logging/redact.js';
 import type { Flash, FlashStep } from '../flash.js';
@@ -62,11 +62,11 @@ const STATE_OF: Record<StepOutcome, FlashStep['state']> = { done: 'done', unchan
  * is on that step, and the stored state keeps it pending), yellow when a step waits, green otherwise.
  */
 export function flashOfReport(report: GoLiveReport, done: string): Flash {
-  const outcomes = report.steps.map((s) => s.outcome);
+  const outcome = reportOutcome(report);
   const steps = report.steps.map((s) => ({ step: s.step, state: STATE_OF[s.outcome], message: redactText(s.message) }));
-  if (outcomes.includes('failed')) {
+  if (outcome === 'failed') {
     return { kind: 'error', text: 'МойСклад не принял изменения: причина у шага ниже. Шаг остался незавершённым; повторите, когда причина устранена.', steps };
   }
-  if (outcomes.includes('waiting')) return { kind: 'warning', text: 'Сделано не всё: часть шагов ждёт.', steps };
+  if (outcome === 'waiting') return { kind: 'warning', text: 'Сделано не всё: часть шагов ждёт.', steps };
   return { kind: 'ok', text: report.live ? `${done} Касса работает с бонусами.` : done, steps };
 }

@@ -46,7 +46,7 @@ export function outboxLine(item: OutboxItemView): OutboxLine {
     nextAttemptAt: item.status === 'pending' ? item.nextAttemptAt : undefined,
     createdAt: item.createdAt,
     reason: reason === null ? null : redactText(reason),
-    // Outbox.listItems redacted it already (masking twice would lose the last four digits).
+    // Outbox.listItems redacted it already.
     payload: JSON.stringify(item.payload, null, 2),
     actionable: item.status === 'pending' || item.status === 'needs_support',
   };

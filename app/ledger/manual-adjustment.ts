@@ -3,6 +3,7 @@ import { ledgerAdjustments } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
 import { redactText } from '../logging/redact.js';
 import { immediate, type Db } from '../storage/database.js';
+import { recordAdminAction } from '../txlog/admin-audit.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { customerRepository } from './customer-repository.js';
 import { ledgerEntriesRepository as entries } from './ledger-entries.js';
@@ -62,18 +63,18 @@ export function adjustBalance(db: Db, txlog: TransactionLog, request: Adjustment
       })
       .run();
     const balance = customer.balance + request.points;
-    txlog.record(
+    recordAdminAction(
+      txlog,
+      request.adminLogin,
+      'ledger.adjust',
       {
         tenantId: request.tenantId,
-        kind: 'admin',
-        endpoint: 'ledger.adjust',
-        ok: true,
         customerId: customer.id,
         phone: customer.phone,
         cardNumber: customer.cardNumber,
         pointsEarned: request.points > 0 ? request.points : null,
         pointsSpent: request.points < 0 ? -request.points : null,
-        request: { points: request.points, reason, by: request.adminLogin },
+        request: { points: request.points, reason },
         response: { balanceBefore: customer.balance, balanceAfter: balance, entryId },
       },
       tx,

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../errors.js';
 import type { Db } from '../../storage/database.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
-import { recordAdminAction } from '../audit.js';
+import { recordAdminAction } from '../../txlog/admin-audit.js';
 import type { TimeZone } from '../time-zone.js';
 import { safeNext } from './access.js';
 import { adminUserRepository } from './admin-user-repository.js';

@@ -3,7 +3,7 @@ import type { GiftCards } from '../../ledger/gift-cards.js';
 import { findGiftCard } from '../../ledger/ledger-browse.js';
 import { immediate, type Db } from '../../storage/database.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
-import { recordAdminAction } from '../audit.js';
+import { recordAdminAction } from '../../txlog/admin-audit.js';
 
 export interface GiftCardAdminDeps {
   db: Db;

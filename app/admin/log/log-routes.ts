@@ -7,7 +7,7 @@ import { customerRepository } from '../../ledger/customer-repository.js';
 import { CSV_BOM, csvHeader, csvLine } from '../../txlog/log-csv.js';
 import { eachLogRow, findLogRow, knownEndpoints, linkedRows, logPage, type LogListRow } from '../../txlog/log-query.js';
 import type { AdminContext } from '../admin-router.js';
-import { recordAdminAction } from '../audit.js';
+import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser } from '../auth/access.js';
 import { tenantDirectory } from '../tenants/tenant-directory.js';
 import { prettyBody } from './log-bodies.js';

@@ -4,7 +4,7 @@ import type { GoLive, GoLiveReport } from '../../go-live/go-live.js';
 import { redactText } from '../../logging/redact.js';
 import type { Outbox, OutboxItemView } from '../../outbox/outbox.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
-import { recordAdminAction } from '../audit.js';
+import { recordAdminAction } from '../../txlog/admin-audit.js';
 import type { Flash } from '../flash.js';
 import { flashOfReport, nothingToSend } from './go-live-view.js';
 import { describeItem } from './outbox-view.js';

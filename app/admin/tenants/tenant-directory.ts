@@ -1,9 +1,10 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { desc, inArray } from 'drizzle-orm';
 import Joi from 'joi';
 import { tenants, type Tenant } from '../../../db/schema/index.js';
 import { NotFoundError } from '../../errors.js';
 import { validate } from '../../http/validate.js';
 import type { DbOrTx } from '../../storage/database.js';
+import { tenantRepository } from '../../tenants/tenant-repository.js';
 
 export type TenantSummary = Pick<Tenant, 'accountId' | 'accountName' | 'status' | 'backend' | 'createdAt'>;
 
@@ -17,10 +18,6 @@ export const tenantDirectory = {
       .all();
   },
 
-  find(tx: DbOrTx, accountId: string): Tenant | undefined {
-    return tx.select().from(tenants).where(eq(tenants.accountId, accountId)).get();
-  },
-
   names(tx: DbOrTx, accountIds: string[]): Map<string, string> {
     if (accountIds.length === 0) return new Map();
     const rows = tx.select({ id: tenants.accountId, name: tenants.accountName }).from(tenants).where(inArray(tenants.accountId, accountIds)).all();
@@ -32,7 +29,7 @@ const accountIdParam = Joi.object<{ accountId: string }>({ accountId: Joi.string
 
 /** The tenant named by a route's :accountId, or a 404 page. */
 export function tenantOfRoute(tx: DbOrTx, params: unknown): Tenant {
-  const tenant = tenantDirectory.find(tx, validate(accountIdParam, params).accountId);
+  const tenant = tenantRepository.find(tx, validate(accountIdParam, params).accountId);
   if (!tenant) throw new NotFoundError('Такого аккаунта нет.');
   return tenant;
 }

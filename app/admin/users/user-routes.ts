@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import Joi from 'joi';
 import { checkFields, validate } from '../../http/validate.js';
 import type { AdminContext } from '../admin-router.js';
-import { recordAdminAction } from '../audit.js';
+import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { adminUserRepository } from '../auth/admin-user-repository.js';
 import { createAdminUser, newUserSchema, passwordSchema, roleSchema, setBlocked, setPassword, setRole } from '../auth/admin-users.js';

@@ -1,5 +1,5 @@
-import type { LogEntry, TransactionLog } from '../txlog/transaction-log.js';
 import type { DbOrTx } from '../storage/database.js';
+import type { LogEntry, TransactionLog } from './transaction-log.js';
 
 /**
  * Admin actions go to the transaction log as kind 'admin', with who did it: support staff find them next

@@ -1,7 +1,7 @@
 import type { BackendKind } from '../../db/schema/index.js';
 import { AppError, BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { TenantSettings, ProviderSecrets } from '../tenants/tenant-settings.js';
+import { generalPointFor, type ProviderSecrets, type TenantSettings } from '../tenants/tenant-settings.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { GeneralApiClient } from './general/general-api-client.js';
 import { IBonusClient } from './ibonus/ibonus-client.js';
@@ -48,7 +48,7 @@ async function checkGeneral({ settings, secrets }: ConnectionCheckInput, deps: C
   const baseURL = settings.general?.baseUrl;
   const apiKey = secrets.general?.apiKey;
   if (!baseURL || !apiKey) return { ok: false, message: 'Укажите адрес API и ключ API, затем проверьте снова.' };
-  const point = settings.general?.defaultPoint || Object.values(settings.storePoints ?? {})[0] || '';
+  const point = generalPointFor(settings) ?? '';
   const client = new GeneralApiClient({ baseURL, apiKey, logger: deps.logger, txlog: deps.txlog, timeoutMs: deps.timeoutMs ?? 5000 });
   try {
     await client.findClient({ search: PROBE_PHONE, point });

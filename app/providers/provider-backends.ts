@@ -4,7 +4,7 @@ import { BusinessRuleError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Db } from '../storage/database.js';
-import { providerSecretsOf, settingsOf } from '../tenants/tenant-settings.js';
+import { providerSecretsOf, settingsOf, type TenantSettings } from '../tenants/tenant-settings.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { GeneralApiClient } from './general/general-api-client.js';
 import { GeneralBackend } from './general/general-backend.js';
@@ -30,23 +30,25 @@ export const NOT_CONFIGURED_MESSAGE =
 /** Builds a tenant's provider back-end from its settings and decrypted secrets. */
 export function providerBackendFactories(wiring: ProviderWiring): Record<ProviderKind, (tenant: Tenant) => ProviderBackend> {
   const { db, box, logger, txlog, outbox, resilience, timeouts } = wiring;
-  const deps = (tenant: Tenant) => ({ db, tenantId: tenant.accountId, settings: settingsOf(tenant), outbox, resilience, logger });
+  const deps = (tenant: Tenant, settings: TenantSettings) => ({ db, tenantId: tenant.accountId, settings, outbox, resilience, logger });
   const twice = <C>(make: (timeoutMs: number) => C) => ({ till: make(timeouts.tillTimeoutMs), delivery: make(timeouts.deliveryTimeoutMs) });
 
   return {
     general: (tenant) => {
-      const settings = settingsOf(tenant).general;
+      const settings = settingsOf(tenant);
+      const baseURL = settings.general?.baseUrl;
       const apiKey = providerSecretsOf(box, tenant).general?.apiKey;
-      if (!settings?.baseUrl || !apiKey) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
-      const api = twice((timeoutMs) => new GeneralApiClient({ baseURL: settings.baseUrl, apiKey, logger, txlog, timeoutMs }));
-      return new GeneralBackend(deps(tenant), api, settings);
+      if (!baseURL || !apiKey) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
+      const api = twice((timeoutMs) => new GeneralApiClient({ baseURL, apiKey, logger, txlog, timeoutMs }));
+      return new GeneralBackend(deps(tenant, settings), api);
     },
     ibonus: (tenant) => {
-      const settings = settingsOf(tenant).ibonus;
+      const settings = settingsOf(tenant);
+      const ibonus = settings.ibonus;
       const secrets = providerSecretsOf(box, tenant).ibonus;
-      if (!settings?.baseUrl || !secrets?.login) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
-      const api = twice((timeoutMs) => new IBonusClient({ baseURL: settings.baseUrl, login: secrets.login, password: secrets.password, logger, txlog, timeoutMs }));
-      return new IBonusBackend(deps(tenant), api, settings);
+      if (!ibonus?.baseUrl || !secrets?.login) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
+      const api = twice((timeoutMs) => new IBonusClient({ baseURL: ibonus.baseUrl, login: secrets.login, password: secrets.password, logger, txlog, timeoutMs }));
+      return new IBonusBackend(deps(tenant, settings), api, ibonus);
     },
   };
 }

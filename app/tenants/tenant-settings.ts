@@ -35,6 +35,16 @@ export interface TenantSettings {
   whenProviderDown?: 'refuse' | 'no-discount';
 }
 
+/**
+ * The general API's point for a МойСклад store: its mapping, else the default point. A call that names no
+ * store (customer search, the connection check) uses the default point, else any mapped one.
+ */
+export function generalPointFor(settings: TenantSettings, retailStoreId?: string): string | undefined {
+  const points = settings.storePoints ?? {};
+  const mapped = retailStoreId ? points[retailStoreId] : undefined;
+  return mapped || settings.general?.defaultPoint || (retailStoreId ? undefined : Object.values(points).find(Boolean)) || undefined;
+}
+
 /** Provider credentials, sealed as one JSON value per tenant (tenants.provider_secrets_enc). */
 export interface ProviderSecrets {
   general?: { apiKey: string };

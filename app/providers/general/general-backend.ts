@@ -6,7 +6,7 @@ import { discountedPositions, isAnonymous } from '../../ledger/recalc.js';
 import { currentRequestContext } from '../../logging/logger.js';
 import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
-import type { GeneralSettings } from '../../tenants/tenant-settings.js';
+import { generalPointFor } from '../../tenants/tenant-settings.js';
 import { beforeSending } from '../failure-kind.js';
 import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
@@ -53,7 +53,6 @@ export class GeneralBackend extends ProviderBackend {
   constructor(
     deps: ProviderBackendDeps,
     private readonly api: { till: GeneralApiClient; delivery: GeneralApiClient },
-    private readonly general: GeneralSettings,
     private readonly now: () => number = Date.now,
   ) {
     super(deps, 'general', { name: 'Система лояльности', inName: 'в системе лояльности' });
@@ -122,7 +121,7 @@ export class GeneralBackend extends ProviderBackend {
   protected saleEntry(request: SaleRequest): OutboxEntry | undefined {
     if (isAnonymous(request.agent)) return undefined;
     const customer = request.agent ?? {};
-    const point = this.pointOrUndefined(request.retailStoreId);
+    const point = generalPointFor(this.deps.settings, request.retailStoreId);
     const known = this.customers.known(customer);
     const hold = point && known && request.pointsToSpend > 0
       ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now())
@@ -213,20 +212,11 @@ export class GeneralBackend extends ProviderBackend {
     holds.setStatusByHoldId(this.deps.db, this.deps.tenantId, holdId, status);
   }
 
-  /**
-   * The provider point for a МойСклад store: its mapping, else the default point. A call that names
-   * no store (search) may use any of the shop's points; a sale at an unmapped store may not.
-   */
+  /** The provider point for a МойСклад store (generalPointFor); a store without one is refused. */
   private point(retailStoreId?: string): string {
-    const point = this.pointOrUndefined(retailStoreId);
+    const point = generalPointFor(this.deps.settings, retailStoreId);
     if (!point) throw new BusinessRuleError(GENERAL_API_MESSAGES.pointNotFound, { parameter: 'retailStore' });
     return point;
-  }
-
-  private pointOrUndefined(retailStoreId?: string): string | undefined {
-    const points = this.deps.settings.storePoints ?? {};
-    const mapped = retailStoreId ? points[retailStoreId] : Object.values(points).find(Boolean);
-    return mapped || this.general.defaultPoint || undefined;
   }
 }
 

@@ -45,7 +45,7 @@ const SETTINGS: TenantSettings = { general: { baseUrl: ORIGIN, defaultPoint: 'p-
 
 function harness(resilience: ResilienceOptions = {}, settings = SETTINGS): AdapterHarness<GeneralBackend> {
   const api = new GeneralApiClient({ baseURL: ORIGIN, apiKey: API_KEY, logger, timeoutMs: TIMEOUT_MS });
-  return adapterHarness('general', settings, (deps) => new GeneralBackend(deps, { till: api, delivery: api }, settings.general!), resilience);
+  return adapterHarness('general', settings, (deps) => new GeneralBackend(deps, { till: api, delivery: api }), resilience);
 }
 
 const provider = () => nock(ORIGIN, { reqheaders: { apikey: API_KEY } });
@@ -284,6 +284,20 @@ describe('GeneralBackend (nock)', () => {
     const result = await h.backend.recalc(h.tenant, recalcRequest({ preferredPointsToSpend: 200 }));
     expect(result.bonusValueToSpend).to.equal(200);
     expect(nock.isDone()).to.equal(true);
+  });
+
+  it('when a call names no store, then the default point is asked; a mapped store uses its own point, and an unmapped store the default', async () => {
+    const search = provider().post(PATH.client, (body) => body.point === 'p-default').reply(200, CLIENT);
+    await h.backend.searchCustomers(h.tenant, '8 (920) 123-45-67');
+    expect(search.isDone(), 'search at the default point, not at a mapped store').to.equal(true);
+
+    const atStore = provider().post(PATH.client, (body) => body.point === 'p-store').reply(200, CLIENT);
+    await h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
+    expect(atStore.isDone(), 'the mapped store').to.equal(true);
+
+    const elsewhere = provider().post(PATH.client, (body) => body.point === 'p-default').reply(200, CLIENT);
+    await h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, '00000000-0000-4000-8000-0000000000ff');
+    expect(elsewhere.isDone(), 'an unmapped store falls back to the default point').to.equal(true);
   });
 
   it('when the store has no point and there is no default point, then the cashier is told to map the store and the sale waits for support', async () => {

@@ -1,8 +1,8 @@
 import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus } from '../../db/schema/index.js';
 import { STEP_TITLES } from '../iframe/settings-page.js';
-import { formatRoubles } from '../ledger/gift-cards.js';
 import { maskPhone } from '../logging/redact.js';
 import type { TimeZone } from './time-zone.js';
+import { formatRoubles } from '../receipt/money.js';
 
 export const TENANT_STATUS_LABELS: Record<TenantStatus, string> = {
   SettingsRequired: 'Нужна настройка',

@@ -2,7 +2,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import { customers, type Customer, type NewCustomer } from '../../db/schema/index.js';
 import type { CustomerFields, CustomerRef } from '../loyalty/backend.js';
 import { preparedOnce, type DbOrTx } from '../storage/database.js';
-import { normalizePhone } from './phone.js';
+import { normalizePhone } from '../locale/phone.js';
 
 export const SEARCH_LIMIT = 20;
 

@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { giftCardRedemptions, giftCards, type GiftCardRow } from '../../db/schema/index.js';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { GiftCardPayment, GiftCardStatus, GiftCardView } from '../loyalty/backend.js';
+import { formatRoubles } from '../receipt/money.js';
 import type { DbOrTx } from '../storage/database.js';
 
 /**
@@ -149,8 +150,3 @@ function formatUtc(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** 15000 → "150,00 ₽", 123456789 → "1 234 567,89 ₽" (spaces between thousands). */
-export function formatRoubles(kopecks: number): string {
-  const roubles = Math.floor(kopecks / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-  return `${roubles},${String(kopecks % 100).padStart(2, '0')} ₽`;
-}

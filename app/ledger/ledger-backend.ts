@@ -1,29 +1,15 @@
 import type { Customer, Tenant } from '../../db/schema/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type {
-  CustomerFields,
-  CustomerRef,
-  CustomerView,
-  GiftCardPayment,
-  GiftCardView,
-  LoyaltyBackend,
-  NewCustomerInput,
-  RecalcRequest,
-  RecalcResult,
-  ReturnRequest,
-  SaleRequest,
-  SpendingCodeRequest,
-  VerificationAnswer,
-} from '../loyalty/backend.js';
+import type { CustomerFields, CustomerRef, CustomerView, GiftCardPayment, GiftCardView, LoyaltyBackend, NewCustomerInput, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest, SpendingCodeRequest, VerificationAnswer } from '../loyalty/backend.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 import { customerRepository as customers } from './customer-repository.js';
 import { spendablePoints } from './ledger-entries.js';
-import { normalizePhone } from './phone.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { ledgerRulesOf } from './rules.js';
 import { registerCustomer } from './registration.js';
 import { applySale, type LedgerContext } from './sale.js';
 import { applyReturn } from './sale-return.js';
+import { normalizePhone } from '../locale/phone.js';
 
 export interface CodeSender {
   send(tenant: Tenant, purpose: 'registration' | 'spending', phone: string | undefined): Promise<VerificationAnswer>;

@@ -1,17 +1,16 @@
-import type { DiscountedPosition, ReceiptPosition, RecalcRequest, RecalcResult } from '../loyalty/backend.js';
+import type { RecalcRequest, RecalcResult } from '../loyalty/backend.js';
+import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
+import { discountedPositions } from '../receipt/discount-split.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { receiptTotalKopecks, splitDiscount } from './discount-split.js';
 import { spendablePoints } from './ledger-entries.js';
-import { kopecksForPoints, pointsToEarn, pointsToSpend, receiptText } from './points-math.js';
+import { pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
+import { type DiscountedPosition, type ReceiptPosition, receiptTotalKopecks } from '../receipt/positions.js';
+import { splitDiscount } from '../receipt/discount-split.js';
+import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
 
 export const CUSTOMER_NOT_FOUND = 'Покупатель не найден в программе лояльности. Зарегистрируйте его или проверьте телефон/карту.';
-
-/** Whether the till named a customer at all: no id, phone or card means an anonymous receipt. */
-export function isAnonymous(agent: RecalcRequest['agent'] | undefined): boolean {
-  return !agent || (!agent.id && !agent.phone && !agent.discountCardNumber);
-}
 
 /** Find customer → compute spendable → choose points → split the discount → compute earning. */
 export function recalcReceipt(
@@ -46,24 +45,5 @@ export function recalcReceipt(
       ? receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter })
       : undefined,
     needVerification: rules.requireSpendingCode && spent > 0,
-  };
-}
-
-/** The receipt's positions with `discountKopecks` spread over them exactly (positions split where needed). */
-export function discountedPositions(positions: ReceiptPosition[], discountKopecks: number): DiscountedPosition[] {
-  return splitDiscount(positions, discountKopecks).map(({ sourceIndex: _sourceIndex, ...line }) => line);
-}
-
-/** An anonymous receipt: nothing to spend from and nobody to credit, so it passes through unchanged. */
-export function noDiscount(request: RecalcRequest): RecalcResult {
-  return {
-    positions: request.positions.map((p) => ({ ...p, discountedPriceKopecks: p.priceKopecks, discountPercent: 0 })),
-    transactionType: 'EARNING',
-    agentBonusBalance: 0,
-    bonusValueToSpend: 0,
-    bonusValueToEarn: 0,
-    agentBonusBalanceAfter: 0,
-    paidByBonusPointsKopecks: 0,
-    needVerification: false,
   };
 }

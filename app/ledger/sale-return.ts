@@ -3,10 +3,10 @@ import type { Sale } from '../../db/schema/index.js';
 import type { ReturnRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { lineAmountKopecks, paidTotalKopecks } from './discount-split.js';
 import { ledgerEntriesRepository as entries } from './ledger-entries.js';
 import type { LedgerContext } from './sale.js';
 import { saleRepository } from './sale-repository.js';
+import { lineAmountKopecks, paidTotalKopecks } from '../receipt/positions.js';
 
 /** What one return reverses, given the sale's running totals. */
 export interface Reversal {

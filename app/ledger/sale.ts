@@ -3,14 +3,15 @@ import { BusinessRuleError } from '../errors.js';
 import type { SaleRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { paidTotalKopecks, receiptTotalKopecks } from './discount-split.js';
 import type { GiftCardBook } from './ledger-backend.js';
 import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
-import { earnAvailableAt, kopecksForPoints, pointsToEarn } from './points-math.js';
-import { isAnonymous } from './recalc.js';
+import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';
 import { saleRepository } from './sale-repository.js';
+import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
+import { kopecksForPoints } from '../receipt/points.js';
+import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 export interface LedgerContext {
   tenantId: string;

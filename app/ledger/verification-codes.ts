@@ -8,8 +8,8 @@ import { maskPhone, REDACTED } from '../logging/redact.js';
 import type { VerificationAnswer } from '../loyalty/backend.js';
 import { immediate, type Db } from '../storage/database.js';
 import type { LogEntry, TransactionLog } from '../txlog/transaction-log.js';
-import { normalizePhone } from './phone.js';
 import { ledgerRulesOf } from './rules.js';
+import { normalizePhone } from '../locale/phone.js';
 
 /** МойСклад's till lets the cashier ask again after this many seconds; we refuse a new SMS before that. */
 export const REPEAT_AFTER_SECONDS = 60;

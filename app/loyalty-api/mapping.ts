@@ -1,15 +1,7 @@
 import { createHash } from 'node:crypto';
-import { kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../ledger/discount-split.js';
-import type {
-  CustomerFields,
-  CustomerRef,
-  DiscountedPosition,
-  GiftCardView,
-  ReceiptPosition,
-  RecalcResult,
-  ReturnRequest,
-  SaleRequest,
-} from '../loyalty/backend.js';
+import type { CustomerFields, CustomerRef, GiftCardView, RecalcResult, ReturnRequest, SaleRequest } from '../loyalty/backend.js';
+import { kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../receipt/money.js';
+import type { DiscountedPosition, ReceiptPosition } from '../receipt/positions.js';
 
 /** The LoyaltyAPI edge: МойСклад's roubles and decimals in, integer kopecks and thousandths out. */
 type Json = Record<string, unknown>;
@@ -54,7 +46,7 @@ export function receiptPositions(positions: Json[]): ReceiptPosition[] {
 }
 
 /** Sale and return positions carry the discounts the till applied (from our recalc). */
-export function discountedPositions(positions: Json[]): DiscountedPosition[] {
+export function tillPositions(positions: Json[]): DiscountedPosition[] {
   return receiptPositions(positions).map((position, index) => {
     const source = positions[index]!;
     const discounted = typeof source.discountedPrice === 'number' ? kopecksFromRoubles(source.discountedPrice) : position.priceKopecks;
@@ -84,7 +76,7 @@ function documentHeader(body: Json) {
     moment: (body.moment as string) || undefined,
     retailStoreId: idOf((body.retailStore as { meta?: Meta } | undefined)?.meta),
     agent: customerRef(body.agent as Json | null),
-    positions: discountedPositions(body.positions as Json[]),
+    positions: tillPositions(body.positions as Json[]),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Tenant } from '../../db/schema/index.js';
+import type { DiscountedPosition, ReceiptPosition } from '../receipt/positions.js';
 import type { DbOrTx } from '../storage/database.js';
 
 /**
@@ -72,15 +73,6 @@ export interface SpendingCodeRequest {
   retailStoreId?: string;
 }
 
-export interface ReceiptPosition {
-  quantityMilli: number;
-  priceKopecks: number;
-  /** Serial numbers, echoed (and split with the position when needed). */
-  sn?: unknown[];
-  /** Everything else МойСклад sent for the position (assortment, pack, ...), echoed back. */
-  echo: Record<string, unknown>;
-}
-
 export interface RecalcRequest {
   retailStoreId?: string;
   agent: CustomerRef;
@@ -88,12 +80,6 @@ export interface RecalcRequest {
   transactionType: 'EARNING' | 'SPENDING';
   /** Points the customer wants to spend; undefined means "as many as allowed". */
   preferredPointsToSpend?: number;
-}
-
-export interface DiscountedPosition extends ReceiptPosition {
-  discountedPriceKopecks: number;
-  /** 0..100 with two decimals. */
-  discountPercent: number;
 }
 
 export interface RecalcResult {

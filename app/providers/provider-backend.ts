@@ -1,26 +1,14 @@
 import type { OutboxKind, OutboxRow, ProviderKind, Tenant } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
-import { isAnonymous, noDiscount } from '../ledger/recalc.js';
 import type { Logger } from '../logging/logger.js';
-import type {
-  CommitLog,
-  CustomerRef,
-  CustomerView,
-  GiftCardView,
-  LoyaltyBackend,
-  NewCustomerInput,
-  RecalcRequest,
-  RecalcResult,
-  ReturnRequest,
-  SaleRequest,
-  VerificationAnswer,
-} from '../loyalty/backend.js';
+import type { CommitLog, CustomerRef, CustomerView, GiftCardView, LoyaltyBackend, NewCustomerInput, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest, VerificationAnswer } from '../loyalty/backend.js';
 import type { DeliveryResult, OutboxDelivery, OutboxEntry } from '../outbox/outbox-delivery.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { immediate, type Db } from '../storage/database.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { CustomerMapping, type FoundCustomer } from './provider-customers.js';
 import type { CallKind, ProviderResilience } from './resilience.js';
+import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
 
 export interface ProviderBackendDeps {
   db: Db;

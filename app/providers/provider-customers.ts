@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { providerCustomers, type ProviderCustomer, type ProviderKind } from '../../db/schema/index.js';
-import { normalizePhone } from '../ledger/phone.js';
 import type { CustomerRef, CustomerView } from '../loyalty/backend.js';
 import { preparedOnce, type Db, type DbOrTx } from '../storage/database.js';
+import { normalizePhone } from '../locale/phone.js';
 
 /** A customer as a provider describes them; ids are strings whatever the provider uses. */
 export interface FoundCustomer {

@@ -7,12 +7,12 @@ import { customerRepository } from '../../ledger/customer-repository.js';
 import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-browse.js';
 import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entries.js';
 import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
-import { looksLikePhone } from '../../ledger/phone.js';
 import { redactText } from '../../logging/redact.js';
 import type { AdminContext } from '../admin-router.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
 import { tenantOfRoute } from '../tenants/tenant-directory.js';
+import { looksLikePhone } from '../../locale/phone.js';
 
 const id = Joi.string().max(100).required();
 const customerParams = Joi.object<{ customerId: string }>({ customerId: id }).unknown(true);

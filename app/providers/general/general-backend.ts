@@ -1,8 +1,5 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
-import { paidTotalKopecks, receiptTotalKopecks, roublesFromKopecks } from '../../ledger/discount-split.js';
-import { normalizePhone } from '../../ledger/phone.js';
-import { discountedPositions, isAnonymous } from '../../ledger/recalc.js';
 import { currentRequestContext } from '../../logging/logger.js';
 import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
@@ -14,6 +11,11 @@ import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-a
 import { GENERAL_API_MESSAGES } from './general-api-errors.js';
 import { generalHoldRepository as holds } from './general-holds.js';
 import { generalReturnReason } from './general-return-reason.js';
+import { paidTotalKopecks, receiptTotalKopecks } from '../../receipt/positions.js';
+import { roublesFromKopecks } from '../../receipt/money.js';
+import { normalizePhone } from '../../locale/phone.js';
+import { discountedPositions } from '../../receipt/discount-split.js';
+import { isAnonymous } from '../../loyalty/anonymous-receipt.js';
 
 /** Minutes the provider holds points for a SPENDING recalc (its default is 10, its maximum 30). */
 export const HOLD_MINUTES = 15;

@@ -1,5 +1,5 @@
 import type { OutboxRow } from '../../../db/schema/index.js';
-import { formatRoubles } from '../../ledger/gift-cards.js';
+import { formatRoubles } from '../../receipt/money.js';
 
 interface SaleFacts {
   paidKopecks?: number;

@@ -1,11 +1,6 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
-import { receiptTotalKopecks, roublesFromKopecks } from '../../ledger/discount-split.js';
-import { normalizePhone } from '../../ledger/phone.js';
-import { kopecksForPoints, pointsToSpend } from '../../ledger/points-math.js';
-import { discountedPositions, isAnonymous } from '../../ledger/recalc.js';
-import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../ledger/rules.js';
-import type { CustomerRef, CustomerView, DiscountedPosition, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
+import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { IBonusSettings } from '../../tenants/tenant-settings.js';
 import { beforeSending } from '../failure-kind.js';
@@ -13,6 +8,12 @@ import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.j
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { FindClientsQuery, IBonusClient, IBonusCoupon, IBonusCustomer, IBonusOrder, IBonusOrderItem } from './ibonus-client.js';
 import { IBONUS_CLIENT_NOT_FOUND_MESSAGE } from './ibonus-errors.js';
+import { receiptTotalKopecks, type DiscountedPosition } from '../../receipt/positions.js';
+import { roublesFromKopecks } from '../../receipt/money.js';
+import { normalizePhone } from '../../locale/phone.js';
+import { kopecksForPoints, pointsToSpend, type SpendRules } from '../../receipt/points.js';
+import { discountedPositions } from '../../receipt/discount-split.js';
+import { isAnonymous } from '../../loyalty/anonymous-receipt.js';
 
 const SEARCH_LIMIT = 20;
 const COUPONS_ON_RECEIPT = 5;
@@ -37,7 +38,7 @@ export const IBONUS_EARN_TEXT = 'Баллы за покупку начислит
 export class IBonusBackend extends ProviderBackend {
   /** An order's externalId lets i-bonus recognise a repeat, so an unknown outcome may be sent again. */
   readonly resendIsSafe = true;
-  private readonly rules: LedgerRules;
+  private readonly rules: SpendRules;
 
   constructor(
     deps: ProviderBackendDeps,
@@ -45,8 +46,8 @@ export class IBonusBackend extends ProviderBackend {
     settings: IBonusSettings,
   ) {
     super(deps, 'ibonus', { name: 'i-bonus', inName: 'в i-bonus' });
-    // The spend limits mean what the ledger's mean, so the ledger's exact points arithmetic is reused.
-    this.rules = { ...DEFAULT_LEDGER_RULES, active: true, maxPaidRatePercents: settings.maxPaidRatePercents, spendRatePointsToRouble: settings.spendRatePointsToRouble };
+    // The spend limits mean what the ledger's mean, so the same exact points arithmetic applies.
+    this.rules = { active: true, maxPaidRatePercents: settings.maxPaidRatePercents, spendRatePointsToRouble: settings.spendRatePointsToRouble };
   }
 
   async searchCustomers(_tenant: Tenant, search: string): Promise<CustomerView[]> {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../../app/errors.js';
-import { receiptTotalKopecks, lineAmountKopecks } from '../../../app/ledger/discount-split.js';
 import { item, openLedgerFixture, sale, type LedgerFixture } from './ledger-fixture.js';
+import { receiptTotalKopecks, lineAmountKopecks } from '../../../app/receipt/positions.js';
 
 describe('LedgerBackend: customers and recalc', () => {
   let f: LedgerFixture;

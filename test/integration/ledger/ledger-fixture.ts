@@ -7,9 +7,10 @@ import { customers, type Tenant } from '../../../db/schema/index.js';
 import { LedgerBackend, type CodeSender, type GiftCardBook } from '../../../app/ledger/ledger-backend.js';
 import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entries.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
-import type { DiscountedPosition, ReceiptPosition, SaleRequest } from '../../../app/loyalty/backend.js';
+import type { SaleRequest } from '../../../app/loyalty/backend.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import type { DiscountedPosition, ReceiptPosition } from '../../../app/receipt/positions.js';
 
 /** A built-in ledger on a real SQLite file in a temp folder, with fake codes/gift cards and a settable clock. */
 export interface LedgerFixture {

@@ -4,10 +4,10 @@ import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { ledgerEntries, saleReturns, sales } from '../../../db/schema/index.js';
 import { BusinessRuleError } from '../../../app/errors.js';
-import { lineAmountKopecks } from '../../../app/ledger/discount-split.js';
 import { saleRepository } from '../../../app/ledger/sale-repository.js';
 import type { ReturnRequest } from '../../../app/loyalty/backend.js';
 import { item, openLedgerFixture, sale, undiscounted, type LedgerFixture } from './ledger-fixture.js';
+import { lineAmountKopecks } from '../../../app/receipt/positions.js';
 
 describe('LedgerBackend: sales and returns', () => {
   let f: LedgerFixture;

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { giftCardRedemptions, tenants } from '../../../db/schema/index.js';
 import { BusinessRuleError, ConflictError } from '../../../app/errors.js';
-import { formatRoubles, GiftCards } from '../../../app/ledger/gift-cards.js';
+import { GiftCards } from '../../../app/ledger/gift-cards.js';
 import { immediate, openStorage, type Storage } from '../../../app/storage/database.js';
+import { formatRoubles } from '../../../app/receipt/money.js';
 
 const NOW = new Date('2025-03-01T10:00:00Z');
 

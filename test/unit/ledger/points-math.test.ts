@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { kopecksForPoints, maxPointsForReceipt, pointsToEarn, pointsToSpend, receiptText, spendStepPoints } from '../../../app/ledger/points-math.js';
+import { pointsToEarn, receiptText } from '../../../app/ledger/points-math.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../../app/ledger/rules.js';
+import { kopecksForPoints, maxPointsForReceipt, pointsToSpend, spendStepPoints } from '../../../app/receipt/points.js';
 
 const rules = (over: Partial<LedgerRules>): LedgerRules => ({ ...DEFAULT_LEDGER_RULES, ...over });
 

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { asc } from 'drizzle-orm';
 import { outbox as outboxTable, type BackendKind, type OutboxRow, type Tenant } from '../../../db/schema/index.js';
 import { createLogger } from '../../../app/logging/logger.js';
-import type { ReceiptPosition } from '../../../app/loyalty/backend.js';
 import { Outbox } from '../../../app/outbox/outbox.js';
 import type { ProviderBackend, ProviderBackendDeps } from '../../../app/providers/provider-backend.js';
 import { ProviderResilience, type ResilienceOptions } from '../../../app/providers/resilience.js';
@@ -13,6 +12,7 @@ import { openStorage, type Storage } from '../../../app/storage/database.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
+import type { ReceiptPosition } from '../../../app/receipt/positions.js';
 
 export const logger = createLogger({ level: 'error', silent: true });
 export const STORE_ID = '4c9c1b4c-0000-11e9-0000-000000000001';

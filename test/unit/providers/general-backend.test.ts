@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import nock from 'nock';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../../../app/errors.js';
-import type { DiscountedPosition, RecalcRequest, SaleRequest } from '../../../app/loyalty/backend.js';
+import type { RecalcRequest, SaleRequest } from '../../../app/loyalty/backend.js';
 import { failureKind, type FailureKind } from '../../../app/providers/failure-kind.js';
 import { GeneralApiClient } from '../../../app/providers/general/general-api-client.js';
 import { GENERAL_API_MESSAGES } from '../../../app/providers/general/general-api-errors.js';
@@ -13,6 +13,7 @@ import { PROVIDER_UNAVAILABLE_MESSAGE, type ResilienceOptions } from '../../../a
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { rejectionOf } from '../../helpers/rejection.js';
 import { STORE_ID, adapterHarness, line, logger, type AdapterHarness } from './adapter-harness.js';
+import type { DiscountedPosition } from '../../../app/receipt/positions.js';
 
 const ORIGIN = 'https://general.provider.test';
 const API_KEY = 'adapter-key';

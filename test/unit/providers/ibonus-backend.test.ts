@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import nock from 'nock';
 import { BusinessRuleError, NotFoundError } from '../../../app/errors.js';
-import type { DiscountedPosition, RecalcRequest, ReturnRequest, SaleRequest } from '../../../app/loyalty/backend.js';
+import type { RecalcRequest, ReturnRequest, SaleRequest } from '../../../app/loyalty/backend.js';
 import { failureKind, type FailureKind } from '../../../app/providers/failure-kind.js';
 import { IBONUS_EARN_TEXT, IBONUS_SEARCH_HINT, IBonusBackend } from '../../../app/providers/ibonus/ibonus-backend.js';
 import { IBonusClient } from '../../../app/providers/ibonus/ibonus-client.js';
@@ -12,6 +12,7 @@ import { PROVIDER_UNAVAILABLE_MESSAGE, type ResilienceOptions } from '../../../a
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { rejectionOf } from '../../helpers/rejection.js';
 import { STORE_ID, adapterHarness, line, logger, type AdapterHarness } from './adapter-harness.js';
+import type { DiscountedPosition } from '../../../app/receipt/positions.js';
 
 const ORIGIN = 'https://lk.i-bonus.test';
 const CREDENTIALS = { login: 'shop', password: 'secret' };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { looksLikePhone, normalizePhone } from '../../../app/ledger/phone.js';
+import { looksLikePhone, normalizePhone } from '../../../app/locale/phone.js';
 
 describe('phone', () => {
   describe('normalizePhone', () => {

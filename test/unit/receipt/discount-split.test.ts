@@ -1,28 +1,21 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  kopecksFromRoubles,
-  lineAmountKopecks,
-  quantityMilliFrom,
-  receiptTotalKopecks,
-  roublesFromKopecks,
-  splitDiscount,
-  type DiscountedLine,
-  type ReceiptPosition,
-} from '../../../app/ledger/discount-split.js';
+import { kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../../../app/receipt/money.js';
+import { lineAmountKopecks, receiptTotalKopecks } from '../../../app/receipt/positions.js';
+import { splitDiscount, type DiscountedLine, type SplittablePosition } from '../../../app/receipt/discount-split.js';
 
-function discountedTotal(lines: readonly DiscountedLine<ReceiptPosition>[]): number {
+function discountedTotal(lines: readonly DiscountedLine<SplittablePosition>[]): number {
   return lines.reduce((sum, l) => sum + lineAmountKopecks(l.quantityMilli, l.discountedPriceKopecks), 0);
 }
 
-function quantityBySource(lines: readonly DiscountedLine<ReceiptPosition>[]): Map<number, number> {
+function quantityBySource(lines: readonly DiscountedLine<SplittablePosition>[]): Map<number, number> {
   const result = new Map<number, number>();
   for (const line of lines) result.set(line.sourceIndex, (result.get(line.sourceIndex) ?? 0) + line.quantityMilli);
   return result;
 }
 
 /** Everything the brief promises about any split, checked together. */
-function expectValidSplit(positions: readonly ReceiptPosition[], discount: number, lines: DiscountedLine<ReceiptPosition>[]): void {
+function expectValidSplit(positions: readonly SplittablePosition[], discount: number, lines: DiscountedLine<SplittablePosition>[]): void {
   expect(discountedTotal(lines)).to.equal(receiptTotalKopecks(positions) - discount);
   const sourceOrder = lines.map((l) => l.sourceIndex);
   expect(sourceOrder).to.deep.equal([...sourceOrder].sort((a, b) => a - b));

@@ -17,7 +17,10 @@
  * to move to another position; the result is still checked before it is returned.
  */
 
-export interface ReceiptPosition<Serial = unknown> {
+import { lineAmountKopecks } from './positions.js';
+import type { DiscountedPosition, ReceiptPosition } from './positions.js';
+
+export interface SplittablePosition<Serial = unknown> {
   /** Quantity × 1000, an integer (МойСклад quantities have 3 decimals). */
   quantityMilli: number;
   /** Full price of one unit in kopecks. */
@@ -29,7 +32,7 @@ export interface ReceiptPosition<Serial = unknown> {
 type SerialOf<P> = P extends { sn?: readonly (infer S)[] } ? S : never;
 
 /** One receipt line after the discount: the input's own fields plus the discounted price. */
-export type DiscountedLine<P extends ReceiptPosition> = Omit<
+export type DiscountedLine<P extends SplittablePosition> = Omit<
   P,
   'quantityMilli' | 'sn' | 'sourceIndex' | 'discountedPriceKopecks' | 'discountPercent'
 > & {
@@ -51,26 +54,12 @@ interface LinePart {
   discountedPriceKopecks: number;
 }
 
-/** round(quantity × price), half up — how a per-unit price becomes a line sum. */
-export function lineAmountKopecks(quantityMilli: number, priceKopecks: number): number {
-  return Math.floor((quantityMilli * priceKopecks + 500) / 1000);
-}
-
-export function receiptTotalKopecks(positions: readonly ReceiptPosition[]): number {
-  return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.priceKopecks), 0);
-}
-
-/** What the customer paid for these lines: the same sum over the discounted prices. */
-export function paidTotalKopecks(positions: readonly { quantityMilli: number; discountedPriceKopecks: number }[]): number {
-  return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
-}
-
 /**
  * Discounts the receipt by exactly `discountKopecks`, in proportion to line sums.
  * Throws RangeError for inputs outside the contract (non-integers, negatives, discount > total):
  * callers validate requests first, so reaching that is a bug, not a user mistake.
  */
-export function splitDiscount<P extends ReceiptPosition>(
+export function splitDiscount<P extends SplittablePosition>(
   positions: readonly P[],
   discountKopecks: number,
 ): DiscountedLine<P>[] {
@@ -95,7 +84,7 @@ export function splitDiscount<P extends ReceiptPosition>(
   return lines;
 }
 
-function assertValidPosition(position: ReceiptPosition, index: number): void {
+function assertValidPosition(position: SplittablePosition, index: number): void {
   const { quantityMilli, priceKopecks } = position;
   const valid =
     Number.isSafeInteger(quantityMilli) &&
@@ -189,7 +178,7 @@ function priceReaching(quantityMilli: number, target: number, maxPrice: number):
   return clamp(Math.round((target * 1000) / quantityMilli), low, high);
 }
 
-function toLines<P extends ReceiptPosition>(position: P, sourceIndex: number, parts: LinePart[]): DiscountedLine<P>[] {
+function toLines<P extends SplittablePosition>(position: P, sourceIndex: number, parts: LinePart[]): DiscountedLine<P>[] {
   const { sn, ...rest } = position;
   let serialsTaken = 0;
   return parts.map((part, partIndex) => {
@@ -221,27 +210,7 @@ function clamp(value: number, low: number, high: number): number {
   return Math.min(high, Math.max(low, value));
 }
 
-/** Roubles → kopecks, half away from zero. 0.1 + 0.2 → 30, 1.005 → 101 (as written, not as stored). */
-export function kopecksFromRoubles(value: number): number {
-  return toScaledInteger(value, 2, 'roubles');
-}
-
-export function roublesFromKopecks(kopecks: number): number {
-  if (!Number.isSafeInteger(kopecks)) throw new RangeError(`kopecks must be an integer, got ${kopecks}`);
-  return kopecks / 100;
-}
-
-/** A МойСклад quantity (3 decimals) → integer thousandths, half away from zero. */
-export function quantityMilliFrom(value: number): number {
-  return toScaledInteger(value, 3, 'quantity');
-}
-
-function toScaledInteger(value: number, decimals: number, what: string): number {
-  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a finite number, got ${value}`);
-  // 15 significant digits drop binary noise (1.005 × 100 = 100.49999999999999 → 100.5)
-  // while keeping every digit a person could have typed.
-  const scaled = Number((Math.abs(value) * 10 ** decimals).toPrecision(15));
-  const rounded = Math.round(scaled);
-  if (!Number.isSafeInteger(rounded)) throw new RangeError(`${what} is too large: ${value}`);
-  return value < 0 && rounded !== 0 ? -rounded : rounded;
+/** The receipt's positions with `discountKopecks` spread over them exactly (positions split where needed). */
+export function discountedPositions(positions: ReceiptPosition[], discountKopecks: number): DiscountedPosition[] {
+  return splitDiscount(positions, discountKopecks).map(({ sourceIndex: _sourceIndex, ...line }) => line);
 }

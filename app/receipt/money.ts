@@ -1,0 +1,35 @@
+/**
+ * Money at the API edge: МойСклад speaks roubles and quantities as decimals, everything inside is
+ * an integer (kopecks, thousandths), so conversions happen here and nowhere else.
+ */
+
+/** Roubles → kopecks, half away from zero. 0.1 + 0.2 → 30, 1.005 → 101 (as written, not as stored). */
+export function kopecksFromRoubles(value: number): number {
+  return toScaledInteger(value, 2, 'roubles');
+}
+
+export function roublesFromKopecks(kopecks: number): number {
+  if (!Number.isSafeInteger(kopecks)) throw new RangeError(`kopecks must be an integer, got ${kopecks}`);
+  return kopecks / 100;
+}
+
+/** A МойСклад quantity (3 decimals) → integer thousandths, half away from zero. */
+export function quantityMilliFrom(value: number): number {
+  return toScaledInteger(value, 3, 'quantity');
+}
+
+function toScaledInteger(value: number, decimals: number, what: string): number {
+  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a finite number, got ${value}`);
+  // 15 significant digits drop binary noise (1.005 × 100 = 100.49999999999999 → 100.5)
+  // while keeping every digit a person could have typed.
+  const scaled = Number((Math.abs(value) * 10 ** decimals).toPrecision(15));
+  const rounded = Math.round(scaled);
+  if (!Number.isSafeInteger(rounded)) throw new RangeError(`${what} is too large: ${value}`);
+  return value < 0 && rounded !== 0 ? -rounded : rounded;
+}
+
+/** 15000 → "150,00 ₽", 123456789 → "1 234 567,89 ₽" (spaces between thousands). */
+export function formatRoubles(kopecks: number): string {
+  const roubles = Math.floor(kopecks / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return `${roubles},${String(kopecks % 100).padStart(2, '0')} ₽`;
+}

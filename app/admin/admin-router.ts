@@ -24,26 +24,7 @@ import { tenantRoutes } from './tenants/tenant-routes.js';
 import { TimeZone } from './time-zone.js';
 import { userRoutes } from './users/user-routes.js';
 import { viewHelpers } from './view-helpers.js';
-
-export interface AdminDeps {
-  config: Config;
-  storage: Storage;
-  logger: Logger;
-  txlog: TransactionLog;
-  box: SecretBox;
-  giftCards: GiftCards;
-  /** Re-sending settings and rotating tokens: the same use case the settings iframe runs. */
-  goLive: Pick<GoLive, 'retry' | 'resend' | 'rotateToken'>;
-  /** The outbox's admin API: waiting items, retry, abandon. */
-  outbox: Pick<Outbox, 'countWaitingByTenant' | 'listItems' | 'retryNow' | 'abandon'>;
-  /** What МойСклад's till calls (PUBLIC_BASE_URL + /loyalty-api), to tell which go-live step is pending. */
-  loyaltyApiUrl: string;
-}
-
-/** What every admin page module receives. */
-export interface AdminContext extends AdminDeps {
-  tz: TimeZone;
-}
+import type { AdminContext, AdminDeps } from './admin-context.js';
 
 /** Pages carry account data: no caching, no scripts or styles but our own files, never framed. */
 const adminHeaders = [

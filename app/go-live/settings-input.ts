@@ -2,7 +2,8 @@ import Joi from 'joi';
 import { BACKEND_KINDS, type BackendKind } from '../../db/schema/index.js';
 import { checkFields, type FieldProblem } from '../http/validate.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../ledger/rules.js';
-import { IBONUS_DEFAULTS, type ProviderSecrets, type TenantSettings } from '../tenants/tenant-settings.js';
+import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
+import { IBONUS_DEFAULTS } from '../providers/ibonus/ibonus-settings.js';
 
 /**
  * The settings form as flat fields named like `general.baseUrl` or `storePoints.<retailstore id>`:

@@ -20,7 +20,7 @@ export function transactionLogging(kind: LogKind, txlog: TransactionLog, logger:
     };
     res.on('finish', () => {
       if (res.locals.logWritten) return;
-      const facts = (res.locals.logFacts ?? {}) as LogFacts;
+      const facts = res.locals.logFacts ?? {};
       try {
         txlog.record({
           tenantId: res.locals.tenantId ?? null,

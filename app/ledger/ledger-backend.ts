@@ -7,17 +7,13 @@ import { spendablePoints } from './ledger-entries.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { ledgerRulesOf } from './rules.js';
 import { registerCustomer } from './registration.js';
-import { applySale, type LedgerContext } from './sale.js';
+import { applySale } from './sale.js';
+import type { GiftCardBook, LedgerContext } from './ledger-context.js';
 import { applyReturn } from './sale-return.js';
 import { normalizePhone } from '../locale/phone.js';
 
 export interface CodeSender {
   send(tenant: Tenant, purpose: 'registration' | 'spending', phone: string | undefined): Promise<VerificationAnswer>;
-}
-export interface GiftCardBook {
-  find(tx: DbOrTx, tenantId: string, name: string, now: Date): GiftCardView;
-  /** Inside the sale's transaction; idempotent per (card, sale); throws BusinessRuleError if a card can't pay. */
-  redeem(tx: DbOrTx, tenantId: string, saleId: string, payments: GiftCardPayment[], now: Date): void;
 }
 
 /** The built-in points ledger in our own SQLite database: the embedded default loyalty system. */

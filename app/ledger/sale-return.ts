@@ -4,7 +4,7 @@ import type { ReturnRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import { ledgerEntriesRepository as entries } from './ledger-entries.js';
-import type { LedgerContext } from './sale.js';
+import type { LedgerContext } from './ledger-context.js';
 import { saleRepository } from './sale-repository.js';
 import { lineAmountKopecks, paidTotalKopecks } from '../receipt/positions.js';
 

@@ -3,7 +3,7 @@ import { BusinessRuleError } from '../errors.js';
 import type { SaleRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import type { GiftCardBook } from './ledger-backend.js';
+import type { GiftCardBook, LedgerContext } from './ledger-context.js';
 import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
@@ -12,12 +12,6 @@ import { saleRepository } from './sale-repository.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import { isAnonymous } from '../loyalty/anonymous-receipt.js';
-
-export interface LedgerContext {
-  tenantId: string;
-  rules: LedgerRules;
-  now: Date;
-}
 
 /**
  * Applies a sale once per saleKey; call inside immediate() so the check-then-write cannot race.

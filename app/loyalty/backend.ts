@@ -26,6 +26,11 @@ export interface LoyaltyBackend {
 /**
  * Writes the call's transaction-log row inside the back-end's own write transaction, so "answered
  * 201" and "recorded" commit together. A back-end that calls it must not fail after committing.
+ *
+ * Who uses it: the provider back-ends (app/providers/provider-backend.ts), whose sale is an outbox
+ * entry that support must be able to trace from the moment it exists. The built-in ledger does not:
+ * its sale is the ledger entries themselves, and its log row is written after the answer like any
+ * other call's.
  */
 export type CommitLog = (tx: DbOrTx) => void;
 

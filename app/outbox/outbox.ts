@@ -2,7 +2,7 @@ import type { OutboxRow, OutboxStatus, ProviderKind } from '../../db/schema/inde
 import { NotFoundError, ValidationError, isAppError } from '../errors.js';
 import { runWithRequestContext, type Logger } from '../logging/logger.js';
 import { redact } from '../logging/redact.js';
-import { failureKind, failureText } from '../providers/failure-kind.js';
+import { failureKind, failureText } from './failure-kind.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import type { DeliveryResult, OutboxDelivery, OutboxEntry } from './outbox-delivery.js';

@@ -1,7 +1,8 @@
 import type { BackendKind } from '../../db/schema/index.js';
 import { AppError, BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { generalPointFor, type ProviderSecrets, type TenantSettings } from '../tenants/tenant-settings.js';
+import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
+import { generalPointFor } from './general/general-settings.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { GeneralApiClient } from './general/general-api-client.js';
 import { IBonusClient } from './ibonus/ibonus-client.js';

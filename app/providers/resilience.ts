@@ -11,7 +11,7 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { UpstreamError, isAppError } from '../errors.js';
-import { failureKind } from './failure-kind.js';
+import { failureKind } from '../outbox/failure-kind.js';
 
 export interface ResilienceOptions {
   /** Extra attempts after the first, reads only. Default 2. */

@@ -6,7 +6,7 @@ import axios from 'axios';
 import { expect } from 'chai';
 import { outbox, type OutboxRow } from '../../db/schema/index.js';
 import { SecretBox } from '../../app/crypto/secret-box.js';
-import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
+import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import { openStorage } from '../../app/storage/database.js';
 import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';

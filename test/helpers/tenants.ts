@@ -3,7 +3,7 @@ import type { AxiosInstance } from 'axios';
 import axios from 'axios';
 import type { BackendKind } from '../../db/schema/index.js';
 import type { LedgerRules } from '../../app/ledger/rules.js';
-import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
+import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { sealProviderSecrets, type ProviderSecrets, type TenantSettings } from '../../app/tenants/tenant-settings.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import axios, { type AxiosInstance } from 'axios';
 import express, { Router, type Request, type Response } from 'express';
 import type { BackendKind } from '../../db/schema/index.js';
-import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-router.js';
+import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import type { FakeAccount } from '../fakes/moysklad-fake.js';
 import type { SandboxCustomer } from '../fakes/provider-fakes.js';
 import { cashSumOf, moment, moyskladCounterparty, parseLines, remapMeta, searchedCounterparty, type Json } from './till-documents.js';

@@ -8,7 +8,7 @@ import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-browse.js';
 import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entries.js';
 import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
 import { redactText } from '../../logging/redact.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
 import { tenantOfRoute } from '../tenants/tenant-directory.js';

@@ -3,7 +3,7 @@ import Joi from 'joi';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { statusOf } from '../../ledger/gift-cards.js';
 import { listGiftCards } from '../../ledger/ledger-browse.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
 import { tenantOfRoute } from '../tenants/tenant-directory.js';

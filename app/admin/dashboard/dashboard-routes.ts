@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import { validate } from '../../http/validate.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { dashboardCharts } from './dashboard-charts.js';
 import { dashboard, DASHBOARD_PERIODS, type DashboardPeriod } from './dashboard-data.js';
 

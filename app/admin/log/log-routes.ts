@@ -6,7 +6,7 @@ import { validate } from '../../http/validate.js';
 import { customerRepository } from '../../ledger/customer-repository.js';
 import { CSV_BOM, csvHeader, csvLine } from '../../txlog/log-csv.js';
 import { eachLogRow, findLogRow, knownEndpoints, linkedRows, logPage, type LogListRow } from '../../txlog/log-query.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser } from '../auth/access.js';
 import { tenantDirectory } from '../tenants/tenant-directory.js';

@@ -3,7 +3,7 @@ import Joi from 'joi';
 import type { Tenant } from '../../../db/schema/index.js';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { redactText } from '../../logging/redact.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash, type Flash } from '../flash.js';
 import { tenantActions } from './tenant-actions.js';

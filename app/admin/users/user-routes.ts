@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import Joi from 'joi';
 import { checkFields, validate } from '../../http/validate.js';
-import type { AdminContext } from '../admin-router.js';
+import type { AdminContext } from '../admin-context.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { adminUserRepository } from '../auth/admin-user-repository.js';

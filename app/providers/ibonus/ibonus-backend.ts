@@ -2,8 +2,8 @@ import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/ind
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
 import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
-import type { IBonusSettings } from '../../tenants/tenant-settings.js';
-import { beforeSending } from '../failure-kind.js';
+import type { IBonusSettings } from './ibonus-settings.js';
+import { beforeSending } from '../../outbox/failure-kind.js';
 import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { FindClientsQuery, IBonusClient, IBonusCoupon, IBonusCustomer, IBonusOrder, IBonusOrderItem } from './ibonus-client.js';

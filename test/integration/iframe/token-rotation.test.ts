@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import nock from 'nock';
 import { hashToken } from '../../../app/crypto/secret-box.js';
-import { AUTH_HEADER } from '../../../app/loyalty-api/loyalty-router.js';
+import { AUTH_HEADER } from '../../../app/loyalty-api/loyalty-handlers.js';
 import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';

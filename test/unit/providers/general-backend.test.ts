@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../../../app/errors.js';
 import type { RecalcRequest, SaleRequest } from '../../../app/loyalty/backend.js';
-import { failureKind, type FailureKind } from '../../../app/providers/failure-kind.js';
+import { failureKind, type FailureKind } from '../../../app/outbox/failure-kind.js';
 import { GeneralApiClient } from '../../../app/providers/general/general-api-client.js';
 import { GENERAL_API_MESSAGES } from '../../../app/providers/general/general-api-errors.js';
 import { GeneralBackend } from '../../../app/providers/general/general-backend.js';

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { BusinessRuleError, NotFoundError } from '../../../app/errors.js';
 import type { RecalcRequest, ReturnRequest, SaleRequest } from '../../../app/loyalty/backend.js';
-import { failureKind, type FailureKind } from '../../../app/providers/failure-kind.js';
+import { failureKind, type FailureKind } from '../../../app/outbox/failure-kind.js';
 import { IBONUS_EARN_TEXT, IBONUS_SEARCH_HINT, IBonusBackend } from '../../../app/providers/ibonus/ibonus-backend.js';
 import { IBonusClient } from '../../../app/providers/ibonus/ibonus-client.js';
 import { IBonusError } from '../../../app/providers/ibonus/ibonus-errors.js';

@@ -65,14 +65,18 @@ function importBoundaries() {
   const scopes = [{ dir: 'app', layer: undefined }, ...Object.entries(LAYERS).map(([dir, layer]) => ({ dir, layer }))];
   return scopes.flatMap(({ dir, layer }) =>
     kinds.map((kind) => ({
-      files: kind.files(dir).map((glob) => (dir === 'app' || glob.startsWith(dir) ? glob : `${dir}/${glob.replace(/^app\//, '')}`)),
+      files: kind
+        .files(dir)
+        .map((glob) => (dir === 'app' || glob.startsWith(dir) ? glob : `${dir}/${glob.replace(/^app\//, '')}`)),
       ignores: kind.ignores,
       rules: {
         'no-restricted-imports': [
           'error',
           {
             paths: kind.paths,
-            patterns: layer ? [{ regex: layer.regex, message: layer.message ?? 'This import runs back up a layer.' }] : [],
+            patterns: layer
+              ? [{ regex: layer.regex, message: layer.message ?? 'This import runs back up a layer.' }]
+              : [],
           },
         ],
       },

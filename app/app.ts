@@ -55,16 +55,21 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const { config, storage, logger } = deps;
   const box = new SecretBox(config.encryptionKey);
   const txlog = new TransactionLog(storage.db);
-  const moysklad =
-    deps.moysklad ??
-    new MoyskladClient({ ...config.moysklad, logger, txlog });
+  const moysklad = deps.moysklad ?? new MoyskladClient({ ...config.moysklad, logger, txlog });
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
-  const ledger = new LedgerBackend(storage.db, { codes: new VerificationCodes(storage.db, { logger, txlog }), giftCards });
-  const outbox = new Outbox(storage.db, { txlog, logger, deliveryFor: (tenantId, provider) => deliveryFor(storage.db, backends, tenantId, provider) }, {
-    ...config.outbox,
-    claimMs: config.providers.deliveryTimeoutMs * 2 + 10_000,
+  const ledger = new LedgerBackend(storage.db, {
+    codes: new VerificationCodes(storage.db, { logger, txlog }),
+    giftCards,
   });
+  const outbox = new Outbox(
+    storage.db,
+    { txlog, logger, deliveryFor: (tenantId, provider) => deliveryFor(storage.db, backends, tenantId, provider) },
+    {
+      ...config.outbox,
+      claimMs: config.providers.deliveryTimeoutMs * 2 + 10_000,
+    },
+  );
   const providers = providerBackendFactories({
     db: storage.db,
     box,
@@ -108,7 +113,13 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(
     '/loyalty-api',
     transactionLogging('loyalty-api', txlog, logger),
-    loyaltyApiRouter({ db: storage.db, logger, txlog, backendFor: (tenant) => backends.for(tenant), tillPatienceMs: config.providers.tillTimeoutMs }),
+    loyaltyApiRouter({
+      db: storage.db,
+      logger,
+      txlog,
+      backendFor: (tenant) => backends.for(tenant),
+      tillPatienceMs: config.providers.tillTimeoutMs,
+    }),
   );
 
   app.use(

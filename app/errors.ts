@@ -40,7 +40,10 @@ export class ValidationError extends AppError {
 export class AuthenticationError extends AppError {
   readonly status = 401;
   readonly code = 1001;
-  constructor(message = 'Неверный ключ доступа. Переподключите приложение в МоемСкладе.', options: AppErrorOptions = {}) {
+  constructor(
+    message = 'Неверный ключ доступа. Переподключите приложение в МоемСкладе.',
+    options: AppErrorOptions = {},
+  ) {
     super(message, options, 'Ошибка авторизации');
   }
 }

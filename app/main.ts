@@ -22,7 +22,8 @@ function start(): void {
   const logger = createLogger({ level: config.logLevel });
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
-  if (config.demoLoyaltyToken) ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
+  if (config.demoLoyaltyToken)
+    ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
   const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
   const firstAdmin = ensureInitialAdmin(storage.db, config.initialAdmin).then(
     (login) => login && logger.info('first admin created from ADMIN_INITIAL_LOGIN', { login }),
@@ -42,7 +43,8 @@ function start(): void {
     if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
     // pm2 (wait_ready) switches traffic to this process only now: migrations done, port open, first admin in place.
     void firstAdmin.then(() => {
-      if (adminUserRepository.count(storage.db) === 0) console.log('No admin users yet: npm run admin:create -- <login>');
+      if (adminUserRepository.count(storage.db) === 0)
+        console.log('No admin users yet: npm run admin:create -- <login>');
       process.send?.('ready');
     });
   });
@@ -60,7 +62,11 @@ function start(): void {
 }
 
 /** Stops accepting, lets in-flight requests finish (10 s at most), stops the outbox worker, then closes the database. */
-function installGracefulShutdown(server: Server, closeStorage: () => Promise<void>, logger: ReturnType<typeof createLogger>): void {
+function installGracefulShutdown(
+  server: Server,
+  closeStorage: () => Promise<void>,
+  logger: ReturnType<typeof createLogger>,
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -48,7 +48,10 @@ const adminHeaders = [
 ];
 
 /** csrf-sync keeps one token per session; forms send it as `_csrf`. */
-const csrf = csrfSync({ getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get('x-csrf-token'), size: 32 });
+const csrf = csrfSync({
+  getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get('x-csrf-token'),
+  size: 32,
+});
 
 /**
  * /admin: support staff's UI. Order matters: headers, form parsing, the SQLite session, CSRF on every

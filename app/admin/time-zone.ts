@@ -22,7 +22,14 @@ export class TimeZone {
   private fields(ms: number) {
     const parts = this.parts.formatToParts(ms);
     const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '00';
-    return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+    return {
+      year: get('year'),
+      month: get('month'),
+      day: get('day'),
+      hour: get('hour'),
+      minute: get('minute'),
+      second: get('second'),
+    };
   }
 
   /** `2025-03-01 14:05:09` */
@@ -44,7 +51,14 @@ export class TimeZone {
 
   private offsetMs(ms: number): number {
     const f = this.fields(ms);
-    const wall = Date.UTC(Number(f.year), Number(f.month) - 1, Number(f.day), Number(f.hour), Number(f.minute), Number(f.second));
+    const wall = Date.UTC(
+      Number(f.year),
+      Number(f.month) - 1,
+      Number(f.day),
+      Number(f.hour),
+      Number(f.minute),
+      Number(f.second),
+    );
     return wall - Math.floor(ms / 1000) * 1000;
   }
 

@@ -35,16 +35,21 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   adjustment: 'Ручная корректировка',
 };
 
-const groupDigits = (n: number) => Math.abs(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+const groupDigits = (n: number) =>
+  Math.abs(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
 
 /** Plain functions every admin view gets as `fmt`; nothing here touches the database. */
 export function viewHelpers(tz: TimeZone) {
   return {
-    time: (ms: number | Date | null | undefined) => (ms === null || ms === undefined ? '—' : tz.dateTime(typeof ms === 'number' ? ms : ms.getTime())),
+    time: (ms: number | Date | null | undefined) =>
+      ms === null || ms === undefined ? '—' : tz.dateTime(typeof ms === 'number' ? ms : ms.getTime()),
     number: (n: number) => `${n < 0 ? '−' : ''}${groupDigits(n)}`,
     signed: (n: number) => `${n < 0 ? '−' : n > 0 ? '+' : ''}${groupDigits(n)}`,
     roubles: formatRoubles,
-    percent: (part: number, whole: number) => (whole === 0 ? '—' : `${((part * 100) / whole).toFixed(part * 100 < whole ? 1 : 0).replace('.', ',')}\u00a0%`),
+    percent: (part: number, whole: number) =>
+      whole === 0 ? '—' : `${((part * 100) / whole).toFixed(part * 100 < whole ? 1 : 0).replace('.', ',')}\u00a0%`,
     /** Only ever the last four digits: full phone numbers never reach an admin page. */
     phone: (phone: string | null | undefined) => (phone ? maskPhone(phone) : '—'),
     last4: (digits: string | null | undefined) => (digits ? `***${digits}` : '—'),
@@ -57,7 +62,8 @@ export function viewHelpers(tz: TimeZone) {
     /** A link with a query string; empty values are left out. */
     url: (path: string, params: Record<string, string | number | undefined | null> = {}) => {
       const query = new URLSearchParams();
-      for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
+      for (const [key, value] of Object.entries(params))
+        if (value !== undefined && value !== null && value !== '') query.set(key, String(value));
       const text = query.toString();
       return text ? `${path}?${text}` : path;
     },

@@ -10,7 +10,9 @@ async function main(): Promise<void> {
   const dir = process.argv[2] ?? config.backupDir;
   const started = performance.now();
   const { path, pages } = await backupDatabase(config.databasePath, dir);
-  console.log(`Резервная копия: ${path} (${pages} страниц, ${Math.round(performance.now() - started)} мс, integrity_check: ok)`);
+  console.log(
+    `Резервная копия: ${path} (${pages} страниц, ${Math.round(performance.now() - started)} мс, integrity_check: ok)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -83,12 +83,16 @@ export function pendingStep(
 ): GoLiveStep | null {
   const held = heldByMoysklad(tenant, state);
   const tokenHash = tenant.pendingLoyaltyTokenHash ?? tenant.loyaltyTokenHash;
-  if (!held || held.url !== loyaltyApiUrl || held.externalSearch !== tenant.externalSearch || held.tokenHash !== tokenHash) {
+  if (
+    !held ||
+    held.url !== loyaltyApiUrl ||
+    held.externalSearch !== tenant.externalSearch ||
+    held.tokenHash !== tokenHash
+  ) {
     return 'loyalty';
   }
   return tenant.configuredAt ? null : 'status';
 }
-
 
 export type SummaryState = 'done' | 'pending' | 'failed';
 
@@ -124,8 +128,16 @@ export function goLiveSummary(
     tokenRotationPending: Boolean(tenant.pendingLoyaltyTokenHash),
     steps: [
       { step: 'settings', state: tenant.goLive || tenant.configuredAt ? 'done' : 'pending' },
-      { step: 'loyalty', state: stepState('loyalty', pending !== 'loyalty'), message: failure?.step === 'loyalty' ? failure.message : undefined },
-      { step: 'status', state: stepState('status', Boolean(tenant.configuredAt)), message: failure?.step === 'status' ? failure.message : undefined },
+      {
+        step: 'loyalty',
+        state: stepState('loyalty', pending !== 'loyalty'),
+        message: failure?.step === 'loyalty' ? failure.message : undefined,
+      },
+      {
+        step: 'status',
+        state: stepState('status', Boolean(tenant.configuredAt)),
+        message: failure?.step === 'status' ? failure.message : undefined,
+      },
     ],
     lastFailure: failure,
   };

@@ -94,23 +94,34 @@ export class GoLive {
         const tenant = this.installed(tx, accountId);
         if (!tenant.pendingLoyaltyTokenHash) {
           const issued = issueLoyaltyToken(this.deps.box, accountId);
-          tenants.update(tx, accountId, { pendingLoyaltyTokenHash: issued.hash, pendingLoyaltyTokenEnc: issued.sealed });
+          tenants.update(tx, accountId, {
+            pendingLoyaltyTokenHash: issued.hash,
+            pendingLoyaltyTokenEnc: issued.sealed,
+          });
         }
         this.writeState(tx, accountId, (state) => state);
         return heldByMoysklad(tenant, goLiveStateOf(tenant)) !== undefined;
       });
       if (!held) {
-        return this.report(accountId, [{
-          step: 'token',
-          outcome: 'waiting',
-          message: 'Новый токен выпущен. МойСклад получит его вместе с настройками, когда вы их сохраните; до тех пор действуют оба токена.',
-        }]);
+        return this.report(accountId, [
+          {
+            step: 'token',
+            outcome: 'waiting',
+            message:
+              'Новый токен выпущен. МойСклад получит его вместе с настройками, когда вы их сохраните; до тех пор действуют оба токена.',
+          },
+        ]);
       }
       const steps = await this.send(accountId, { full: false });
       const rotated = !tenants.find(this.deps.db, accountId)?.pendingLoyaltyTokenHash;
       const token: StepReport = rotated
         ? { step: 'token', outcome: 'done', message: 'МойСклад принял новый токен. Старый токен больше не действует.' }
-        : { step: 'token', outcome: 'failed', message: 'Новый токен выпущен, но МойСклад его ещё не принял. Пока действуют оба токена; нажмите «Повторить».' };
+        : {
+            step: 'token',
+            outcome: 'failed',
+            message:
+              'Новый токен выпущен, но МойСклад его ещё не принял. Пока действуют оба токена; нажмите «Повторить».',
+          };
       return this.report(accountId, [token, ...steps]);
     });
   }
@@ -118,14 +129,22 @@ export class GoLive {
   private async send(accountId: string, options: { full: boolean }): Promise<StepReport[]> {
     const tenant = this.installed(this.deps.db, accountId);
     if (tenant.status === 'Suspended') {
-      const message = 'Подписка на приложение приостановлена. Настройки уйдут в МойСклад после её возобновления: тогда нажмите «Повторить».';
-      return [{ step: 'loyalty', outcome: 'waiting', message }, { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' }];
+      const message =
+        'Подписка на приложение приостановлена. Настройки уйдут в МойСклад после её возобновления: тогда нажмите «Повторить».';
+      return [
+        { step: 'loyalty', outcome: 'waiting', message },
+        { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' },
+      ];
     }
     const loyalty = await this.sendLoyaltySettings(tenant, options);
     if (loyalty.outcome !== 'failed') return [loyalty, await this.activate(accountId)];
     // A live account stays live on the settings МойСклад already has; a new one waits.
     const status: StepReport = tenant.configuredAt
-      ? { step: 'status', outcome: 'unchanged', message: 'Приложение по-прежнему активно: касса работает на прежних настройках.' }
+      ? {
+          step: 'status',
+          outcome: 'unchanged',
+          message: 'Приложение по-прежнему активно: касса работает на прежних настройках.',
+        }
       : { step: 'status', outcome: 'waiting', message: 'Ждёт передачи настроек.' };
     return [loyalty, status];
   }
@@ -161,11 +180,18 @@ export class GoLive {
       }
       this.writeState(tx, accountId, (state) => ({
         ...state,
-        accepted: { url: desired.settings.url, externalSearch: desired.settings.externalSearch, tokenHash: desired.tokenHash, at: new Date().toISOString() },
+        accepted: {
+          url: desired.settings.url,
+          externalSearch: desired.settings.externalSearch,
+          tokenHash: desired.tokenHash,
+          at: new Date().toISOString(),
+        },
         lastFailure: state.lastFailure?.step === 'loyalty' ? undefined : state.lastFailure,
       }));
     });
-    const what = full ? 'Настройки лояльности переданы в МойСклад.' : `МойСклад принял изменения: ${describeChanges(changes)}.`;
+    const what = full
+      ? 'Настройки лояльности переданы в МойСклад.'
+      : `МойСклад принял изменения: ${describeChanges(changes)}.`;
     return { step: 'loyalty', outcome: 'done', message: what };
   }
 
@@ -182,20 +208,40 @@ export class GoLive {
       tenants.update(tx, accountId, { status: 'Activated', configuredAt: new Date() });
       this.writeState(tx, accountId, (state) => ({ ...state, lastFailure: undefined }));
     });
-    return { step: 'status', outcome: 'done', message: 'Приложение активировано в МоемСкладе: касса работает с бонусами.' };
+    return {
+      step: 'status',
+      outcome: 'done',
+      message: 'Приложение активировано в МоемСкладе: касса работает с бонусами.',
+    };
   }
 
   /** Records why a step failed; anything that is not МойСклад's answer (a bug) propagates. */
-  private failed(accountId: string, step: GoLiveStep, error: unknown, options: { forgetAccepted?: boolean } = {}): StepReport {
+  private failed(
+    accountId: string,
+    step: GoLiveStep,
+    error: unknown,
+    options: { forgetAccepted?: boolean } = {},
+  ): StepReport {
     if (!(error instanceof MoyskladError)) throw error;
     immediate(this.deps.db, (tx) =>
       this.writeState(tx, accountId, (state) => ({
         ...state,
         accepted: options.forgetAccepted ? undefined : state.accepted,
-        lastFailure: { step, message: error.message, kind: error.failure, httpStatus: error.upstreamStatus, at: new Date().toISOString() },
+        lastFailure: {
+          step,
+          message: error.message,
+          kind: error.failure,
+          httpStatus: error.upstreamStatus,
+          at: new Date().toISOString(),
+        },
       })),
     );
-    this.deps.logger.warn('go-live step failed', { accountId, step, failure: error.failure, httpStatus: error.upstreamStatus });
+    this.deps.logger.warn('go-live step failed', {
+      accountId,
+      step,
+      failure: error.failure,
+      httpStatus: error.upstreamStatus,
+    });
     return { step, outcome: 'failed', message: error.message };
   }
 
@@ -241,7 +287,10 @@ export class GoLive {
   }
 }
 
-function changedFields(held: { url: string; externalSearch: boolean; tokenHash: string }, desired: { settings: LoyaltySettings; tokenHash: string }): Partial<LoyaltySettings> {
+function changedFields(
+  held: { url: string; externalSearch: boolean; tokenHash: string },
+  desired: { settings: LoyaltySettings; tokenHash: string },
+): Partial<LoyaltySettings> {
   const changes: Partial<LoyaltySettings> = {};
   if (held.url !== desired.settings.url) changes.url = desired.settings.url;
   if (held.externalSearch !== desired.settings.externalSearch) changes.externalSearch = desired.settings.externalSearch;

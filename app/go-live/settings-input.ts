@@ -51,8 +51,15 @@ const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
 const SUBKEY = /^[\w-]{1,64}$/;
 
 const text = (label: string, max = 255) => Joi.string().trim().max(max).allow('').default('').label(label);
-const url = (label: string) => Joi.string().trim().max(500).empty('').uri({ scheme: ['http', 'https'] }).label(label);
-const whole = (label: string, min: number, max: number) => Joi.number().integer().min(min).max(max).empty('').required().label(label);
+const url = (label: string) =>
+  Joi.string()
+    .trim()
+    .max(500)
+    .empty('')
+    .uri({ scheme: ['http', 'https'] })
+    .label(label);
+const whole = (label: string, min: number, max: number) =>
+  Joi.number().integer().min(min).max(max).empty('').required().label(label);
 // An unchecked box is simply absent from the post.
 const flag = (label: string) => Joi.boolean().truthy('on').default(false).label(label);
 
@@ -82,14 +89,19 @@ const ledgerSchema = Joi.object<LedgerRules>({
     then: whole('Сколько приветственных баллов', 1, 1_000_000),
     otherwise: Joi.number().integer().min(0).max(1_000_000).empty('').default(0).label('Сколько приветственных баллов'),
   }),
-  welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE').default('REGISTRATION').label('Когда дарить')
+  welcomeBonusesMode: Joi.string()
+    .valid('REGISTRATION', 'FIRST_PURCHASE')
+    .default('REGISTRATION')
+    .label('Когда дарить')
     .messages({ 'any.only': 'Выберите, когда дарить приветственные баллы.' }),
   postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
   receiptTemplate: text('Текст в чеке', 1000),
   requireSpendingCode: flag('Спрашивать код перед списанием'),
   codeWebhookUrl: url('Адрес для отправки кодов').when('requireSpendingCode', {
     is: true,
-    then: Joi.required().messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' }),
+    then: Joi.required().messages({
+      'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.',
+    }),
   }),
 });
 
@@ -98,16 +110,28 @@ const storePointsSchema = Joi.object()
   .messages({ 'object.unknown': 'Такой точки продаж нет в МоемСкладе.' });
 
 const formSchema = Joi.object({
-  backend: Joi.string().valid(...BACKEND_KINDS).required().label('Система лояльности')
+  backend: Joi.string()
+    .valid(...BACKEND_KINDS)
+    .required()
+    .label('Система лояльности')
     .messages({ 'any.only': 'Выберите систему лояльности.' }),
-  externalSearch: Joi.boolean().required().label('Где искать покупателей')
+  externalSearch: Joi.boolean()
+    .required()
+    .label('Где искать покупателей')
     .messages({ 'boolean.base': 'Выберите, где искать покупателей.' }),
-  whenProviderDown: Joi.string().valid('refuse', 'no-discount').default('refuse').label('Если система лояльности недоступна')
+  whenProviderDown: Joi.string()
+    .valid('refuse', 'no-discount')
+    .default('refuse')
+    .label('Если система лояльности недоступна')
     .messages({ 'any.only': 'Выберите, что делать, если система лояльности недоступна.' }),
   general: Joi.when('backend', { is: 'general', then: generalSchema.required(), otherwise: Joi.any().strip() }),
   ibonus: Joi.when('backend', { is: 'ibonus', then: ibonusSchema.required(), otherwise: Joi.any().strip() }),
   ledger: Joi.when('backend', { is: 'ledger', then: ledgerSchema.required(), otherwise: Joi.any().strip() }),
-  storePoints: Joi.when('backend', { is: 'general', then: storePointsSchema.default({}), otherwise: Joi.any().strip() }),
+  storePoints: Joi.when('backend', {
+    is: 'general',
+    then: storePointsSchema.default({}),
+    otherwise: Joi.any().strip(),
+  }),
 });
 
 interface ParsedForm {
@@ -115,7 +139,13 @@ interface ParsedForm {
   externalSearch: boolean;
   whenProviderDown: 'refuse' | 'no-discount';
   general?: { baseUrl: string; apiKey: string; defaultPoint: string };
-  ibonus?: { baseUrl: string; login: string; password: string; maxPaidRatePercents: number; spendRatePointsToRouble: number };
+  ibonus?: {
+    baseUrl: string;
+    login: string;
+    password: string;
+    maxPaidRatePercents: number;
+    spendRatePointsToRouble: number;
+  };
   ledger?: LedgerRules;
   storePoints?: Record<string, string>;
 }
@@ -128,8 +158,12 @@ export function formValuesOf(body: unknown): SettingsFormValues {
     const value = Array.isArray(raw) ? raw[0] : raw;
     if (typeof value !== 'string') continue;
     const [section, key, ...rest] = name.split('.');
-    const known = (TOP_LEVEL as readonly string[]).includes(name) ||
-      ((SECTIONS as readonly string[]).includes(section!) && key !== undefined && SUBKEY.test(key) && rest.length === 0);
+    const known =
+      (TOP_LEVEL as readonly string[]).includes(name) ||
+      ((SECTIONS as readonly string[]).includes(section!) &&
+        key !== undefined &&
+        SUBKEY.test(key) &&
+        rest.length === 0);
     if (known) values[name] = value;
   }
   return values;
@@ -166,7 +200,9 @@ export function parseSettingsForm(
   if (value.general) {
     const { apiKey, baseUrl, defaultPoint } = value.general;
     settings.general = { baseUrl, ...(defaultPoint ? { defaultPoint } : {}) };
-    settings.storePoints = Object.fromEntries(Object.entries(value.storePoints ?? {}).filter(([, point]) => point !== ''));
+    settings.storePoints = Object.fromEntries(
+      Object.entries(value.storePoints ?? {}).filter(([, point]) => point !== ''),
+    );
     if (apiKey) secrets.general = { apiKey };
   }
   if (value.ibonus) {

@@ -9,7 +9,11 @@ class InternalError extends AppError {
   readonly status = 500;
   readonly code = 1500;
   constructor() {
-    super('Внутренняя ошибка сервера. Повторите попытку; если не поможет, обратитесь в поддержку.', {}, 'Внутренняя ошибка');
+    super(
+      'Внутренняя ошибка сервера. Повторите попытку; если не поможет, обратитесь в поддержку.',
+      {},
+      'Внутренняя ошибка',
+    );
   }
 }
 
@@ -19,7 +23,8 @@ export function toAppError(error: unknown): AppError | undefined {
   const type = (error as { type?: string } | null)?.type;
   if (type === 'entity.parse.failed') return new ValidationError('Тело запроса не является корректным JSON.');
   if (type === 'entity.too.large') return new PayloadTooLargeError();
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') return new ValidationError('Неподдерживаемая кодировка запроса.');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+    return new ValidationError('Неподдерживаемая кодировка запроса.');
   const status = (error as { status?: number } | null)?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) return new ValidationError('Неверный запрос.');
   return undefined;
@@ -29,7 +34,12 @@ export function errorHandler(logger: Logger, render: ErrorRenderer) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const known = toAppError(error);
     if (known && known.status < 500) {
-      logger.info('request refused', { path: req.path, status: known.status, error: known.message, details: known.details });
+      logger.info('request refused', {
+        path: req.path,
+        status: known.status,
+        error: known.message,
+        details: known.details,
+      });
     } else {
       logger.error('request failed', { path: req.path, error });
     }

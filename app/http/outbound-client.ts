@@ -49,7 +49,13 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
     return config;
   });
 
-  const record = (config: TimedConfig | undefined, status: number | undefined, ok: boolean, response: unknown, error?: string) => {
+  const record = (
+    config: TimedConfig | undefined,
+    status: number | undefined,
+    ok: boolean,
+    response: unknown,
+    error?: string,
+  ) => {
     const durationMs = config?.startedAt ? Date.now() - config.startedAt : undefined;
     const path = config?.url ?? '';
     const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${options.describePath?.(path) ?? path}`;

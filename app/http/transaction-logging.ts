@@ -4,7 +4,9 @@ import type { Logger } from '../logging/logger.js';
 import type { LogEntry, TransactionLog } from '../txlog/transaction-log.js';
 
 /** Facts a route adds to its log row (sale number, points...) via res.locals.logFacts. */
-export type LogFacts = Partial<Omit<LogEntry, 'kind' | 'endpoint' | 'httpStatus' | 'ok' | 'durationMs' | 'request' | 'response'>>;
+export type LogFacts = Partial<
+  Omit<LogEntry, 'kind' | 'endpoint' | 'httpStatus' | 'ok' | 'durationMs' | 'request' | 'response'>
+>;
 
 /**
  * Writes one transaction-log row per inbound call when the answer is sent. Routes that must commit

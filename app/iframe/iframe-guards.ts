@@ -37,7 +37,10 @@ export function iframeGuards(sessions: IframeSessions) {
     /** Every state-changing POST must echo the session's synchroniser token (csrf-sync). */
     requireCsrfToken: (req: Request, _res: Response, next: NextFunction): void => {
       if (!csrf.isRequestValid(req)) {
-        throw new ForbiddenError('Страница устарела, и изменения не сохранены.', { title: 'Страница устарела', details: { hint: REOPEN_HINT } });
+        throw new ForbiddenError('Страница устарела, и изменения не сохранены.', {
+          title: 'Страница устарела',
+          details: { hint: REOPEN_HINT },
+        });
       }
       next();
     },

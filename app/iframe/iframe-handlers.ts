@@ -81,7 +81,13 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
       const tenant = page.tenant(sessionOf(res).accountId);
       const parsed = parseSettingsForm(formValuesOf(req.body), page.stored(tenant));
       if (!parsed.change) {
-        res.status(400).json({ ok: false, message: `Сначала исправьте поля: ${parsed.problems.map((p) => p.message).join(' ')}`, problems: parsed.problems });
+        res
+          .status(400)
+          .json({
+            ok: false,
+            message: `Сначала исправьте поля: ${parsed.problems.map((p) => p.message).join(' ')}`,
+            problems: parsed.problems,
+          });
         return;
       }
       const { backend, settings, secrets } = parsed.change;
@@ -94,6 +100,7 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
 
     retry: async (req: Request, res: Response) => showReport(req, res, await goLive.retry(sessionOf(res).accountId)),
 
-    rotateToken: async (req: Request, res: Response) => showReport(req, res, await goLive.rotateToken(sessionOf(res).accountId)),
+    rotateToken: async (req: Request, res: Response) =>
+      showReport(req, res, await goLive.rotateToken(sessionOf(res).accountId)),
   };
 }

@@ -29,7 +29,12 @@ const AUDIENCE = 'settings-iframe';
 
 export const REOPEN_HINT = 'Закройте эту страницу и откройте приложение заново из МоегоСклада (раздел «Приложения»).';
 
-const contextKeySchema = Joi.string().trim().min(1).max(200).pattern(/^[\w.~-]+$/).required();
+const contextKeySchema = Joi.string()
+  .trim()
+  .min(1)
+  .max(200)
+  .pattern(/^[\w.~-]+$/)
+  .required();
 
 const employeeSchema = Joi.object({
   id: Joi.string().max(100).required(),
@@ -41,7 +46,11 @@ const employeeSchema = Joi.object({
 }).unknown(true);
 
 function reopen(message: string, cause?: unknown): AuthenticationError {
-  return new AuthenticationError(message, { title: 'Откройте приложение заново', cause, details: { hint: REOPEN_HINT } });
+  return new AuthenticationError(message, {
+    title: 'Откройте приложение заново',
+    cause,
+    details: { hint: REOPEN_HINT },
+  });
 }
 
 /**
@@ -95,16 +104,22 @@ export class IframeSessions {
 
   /** The session a page's token names; forged, expired or foreign tokens get the "reopen" page. */
   async resume(token: unknown): Promise<IframeSession> {
-    if (typeof token !== 'string' || token === '' || token.length > 2000) throw reopen('Страница настроек открыта не из МоегоСклада или устарела.');
+    if (typeof token !== 'string' || token === '' || token.length > 2000)
+      throw reopen('Страница настроек открыта не из МоегоСклада или устарела.');
     let claims;
     try {
-      ({ payload: claims } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE }));
+      ({ payload: claims } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      }));
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw reopen('Сеанс работы с настройками истёк.', error);
       throw reopen('Страница настроек открыта не из МоегоСклада или повреждена.', error);
     }
     const row = typeof claims.sid === 'string' ? sessions.find(this.db, claims.sid) : undefined;
-    if (!row || row.accountId !== claims.acc || row.employeeId !== claims.sub) throw reopen('Сеанс работы с настройками не найден.');
+    if (!row || row.accountId !== claims.acc || row.employeeId !== claims.sub)
+      throw reopen('Сеанс работы с настройками не найден.');
     if (row.expiresAt.getTime() <= Date.now()) throw reopen('Сеанс работы с настройками истёк.');
     return toSession(row);
   }
@@ -169,7 +184,10 @@ export class IframeSessions {
   private readEmployee(answer: unknown): EmployeeContext {
     const { value, problems } = checkFields<EmployeeContext>(employeeSchema, answer);
     if (problems.length > 0) {
-      throw new UpstreamError('МойСклад прислал непонятный ответ о сотруднике.', { status: 502, details: { hint: REOPEN_HINT, problems } });
+      throw new UpstreamError('МойСклад прислал непонятный ответ о сотруднике.', {
+        status: 502,
+        details: { hint: REOPEN_HINT, problems },
+      });
     }
     return value;
   }

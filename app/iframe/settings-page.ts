@@ -51,7 +51,8 @@ export class SettingsPage {
 
   tenant(accountId: string): Tenant {
     const tenant = tenants.find(this.deps.db, accountId);
-    if (!tenant || tenant.status === 'Uninstalled') throw new NotFoundError('Приложение не установлено на этом аккаунте МоегоСклада.');
+    if (!tenant || tenant.status === 'Uninstalled')
+      throw new NotFoundError('Приложение не установлено на этом аккаунте МоегоСклада.');
     return tenant;
   }
 
@@ -97,7 +98,9 @@ export class SettingsPage {
       programs,
       goLive: goLiveSummary(tenant, this.deps.loyaltyApiUrl),
       stepTitles: STEP_TITLES,
-      notice: input.notice ?? (problems.size > 0 ? { kind: 'error', text: 'Настройки не сохранены: исправьте отмеченные поля.' } : undefined),
+      notice:
+        input.notice ??
+        (problems.size > 0 ? { kind: 'error', text: 'Настройки не сохранены: исправьте отмеченные поля.' } : undefined),
       loyaltyApiUrl: this.deps.loyaltyApiUrl,
     };
   }
@@ -105,7 +108,10 @@ export class SettingsPage {
   /** Reads with the access token from activation; a failure is shown next to the list, not as an error page. */
   private async fromJsonApi<T>(tenant: Tenant, read: (accessToken: string) => Promise<T[]>): Promise<Loaded<T>> {
     if (!tenant.accessTokenEnc) {
-      return { list: [], error: 'Нет доступа к данным МоегоСклада: переустановите приложение или дайте ему доступ заново.' };
+      return {
+        list: [],
+        error: 'Нет доступа к данным МоегоСклада: переустановите приложение или дайте ему доступ заново.',
+      };
     }
     try {
       return { list: await read(this.deps.box.open(tenant.accessTokenEnc, tenant.accountId, ACCESS_TOKEN_FIELD)) };
@@ -120,7 +126,11 @@ export class SettingsPage {
 export function noticeOf(report: GoLiveReport): Notice {
   const outcome = reportOutcome(report);
   if (outcome === 'failed') {
-    return { kind: 'error', text: 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.', steps: report.steps };
+    return {
+      kind: 'error',
+      text: 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.',
+      steps: report.steps,
+    };
   }
   if (outcome === 'waiting') return { kind: 'warning', text: 'Готово не всё: часть шагов ждёт.', steps: report.steps };
   return { kind: 'ok', text: report.live ? 'Готово: касса работает с бонусами.' : 'Готово.', steps: report.steps };

@@ -22,13 +22,21 @@ export const customerRepository = {
   },
 
   findByMsId(tx: DbOrTx, tenantId: string, msId: string): Customer | undefined {
-    return tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.msId, msId))).get();
+    return tx
+      .select()
+      .from(customers)
+      .where(and(eq(customers.tenantId, tenantId), eq(customers.msId, msId)))
+      .get();
   },
 
   findByPhone(tx: DbOrTx, tenantId: string, phone: string): Customer | undefined {
     const normalized = normalizePhone(phone);
     if (normalized === null) return undefined;
-    return tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.phone, normalized))).get();
+    return tx
+      .select()
+      .from(customers)
+      .where(and(eq(customers.tenantId, tenantId), eq(customers.phone, normalized)))
+      .get();
   },
 
   findByCard(tx: DbOrTx, tenantId: string, card: string): Customer | undefined {
@@ -55,7 +63,12 @@ export const customerRepository = {
     const phone = normalizePhone(query);
     const byTenant = eq(customers.tenantId, tenantId);
     if (phone !== null) {
-      return tx.select().from(customers).where(and(byTenant, eq(customers.phone, phone))).limit(SEARCH_LIMIT).all();
+      return tx
+        .select()
+        .from(customers)
+        .where(and(byTenant, eq(customers.phone, phone)))
+        .limit(SEARCH_LIMIT)
+        .all();
     }
     const lower = query.toLowerCase();
     const fragment = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

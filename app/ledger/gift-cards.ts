@@ -37,7 +37,9 @@ export class GiftCards {
       if (card && this.alreadyRedeemed(tx, card.id, saleId)) continue;
       const status = card ? statusOf(card, now) : 'INVALID';
       if (!card || status === 'INVALID') {
-        throw new BusinessRuleError(`Подарочная карта ${number} не найдена или заблокирована.`, { parameter: 'giftCards' });
+        throw new BusinessRuleError(`Подарочная карта ${number} не найдена или заблокирована.`, {
+          parameter: 'giftCards',
+        });
       }
       if (status === 'EXPIRED') {
         throw new BusinessRuleError(`Срок действия подарочной карты ${number} истёк.`, { parameter: 'giftCards' });
@@ -45,7 +47,10 @@ export class GiftCards {
       if (card.balanceKopecks < amount) {
         throw new BusinessRuleError(
           `На подарочной карте ${number} недостаточно средств: доступно ${formatRoubles(card.balanceKopecks)}`,
-          { parameter: 'giftCards', details: { cardId: card.id, balanceKopecks: card.balanceKopecks, amountKopecks: amount } },
+          {
+            parameter: 'giftCards',
+            details: { cardId: card.id, balanceKopecks: card.balanceKopecks, amountKopecks: amount },
+          },
         );
       }
       charges.push({ card, amount });
@@ -63,12 +68,18 @@ export class GiftCards {
         .where(and(eq(giftCards.id, card.id), sql`${giftCards.balanceKopecks} >= ${amount}`))
         .run();
       if (updated.changes !== 1) {
-        throw new BusinessRuleError(`На подарочной карте ${card.number} недостаточно средств.`, { parameter: 'giftCards' });
+        throw new BusinessRuleError(`На подарочной карте ${card.number} недостаточно средств.`, {
+          parameter: 'giftCards',
+        });
       }
     }
   }
 
-  issue(tx: DbOrTx, tenantId: string, card: { number: string; initialKopecks: number; expiresAt?: Date }): GiftCardView {
+  issue(
+    tx: DbOrTx,
+    tenantId: string,
+    card: { number: string; initialKopecks: number; expiresAt?: Date },
+  ): GiftCardView {
     const number = card.number.trim();
     if (!number) throw new ValidationError('Укажите номер подарочной карты.', { parameter: 'number' });
     if (!Number.isSafeInteger(card.initialKopecks) || card.initialKopecks <= 0) {
@@ -102,7 +113,8 @@ export class GiftCards {
       .set({ blocked: true, updatedAt: new Date() })
       .where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.number, number.trim())))
       .run();
-    if (updated.changes === 0) throw new NotFoundError(`Подарочная карта ${number} не найдена.`, { parameter: 'number' });
+    if (updated.changes === 0)
+      throw new NotFoundError(`Подарочная карта ${number} не найдена.`, { parameter: 'number' });
   }
 
   private byNumber(tx: DbOrTx, tenantId: string, number: string): GiftCardRow | undefined {
@@ -149,4 +161,3 @@ function toView(card: GiftCardRow, now: Date): GiftCardView {
 function formatUtc(date: Date): string {
   return date.toISOString().slice(0, 19).replace('T', ' ');
 }
-

@@ -1,6 +1,20 @@
 import type { Customer, Tenant } from '../../db/schema/index.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import type { CustomerFields, CustomerRef, CustomerView, GiftCardPayment, GiftCardView, LoyaltyBackend, NewCustomerInput, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest, SpendingCodeRequest, VerificationAnswer } from '../loyalty/backend.js';
+import type {
+  CustomerFields,
+  CustomerRef,
+  CustomerView,
+  GiftCardPayment,
+  GiftCardView,
+  LoyaltyBackend,
+  NewCustomerInput,
+  RecalcRequest,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+  SpendingCodeRequest,
+  VerificationAnswer,
+} from '../loyalty/backend.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 import { customerRepository as customers } from './customer-repository.js';
 import { spendablePoints } from './ledger-entries.js';

@@ -1,5 +1,13 @@
 import { and, asc, desc, eq, gte, inArray, like, lt, sql } from 'drizzle-orm';
-import { giftCards, ledgerAdjustments, ledgerEntries, saleReturns, sales, type GiftCardRow, type LedgerEntryKind } from '../../db/schema/index.js';
+import {
+  giftCards,
+  ledgerAdjustments,
+  ledgerEntries,
+  saleReturns,
+  sales,
+  type GiftCardRow,
+  type LedgerEntryKind,
+} from '../../db/schema/index.js';
 import type { DbOrTx } from '../storage/database.js';
 
 /** Read models of the built-in ledger for the admin UI; nothing here writes. */
@@ -51,7 +59,8 @@ export function customerEntries(db: DbOrTx, customerId: string, before?: number)
       availableAt: row.availableAt,
       sale: row.saleId && row.saleKey ? { id: row.saleId, name: row.saleName, saleKey: row.saleKey } : undefined,
       saleReturn: row.returnId ? { id: row.returnId, name: row.returnName } : undefined,
-      adjustment: row.reason !== null && row.adminLogin !== null ? { reason: row.reason, adminLogin: row.adminLogin } : undefined,
+      adjustment:
+        row.reason !== null && row.adminLogin !== null ? { reason: row.reason, adminLogin: row.adminLogin } : undefined,
     }));
 }
 
@@ -63,14 +72,23 @@ export function listGiftCards(db: DbOrTx, tenantId: string, number?: string): Gi
   return db
     .select()
     .from(giftCards)
-    .where(and(eq(giftCards.tenantId, tenantId), prefix ? like(giftCards.number, `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined))
+    .where(
+      and(
+        eq(giftCards.tenantId, tenantId),
+        prefix ? like(giftCards.number, `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+      ),
+    )
     .orderBy(desc(giftCards.createdAt))
     .limit(GIFT_CARD_PAGE)
     .all();
 }
 
 export function findGiftCard(db: DbOrTx, tenantId: string, id: string): GiftCardRow | undefined {
-  return db.select().from(giftCards).where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.id, id))).get();
+  return db
+    .select()
+    .from(giftCards)
+    .where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.id, id)))
+    .get();
 }
 
 export interface PointsHour {

@@ -23,7 +23,8 @@ export const ledgerEntriesRepository = {
   append(tx: DbOrTx, entry: NewEntry, now: Date): number | undefined {
     if (!Number.isSafeInteger(entry.points)) throw new RangeError(`points must be an integer, got ${entry.points}`);
     if (entry.points === 0) return undefined;
-    const { lastInsertRowid } = tx.insert(ledgerEntries)
+    const { lastInsertRowid } = tx
+      .insert(ledgerEntries)
       .values({
         tenantId: entry.tenantId,
         customerId: entry.customerId,
@@ -51,7 +52,12 @@ export const ledgerEntriesRepository = {
       tx
         .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
         .from(ledgerEntries)
-        .where(and(eq(ledgerEntries.customerId, sql.placeholder('customerId')), gt(ledgerEntries.availableAt, sql.placeholder('now'))))
+        .where(
+          and(
+            eq(ledgerEntries.customerId, sql.placeholder('customerId')),
+            gt(ledgerEntries.availableAt, sql.placeholder('now')),
+          ),
+        )
         .prepare(),
     );
     return query.get({ customerId, now: now.getTime() })?.total ?? 0;

@@ -33,23 +33,44 @@ export interface AdjustmentResult {
  * 'adjustment'), who made it and why, and the audit row in the transaction log (kind 'admin') commit
  * together or not at all. Like a return, it never takes a balance below zero.
  */
-export function adjustBalance(db: Db, txlog: TransactionLog, request: AdjustmentRequest, now = new Date()): AdjustmentResult {
+export function adjustBalance(
+  db: Db,
+  txlog: TransactionLog,
+  request: AdjustmentRequest,
+  now = new Date(),
+): AdjustmentResult {
   // A reason is free text shown on pages: a phone typed into it keeps only its last digits, like everywhere.
   const reason = redactText(request.reason.trim());
   if (!reason) throw new ValidationError('Укажите причину корректировки.', { parameter: 'reason' });
-  if (!Number.isSafeInteger(request.points) || request.points === 0 || Math.abs(request.points) > MAX_ADJUSTMENT_POINTS) {
-    throw new ValidationError(`Укажите целое число баллов, не ноль и не больше ${MAX_ADJUSTMENT_POINTS} по модулю.`, { parameter: 'points' });
+  if (
+    !Number.isSafeInteger(request.points) ||
+    request.points === 0 ||
+    Math.abs(request.points) > MAX_ADJUSTMENT_POINTS
+  ) {
+    throw new ValidationError(`Укажите целое число баллов, не ноль и не больше ${MAX_ADJUSTMENT_POINTS} по модулю.`, {
+      parameter: 'points',
+    });
   }
   return immediate(db, (tx) => {
     const customer = customerRepository.findById(tx, request.tenantId, request.customerId);
     if (!customer) throw new NotFoundError('Покупатель не найден.');
-    const repeat = tx.select({ id: ledgerAdjustments.id }).from(ledgerAdjustments).where(eq(ledgerAdjustments.requestKey, request.requestKey)).get();
+    const repeat = tx
+      .select({ id: ledgerAdjustments.id })
+      .from(ledgerAdjustments)
+      .where(eq(ledgerAdjustments.requestKey, request.requestKey))
+      .get();
     if (repeat) return { applied: false, balance: customer.balance };
     if (customer.balance + request.points < 0) {
-      throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, { parameter: 'points' });
+      throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, {
+        parameter: 'points',
+      });
     }
 
-    const entryId = entries.append(tx, { tenantId: request.tenantId, customerId: customer.id, points: request.points, kind: 'adjustment' }, now)!;
+    const entryId = entries.append(
+      tx,
+      { tenantId: request.tenantId, customerId: customer.id, points: request.points, kind: 'adjustment' },
+      now,
+    )!;
     tx.insert(ledgerAdjustments)
       .values({
         requestKey: request.requestKey,

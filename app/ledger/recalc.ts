@@ -10,7 +10,8 @@ import { type DiscountedPosition, type ReceiptPosition, receiptTotalKopecks } fr
 import { splitDiscount } from '../receipt/discount-split.js';
 import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
 
-export const CUSTOMER_NOT_FOUND = 'Покупатель не найден в программе лояльности. Зарегистрируйте его или проверьте телефон/карту.';
+export const CUSTOMER_NOT_FOUND =
+  'Покупатель не найден в программе лояльности. Зарегистрируйте его или проверьте телефон/карту.';
 
 /** Find customer → compute spendable → choose points → split the discount → compute earning. */
 export function recalcReceipt(

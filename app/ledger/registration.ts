@@ -7,7 +7,11 @@ import { ledgerEntriesRepository as entries } from './ledger-entries.js';
 import type { LedgerRules } from './rules.js';
 
 /** Registers a customer in the caller's transaction, with welcome points when the rules give them on registration. */
-export function registerCustomer(tx: DbOrTx, ctx: { tenantId: string; rules: LedgerRules; now: Date }, input: NewCustomerInput): Customer {
+export function registerCustomer(
+  tx: DbOrTx,
+  ctx: { tenantId: string; rules: LedgerRules; now: Date },
+  input: NewCustomerInput,
+): Customer {
   const id = randomUUID();
   customers.insert(tx, {
     id,
@@ -20,7 +24,11 @@ export function registerCustomer(tx: DbOrTx, ctx: { tenantId: string; rules: Led
   });
   const { rules } = ctx;
   if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION') {
-    entries.append(tx, { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' }, ctx.now);
+    entries.append(
+      tx,
+      { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' },
+      ctx.now,
+    );
     customers.markWelcomeGranted(tx, id);
   }
   return customers.findById(tx, ctx.tenantId, id)!;

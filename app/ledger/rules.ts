@@ -54,7 +54,9 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   postponedBonusesDelayDays: Joi.number().integer().min(0).max(365),
   receiptTemplate: Joi.string().allow('').max(1000),
   requireSpendingCode: Joi.boolean(),
-  codeWebhookUrl: Joi.string().uri({ scheme: ['http', 'https'] }).allow(''),
+  codeWebhookUrl: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .allow(''),
 });
 
 /** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */

@@ -25,7 +25,8 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
   // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
   const customer = isAnonymous(request.agent)
     ? undefined
-    : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ?? registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }));
+    : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ??
+      registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }));
 
   const totalKopecks = receiptTotalKopecks(request.positions);
   const paidKopecks = paidTotalKopecks(request.positions);
@@ -62,7 +63,12 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
     const base = { tenantId, customerId: customer.id, saleId };
     entries.append(tx, { ...base, points: -spent, kind: 'spend' }, now);
     entries.append(tx, { ...base, points: earned, kind: 'earn', availableAt }, now);
-    if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'FIRST_PURCHASE' && !customer.welcomeGranted) {
+    if (
+      rules.active &&
+      rules.welcomeBonusesEnabled &&
+      rules.welcomeBonusesMode === 'FIRST_PURCHASE' &&
+      !customer.welcomeGranted
+    ) {
       entries.append(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now);
       customerRepository.markWelcomeGranted(tx, customer.id);
     }

@@ -78,7 +78,11 @@ export class VerificationCodes {
       )
       .run();
 
-    this.deps.logger.info('verification code sent', { tenantId: tenant.accountId, purpose, phone: maskPhone(normalized) });
+    this.deps.logger.info('verification code sent', {
+      tenantId: tenant.accountId,
+      purpose,
+      phone: maskPhone(normalized),
+    });
     return {
       verificationCode: code,
       timeForRepeat: REPEAT_AFTER_SECONDS,
@@ -158,7 +162,13 @@ export class VerificationCodes {
     });
   }
 
-  private async deliver(tenant: Tenant, webhookUrl: string, phone: string, purpose: CodePurpose, code: string): Promise<void> {
+  private async deliver(
+    tenant: Tenant,
+    webhookUrl: string,
+    phone: string,
+    purpose: CodePurpose,
+    code: string,
+  ): Promise<void> {
     // The gateway URL is the base and the path is empty, so a key in its query string never
     // reaches an endpoint name in the logs.
     const client = createHttpClient({
@@ -169,7 +179,8 @@ export class VerificationCodes {
       logger: this.deps.logger,
       txlog: this.deps.txlog && codeFreeLog(this.deps.txlog, tenant.accountId, code),
     });
-    const message = purpose === 'registration' ? `Код подтверждения регистрации: ${code}` : `Код для списания баллов: ${code}`;
+    const message =
+      purpose === 'registration' ? `Код подтверждения регистрации: ${code}` : `Код для списания баллов: ${code}`;
     try {
       await client.post('', { phone: `+${phone}`, code, message });
     } catch (error) {

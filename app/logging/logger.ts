@@ -54,7 +54,12 @@ export function createLogger(options: { level: string; stream?: Writable; silent
   return winston.createLogger({
     level: options.level,
     silent: options.silent,
-    format: winston.format.combine(serializeError(), redactSecrets(), winston.format.timestamp(), winston.format.json()),
+    format: winston.format.combine(
+      serializeError(),
+      redactSecrets(),
+      winston.format.timestamp(),
+      winston.format.json(),
+    ),
     transports: [transport],
   });
 }

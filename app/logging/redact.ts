@@ -2,7 +2,8 @@
  * One redaction rule for logs, the transaction log and admin pages: secrets by key name, JWT-looking
  * strings anywhere, and phone numbers reduced to their last four digits.
  */
-const SECRET_KEY = /(token|secret|password|passwd|apikey|api_key|authorization|cookie|jwt|access_?token|private|credential|^key$|code$|contextKey)/i;
+const SECRET_KEY =
+  /(token|secret|password|passwd|apikey|api_key|authorization|cookie|jwt|access_?token|private|credential|^key$|code$|contextKey)/i;
 const PHONE_KEY = /phone/i;
 const JWT = /\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g;
 const BEARER = /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi;
@@ -22,7 +23,10 @@ export function maskPhone(phone: string): string {
 }
 
 export function redactText(text: string): string {
-  return text.replace(JWT, REDACTED).replace(BEARER, `$1 ${REDACTED}`).replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  return text
+    .replace(JWT, REDACTED)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(PHONE_IN_TEXT, (m) => maskPhone(m));
 }
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -34,10 +38,13 @@ export function redact(value: unknown, depth = 0): unknown {
     if (Buffer.isBuffer(value)) return '[binary]';
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      if (SECRET_KEY.test(key) && (typeof inner === 'string' ? inner !== '' : typeof inner === 'object' && inner !== null)) {
+      if (
+        SECRET_KEY.test(key) &&
+        (typeof inner === 'string' ? inner !== '' : typeof inner === 'object' && inner !== null)
+      ) {
         out[key] = REDACTED; // numbers and booleans (error codes, flags) are not secrets
-      }
-      else if (PHONE_KEY.test(key) && (typeof inner === 'string' || typeof inner === 'number')) out[key] = maskPhone(String(inner));
+      } else if (PHONE_KEY.test(key) && (typeof inner === 'string' || typeof inner === 'number'))
+        out[key] = maskPhone(String(inner));
       else out[key] = redact(inner, depth + 1);
     }
     return out;

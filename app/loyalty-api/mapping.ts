@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { CustomerFields, CustomerRef, GiftCardView, RecalcResult, ReturnRequest, SaleRequest } from '../loyalty/backend.js';
+import type {
+  CustomerFields,
+  CustomerRef,
+  GiftCardView,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+} from '../loyalty/backend.js';
 import { kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../receipt/money.js';
 import type { DiscountedPosition, ReceiptPosition } from '../receipt/positions.js';
 
@@ -10,7 +17,17 @@ interface Meta {
   id?: string;
 }
 
-const CUSTOMER_FIELDS = ['name', 'discountCardNumber', 'phone', 'email', 'legalFirstName', 'legalMiddleName', 'legalLastName', 'birthDate', 'sex'] as const;
+const CUSTOMER_FIELDS = [
+  'name',
+  'discountCardNumber',
+  'phone',
+  'email',
+  'legalFirstName',
+  'legalMiddleName',
+  'legalLastName',
+  'birthDate',
+  'sex',
+] as const;
 
 export function customerFields(body: Json): CustomerFields {
   const fields: Record<string, string> = {};
@@ -49,7 +66,8 @@ export function receiptPositions(positions: Json[]): ReceiptPosition[] {
 export function tillPositions(positions: Json[]): DiscountedPosition[] {
   return receiptPositions(positions).map((position, index) => {
     const source = positions[index]!;
-    const discounted = typeof source.discountedPrice === 'number' ? kopecksFromRoubles(source.discountedPrice) : position.priceKopecks;
+    const discounted =
+      typeof source.discountedPrice === 'number' ? kopecksFromRoubles(source.discountedPrice) : position.priceKopecks;
     return {
       ...position,
       discountedPriceKopecks: Math.min(discounted, position.priceKopecks),
@@ -63,7 +81,14 @@ export function documentKey(metaValue: Meta | undefined, body: Json): string {
   const id = idOf(metaValue);
   if (id) return id;
   const store = idOf((body.retailStore as { meta?: Meta } | undefined)?.meta) ?? '';
-  const fingerprint = JSON.stringify([store, body.name ?? '', body.moment ?? '', body.positions, body.cashSum, body.noCashSum]);
+  const fingerprint = JSON.stringify([
+    store,
+    body.name ?? '',
+    body.moment ?? '',
+    body.positions,
+    body.cashSum,
+    body.noCashSum,
+  ]);
   return `fallback:${createHash('sha256').update(fingerprint).digest('hex').slice(0, 40)}`;
 }
 
@@ -91,7 +116,11 @@ export function saleRequest(body: Json): SaleRequest {
     pointsToEarn: bonus.bonusValueToEarn ?? 0,
     cashKopecks: kopecksFromRoubles(body.cashSum as number),
     noCashKopecks: kopecksFromRoubles(body.noCashSum as number),
-    giftCards: giftCards.map((card) => ({ ...(card.id ? { id: card.id } : {}), name: card.name, paymentKopecks: card.paymentSum })),
+    giftCards: giftCards.map((card) => ({
+      ...(card.id ? { id: card.id } : {}),
+      name: card.name,
+      paymentKopecks: card.paymentSum,
+    })),
   };
 }
 

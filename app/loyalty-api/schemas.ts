@@ -45,17 +45,20 @@ export const createCustomerBody = Joi.object({
   syncId: Joi.string().max(255).allow(''),
   statusCheck: Joi.string().valid('UNCHECKED', 'CHECKED', 'IGNORE'),
   ...customerFields,
-}).unknown(true)
+})
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
 export const searchQuery = Joi.object({ search: Joi.string().trim().min(1).max(255).required() }).unknown(true);
 
-export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields }).unknown(true)
+export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields })
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
-export const registrationCodeBody = Joi.object({ meta, ...customerFields }).unknown(true)
+export const registrationCodeBody = Joi.object({ meta, ...customerFields })
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
@@ -63,7 +66,8 @@ export const spendingCodeBody = Joi.object({
   retailStore,
   counterpartyId: Joi.string().max(255).required(),
   phone: Joi.string().max(255).allow(''),
-}).unknown(true)
+})
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
@@ -71,9 +75,12 @@ export const recalcBody = Joi.object({
   retailStore,
   agent: agent.required(),
   positions: positions.min(1).required(),
-  bonusProgram: Joi.object({ transactionType: Joi.string().valid('EARNING', 'SPENDING').default('EARNING') }).unknown(true),
+  bonusProgram: Joi.object({ transactionType: Joi.string().valid('EARNING', 'SPENDING').default('EARNING') }).unknown(
+    true,
+  ),
   preferredBonusToSpend: Joi.number().integer().min(0).max(MAX_MONEY).allow(null),
-}).unknown(true)
+})
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
@@ -91,10 +98,21 @@ export const saleBody = Joi.object({
   cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
   noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
   giftCards: Joi.array()
-    .items(Joi.object({ id, name: Joi.string().max(255).required(), paymentSum: Joi.number().integer().min(1).max(MAX_MONEY * 100).required() }).unknown(true))
+    .items(
+      Joi.object({
+        id,
+        name: Joi.string().max(255).required(),
+        paymentSum: Joi.number()
+          .integer()
+          .min(1)
+          .max(MAX_MONEY * 100)
+          .required(),
+      }).unknown(true),
+    )
     .max(50)
     .default([]),
-}).unknown(true)
+})
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 
@@ -108,7 +126,8 @@ export const returnBody = Joi.object({
   positions: positions.required(),
   cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
   noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
-}).unknown(true)
+})
+  .unknown(true)
   .required()
   .label('тело запроса (JSON)');
 

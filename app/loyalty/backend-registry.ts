@@ -24,7 +24,9 @@ export class BackendRegistry {
   of(tenant: Tenant, kind: BackendKind): LoyaltyBackend {
     const factory = this.factories[kind];
     if (!factory) {
-      throw new BusinessRuleError('Выбранная система лояльности пока не поддерживается. Выберите другую в настройках приложения.');
+      throw new BusinessRuleError(
+        'Выбранная система лояльности пока не поддерживается. Выберите другую в настройках приложения.',
+      );
     }
     const key = `${tenant.accountId}:${kind}`;
     const version = tenant.updatedAt.getTime();

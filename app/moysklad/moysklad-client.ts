@@ -58,7 +58,14 @@ export class MoyskladClient {
       config.headers.set('Authorization', `Bearer ${await signVendorToken(options.appUid, options.secretKey)}`);
       return config;
     });
-    this.jsonApi = createHttpClient({ name: 'moysklad-json', kind: 'moysklad', baseURL: options.jsonApiUrl, timeoutMs, logger: options.logger, txlog: options.txlog });
+    this.jsonApi = createHttpClient({
+      name: 'moysklad-json',
+      kind: 'moysklad',
+      baseURL: options.jsonApiUrl,
+      timeoutMs,
+      logger: options.logger,
+      txlog: options.txlog,
+    });
   }
 
   private appPath(accountId: string): string {
@@ -82,11 +89,15 @@ export class MoyskladClient {
   }
 
   async putLoyaltySettings(accountId: string, settings: LoyaltySettings): Promise<void> {
-    await this.call('передача настроек лояльности', () => this.vendor.put(`${this.appPath(accountId)}/loyalty`, settings));
+    await this.call('передача настроек лояльности', () =>
+      this.vendor.put(`${this.appPath(accountId)}/loyalty`, settings),
+    );
   }
 
   async patchLoyaltySettings(accountId: string, changes: Partial<LoyaltySettings>): Promise<void> {
-    await this.call('изменение настроек лояльности', () => this.vendor.patch(`${this.appPath(accountId)}/loyalty`, changes));
+    await this.call('изменение настроек лояльности', () =>
+      this.vendor.patch(`${this.appPath(accountId)}/loyalty`, changes),
+    );
   }
 
   /** One-time: a second exchange of the same key answers 409. */

@@ -8,7 +8,11 @@ export interface BackupResult {
 }
 
 /** `20250301T140509Z`: sorts by time, safe in any file system. */
-const stamp = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const stamp = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 
 /**
  * Copies a live database with SQLite's online backup API (better-sqlite3's `backup`) to a timestamped

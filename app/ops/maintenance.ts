@@ -20,7 +20,12 @@ export interface Maintenance {
  * expired login counters, and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  */
-export function startMaintenance(deps: { storage: Storage; logger: Logger; retentionDays: number; now?: () => Date }): Maintenance {
+export function startMaintenance(deps: {
+  storage: Storage;
+  logger: Logger;
+  retentionDays: number;
+  now?: () => Date;
+}): Maintenance {
   const { storage, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const stopping = new AbortController();
@@ -29,7 +34,11 @@ export function startMaintenance(deps: { storage: Storage; logger: Logger; reten
 
   const pass = async () => {
     const started = now();
-    const purged = await purgeLogBefore(storage.db, new Date(started.getTime() - deps.retentionDays * DAY_MS), stopping.signal);
+    const purged = await purgeLogBefore(
+      storage.db,
+      new Date(started.getTime() - deps.retentionDays * DAY_MS),
+      stopping.signal,
+    );
     const fromHour = Math.floor(started.getTime() / HOUR_MS) - DASHBOARD_DAYS * 24;
     let rolledUp = 0;
     while (!stopping.signal.aborted) {
@@ -41,7 +50,11 @@ export function startMaintenance(deps: { storage: Storage; logger: Logger; reten
     if (stopping.signal.aborted) return;
     clearExpiredThrottles(storage.db, started);
     storage.sqlite.pragma('optimize');
-    logger.info('maintenance done', { purgedLogRows: purged, rolledUpHours: rolledUp, ms: now().getTime() - started.getTime() });
+    logger.info('maintenance done', {
+      purgedLogRows: purged,
+      rolledUpHours: rolledUp,
+      ms: now().getTime() - started.getTime(),
+    });
   };
 
   const runOnce = () =>

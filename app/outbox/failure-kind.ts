@@ -39,7 +39,11 @@ export async function beforeSending<T>(step: Promise<T>): Promise<T> {
     return await step;
   } catch (error) {
     if (error instanceof UpstreamError && !error.definite) {
-      throw new NotSentError(error.message, { cause: error, upstreamStatus: error.upstreamStatus, details: error.details });
+      throw new NotSentError(error.message, {
+        cause: error,
+        upstreamStatus: error.upstreamStatus,
+        details: error.details,
+      });
     }
     throw error;
   }
@@ -50,7 +54,9 @@ export function failureText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const axiosError = axiosCause(error);
   const providerMessage = isAppError(error) ? error.details?.providerMessage : undefined;
-  const reason = [axiosError ? describeFailure(axiosError).reason : undefined, providerMessage].filter((part) => typeof part === 'string' && part !== '');
+  const reason = [axiosError ? describeFailure(axiosError).reason : undefined, providerMessage].filter(
+    (part) => typeof part === 'string' && part !== '',
+  );
   return reason.length > 0 ? `${error.message} (${reason.join('; ')})` : error.message;
 }
 
@@ -60,7 +66,11 @@ function axiosCause(error: unknown): AxiosError | undefined {
 
 function causes(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown }).cause) {
+  for (
+    let current = error;
+    current !== undefined && chain.length < 10;
+    current = (current as { cause?: unknown }).cause
+  ) {
     chain.push(current);
     if (typeof current !== 'object' || current === null) break;
   }

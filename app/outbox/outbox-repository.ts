@@ -14,7 +14,9 @@ export const outboxRepository = {
     return tx
       .select()
       .from(outbox)
-      .where(and(eq(outbox.tenantId, row.tenantId), eq(outbox.kind, row.kind), eq(outbox.operationKey, row.operationKey)))
+      .where(
+        and(eq(outbox.tenantId, row.tenantId), eq(outbox.kind, row.kind), eq(outbox.operationKey, row.operationKey)),
+      )
       .get()!;
   },
 
@@ -38,7 +40,14 @@ export const outboxRepository = {
     return tx
       .select()
       .from(outbox)
-      .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), firstInLine(), notInArray(outbox.tenantId, skipTenants)))
+      .where(
+        and(
+          eq(outbox.status, 'pending'),
+          lte(outbox.nextAttemptAt, now),
+          firstInLine(),
+          notInArray(outbox.tenantId, skipTenants),
+        ),
+      )
       .orderBy(asc(outbox.id))
       .limit(limit)
       .all();
@@ -56,7 +65,11 @@ export const outboxRepository = {
 
   /** Attempts whose claim ran out: the process stopped (or hung) mid-call. */
   staleClaims(tx: DbOrTx, now: number): OutboxRow[] {
-    return tx.select().from(outbox).where(and(eq(outbox.status, 'sending'), lt(outbox.claimedUntil, now))).all();
+    return tx
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.status, 'sending'), lt(outbox.claimedUntil, now)))
+      .all();
   },
 
   /** Takes a pending item for one attempt; false when another worker got there first. */
@@ -79,7 +92,13 @@ export const outboxRepository = {
     return tx
       .select()
       .from(outbox)
-      .where(and(eq(outbox.tenantId, tenantId), inArray(outbox.status, statuses), beforeId === undefined ? undefined : lt(outbox.id, beforeId)))
+      .where(
+        and(
+          eq(outbox.tenantId, tenantId),
+          inArray(outbox.status, statuses),
+          beforeId === undefined ? undefined : lt(outbox.id, beforeId),
+        ),
+      )
       .orderBy(desc(outbox.id))
       .limit(limit)
       .all();

@@ -50,7 +50,8 @@ export class OutboxWorker {
   private pass(): void {
     if (!this.started) return;
     try {
-      for (const [tenantId, rows] of byTenant(this.outbox.due(BATCH, [...this.lanes.keys()]))) this.runLane(tenantId, rows);
+      for (const [tenantId, rows] of byTenant(this.outbox.due(BATCH, [...this.lanes.keys()])))
+        this.runLane(tenantId, rows);
     } catch (error) {
       this.logger.error('outbox pass failed', { error });
     }

@@ -107,16 +107,21 @@ export class Outbox {
   /** Sends everything due now and waits for it: tenants in parallel, each tenant's entries in order. Returns how many were due. */
   async deliverDue(limit = 50): Promise<number> {
     const due = this.due(limit);
-    await Promise.all([...byTenant(due).values()].map(async (rows) => {
-      for (const row of rows) await this.attempt(row);
-    }));
+    await Promise.all(
+      [...byTenant(due).values()].map(async (rows) => {
+        for (const row of rows) await this.attempt(row);
+      }),
+    );
     return due.length;
   }
 
   // --- the admin UI's API -------------------------------------------------------------------
 
   /** Waiting (pending, sending) and failed (needs_support) entries of a tenant, newest first. */
-  listItems(tenantId: string, options: { statuses?: OutboxStatus[]; limit?: number; beforeId?: number } = {}): OutboxItemView[] {
+  listItems(
+    tenantId: string,
+    options: { statuses?: OutboxStatus[]; limit?: number; beforeId?: number } = {},
+  ): OutboxItemView[] {
     const statuses = options.statuses ?? [...WAITING_STATUSES, 'needs_support'];
     const limit = Math.min(Math.max(1, options.limit ?? 50), 500);
     return items.list(this.db, tenantId, statuses, limit, options.beforeId).map(toView);
@@ -140,10 +145,18 @@ export class Outbox {
   abandon(tenantId: string, id: number, reason: string, actor: string): OutboxItemView {
     const why = reason.trim();
     if (why === '') throw new ValidationError('Укажите причину отмены.', { parameter: 'reason' });
-    return this.changeByHand(tenantId, id, actor, 'abandon', ['pending', 'needs_support'], () => ({
-      status: 'abandoned',
-      supportReason: why,
-    }), why);
+    return this.changeByHand(
+      tenantId,
+      id,
+      actor,
+      'abandon',
+      ['pending', 'needs_support'],
+      () => ({
+        status: 'abandoned',
+        supportReason: why,
+      }),
+      why,
+    );
   }
 
   // --- one attempt ----------------------------------------------------------------------------
@@ -153,22 +166,44 @@ export class Outbox {
     const startedAt = this.now();
     if (!immediate(this.db, (tx) => items.claim(tx, row.id, startedAt, startedAt + this.options.claimMs))) return;
     const attempt = row.attempts + 1;
-    const context = { requestId: `outbox-${row.id}-${attempt}`, accountId: row.tenantId, saleKey: row.saleKey ?? undefined, documentName: row.documentName ?? undefined };
+    const context = {
+      requestId: `outbox-${row.id}-${attempt}`,
+      accountId: row.tenantId,
+      saleKey: row.saleKey ?? undefined,
+      documentName: row.documentName ?? undefined,
+    };
     let delivery: OutboxDelivery | undefined;
     try {
       delivery = this.deps.deliveryFor(row.tenantId, row.provider);
       const result = await runWithRequestContext(context, () => delivery!.deliver(row));
       runWithRequestContext(context, () => this.delivered(row, attempt, startedAt, result));
     } catch (error) {
-      runWithRequestContext(context, () => this.failed(row, attempt, startedAt, error, delivery?.resendIsSafe ?? false));
+      runWithRequestContext(context, () =>
+        this.failed(row, attempt, startedAt, error, delivery?.resendIsSafe ?? false),
+      );
     }
   }
 
   private delivered(row: OutboxRow, attempt: number, startedAt: number, result: DeliveryResult): void {
     const now = this.now();
     immediate(this.db, (tx) => {
-      items.update(tx, row.id, { status: 'delivered', deliveredAt: now, updatedAt: now, claimedUntil: null, lastError: null, result: result.answer ?? {} });
-      this.log(tx, row, { endpoint: `deliver ${row.kind}`, ok: true, durationMs: now - startedAt, attempt, pointsSpent: result.pointsSpent, pointsEarned: result.pointsEarned, response: result.answer });
+      items.update(tx, row.id, {
+        status: 'delivered',
+        deliveredAt: now,
+        updatedAt: now,
+        claimedUntil: null,
+        lastError: null,
+        result: result.answer ?? {},
+      });
+      this.log(tx, row, {
+        endpoint: `deliver ${row.kind}`,
+        ok: true,
+        durationMs: now - startedAt,
+        attempt,
+        pointsSpent: result.pointsSpent,
+        pointsEarned: result.pointsEarned,
+        response: result.answer,
+      });
     });
   }
 
@@ -178,21 +213,35 @@ export class Outbox {
     const lastError = failureText(error);
     const retry = kind === 'not-applied' || (resendIsSafe && (kind === 'timed-out' || kind === 'unknown'));
     const tooOld = now - row.createdAt >= this.options.giveUpAfterMs;
-    const supportReason = kind === 'refused'
-      ? `Не доставлено: ${isAppError(error) ? error.message : lastError}`
-      : !retry
-        ? UNKNOWN_OUTCOME_REASON
-        : tooOld
-          ? `Не доставлено за ${Math.round(this.options.giveUpAfterMs / 3_600_000)} ч: система лояльности недоступна. Повторите отправку, когда она заработает.`
-          : null;
+    const supportReason =
+      kind === 'refused'
+        ? `Не доставлено: ${isAppError(error) ? error.message : lastError}`
+        : !retry
+          ? UNKNOWN_OUTCOME_REASON
+          : tooOld
+            ? `Не доставлено за ${Math.round(this.options.giveUpAfterMs / 3_600_000)} ч: система лояльности недоступна. Повторите отправку, когда она заработает.`
+            : null;
     const changes = supportReason
       ? { status: 'needs_support' as const, supportReason }
       : { status: 'pending' as const, nextAttemptAt: now + this.backoffMs(attempt) };
     immediate(this.db, (tx) => {
       items.update(tx, row.id, { ...changes, lastError, claimedUntil: null, updatedAt: now });
-      this.log(tx, row, { endpoint: `deliver ${row.kind}`, ok: false, durationMs: now - startedAt, attempt, errorMessage: `${kind}: ${lastError}`, response: changes });
+      this.log(tx, row, {
+        endpoint: `deliver ${row.kind}`,
+        ok: false,
+        durationMs: now - startedAt,
+        attempt,
+        errorMessage: `${kind}: ${lastError}`,
+        response: changes,
+      });
     });
-    this.deps.logger.warn('outbox delivery failed', { outboxId: row.id, attempt, failure: kind, status: changes.status, error: lastError });
+    this.deps.logger.warn('outbox delivery failed', {
+      outboxId: row.id,
+      attempt,
+      failure: kind,
+      status: changes.status,
+      error: lastError,
+    });
   }
 
   /** Attempts that outlived their claim: the process stopped mid-call, so the outcome is unknown. */
@@ -209,8 +258,22 @@ export class Outbox {
         const changes = resendIsSafe
           ? { status: 'pending' as const, nextAttemptAt: now }
           : { status: 'needs_support' as const, supportReason: UNKNOWN_OUTCOME_REASON };
-        if (!items.update(tx, row.id, { ...changes, claimedUntil: null, lastError: 'attempt interrupted', updatedAt: now }, ['sending'])) return;
-        this.log(tx, row, { endpoint: `recover ${row.kind}`, ok: false, attempt: row.attempts, errorMessage: 'attempt interrupted (process stopped mid-call)', response: changes });
+        if (
+          !items.update(
+            tx,
+            row.id,
+            { ...changes, claimedUntil: null, lastError: 'attempt interrupted', updatedAt: now },
+            ['sending'],
+          )
+        )
+          return;
+        this.log(tx, row, {
+          endpoint: `recover ${row.kind}`,
+          ok: false,
+          attempt: row.attempts,
+          errorMessage: 'attempt interrupted (process stopped mid-call)',
+          response: changes,
+        });
       });
     }
   }
@@ -229,10 +292,19 @@ export class Outbox {
       const found = items.find(tx, id);
       if (!found || found.tenantId !== tenantId) throw new NotFoundError('Такой записи в очереди нет.');
       if (!from.includes(found.status)) {
-        throw new ValidationError(found.status === 'sending' ? 'Запись сейчас отправляется. Обновите страницу через минуту.' : 'Запись уже обработана.');
+        throw new ValidationError(
+          found.status === 'sending'
+            ? 'Запись сейчас отправляется. Обновите страницу через минуту.'
+            : 'Запись уже обработана.',
+        );
       }
       items.update(tx, id, { ...changes(now), updatedAt: now }, from);
-      this.log(tx, found, { endpoint: `${action} ${found.kind}`, ok: true, attempt: found.attempts, request: { actor, reason } });
+      this.log(tx, found, {
+        endpoint: `${action} ${found.kind}`,
+        ok: true,
+        attempt: found.attempts,
+        request: { actor, reason },
+      });
       return items.find(tx, id)!;
     });
     if (action === 'retry') this.onDue();
@@ -242,7 +314,17 @@ export class Outbox {
   private log(
     tx: DbOrTx,
     row: OutboxRow,
-    entry: { endpoint: string; ok: boolean; attempt: number; durationMs?: number; pointsSpent?: number; pointsEarned?: number; errorMessage?: string; request?: unknown; response?: unknown },
+    entry: {
+      endpoint: string;
+      ok: boolean;
+      attempt: number;
+      durationMs?: number;
+      pointsSpent?: number;
+      pointsEarned?: number;
+      errorMessage?: string;
+      request?: unknown;
+      response?: unknown;
+    },
   ): void {
     const { attempt, request, ...rest } = entry;
     this.deps.txlog.record(

@@ -34,10 +34,16 @@ const PROBE_PHONE = '70000000000';
  * "Проверить подключение": one harmless read with the given credentials. A refusal that names the
  * customer proves the address, the key and the point are right; anything else is told plainly.
  */
-export async function checkProviderConnection(input: ConnectionCheckInput, deps: ConnectionCheckDeps): Promise<ConnectionCheckResult> {
+export async function checkProviderConnection(
+  input: ConnectionCheckInput,
+  deps: ConnectionCheckDeps,
+): Promise<ConnectionCheckResult> {
   switch (input.backend) {
     case 'ledger':
-      return { ok: true, message: 'Встроенная бонусная программа работает на этом сервере: подключать ничего не нужно.' };
+      return {
+        ok: true,
+        message: 'Встроенная бонусная программа работает на этом сервере: подключать ничего не нужно.',
+      };
     case 'general':
       return checkGeneral(input, deps);
     case 'ibonus':
@@ -45,31 +51,58 @@ export async function checkProviderConnection(input: ConnectionCheckInput, deps:
   }
 }
 
-async function checkGeneral({ settings, secrets }: ConnectionCheckInput, deps: ConnectionCheckDeps): Promise<ConnectionCheckResult> {
+async function checkGeneral(
+  { settings, secrets }: ConnectionCheckInput,
+  deps: ConnectionCheckDeps,
+): Promise<ConnectionCheckResult> {
   const baseURL = settings.general?.baseUrl;
   const apiKey = secrets.general?.apiKey;
   if (!baseURL || !apiKey) return { ok: false, message: 'Укажите адрес API и ключ API, затем проверьте снова.' };
   const point = generalPointFor(settings) ?? '';
-  const client = new GeneralApiClient({ baseURL, apiKey, logger: deps.logger, txlog: deps.txlog, timeoutMs: deps.timeoutMs ?? 5000 });
+  const client = new GeneralApiClient({
+    baseURL,
+    apiKey,
+    logger: deps.logger,
+    txlog: deps.txlog,
+    timeoutMs: deps.timeoutMs ?? 5000,
+  });
   try {
     await client.findClient({ search: PROBE_PHONE, point });
     return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API.' };
   } catch (error) {
-    if (error instanceof NotFoundError) return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' };
+    if (error instanceof NotFoundError)
+      return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' };
     if (error instanceof BusinessRuleError && error.parameter === 'point') {
       return point
-        ? { ok: false, message: `Ключ API принят, но точки «${point}» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.` }
-        : { ok: false, message: 'Ключ API принят. Укажите точку по умолчанию: система лояльности требует точку продаж.' };
+        ? {
+            ok: false,
+            message: `Ключ API принят, но точки «${point}» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.`,
+          }
+        : {
+            ok: false,
+            message: 'Ключ API принят. Укажите точку по умолчанию: система лояльности требует точку продаж.',
+          };
     }
     return { ok: false, message: unreachable(error, baseURL) };
   }
 }
 
-async function checkIBonus({ settings, secrets }: ConnectionCheckInput, deps: ConnectionCheckDeps): Promise<ConnectionCheckResult> {
+async function checkIBonus(
+  { settings, secrets }: ConnectionCheckInput,
+  deps: ConnectionCheckDeps,
+): Promise<ConnectionCheckResult> {
   const baseURL = settings.ibonus?.baseUrl;
   const { login, password } = secrets.ibonus ?? {};
-  if (!baseURL || !login || !password) return { ok: false, message: 'Укажите адрес i-bonus, логин и пароль, затем проверьте снова.' };
-  const client = new IBonusClient({ baseURL, login, password, logger: deps.logger, txlog: deps.txlog, timeoutMs: deps.timeoutMs ?? 5000 });
+  if (!baseURL || !login || !password)
+    return { ok: false, message: 'Укажите адрес i-bonus, логин и пароль, затем проверьте снова.' };
+  const client = new IBonusClient({
+    baseURL,
+    login,
+    password,
+    logger: deps.logger,
+    txlog: deps.txlog,
+    timeoutMs: deps.timeoutMs ?? 5000,
+  });
   try {
     await client.findClients({ phone: PROBE_PHONE, limit: 1 });
     return { ok: true, message: 'Подключение к i-bonus работает: логин и пароль приняты.' };

@@ -10,10 +10,16 @@ import { ProviderBackend } from './provider-backend.js';
  * The adapter that delivers a tenant's outbox entry: built from the tenant's current settings, for
  * the provider the entry was written for, even if the tenant has since chosen another system.
  */
-export function deliveryFor(db: Db, backends: BackendRegistry, tenantId: string, provider: ProviderKind): OutboxDelivery {
+export function deliveryFor(
+  db: Db,
+  backends: BackendRegistry,
+  tenantId: string,
+  provider: ProviderKind,
+): OutboxDelivery {
   const tenant = tenantRepository.find(db, tenantId);
   if (!tenant) throw new NotFoundError('Аккаунт этой записи больше не существует.');
   const backend = backends.of(tenant, provider);
-  if (!(backend instanceof ProviderBackend)) throw new NotFoundError('Эта система лояльности не принимает отложенные операции.');
+  if (!(backend instanceof ProviderBackend))
+    throw new NotFoundError('Эта система лояльности не принимает отложенные операции.');
   return backend;
 }

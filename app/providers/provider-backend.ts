@@ -1,7 +1,19 @@
 import type { OutboxKind, OutboxRow, ProviderKind, Tenant } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { CommitLog, CustomerRef, CustomerView, GiftCardView, LoyaltyBackend, NewCustomerInput, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest, VerificationAnswer } from '../loyalty/backend.js';
+import type {
+  CommitLog,
+  CustomerRef,
+  CustomerView,
+  GiftCardView,
+  LoyaltyBackend,
+  NewCustomerInput,
+  RecalcRequest,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+  VerificationAnswer,
+} from '../loyalty/backend.js';
 import type { DeliveryResult, OutboxDelivery, OutboxEntry } from '../outbox/outbox-delivery.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { immediate, type Db } from '../storage/database.js';
@@ -52,7 +64,10 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
 
   /** Neither provider registers customers through its API: an existing one is linked, never faked. */
   async createCustomer(_tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }> {
-    const found = input.phone || input.email || input.discountCardNumber ? await this.lookup(input).catch(ignoreNotFound) : undefined;
+    const found =
+      input.phone || input.email || input.discountCardNumber
+        ? await this.lookup(input).catch(ignoreNotFound)
+        : undefined;
     if (!found) {
       throw new BusinessRuleError(
         `${this.names.name} не регистрирует покупателей из кассы. Зарегистрируйте покупателя ${this.names.inName}, затем найдите его по телефону.`,
@@ -68,8 +83,15 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     } catch (error) {
       const down = error instanceof UpstreamError && !error.definite;
       if (!down || this.deps.settings.whenProviderDown !== 'no-discount') throw error;
-      this.deps.logger.warn('provider down: recalc answered without discount', { provider: this.provider, error: error.message });
-      return { ...noDiscount(request), receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT, notice: `provider down, no discount: ${error.message}` };
+      this.deps.logger.warn('provider down: recalc answered without discount', {
+        provider: this.provider,
+        error: error.message,
+      });
+      return {
+        ...noDiscount(request),
+        receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT,
+        notice: `provider down, no discount: ${error.message}`,
+      };
     }
   }
 
@@ -90,7 +112,10 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
   }
 
   async giftCard(): Promise<GiftCardView> {
-    throw new BusinessRuleError(`${this.names.name} не поддерживает подарочные карты. Примите оплату другим способом.`, { parameter: 'name' });
+    throw new BusinessRuleError(
+      `${this.names.name} не поддерживает подарочные карты. Примите оплату другим способом.`,
+      { parameter: 'name' },
+    );
   }
 
   /** The provider's customer for a LoyaltyAPI reference, or a "not found" the cashier understands. */
@@ -117,16 +142,38 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
 
   /** The outbox entry for a sale. */
   protected saleDocument(request: SaleRequest, payload: object): OutboxEntry {
-    return this.entry('sale', request.saleKey, request.saleKey, request.name, this.customers.lineKey(request.agent), payload);
+    return this.entry(
+      'sale',
+      request.saleKey,
+      request.saleKey,
+      request.name,
+      this.customers.lineKey(request.agent),
+      payload,
+    );
   }
 
   /** The outbox entry for a return: it follows its sale's line, so it never overtakes the sale. */
-  protected returnDocument(request: ReturnRequest, sale: OutboxRow | undefined, payload: object, needsSupport?: string): OutboxEntry {
+  protected returnDocument(
+    request: ReturnRequest,
+    sale: OutboxRow | undefined,
+    payload: object,
+    needsSupport?: string,
+  ): OutboxEntry {
     const line = sale?.customerKey ?? this.customers.lineKey(request.agent);
-    return { ...this.entry('return', request.returnKey, request.saleMsId, request.name, line, payload), ...(needsSupport ? { needsSupport } : {}) };
+    return {
+      ...this.entry('return', request.returnKey, request.saleMsId, request.name, line, payload),
+      ...(needsSupport ? { needsSupport } : {}),
+    };
   }
 
-  private entry(kind: OutboxKind, operationKey: string, saleKey: string | undefined, documentName: string | undefined, customerKey: string, payload: object): OutboxEntry {
+  private entry(
+    kind: OutboxKind,
+    operationKey: string,
+    saleKey: string | undefined,
+    documentName: string | undefined,
+    customerKey: string,
+    payload: object,
+  ): OutboxEntry {
     return { provider: this.provider, kind, operationKey, saleKey, documentName, customerKey, payload: { ...payload } };
   }
 

@@ -28,10 +28,22 @@ export const NOT_CONFIGURED_MESSAGE =
   'Система лояльности не настроена: укажите адрес и данные доступа в настройках приложения.';
 
 /** Builds a tenant's provider back-end from its settings and decrypted secrets. */
-export function providerBackendFactories(wiring: ProviderWiring): Record<ProviderKind, (tenant: Tenant) => ProviderBackend> {
+export function providerBackendFactories(
+  wiring: ProviderWiring,
+): Record<ProviderKind, (tenant: Tenant) => ProviderBackend> {
   const { db, box, logger, txlog, outbox, resilience, timeouts } = wiring;
-  const deps = (tenant: Tenant, settings: TenantSettings) => ({ db, tenantId: tenant.accountId, settings, outbox, resilience, logger });
-  const twice = <C>(make: (timeoutMs: number) => C) => ({ till: make(timeouts.tillTimeoutMs), delivery: make(timeouts.deliveryTimeoutMs) });
+  const deps = (tenant: Tenant, settings: TenantSettings) => ({
+    db,
+    tenantId: tenant.accountId,
+    settings,
+    outbox,
+    resilience,
+    logger,
+  });
+  const twice = <C>(make: (timeoutMs: number) => C) => ({
+    till: make(timeouts.tillTimeoutMs),
+    delivery: make(timeouts.deliveryTimeoutMs),
+  });
 
   return {
     general: (tenant) => {
@@ -47,7 +59,17 @@ export function providerBackendFactories(wiring: ProviderWiring): Record<Provide
       const ibonus = settings.ibonus;
       const secrets = providerSecretsOf(box, tenant).ibonus;
       if (!ibonus?.baseUrl || !secrets?.login) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
-      const api = twice((timeoutMs) => new IBonusClient({ baseURL: ibonus.baseUrl, login: secrets.login, password: secrets.password, logger, txlog, timeoutMs }));
+      const api = twice(
+        (timeoutMs) =>
+          new IBonusClient({
+            baseURL: ibonus.baseUrl,
+            login: secrets.login,
+            password: secrets.password,
+            logger,
+            txlog,
+            timeoutMs,
+          }),
+      );
       return new IBonusBackend(deps(tenant, settings), api, ibonus);
     },
   };

@@ -24,14 +24,24 @@ export const providerCustomerRepository = {
       tx
         .select()
         .from(providerCustomers)
-        .where(and(ofTenantAndProvider(), or(eq(providerCustomers.id, sql.placeholder('id')), eq(providerCustomers.msId, sql.placeholder('id')))))
+        .where(
+          and(
+            ofTenantAndProvider(),
+            or(eq(providerCustomers.id, sql.placeholder('id')), eq(providerCustomers.msId, sql.placeholder('id'))),
+          ),
+        )
         .orderBy(desc(providerCustomers.updatedAt))
         .prepare(),
     );
     return query.get({ tenantId, provider, id });
   },
 
-  findByProviderId(tx: DbOrTx, tenantId: string, provider: ProviderKind, providerId: string): ProviderCustomer | undefined {
+  findByProviderId(
+    tx: DbOrTx,
+    tenantId: string,
+    provider: ProviderKind,
+    providerId: string,
+  ): ProviderCustomer | undefined {
     const query = preparedOnce(tx, 'providerCustomerByProviderId', () =>
       tx
         .select()
@@ -55,12 +65,24 @@ export const providerCustomerRepository = {
       ...(msId ? { msId } : {}),
     };
     const existing = this.findByProviderId(tx, tenantId, provider, found.providerId);
-    if (existing && Object.entries(fields).every(([key, value]) => existing[key as keyof ProviderCustomer] === value)) return existing;
+    if (existing && Object.entries(fields).every(([key, value]) => existing[key as keyof ProviderCustomer] === value))
+      return existing;
     const now = new Date();
     return tx
       .insert(providerCustomers)
-      .values({ id: randomUUID(), tenantId, provider, providerId: found.providerId, createdAt: now, updatedAt: now, ...fields })
-      .onConflictDoUpdate({ target: [providerCustomers.tenantId, providerCustomers.provider, providerCustomers.providerId], set: { ...fields, updatedAt: now } })
+      .values({
+        id: randomUUID(),
+        tenantId,
+        provider,
+        providerId: found.providerId,
+        createdAt: now,
+        updatedAt: now,
+        ...fields,
+      })
+      .onConflictDoUpdate({
+        target: [providerCustomers.tenantId, providerCustomers.provider, providerCustomers.providerId],
+        set: { ...fields, updatedAt: now },
+      })
       .returning()
       .get();
   },
@@ -68,7 +90,10 @@ export const providerCustomerRepository = {
 
 /** The prepared queries' scope: one tenant's customers of one provider. */
 function ofTenantAndProvider() {
-  return and(eq(providerCustomers.tenantId, sql.placeholder('tenantId')), eq(providerCustomers.provider, sql.placeholder('provider')));
+  return and(
+    eq(providerCustomers.tenantId, sql.placeholder('tenantId')),
+    eq(providerCustomers.provider, sql.placeholder('provider')),
+  );
 }
 
 /**
@@ -87,7 +112,10 @@ export class CustomerMapping {
     return ref.id ? providerCustomerRepository.findByAnyId(this.db, this.tenantId, this.provider, ref.id) : undefined;
   }
 
-  async resolve(ref: CustomerRef, lookup: (ref: CustomerRef) => Promise<FoundCustomer | undefined>): Promise<ProviderCustomer | undefined> {
+  async resolve(
+    ref: CustomerRef,
+    lookup: (ref: CustomerRef) => Promise<FoundCustomer | undefined>,
+  ): Promise<ProviderCustomer | undefined> {
     const known = this.known(ref);
     if (known) return known;
     if (!ref.phone && !ref.discountCardNumber && !ref.email) return undefined;
@@ -109,7 +137,16 @@ export class CustomerMapping {
     const known = this.known(ref);
     if (known) return known.msId ?? known.id;
     const phone = ref.phone ? normalizePhone(ref.phone) : null;
-    return ref.id ?? (phone ? `phone:${phone}` : ref.discountCardNumber ? `card:${ref.discountCardNumber}` : ref.email ? `email:${ref.email.toLowerCase()}` : 'anonymous');
+    return (
+      ref.id ??
+      (phone
+        ? `phone:${phone}`
+        : ref.discountCardNumber
+          ? `card:${ref.discountCardNumber}`
+          : ref.email
+            ? `email:${ref.email.toLowerCase()}`
+            : 'anonymous')
+    );
   }
 }
 

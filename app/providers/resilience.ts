@@ -88,8 +88,11 @@ export class ProviderResilience {
       case CircuitState.Open:
       case CircuitState.Isolated:
         // cockatiel moves to half-open lazily on the next call; report what that call would meet.
-        if (policies.breaker.state === CircuitState.Open && policies.openedAt !== undefined &&
-          Date.now() - policies.openedAt >= this.halfOpenAfterMs) {
+        if (
+          policies.breaker.state === CircuitState.Open &&
+          policies.openedAt !== undefined &&
+          Date.now() - policies.openedAt >= this.halfOpenAfterMs
+        ) {
           return 'half-open';
         }
         return 'open';
@@ -108,10 +111,13 @@ export class ProviderResilience {
     });
     // The breaker sits inside the retry, so every attempt counts and an open breaker stops retrying.
     // A read that timed out has used up the cashier's patience: it is not tried again.
-    const retryPolicy = retry(handleWhen((error) => isTransientFailure(error) && failureKind(error) !== 'timed-out'), {
-      maxAttempts: this.retryAttempts,
-      backoff: new ExponentialBackoff({ initialDelay: Math.min(50, this.maxBackoffMs), maxDelay: this.maxBackoffMs }),
-    });
+    const retryPolicy = retry(
+      handleWhen((error) => isTransientFailure(error) && failureKind(error) !== 'timed-out'),
+      {
+        maxAttempts: this.retryAttempts,
+        backoff: new ExponentialBackoff({ initialDelay: Math.min(50, this.maxBackoffMs), maxDelay: this.maxBackoffMs }),
+      },
+    );
     const created: KeyPolicies = { breaker, read: wrap(retryPolicy, breaker), write: breaker };
     breaker.onBreak(() => {
       created.openedAt = Date.now();

@@ -178,7 +178,11 @@ function priceReaching(quantityMilli: number, target: number, maxPrice: number):
   return clamp(Math.round((target * 1000) / quantityMilli), low, high);
 }
 
-function toLines<P extends SplittablePosition>(position: P, sourceIndex: number, parts: LinePart[]): DiscountedLine<P>[] {
+function toLines<P extends SplittablePosition>(
+  position: P,
+  sourceIndex: number,
+  parts: LinePart[],
+): DiscountedLine<P>[] {
   const { sn, ...rest } = position;
   let serialsTaken = 0;
   return parts.map((part, partIndex) => {

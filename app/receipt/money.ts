@@ -30,6 +30,8 @@ function toScaledInteger(value: number, decimals: number, what: string): number 
 
 /** 15000 → "150,00 ₽", 123456789 → "1 234 567,89 ₽" (spaces between thousands). */
 export function formatRoubles(kopecks: number): string {
-  const roubles = Math.floor(kopecks / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const roubles = Math.floor(kopecks / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
   return `${roubles},${String(kopecks % 100).padStart(2, '0')} ₽`;
 }

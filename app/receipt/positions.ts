@@ -25,11 +25,15 @@ export function lineAmountKopecks(quantityMilli: number, priceKopecks: number): 
   return Math.floor((quantityMilli * priceKopecks + 500) / 1000);
 }
 
-export function receiptTotalKopecks(positions: readonly Pick<ReceiptPosition, 'quantityMilli' | 'priceKopecks'>[]): number {
+export function receiptTotalKopecks(
+  positions: readonly Pick<ReceiptPosition, 'quantityMilli' | 'priceKopecks'>[],
+): number {
   return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.priceKopecks), 0);
 }
 
 /** What the customer paid for these lines: the same sum over the discounted prices. */
-export function paidTotalKopecks(positions: readonly { quantityMilli: number; discountedPriceKopecks: number }[]): number {
+export function paidTotalKopecks(
+  positions: readonly { quantityMilli: number; discountedPriceKopecks: number }[],
+): number {
   return positions.reduce((sum, p) => sum + lineAmountKopecks(p.quantityMilli, p.discountedPriceKopecks), 0);
 }

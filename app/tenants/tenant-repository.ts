@@ -14,7 +14,12 @@ export const tenantRepository = {
       tx
         .select()
         .from(tenants)
-        .where(or(eq(tenants.loyaltyTokenHash, sql.placeholder('hash')), eq(tenants.pendingLoyaltyTokenHash, sql.placeholder('hash'))))
+        .where(
+          or(
+            eq(tenants.loyaltyTokenHash, sql.placeholder('hash')),
+            eq(tenants.pendingLoyaltyTokenHash, sql.placeholder('hash')),
+          ),
+        )
         .prepare(),
     );
     return query.get({ hash });
@@ -25,6 +30,9 @@ export const tenantRepository = {
   },
 
   update(tx: DbOrTx, accountId: string, changes: Partial<NewTenant>): void {
-    tx.update(tenants).set({ ...changes, updatedAt: new Date() }).where(eq(tenants.accountId, accountId)).run();
+    tx.update(tenants)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(tenants.accountId, accountId))
+      .run();
   },
 };

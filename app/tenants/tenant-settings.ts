@@ -46,7 +46,10 @@ export function settingsOf(tenant: Pick<Tenant, 'settings'>): TenantSettings {
   return settings;
 }
 
-export function providerSecretsOf(box: SecretBox, tenant: Pick<Tenant, 'accountId' | 'providerSecretsEnc'>): ProviderSecrets {
+export function providerSecretsOf(
+  box: SecretBox,
+  tenant: Pick<Tenant, 'accountId' | 'providerSecretsEnc'>,
+): ProviderSecrets {
   if (!tenant.providerSecretsEnc) return {};
   return box.openJson<ProviderSecrets>(tenant.providerSecretsEnc, tenant.accountId, PROVIDER_SECRETS_FIELD);
 }

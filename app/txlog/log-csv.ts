@@ -7,7 +7,10 @@ import type { LogListRow } from './log-query.js';
  */
 export const CSV_BOM = '\uFEFF';
 
-const COLUMNS: Array<{ title: string; value: (row: LogListRow, time: (ms: number) => string) => string | number | null }> = [
+const COLUMNS: Array<{
+  title: string;
+  value: (row: LogListRow, time: (ms: number) => string) => string | number | null;
+}> = [
   { title: 'id', value: (r) => r.id },
   { title: 'Время', value: (r, time) => time(r.at) },
   { title: 'Аккаунт', value: (r) => r.tenantId },

@@ -74,7 +74,9 @@ export function pageQuery(db: DbOrTx, filter: LogFilter, cursor: LogCursor, limi
 
 /** One page, newest first, with the cursors to the neighbouring pages. */
 export function logPage(db: DbOrTx, filter: LogFilter, cursor?: LogCursor, size = PAGE_SIZE): LogPage {
-  const fetched = pageQuery(db, filter, cursor, size + 1).all().map(shown);
+  const fetched = pageQuery(db, filter, cursor, size + 1)
+    .all()
+    .map(shown);
   const more = fetched.length > size;
   const rows = fetched.slice(0, size);
   if (cursor && 'after' in cursor) {
@@ -82,7 +84,8 @@ export function logPage(db: DbOrTx, filter: LogFilter, cursor?: LogCursor, size 
     return { rows, newer: more ? rows[0]?.id : undefined, older: rows.at(-1)?.id ?? cursor.after + 1 };
   }
   const newest = rows[0]?.id;
-  const hasNewer = cursor !== undefined && newest !== undefined && pageQuery(db, filter, { after: newest }, 1).get() !== undefined;
+  const hasNewer =
+    cursor !== undefined && newest !== undefined && pageQuery(db, filter, { after: newest }, 1).get() !== undefined;
   return { rows, newer: hasNewer ? newest : undefined, older: more ? rows.at(-1)?.id : undefined };
 }
 
@@ -127,7 +130,13 @@ export function linkedRows(db: DbOrTx, row: LogListRow): LogListRow[] {
   const found = new Map<number, LogListRow>();
   const sameTenant = row.tenantId ? eq(t.tenantId, row.tenantId) : sql`${t.tenantId} is null`;
   if (row.saleKey) {
-    for (const linked of db.select(listColumns).from(t).where(and(eq(t.saleKey, row.saleKey), sameTenant)).orderBy(desc(t.id)).limit(LINKED_LIMIT).all()) {
+    for (const linked of db
+      .select(listColumns)
+      .from(t)
+      .where(and(eq(t.saleKey, row.saleKey), sameTenant))
+      .orderBy(desc(t.id))
+      .limit(LINKED_LIMIT)
+      .all()) {
       found.set(linked.id, linked);
     }
   }

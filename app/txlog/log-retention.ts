@@ -20,7 +20,14 @@ export async function purgeLogBefore(db: Db, cutoff: Date, signal?: AbortSignal)
   let deleted = 0;
   for (;;) {
     const batch = db.transaction((tx) => {
-      const ids = tx.select({ id: t.id }).from(t).where(and(...old)).orderBy(asc(t.id)).limit(BATCH_ROWS).all().map((row) => row.id);
+      const ids = tx
+        .select({ id: t.id })
+        .from(t)
+        .where(and(...old))
+        .orderBy(asc(t.id))
+        .limit(BATCH_ROWS)
+        .all()
+        .map((row) => row.id);
       if (ids.length > 0) tx.delete(t).where(inArray(t.id, ids)).run();
       return ids.length;
     });

@@ -29,7 +29,11 @@ function measureRange(db: DbOrTx, fromMs: number, toMs: number): Omit<HourStats,
     .from(t)
     .where(and(eq(t.kind, 'loyalty-api'), ...recordedBetween(db, fromMs, toMs)))
     .get();
-  return { calls: row?.calls ?? 0, errors: row?.errors ?? 0, p95Ms: row?.p95 === null || row?.p95 === undefined ? null : Math.round(row.p95) };
+  return {
+    calls: row?.calls ?? 0,
+    errors: row?.errors ?? 0,
+    p95Ms: row?.p95 === null || row?.p95 === undefined ? null : Math.round(row.p95),
+  };
 }
 
 /**
@@ -52,7 +56,10 @@ export function rollUpLoyaltyHours(db: Db, fromHour: number, now: Date, limit = 
   for (let hour = fromHour; hour <= lastClosed && added < limit; hour++) {
     if (stored.has(hour)) continue;
     const stats = measureRange(db, hour * HOUR_MS, (hour + 1) * HOUR_MS);
-    db.insert(loyaltyApiHourly).values({ hour, ...stats }).onConflictDoNothing().run();
+    db.insert(loyaltyApiHourly)
+      .values({ hour, ...stats })
+      .onConflictDoNothing()
+      .run();
     added++;
   }
   return added;
@@ -83,5 +90,7 @@ export function loyaltyHourlySeries(db: Db, fromHour: number, now: Date): HourSt
 
 /** The roll-up follows the log's retention. */
 export function purgeHoursBefore(db: Db, cutoff: Date): void {
-  db.delete(loyaltyApiHourly).where(lt(loyaltyApiHourly.hour, Math.floor(cutoff.getTime() / HOUR_MS))).run();
+  db.delete(loyaltyApiHourly)
+    .where(lt(loyaltyApiHourly.hour, Math.floor(cutoff.getTime() / HOUR_MS)))
+    .run();
 }

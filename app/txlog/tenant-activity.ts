@@ -35,7 +35,9 @@ export function loyaltyActivity(db: DbOrTx, tenantIds: string[], now: Date): Map
   const counts = db
     .select({ tenantId: t.tenantId, calls: sql<number>`count(*)`, errors: sql<number>`sum(${t.ok} = 0)` })
     .from(t)
-    .where(and(inArray(t.tenantId, tenantIds), eq(t.kind, 'loyalty-api'), ...recordedBetween(db, now.getTime() - DAY_MS)))
+    .where(
+      and(inArray(t.tenantId, tenantIds), eq(t.kind, 'loyalty-api'), ...recordedBetween(db, now.getTime() - DAY_MS)),
+    )
     .groupBy(t.tenantId)
     .all();
   for (const row of counts) {

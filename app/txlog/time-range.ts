@@ -17,12 +17,24 @@ export function recordedBetween(db: DbOrTx, fromMs?: number, toMs?: number): SQL
   const t = transactionLog;
   const where: SQL[] = [];
   if (fromMs !== undefined) {
-    const lastBefore = db.select({ id: t.id }).from(t).where(lt(t.at, fromMs - SLACK_MS)).orderBy(desc(t.at)).limit(1).get();
+    const lastBefore = db
+      .select({ id: t.id })
+      .from(t)
+      .where(lt(t.at, fromMs - SLACK_MS))
+      .orderBy(desc(t.at))
+      .limit(1)
+      .get();
     if (lastBefore) where.push(gt(t.id, lastBefore.id));
     where.push(sql`+${t.at} >= ${fromMs}`);
   }
   if (toMs !== undefined) {
-    const firstAfter = db.select({ id: t.id }).from(t).where(sql`${t.at} >= ${toMs + SLACK_MS}`).orderBy(asc(t.at)).limit(1).get();
+    const firstAfter = db
+      .select({ id: t.id })
+      .from(t)
+      .where(sql`${t.at} >= ${toMs + SLACK_MS}`)
+      .orderBy(asc(t.at))
+      .limit(1)
+      .get();
     if (firstAfter) where.push(lt(t.id, firstAfter.id));
     where.push(sql`+${t.at} < ${toMs}`);
   }

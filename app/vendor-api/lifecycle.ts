@@ -120,7 +120,8 @@ export class AppLifecycle {
   status(appId: string, accountId: string): { status: TenantStatus } {
     this.checkApp(appId, accountId);
     const tenant = tenants.find(this.db, accountId);
-    if (!tenant || tenant.status === 'Uninstalled') throw new NotFoundError('Приложение не установлено на этом аккаунте.');
+    if (!tenant || tenant.status === 'Uninstalled')
+      throw new NotFoundError('Приложение не установлено на этом аккаунте.');
     return { status: tenant.status };
   }
 
@@ -132,7 +133,8 @@ export class AppLifecycle {
     const accessToken = this.pickAccessToken(body.access);
     return immediate(this.db, (tx) => {
       const tenant = tenants.find(tx, accountId);
-      if (!tenant || tenant.status === 'Uninstalled') throw new NotFoundError('Приложение не установлено на этом аккаунте.');
+      if (!tenant || tenant.status === 'Uninstalled')
+        throw new NotFoundError('Приложение не установлено на этом аккаунте.');
       const changes: Partial<Tenant> = { lastCause: body.cause };
       if (accessToken) changes.accessTokenEnc = this.box.seal(accessToken, accountId, ACCESS_TOKEN_FIELD);
       tenants.update(tx, accountId, changes);
@@ -162,4 +164,3 @@ export class AppLifecycle {
     return (exact ?? (access.length === 1 ? access[0] : undefined))?.access_token;
   }
 }
-

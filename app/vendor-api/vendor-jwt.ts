@@ -14,7 +14,10 @@ export class VendorJwtVerifier {
   private readonly key: Uint8Array;
   private lastPurge = 0;
 
-  constructor(secretKey: string, private readonly db: Db) {
+  constructor(
+    secretKey: string,
+    private readonly db: Db,
+  ) {
     this.key = new TextEncoder().encode(secretKey);
   }
 

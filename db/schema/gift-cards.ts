@@ -22,7 +22,10 @@ export const giftCards = sqliteTable(
   (table) => [
     uniqueIndex('gift_cards_tenant_number_idx').on(table.tenantId, table.number),
     // Last line of defence: the code checks first, the database refuses a negative or inflated balance.
-    check('gift_cards_balance_check', sql`${table.balanceKopecks} >= 0 AND ${table.balanceKopecks} <= ${table.initialKopecks}`),
+    check(
+      'gift_cards_balance_check',
+      sql`${table.balanceKopecks} >= 0 AND ${table.balanceKopecks} <= ${table.initialKopecks}`,
+    ),
   ],
 );
 

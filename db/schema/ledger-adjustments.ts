@@ -23,7 +23,10 @@ export const ledgerAdjustments = sqliteTable(
     adminLogin: text('admin_login').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('ledger_adjustments_customer_idx').on(t.customerId), index('ledger_adjustments_entry_idx').on(t.entryId)],
+  (t) => [
+    index('ledger_adjustments_customer_idx').on(t.customerId),
+    index('ledger_adjustments_entry_idx').on(t.entryId),
+  ],
 );
 
 export type LedgerAdjustment = typeof ledgerAdjustments.$inferSelect;

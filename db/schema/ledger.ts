@@ -98,7 +98,10 @@ export const sales = sqliteTable(
     returnedKopecks: integer('returned_kopecks').notNull().default(0),
     earnedReversed: integer('earned_reversed').notNull().default(0),
     spentReversed: integer('spent_reversed').notNull().default(0),
-    positions: text('positions', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    positions: text('positions', { mode: 'json' })
+      .$type<unknown[]>()
+      .notNull()
+      .default(sql`'[]'`),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [
@@ -133,7 +136,10 @@ export const saleReturns = sqliteTable(
     uncollectedPoints: integer('uncollected_points').notNull().default(0),
     needsSupport: integer('needs_support', { mode: 'boolean' }).notNull().default(false),
     supportReason: text('support_reason'),
-    positions: text('positions', { mode: 'json' }).$type<unknown[]>().notNull().default(sql`'[]'`),
+    positions: text('positions', { mode: 'json' })
+      .$type<unknown[]>()
+      .notNull()
+      .default(sql`'[]'`),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
   (t) => [

@@ -27,7 +27,10 @@ export const tenants = sqliteTable(
     pendingLoyaltyTokenEnc: text('pending_loyalty_token_enc'),
     backend: text('backend').$type<BackendKind>().notNull().default('ledger'),
     /** Non-secret settings of the chosen back-end (rules, store mapping, ...). */
-    settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    settings: text('settings', { mode: 'json' })
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'`),
     /** Provider credentials, sealed as one JSON object (field "providerSecrets"). */
     providerSecretsEnc: text('provider_secrets_enc'),
     externalSearch: integer('external_search', { mode: 'boolean' }).notNull().default(false),

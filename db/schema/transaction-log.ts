@@ -41,8 +41,12 @@ export const transactionLog = sqliteTable(
     // Admin filters: a kind without an endpoint, and errors (of one tenant or all), each walked newest
     // first without sorting. The error indexes are partial, so ok rows cost them nothing.
     index('txlog_kind_id_idx').on(table.kind, table.id),
-    index('txlog_errors_idx').on(table.id).where(sql`${table.ok} = 0`),
-    index('txlog_tenant_errors_idx').on(table.tenantId, table.id).where(sql`${table.ok} = 0`),
+    index('txlog_errors_idx')
+      .on(table.id)
+      .where(sql`${table.ok} = 0`),
+    index('txlog_tenant_errors_idx')
+      .on(table.tenantId, table.id)
+      .where(sql`${table.ok} = 0`),
     index('txlog_document_idx').on(table.documentName),
     index('txlog_sale_key_idx').on(table.saleKey),
     index('txlog_phone_idx').on(table.phoneLast4),

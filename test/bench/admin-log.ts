@@ -38,9 +38,15 @@ function report(title: string, baseline: Timing, rows: Timing[]): void {
   const fmt = (ms: number) => (ms < 1 ? ms.toFixed(3) : ms.toFixed(1));
   console.log(`\n${title}`);
   const header = ['', 'median ms', 'p95 ms', '× baseline'];
-  const lines = [baseline, ...rows].map((r) => [r.name, fmt(r.medianMs), fmt(r.p95Ms), (r.medianMs / baseline.medianMs).toFixed(1)]);
+  const lines = [baseline, ...rows].map((r) => [
+    r.name,
+    fmt(r.medianMs),
+    fmt(r.p95Ms),
+    (r.medianMs / baseline.medianMs).toFixed(1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [header, ...lines]) console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
 
 async function main(): Promise<void> {
@@ -56,7 +62,9 @@ async function main(): Promise<void> {
     const db = app.storage.db;
     const byId = app.storage.sqlite.prepare('select * from transaction_log where id = ?');
     let probe = 0;
-    const baseline = await time('baseline: one row by primary key', QUERY_RUNS, () => byId.get(1 + ((probe += 7919) % ROWS)));
+    const baseline = await time('baseline: one row by primary key', QUERY_RUNS, () =>
+      byId.get(1 + ((probe += 7919) % ROWS)),
+    );
     const page = (filter: LogFilter, cursor?: LogCursor) => () => {
       if (logPage(db, filter, cursor).rows.length === 0) throw new Error(`empty page for ${JSON.stringify(filter)}`);
     };
@@ -65,7 +73,11 @@ async function main(): Promise<void> {
       await time('first page', QUERY_RUNS, page({})),
       await time('deep page (the oldest 50 rows)', QUERY_RUNS, page({}, { before: 51 })),
       await time("first page, one tenant's errors", QUERY_RUNS, page({ tenantId: seedTenantId(7), status: 'error' })),
-      await time("deep page, one tenant's errors", QUERY_RUNS, page({ tenantId: seedTenantId(7), status: 'error' }, { before: 20_000 })),
+      await time(
+        "deep page, one tenant's errors",
+        QUERY_RUNS,
+        page({ tenantId: seedTenantId(7), status: 'error' }, { before: 20_000 }),
+      ),
       await time('first page, phone last digits', QUERY_RUNS, page({ phoneLast4: '0042' })),
       await time('first page, one day a month ago', QUERY_RUNS, page(month)),
       await time('first page, sale number', QUERY_RUNS, page({ documentName: 'S-424246' })),
@@ -81,7 +93,11 @@ async function main(): Promise<void> {
     const pages = [
       await time('GET /admin/log (first page)', PAGE_RUNS, get('/admin/log')),
       await time('GET /admin/log?before=51 (deep page)', PAGE_RUNS, get('/admin/log?before=51')),
-      await time("GET /admin/log one tenant's errors", PAGE_RUNS, get(`/admin/log?tenant=${seedTenantId(7)}&status=error`)),
+      await time(
+        "GET /admin/log one tenant's errors",
+        PAGE_RUNS,
+        get(`/admin/log?tenant=${seedTenantId(7)}&status=error`),
+      ),
     ];
     report(`admin pages over HTTP (${PAGE_RUNS} runs each)`, health, pages);
   } finally {

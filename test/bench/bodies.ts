@@ -31,7 +31,8 @@ const RECEIPT_TOTAL = 1099.27;
 /** At the default 10 ₽ per point. The ledger computes earning itself; this is what a till would send. */
 const POINTS_TO_EARN = 109;
 
-const positions = () => RECEIPT.map((p) => ({ assortment: { meta: meta('product', p.id) }, quantity: p.quantity, price: p.price }));
+const positions = () =>
+  RECEIPT.map((p) => ({ assortment: { meta: meta('product', p.id) }, quantity: p.quantity, price: p.price }));
 
 /** SPENDING recalc for a customer by МойСклад id: spend as much as the rules allow. */
 export function recalcBody(msId: string): string {

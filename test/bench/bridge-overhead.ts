@@ -30,7 +30,11 @@ interface Variant {
 const RECEIPT_TOTAL_ROUBLES = 1099.27;
 const WARMUP = 300;
 
-export async function bridgeOverhead(bench: TestApp, iterations: number, fail: (message: string, detail?: unknown) => never): Promise<Overhead[]> {
+export async function bridgeOverhead(
+  bench: TestApp,
+  iterations: number,
+  fail: (message: string, detail?: unknown) => never,
+): Promise<Overhead[]> {
   const general = await startGeneralApiFake({ apiKey: 'bench-key' });
   const ibonus = await startIBonusFake({ login: 'bench', password: 'bench-password' });
   try {
@@ -57,8 +61,17 @@ export async function bridgeOverhead(bench: TestApp, iterations: number, fail: (
 }
 
 /** A known customer with a hold from the previous recalc: the adapter asks `client` and `recalc` at once. */
-async function generalVariant(bench: TestApp, fake: Awaited<ReturnType<typeof startGeneralApiFake>>, fail: (message: string, detail?: unknown) => never): Promise<Variant> {
-  const shop = createProviderTenant(bench, 'general', { general: { baseUrl: fake.url }, storePoints: { [retailStore.meta.id]: FAKE_POINT } }, { general: { apiKey: 'bench-key' } });
+async function generalVariant(
+  bench: TestApp,
+  fake: Awaited<ReturnType<typeof startGeneralApiFake>>,
+  fail: (message: string, detail?: unknown) => never,
+): Promise<Variant> {
+  const shop = createProviderTenant(
+    bench,
+    'general',
+    { general: { baseUrl: fake.url }, storePoints: { [retailStore.meta.id]: FAKE_POINT } },
+    { general: { apiKey: 'bench-key' } },
+  );
   const found = await shop.api.get('/counterparty', { params: { search: '+79201234567' } });
   const customerId = found.data?.rows?.[0]?.id as string | undefined;
   if (!customerId) fail('general: search found nobody', found.data);
@@ -74,16 +87,37 @@ async function generalVariant(bench: TestApp, fake: Awaited<ReturnType<typeof st
     direct: async () => {
       await Promise.all([
         provider.post('/integration/general/client', { search: '79201234567', point: FAKE_POINT, hold: [holdId] }),
-        provider.post('/integration/general/recalc', { client: 'client-cashback', point: FAKE_POINT, amount: RECEIPT_TOTAL_ROUBLES, hold: [holdId] }),
+        provider.post('/integration/general/recalc', {
+          client: 'client-cashback',
+          point: FAKE_POINT,
+          amount: RECEIPT_TOTAL_ROUBLES,
+          hold: [holdId],
+        }),
       ]);
     },
   };
 }
 
 /** A known customer: the adapter asks the balance and the coupons at once and computes the rest itself. */
-async function ibonusVariant(bench: TestApp, fake: Awaited<ReturnType<typeof startIBonusFake>>, fail: (message: string, detail?: unknown) => never): Promise<Variant> {
-  fake.state.clients.push({ id: 42, name: 'Мария', phone: '79123456789', email: 'maria@example.ru', points: 5000, coupons: [{ id: 1, header: 'Кофе' }] });
-  const shop = createProviderTenant(bench, 'ibonus', { ibonus: { baseUrl: fake.url, maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } }, { ibonus: { login: 'bench', password: 'bench-password' } });
+async function ibonusVariant(
+  bench: TestApp,
+  fake: Awaited<ReturnType<typeof startIBonusFake>>,
+  fail: (message: string, detail?: unknown) => never,
+): Promise<Variant> {
+  fake.state.clients.push({
+    id: 42,
+    name: 'Мария',
+    phone: '79123456789',
+    email: 'maria@example.ru',
+    points: 5000,
+    coupons: [{ id: 1, header: 'Кофе' }],
+  });
+  const shop = createProviderTenant(
+    bench,
+    'ibonus',
+    { ibonus: { baseUrl: fake.url, maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } },
+    { ibonus: { login: 'bench', password: 'bench-password' } },
+  );
   const found = await shop.api.get('/counterparty', { params: { search: '+79123456789' } });
   const customerId = found.data?.rows?.[0]?.id as string | undefined;
   if (!customerId) fail('i-bonus: search found nobody', found.data);
@@ -92,7 +126,10 @@ async function ibonusVariant(bench: TestApp, fake: Awaited<ReturnType<typeof sta
     name: 'i-bonus recalc',
     bridge: recalcCall(shop.api, recalcBody(customerId), fail),
     direct: async () => {
-      await Promise.all([provider.get('/ext/api/v1/clients/42/balance/'), provider.get('/ext/api/v1/clients/42/coupons/')]);
+      await Promise.all([
+        provider.get('/ext/api/v1/clients/42/balance/'),
+        provider.get('/ext/api/v1/clients/42/coupons/'),
+      ]);
     },
   };
 }
@@ -100,7 +137,8 @@ async function ibonusVariant(bench: TestApp, fake: Awaited<ReturnType<typeof sta
 function recalcCall(api: AxiosInstance, body: string, fail: (message: string, detail?: unknown) => never) {
   return async () => {
     const res = await api.post('/retaildemand/recalc', body, { headers: { 'content-type': 'application/json' } });
-    if (res.status !== 200 || !(res.data?.bonusProgram?.bonusValueToSpend > 0)) fail(`recalc answered ${res.status}`, res.data);
+    if (res.status !== 200 || !(res.data?.bonusProgram?.bonusValueToSpend > 0))
+      fail(`recalc answered ${res.status}`, res.data);
   };
 }
 
@@ -132,9 +170,12 @@ export function reportOverhead(results: Overhead[]): void {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   console.log('\nbridge overhead, ms (one request at a time; instantly answering fake providers):');
-  for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  for (const row of [header, ...rows])
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
   for (const r of results) {
     const added = r.bridge.p99Ms - r.direct.p99Ms;
-    console.log(`  ${r.name}: added p99 ≤ ${TARGET_ADDED_P99_MS} ms: ${ms(added)} ms — ${added <= TARGET_ADDED_P99_MS ? 'HOLDS' : 'MISSED'}`);
+    console.log(
+      `  ${r.name}: added p99 ≤ ${TARGET_ADDED_P99_MS} ms: ${ms(added)} ms — ${added <= TARGET_ADDED_P99_MS ? 'HOLDS' : 'MISSED'}`,
+    );
   }
 }

@@ -40,17 +40,23 @@ function fail(message: string, detail?: unknown): never {
 
 /** One request of each kind through axios, so a broken route fails here with its body, not as 32 × 10 s of 4xx. */
 async function smokeCheck(api: ReturnType<typeof createTestTenant>['api']): Promise<void> {
-  const recalc = await api.post('/retaildemand/recalc', recalcBody(msIdOf(0)), { headers: { 'content-type': 'application/json' } });
+  const recalc = await api.post('/retaildemand/recalc', recalcBody(msIdOf(0)), {
+    headers: { 'content-type': 'application/json' },
+  });
   if (recalc.status !== 200) fail(`recalc answered ${recalc.status}`, recalc.data);
   const spent = recalc.data?.bonusProgram?.bonusValueToSpend;
   if (!(spent > 0)) fail('recalc spent no points', recalc.data?.bonusProgram);
 
-  const sale = await api.post('/retaildemand', saleBody(msIdOf(1), randomUUID()), { headers: { 'content-type': 'application/json' } });
+  const sale = await api.post('/retaildemand', saleBody(msIdOf(1), randomUUID()), {
+    headers: { 'content-type': 'application/json' },
+  });
   if (sale.status !== 201) fail(`sale answered ${sale.status}`, sale.data);
   const detail = await api.post('/counterparty/detail', { meta: { id: msIdOf(1) } });
   const balance = detail.data?.bonusProgram?.agentBonusBalance;
   if (detail.status !== 200 || !(balance > openingBalanceOf(1))) fail('the sale earned no points', detail.data);
-  console.log(`smoke check: recalc 200 (spends ${spent} points), sale 201 (balance ${openingBalanceOf(1)} → ${balance})`);
+  console.log(
+    `smoke check: recalc 200 (spends ${spent} points), sale 201 (balance ${openingBalanceOf(1)} → ${balance})`,
+  );
 }
 
 const ms = (value: number) => value.toFixed(value < 10 ? 1 : 0);
@@ -58,9 +64,17 @@ const pct = (value: number) => `${Math.round(value * 100)}%`;
 
 function report(results: Measurement[], echo: Measurement): void {
   const header = ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'vs echo'];
-  const rows = results.map((r) => [r.name, r.reqPerSec.toFixed(0), ms(r.p50Ms), ms(r.p99Ms), String(r.non2xx + r.errors), pct(r.reqPerSec / echo.reqPerSec)]);
+  const rows = results.map((r) => [
+    r.name,
+    r.reqPerSec.toFixed(0),
+    ms(r.p50Ms),
+    ms(r.p99Ms),
+    String(r.non2xx + r.errors),
+    pct(r.reqPerSec / echo.reqPerSec),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  for (const row of [header, ...rows])
+    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
 
 function verdicts(recalc: Measurement, sale: Measurement, echo: Measurement): void {
@@ -68,13 +82,21 @@ function verdicts(recalc: Measurement, sale: Measurement, echo: Measurement): vo
   const recalcShare = recalc.reqPerSec / echo.reqPerSec;
   const saleShare = sale.reqPerSec / echo.reqPerSec;
   console.log('\nissue targets:');
-  console.log(`  recalc ≥ ${pct(TARGETS.recalcShare)} of echo req/s: ${pct(recalcShare)} — ${mark(recalcShare >= TARGETS.recalcShare)}`);
-  console.log(`  recalc p99 ≤ ${TARGETS.recalcP99Ms} ms: ${ms(recalc.p99Ms)} ms — ${mark(recalc.p99Ms <= TARGETS.recalcP99Ms)}`);
-  console.log(`  sale ≥ ${pct(TARGETS.saleShare)} of echo req/s: ${pct(saleShare)} — ${mark(saleShare >= TARGETS.saleShare)}`);
+  console.log(
+    `  recalc ≥ ${pct(TARGETS.recalcShare)} of echo req/s: ${pct(recalcShare)} — ${mark(recalcShare >= TARGETS.recalcShare)}`,
+  );
+  console.log(
+    `  recalc p99 ≤ ${TARGETS.recalcP99Ms} ms: ${ms(recalc.p99Ms)} ms — ${mark(recalc.p99Ms <= TARGETS.recalcP99Ms)}`,
+  );
+  console.log(
+    `  sale ≥ ${pct(TARGETS.saleShare)} of echo req/s: ${pct(saleShare)} — ${mark(saleShare >= TARGETS.saleShare)}`,
+  );
 }
 
 async function main(): Promise<void> {
-  console.log(`bench: ${CONNECTIONS} connections, ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs shared by server and autocannon`);
+  console.log(
+    `bench: ${CONNECTIONS} connections, ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs shared by server and autocannon`,
+  );
   const bench = await startTestApp({ quietLogs: true });
   let echoServer: RunningServer | undefined;
   try {
@@ -91,10 +113,26 @@ async function main(): Promise<void> {
     const auth = { 'Lognex-Discount-API-Auth-Token': tenant.token };
     const loads: Load[] = [
       { name: 'echo', url: echoServer.url, path: '/echo', body: echoBody, seconds: SECONDS, connections: CONNECTIONS },
-      { name: 'recalc', url: bench.baseUrl, path: '/loyalty-api/retaildemand/recalc', headers: auth, seconds: SECONDS, connections: CONNECTIONS },
-      { name: 'sale', url: bench.baseUrl, path: '/loyalty-api/retaildemand', headers: auth, seconds: SECONDS, connections: CONNECTIONS },
+      {
+        name: 'recalc',
+        url: bench.baseUrl,
+        path: '/loyalty-api/retaildemand/recalc',
+        headers: auth,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+      },
+      {
+        name: 'sale',
+        url: bench.baseUrl,
+        path: '/loyalty-api/retaildemand',
+        headers: auth,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+      },
     ];
-    console.log(`bodies: echo and recalc ${Buffer.byteLength(echoBody)} B, sale ${Buffer.byteLength(saleBody(msIdOf(0), randomUUID()))} B\n`);
+    console.log(
+      `bodies: echo and recalc ${Buffer.byteLength(echoBody)} B, sale ${Buffer.byteLength(saleBody(msIdOf(0), randomUUID()))} B\n`,
+    );
 
     const results: Measurement[] = [];
     let brokenRequests = 0;

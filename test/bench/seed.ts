@@ -10,7 +10,9 @@ const DAY_MS = 86_400_000;
 /** A prepared INSERT whose table and column names come from the drizzle schema, not typed by hand. */
 function insertInto(sqlite: Database.Database, table: SQLiteTable, columns: SQLiteColumn[]): Database.Statement {
   const names = columns.map((c) => `"${c.name}"`).join(', ');
-  return sqlite.prepare(`insert into "${getTableName(table)}" (${names}) values (${columns.map(() => '?').join(', ')})`);
+  return sqlite.prepare(
+    `insert into "${getTableName(table)}" (${names}) values (${columns.map(() => '?').join(', ')})`,
+  );
 }
 
 /** The opening balance of customer i: 500..1499 points, enough for every recalc to spend the maximum. */
@@ -25,7 +27,19 @@ export const openingBalanceOf = (i: number): number => 500 + (i % 1000);
 export function seedCustomers(sqlite: Database.Database, tenantId: string, count: number): void {
   const c = customers;
   const e = ledgerEntries;
-  const insertCustomer = insertInto(sqlite, c, [c.id, c.tenantId, c.msId, c.cardNumber, c.phone, c.name, c.searchName, c.balance, c.welcomeGranted, c.createdAt, c.updatedAt]);
+  const insertCustomer = insertInto(sqlite, c, [
+    c.id,
+    c.tenantId,
+    c.msId,
+    c.cardNumber,
+    c.phone,
+    c.name,
+    c.searchName,
+    c.balance,
+    c.welcomeGranted,
+    c.createdAt,
+    c.updatedAt,
+  ]);
   const insertEntry = insertInto(sqlite, e, [e.tenantId, e.customerId, e.points, e.kind, e.availableAt, e.createdAt]);
 
   const now = Date.now();
@@ -34,7 +48,19 @@ export function seedCustomers(sqlite: Database.Database, tenantId: string, count
       const id = randomUUID();
       const name = `Покупатель ${i}`;
       const balance = openingBalanceOf(i);
-      insertCustomer.run(id, tenantId, msIdOf(i), cardOf(i), phoneOf(i), name, name.toLowerCase(), balance, 0, now, now);
+      insertCustomer.run(
+        id,
+        tenantId,
+        msIdOf(i),
+        cardOf(i),
+        phoneOf(i),
+        name,
+        name.toLowerCase(),
+        balance,
+        0,
+        now,
+        now,
+      );
       insertEntry.run(tenantId, id, balance, 'earn', now - DAY_MS, now);
     }
   })();

@@ -8,12 +8,15 @@ import type { Request } from 'autocannon';
 import { msIdOf, recalcBody, saleBody } from './bodies.js';
 
 const customers = Number(process.env.BENCH_CUSTOMERS);
-if (!Number.isSafeInteger(customers) || customers < 1) throw new Error(`BENCH_CUSTOMERS must be set, got ${process.env.BENCH_CUSTOMERS}`);
+if (!Number.isSafeInteger(customers) || customers < 1)
+  throw new Error(`BENCH_CUSTOMERS must be set, got ${process.env.BENCH_CUSTOMERS}`);
 
 const randomCustomer = () => msIdOf(Math.floor(Math.random() * customers));
 
 function setupRequest(request: Request): Request {
-  const body = request.path?.endsWith('/recalc') ? recalcBody(randomCustomer()) : saleBody(randomCustomer(), randomUUID());
+  const body = request.path?.endsWith('/recalc')
+    ? recalcBody(randomCustomer())
+    : saleBody(randomCustomer(), randomUUID());
   return { ...request, body };
 }
 

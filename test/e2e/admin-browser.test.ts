@@ -47,7 +47,9 @@ describe('Admin UI in a real browser', function () {
     await Promise.all([page.waitForURL('**/admin/log?**'), page.click('.filter-form button[type=submit]')]);
     const rows = page.locator('table.grid--log tbody tr');
     expect(await rows.count(), 'only the sale itself carries its number').to.equal(1);
-    expect(await rows.first().textContent()).to.contain('POST /retaildemand').and.contain('Цветы на Ленина');
+    expect(await rows.first().textContent())
+      .to.contain('POST /retaildemand')
+      .and.contain('Цветы на Ленина');
     await page.screenshot({ path: artifactPath('admin-log.png'), fullPage: true });
 
     await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), rows.first().locator('a').first().click()]);
@@ -55,14 +57,19 @@ describe('Admin UI in a real browser', function () {
     const body = await page.textContent('pre.body');
     expect(body).to.contain('"name": "0042"').and.not.contain('912 345');
     const linked = await page.locator('table.grid--log tbody').textContent();
-    expect(linked, 'the recalc before it and the return after it').to.contain('POST /retaildemand/recalc').and.contain('POST /retailsalesreturn');
+    expect(linked, 'the recalc before it and the return after it')
+      .to.contain('POST /retaildemand/recalc')
+      .and.contain('POST /retailsalesreturn');
     await page.screenshot({ path: artifactPath('admin-log-detail.png'), fullPage: true });
 
     expect(blocked, 'nothing refused by the CSP or broken in the page').to.deep.equal([]);
 
     await page.click('.topbar__nav >> text=Магазины');
     const shopRow = page.locator('table.grid tbody tr', { hasText: 'Кофейня «Зерно»' });
-    expect(await shopRow.locator('[data-outbox-waiting]').getAttribute('data-outbox-waiting'), 'two sales wait for i-bonus').to.equal('2');
+    expect(
+      await shopRow.locator('[data-outbox-waiting]').getAttribute('data-outbox-waiting'),
+      'two sales wait for i-bonus',
+    ).to.equal('2');
     await Promise.all([page.waitForURL(/\/admin\/tenants\/[^/]+$/), shopRow.locator('a').first().click()]);
     expect(await page.getAttribute('#go-live li[data-step=status]', 'data-state')).to.equal('failed');
     expect(await page.textContent('#go-live')).to.contain('Подписка на приложение не оплачена');

@@ -9,7 +9,6 @@ import { rejectionOf } from '../helpers/rejection.js';
 const API_KEY = 'fake-general-key';
 const logger = createLogger({ level: 'error', silent: true });
 
-
 describe('GeneralApiClient against the fake general API', () => {
   let fake: GeneralApiFake;
   let api: GeneralApiClient;
@@ -48,7 +47,9 @@ describe('GeneralApiClient against the fake general API', () => {
   });
 
   it('when spending more than allowed, then the fake refuses with the seed shape and the client names the limit', async () => {
-    const error = await rejectionOf(api.retail({ client: 'client-cashback', point: FAKE_POINT, amount: 100, spend: 80 }));
+    const error = await rejectionOf(
+      api.retail({ client: 'client-cashback', point: FAKE_POINT, amount: 100, spend: 80 }),
+    );
     expect(error).to.be.instanceOf(BusinessRuleError);
     expect((error as Error).message).to.equal('Нельзя списать больше 50 баллов');
   });
@@ -63,8 +64,12 @@ describe('GeneralApiClient against the fake general API', () => {
   });
 
   it('when the client or point is unknown, or the key is wrong, then the errors are typed', async () => {
-    expect(await rejectionOf(api.findClient({ search: '70000000000', point: FAKE_POINT }))).to.be.instanceOf(NotFoundError);
-    expect(await rejectionOf(api.recalc({ client: 'client-cashback', point: 'other', amount: 1 }))).to.be.instanceOf(BusinessRuleError);
+    expect(await rejectionOf(api.findClient({ search: '70000000000', point: FAKE_POINT }))).to.be.instanceOf(
+      NotFoundError,
+    );
+    expect(await rejectionOf(api.recalc({ client: 'client-cashback', point: 'other', amount: 1 }))).to.be.instanceOf(
+      BusinessRuleError,
+    );
     const wrongKey = new GeneralApiClient({ baseURL: fake.url, apiKey: 'wrong', logger });
     const error = await rejectionOf(wrongKey.findClient({ search: '79201234567', point: FAKE_POINT }));
     expect(error).to.be.instanceOf(UpstreamError);
@@ -74,7 +79,8 @@ describe('GeneralApiClient against the fake general API', () => {
   it('when the fake is down or slow, then calls fail as unavailable and the breaker opens', async () => {
     const resilience = new ProviderResilience({ maxBackoffMs: 5, breakerFailures: 2, halfOpenAfterMs: 60_000 });
     fake.state.down = true;
-    const read = () => resilience.execute('t1:general', 'read', () => api.findClient({ search: '79201234567', point: FAKE_POINT }));
+    const read = () =>
+      resilience.execute('t1:general', 'read', () => api.findClient({ search: '79201234567', point: FAKE_POINT }));
     const error = await rejectionOf(read());
     expect((error as UpstreamError).definite).to.equal(false);
     expect(resilience.state('t1:general')).to.equal('open');
@@ -82,6 +88,8 @@ describe('GeneralApiClient against the fake general API', () => {
     fake.state.down = false;
     fake.state.delayMs = 200;
     const slow = new GeneralApiClient({ baseURL: fake.url, apiKey: API_KEY, logger, timeoutMs: 50 });
-    expect(await rejectionOf(slow.findClient({ search: '79201234567', point: FAKE_POINT }))).to.be.instanceOf(UpstreamError);
+    expect(await rejectionOf(slow.findClient({ search: '79201234567', point: FAKE_POINT }))).to.be.instanceOf(
+      UpstreamError,
+    );
   });
 });

@@ -32,7 +32,10 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     return res.data.rows[0] as { id: string; name: string; phone: string };
   };
   const recalc = async (agentId: string, body: Record<string, unknown> = {}) => {
-    const res = await shop.api.post('/retaildemand/recalc', { ...recalcBody(agentId, [position(400, 2), position(200, 1)]), ...body });
+    const res = await shop.api.post('/retaildemand/recalc', {
+      ...recalcBody(agentId, [position(400, 2), position(200, 1)]),
+      ...body,
+    });
     expect(res.status, JSON.stringify(res.data)).to.equal(200);
     return res.data;
   };
@@ -57,7 +60,13 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
 
     // 1000 ₽ at 50 % at most: 500 points, held for the sale.
     const answer = await recalc(row.id);
-    expect(answer.bonusProgram).to.include({ agentBonusBalance: 878, bonusValueToSpend: 500, bonusValueToEarn: 0, agentBonusBalanceAfter: 378, paidByBonusPoints: 500 });
+    expect(answer.bonusProgram).to.include({
+      agentBonusBalance: 878,
+      bonusValueToSpend: 500,
+      bonusValueToEarn: 0,
+      agentBonusBalanceAfter: 378,
+      paidByBonusPoints: 500,
+    });
     expect(sumKopecks(answer.positions, 'price') - sumKopecks(answer.positions)).to.equal(500_00);
     const [hold] = [...fake.state.holds.values()];
     expect(hold).to.include({ client: 'client-cashback', point: FAKE_POINT, amount: 500 });
@@ -69,8 +78,12 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     await t.services.outbox.deliverDue();
     await t.services.outbox.deliverDue();
 
-    expect(fake.state.retails).to.deep.equal([{ client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 500, earn: 0, total: 500 }]);
-    expect(fake.state.requests.filter((r) => r.path === '/integration/general/retail')[0]!.body).to.deep.include({ hold: [hold!.id] });
+    expect(fake.state.retails).to.deep.equal([
+      { client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 500, earn: 0, total: 500 },
+    ]);
+    expect(fake.state.requests.filter((r) => r.path === '/integration/general/retail')[0]!.body).to.deep.include({
+      hold: [hold!.id],
+    });
     expect(fake.state.holds.size).to.equal(0);
     expect(ivan().balance).to.equal(378);
     expect(outboxRows()[0]).to.include({ status: 'delivered', attempts: 1 });
@@ -89,19 +102,29 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
   it('when the customer has a discount level, then the percentage becomes per-position discounts and no points move', async () => {
     const res = await shop.api.get('/counterparty', { params: { search: '8 920 765 43 21' } });
     const answer = await recalc(res.data.rows[0].id);
-    expect(answer.bonusProgram).to.include({ agentBonusBalance: 0, bonusValueToSpend: 0, bonusValueToEarn: 0, paidByBonusPoints: 0 });
+    expect(answer.bonusProgram).to.include({
+      agentBonusBalance: 0,
+      bonusValueToSpend: 0,
+      bonusValueToEarn: 0,
+      paidByBonusPoints: 0,
+    });
     expect(answer.bonusProgram.receiptExtraInfo).to.equal('Скидка: скидка 5 %.');
     expect(sumKopecks(answer.positions, 'price') - sumKopecks(answer.positions)).to.equal(50_00);
     expect(fake.state.holds.size).to.equal(0);
 
     await shop.api.post('/retaildemand', saleFromRecalc(answer, res.data.rows[0].id));
     await t.services.outbox.deliverDue();
-    expect(fake.state.retails).to.deep.equal([{ client: 'client-discount', point: FAKE_POINT, amount: 1000, spend: 0, earn: 0, total: 950 }]);
+    expect(fake.state.retails).to.deep.equal([
+      { client: 'client-discount', point: FAKE_POINT, amount: 1000, spend: 0, earn: 0, total: 950 },
+    ]);
   });
 
   it('when recalc repeats, then an unchanged hold is reused, a changed one replaced, and an EARNING recalc releases it', async () => {
     const { id } = await searchIvan();
-    const holdCalls = () => fake.state.requests.filter((r) => r.path.startsWith('/integration/general/bonuses/')).map((r) => r.path.split('/').pop());
+    const holdCalls = () =>
+      fake.state.requests
+        .filter((r) => r.path.startsWith('/integration/general/bonuses/'))
+        .map((r) => r.path.split('/').pop());
     await recalc(id);
     await recalc(id);
     expect(holdCalls()).to.deep.equal(['hold']);
@@ -114,7 +137,12 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(fake.state.holds.has(first[0]!)).to.equal(false);
 
     const earning = await recalc(id, { bonusProgram: { transactionType: 'EARNING' } });
-    expect(earning.bonusProgram).to.include({ bonusValueToSpend: 0, bonusValueToEarn: 100, agentBonusBalance: 878, agentBonusBalanceAfter: 978 });
+    expect(earning.bonusProgram).to.include({
+      bonusValueToSpend: 0,
+      bonusValueToEarn: 100,
+      agentBonusBalance: 878,
+      agentBonusBalanceAfter: 978,
+    });
     expect(fake.state.holds.size).to.equal(0);
   });
 
@@ -125,13 +153,28 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(refused.status).to.equal(503);
     expect(refused.data.errors[0].error_message).to.match(/^Система лояльности не отвечает/);
 
-    const lenient = createProviderTenant(t, 'general', settings({ whenProviderDown: 'no-discount' }), { general: { apiKey: API_KEY } });
-    const plain = await lenient.api.post('/retaildemand/recalc', recalcBody(randomUUID(), [position(100)], 'SPENDING', { agent: { meta: counterpartyMeta(), phone: IVAN_PHONE } }));
+    const lenient = createProviderTenant(t, 'general', settings({ whenProviderDown: 'no-discount' }), {
+      general: { apiKey: API_KEY },
+    });
+    const plain = await lenient.api.post(
+      '/retaildemand/recalc',
+      recalcBody(randomUUID(), [position(100)], 'SPENDING', { agent: { meta: counterpartyMeta(), phone: IVAN_PHONE } }),
+    );
     expect(plain.status, JSON.stringify(plain.data)).to.equal(200);
-    expect(plain.data.bonusProgram).to.include({ bonusValueToSpend: 0, paidByBonusPoints: 0, receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT });
+    expect(plain.data.bonusProgram).to.include({
+      bonusValueToSpend: 0,
+      paidByBonusPoints: 0,
+      receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT,
+    });
     expect(plain.data.positions[0]).to.include({ price: 100, discountedPrice: 100 });
     t.flushLog();
-    const logged = t.storage.db.select().from(transactionLog).where(and(eq(transactionLog.tenantId, lenient.accountId), eq(transactionLog.endpoint, 'POST /retaildemand/recalc'))).get();
+    const logged = t.storage.db
+      .select()
+      .from(transactionLog)
+      .where(
+        and(eq(transactionLog.tenantId, lenient.accountId), eq(transactionLog.endpoint, 'POST /retaildemand/recalc')),
+      )
+      .get();
     expect(logged?.errorMessage).to.match(/^provider down, no discount/);
   });
 
@@ -149,7 +192,9 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     fake.state.down = false;
     await waitFor('delivery', () => outboxRows()[0]!.status === 'delivered');
     await t.services.outbox.deliverDue();
-    expect(fake.state.retails).to.deep.equal([{ client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 0, earn: 100, total: 1000 }]);
+    expect(fake.state.retails).to.deep.equal([
+      { client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 0, earn: 100, total: 1000 },
+    ]);
     expect(ivan().balance).to.equal(978);
   });
 
@@ -158,9 +203,12 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     const answer = await recalc(id);
     const sale = saleFromRecalc(answer, id, randomUUID(), 'S-0042');
     await shop.api.post('/retaildemand', sale);
-    const bySaleKey = () => t.storage.db.select().from(transactionLog).where(eq(transactionLog.saleKey, sale.meta.id)).all();
+    const bySaleKey = () =>
+      t.storage.db.select().from(transactionLog).where(eq(transactionLog.saleKey, sale.meta.id)).all();
     // Not flushed: the row was written in the sale's own transaction.
-    expect(bySaleKey().map((r) => [r.kind, r.endpoint, r.httpStatus])).to.deep.equal([['loyalty-api', 'POST /retaildemand', 201]]);
+    expect(bySaleKey().map((r) => [r.kind, r.endpoint, r.httpStatus])).to.deep.equal([
+      ['loyalty-api', 'POST /retaildemand', 201],
+    ]);
 
     await t.services.outbox.deliverDue();
     await shop.api.post('/retailsalesreturn', returnOf(sale, [answer.positions[1]]));
@@ -172,19 +220,35 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
       'outbox deliver sale general',
       'loyalty-api POST /retailsalesreturn',
     ]);
-    expect(rows.filter((r) => r.kind !== 'loyalty-api' || r.endpoint === 'POST /retaildemand').every((r) => r.documentName === 'S-0042')).to.equal(true);
+    expect(
+      rows
+        .filter((r) => r.kind !== 'loyalty-api' || r.endpoint === 'POST /retaildemand')
+        .every((r) => r.documentName === 'S-0042'),
+    ).to.equal(true);
     const delivery = rows.find((r) => r.kind === 'outbox')!;
     expect(delivery).to.include({ ok: true, pointsSpent: 500, tenantId: shop.accountId });
     expect(JSON.parse(delivery.responseBody!)).to.have.property('holdRequestId').that.is.a('string');
   });
 
   it('when the till asks for what the general API cannot do, then the cashier reads what to do instead', async () => {
-    const unknown = await shop.api.post('/counterparty', { retailStore, meta: counterpartyMeta(), name: 'Новый', phone: '+7 900 000-00-00' });
+    const unknown = await shop.api.post('/counterparty', {
+      retailStore,
+      meta: counterpartyMeta(),
+      name: 'Новый',
+      phone: '+7 900 000-00-00',
+    });
     expect(unknown.status).to.equal(422);
-    expect(unknown.data.errors[0].error_message).to.equal('Система лояльности не регистрирует покупателей из кассы. Зарегистрируйте покупателя в системе лояльности, затем найдите его по телефону.');
+    expect(unknown.data.errors[0].error_message).to.equal(
+      'Система лояльности не регистрирует покупателей из кассы. Зарегистрируйте покупателя в системе лояльности, затем найдите его по телефону.',
+    );
 
     const msId = randomUUID();
-    const existing = await shop.api.post('/counterparty', { retailStore, meta: counterpartyMeta(msId), name: 'Иван', phone: IVAN_PHONE });
+    const existing = await shop.api.post('/counterparty', {
+      retailStore,
+      meta: counterpartyMeta(msId),
+      name: 'Иван',
+      phone: IVAN_PHONE,
+    });
     expect(existing.status).to.equal(201);
     const byMsId = await shop.api.post('/counterparty/detail', { retailStore, meta: counterpartyMeta(msId) });
     expect(byMsId.data.bonusProgram.agentBonusBalance, 'linked to the provider client').to.equal(878);
@@ -194,7 +258,9 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(code.data.errors[0].error_message).to.include('не отправляет коды');
     const card = await shop.api.get('/giftcard', { params: { name: '123' } });
     expect(card.status).to.equal(422);
-    expect(card.data.errors[0].error_message).to.equal('Система лояльности не поддерживает подарочные карты. Примите оплату другим способом.');
+    expect(card.data.errors[0].error_message).to.equal(
+      'Система лояльности не поддерживает подарочные карты. Примите оплату другим способом.',
+    );
 
     const notFound = await shop.api.get('/counterparty', { params: { search: '+7 999 111-22-33' } });
     expect(notFound.data).to.deep.equal({ rows: [] });

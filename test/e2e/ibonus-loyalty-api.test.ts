@@ -35,7 +35,10 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
     return res.data.rows[0] as { id: string };
   };
   const recalc = async (agentId: string, transactionType: 'EARNING' | 'SPENDING' = 'SPENDING') => {
-    const res = await shop.api.post('/retaildemand/recalc', recalcBody(agentId, [position(400, 2), position(200, 1)], transactionType));
+    const res = await shop.api.post(
+      '/retaildemand/recalc',
+      recalcBody(agentId, [position(400, 2), position(200, 1)], transactionType),
+    );
     expect(res.status, JSON.stringify(res.data)).to.equal(200);
     return res.data;
   };
@@ -43,7 +46,9 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
   beforeEach(async () => {
     fake = await startIBonusFake(CREDENTIALS);
     fake.state.clients.push(maria());
-    t = await startTestApp({ env: { OUTBOX_RETRY_BASE_MS: '30', OUTBOX_RETRY_MAX_MS: '100', PROVIDER_DELIVERY_TIMEOUT_MS: '150' } });
+    t = await startTestApp({
+      env: { OUTBOX_RETRY_BASE_MS: '30', OUTBOX_RETRY_MAX_MS: '100', PROVIDER_DELIVERY_TIMEOUT_MS: '150' },
+    });
     shop = createProviderTenant(
       t,
       'ibonus',
@@ -66,7 +71,13 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
 
     // 1000 ₽, at most 50 %: the 300 whole points are spendable; what i-bonus will award is not known.
     const answer = await recalc(row.id);
-    expect(answer.bonusProgram).to.include({ agentBonusBalance: 300, bonusValueToSpend: 300, bonusValueToEarn: 0, agentBonusBalanceAfter: 0, paidByBonusPoints: 300 });
+    expect(answer.bonusProgram).to.include({
+      agentBonusBalance: 300,
+      bonusValueToSpend: 300,
+      bonusValueToEarn: 0,
+      agentBonusBalanceAfter: 0,
+      paidByBonusPoints: 300,
+    });
     expect(answer.bonusProgram.receiptExtraInfo).to.equal(
       `Баланс i-bonus: 300 баллов. Списано: 300.\n${IBONUS_EARN_TEXT}\nКупоны: Кофе в подарок до 31.01.2027.`,
     );
@@ -78,8 +89,19 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
     expect(fake.state.orders.map((o) => o.outcome)).to.deep.equal(['applied']);
     const sent = fake.state.orders[0]!.body as { order: Record<string, unknown>; amount: number; currency: string };
     expect(sent).to.deep.include({ amount: 300, currency: 'points' });
-    expect(sent.order).to.deep.include({ receiptType: 'sale', externalId: sale.meta.id, amountCash: 700, amountCard: 0, customerPhone: '79123456789' });
-    expect((sent.order.items as Array<{ price: number; quantity: number }>).map((i) => [i.price, i.quantity])).to.deep.equal([[400, 2], [200, 1]]);
+    expect(sent.order).to.deep.include({
+      receiptType: 'sale',
+      externalId: sale.meta.id,
+      amountCash: 700,
+      amountCard: 0,
+      customerPhone: '79123456789',
+    });
+    expect(
+      (sent.order.items as Array<{ price: number; quantity: number }>).map((i) => [i.price, i.quantity]),
+    ).to.deep.equal([
+      [400, 2],
+      [200, 1],
+    ]);
     // 300.5 − 300 spent + 5 % of the 700 ₽ paid.
     expect(client().points).to.equal(35.5);
 
@@ -92,11 +114,16 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
       receiptType: 'refund',
       externalId: sale.meta.id,
       amountCash: saleReturn.cashSum,
-      items: [{ Id: answer.positions[0].assortment.meta.id, price: 400, quantity: 2, unit: 'piece', name: 'Позиция 1' }],
+      items: [
+        { Id: answer.positions[0].assortment.meta.id, price: 400, quantity: 2, unit: 'piece', name: 'Позиция 1' },
+      ],
     });
     // The seed's refund cancels what the order awarded and gives back what it spent.
     expect(client().points).to.equal(300.5);
-    expect(outboxRows().map((r) => [r.kind, r.status])).to.deep.equal([['sale', 'delivered'], ['return', 'delivered']]);
+    expect(outboxRows().map((r) => [r.kind, r.status])).to.deep.equal([
+      ['sale', 'delivered'],
+      ['return', 'delivered'],
+    ]);
   });
 
   it('when i-bonus is down during the sale, then МойСклад gets 201 and the order is applied exactly once when it comes back', async () => {
@@ -154,11 +181,19 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
 
   it('when the balance is asked by a МойСклад id with the phone, then the customer is found once and linked for the next call', async () => {
     const msId = '5f3c1b4c-0000-41e9-8000-000000000042';
-    const first = await shop.api.post('/counterparty/detail', { retailStore, meta: counterpartyMeta(msId), phone: '+7 912 345 67 89' });
+    const first = await shop.api.post('/counterparty/detail', {
+      retailStore,
+      meta: counterpartyMeta(msId),
+      phone: '+7 912 345 67 89',
+    });
     expect(first.data.bonusProgram.agentBonusBalance).to.equal(300);
     const second = await shop.api.post('/counterparty/detail', { retailStore, meta: counterpartyMeta(msId) });
     expect(second.data.bonusProgram.agentBonusBalance).to.equal(300);
-    const unknown = await shop.api.post('/counterparty/detail', { retailStore, meta: counterpartyMeta(), phone: '+7 900 000 00 00' });
+    const unknown = await shop.api.post('/counterparty/detail', {
+      retailStore,
+      meta: counterpartyMeta(),
+      phone: '+7 900 000 00 00',
+    });
     expect(unknown.status).to.equal(404);
     expect(unknown.data.errors[0].error_message).to.equal('Клиент не найден в i-bonus');
   });

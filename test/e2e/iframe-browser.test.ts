@@ -35,12 +35,17 @@ describe('Settings iframe in a real browser, framed from another site with third
     await frame.getByLabel('Адрес API').fill(sandbox.providers.general.url);
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     await frame.locator('[data-error-for="general.apiKey"]').waitFor();
-    expect(await frame.locator('[data-error-for="general.apiKey"]').textContent()).to.equal('Укажите ключ API, выданный системой лояльности.');
+    expect(await frame.locator('[data-error-for="general.apiKey"]').textContent()).to.equal(
+      'Укажите ключ API, выданный системой лояльности.',
+    );
     await page.screenshot({ path: artifactPath('iframe-form-error.png') });
 
     // With the key and a store mapped, «Проверить подключение» asks the provider (fetch, no cookies).
     await frame.getByLabel('Ключ API').fill(sandbox.providers.general.apiKey);
-    expect(await frame.locator('[data-error-for="general.apiKey"]').count(), 'an edited field drops its old error').to.equal(0);
+    expect(
+      await frame.locator('[data-error-for="general.apiKey"]').count(),
+      'an edited field drops its old error',
+    ).to.equal(0);
     await frame.getByLabel('Точка по умолчанию').fill(sandbox.providers.general.point);
     await frame.getByLabel('Магазин на Ленина').fill(sandbox.providers.general.point);
     await frame.getByRole('button', { name: 'Проверить подключение' }).click();
@@ -69,7 +74,9 @@ describe('Settings iframe in a real browser, framed from another site with third
     expect(account.loyalty).to.deep.include({ url: `${sandbox.appUrl}/loyalty-api`, externalSearch: true });
     expect(hashToken(account.loyalty!.token)).to.equal(tenant.loyaltyTokenHash);
     expect(account.status).to.equal('Activated');
-    expect(sandbox.moysklad.state.requests.filter((r) => r.path.endsWith('/status')).map((r) => r.body)).to.deep.equal([{ status: 'Activated' }]);
+    expect(sandbox.moysklad.state.requests.filter((r) => r.path.endsWith('/status')).map((r) => r.body)).to.deep.equal([
+      { status: 'Activated' },
+    ]);
     expect(tenant).to.include({ status: 'Activated', backend: 'ledger', externalSearch: true });
     expect(tenant.configuredAt).to.be.instanceOf(Date);
     expect(goLiveStateOf(tenant).pending).to.equal(null);
@@ -90,7 +97,10 @@ describe('Settings iframe in a real browser, framed from another site with third
     await page.locator('.badge', { hasText: 'HTTP 200' }).waitFor();
     expect(await page.locator('[data-till-response]').textContent()).to.match(/"agentBonusBalance": \d+/);
     await page.getByRole('button', { name: 'Вернуть последнюю продажу' }).click();
-    await page.getByRole('heading', { name: /Возврат продажи № 00001/ }).locator('.badge', { hasText: 'HTTP 201' }).waitFor();
+    await page
+      .getByRole('heading', { name: /Возврат продажи № 00001/ })
+      .locator('.badge', { hasText: 'HTTP 201' })
+      .waitFor();
   });
 
   it('when an employee without admin rights opens the app, then the form is read-only and says why', async () => {
@@ -102,11 +112,18 @@ describe('Settings iframe in a real browser, framed from another site with third
 
   it('when МойСклад refuses the settings, then the owner sees why and «Повторить» finishes the job', async () => {
     await page.goto(sandbox.embedUrl);
-    sandbox.moysklad.failNext({ method: 'PATCH', pathEnds: '/loyalty', answer: 400, body: { errors: [{ error: 'Решение не поддерживает программу лояльности', code: 2006 }] } });
+    sandbox.moysklad.failNext({
+      method: 'PATCH',
+      pathEnds: '/loyalty',
+      answer: 400,
+      body: { errors: [{ error: 'Решение не поддерживает программу лояльности', code: 2006 }] },
+    });
     await frame.getByText('В МоемСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     await frame.getByText('МойСклад не принял изменения').waitFor();
-    expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include('Решение не поддерживает программу лояльности');
+    expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include(
+      'Решение не поддерживает программу лояльности',
+    );
     await page.screenshot({ path: artifactPath('iframe-moysklad-refused.png') });
 
     await frame.getByRole('button', { name: 'Повторить' }).click();

@@ -88,7 +88,9 @@ describe('The outbox across a killed process', () => {
     server!.child.kill('SIGTERM');
     expect(await server!.exited).to.equal(0);
 
-    expect(fake.state.retails).to.deep.equal([{ client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 0, earn: 100, total: 1000 }]);
+    expect(fake.state.retails).to.deep.equal([
+      { client: 'client-cashback', point: FAKE_POINT, amount: 1000, spend: 0, earn: 100, total: 1000 },
+    ]);
     expect(only().attempts).to.equal(beforeRestart.attempts + 1);
   });
 });

@@ -6,8 +6,19 @@ type Json = Record<string, any>;
 
 const remap = 'https://api.moysklad.ru/api/remap/1.2/entity';
 
-export function recalcBody(agentId: string, positions: Json[], transactionType: 'EARNING' | 'SPENDING' = 'SPENDING', extra: Json = {}): Json {
-  return { retailStore, agent: { meta: counterpartyMeta(agentId) }, positions, bonusProgram: { transactionType }, ...extra };
+export function recalcBody(
+  agentId: string,
+  positions: Json[],
+  transactionType: 'EARNING' | 'SPENDING' = 'SPENDING',
+  extra: Json = {},
+): Json {
+  return {
+    retailStore,
+    agent: { meta: counterpartyMeta(agentId) },
+    positions,
+    bonusProgram: { transactionType },
+    ...extra,
+  };
 }
 
 /** Σ quantity × price in kopecks, each line rounded as МойСклад does. */
@@ -24,7 +35,10 @@ export function saleFromRecalc(recalc: Json, agentId: string, saleId: string = r
     meta: { href: `${remap}/retaildemand/${saleId}`, id: saleId },
     agent: { meta: counterpartyMeta(agentId) },
     positions: recalc.positions,
-    bonusProgram: { bonusValueToSpend: recalc.bonusProgram.bonusValueToSpend, bonusValueToEarn: recalc.bonusProgram.bonusValueToEarn },
+    bonusProgram: {
+      bonusValueToSpend: recalc.bonusProgram.bonusValueToSpend,
+      bonusValueToEarn: recalc.bonusProgram.bonusValueToEarn,
+    },
     cashSum: sumKopecks(recalc.positions) / 100,
     noCashSum: 0,
   };

@@ -44,7 +44,11 @@ describe('The sandbox with the external providers, in a real browser', function 
   it('when the owner connects the REST API with what the sandbox page lists, then a SPENDING recalc holds points and the delivered sale spends them through the hold', async () => {
     const { general } = sandbox.providers;
     await page.goto(sandbox.embedUrl);
-    const typed = { url: await listed('general.url'), apiKey: await listed('general.apiKey'), point: await listed('general.point') };
+    const typed = {
+      url: await listed('general.url'),
+      apiKey: await listed('general.apiKey'),
+      point: await listed('general.point'),
+    };
     expect(typed).to.deep.equal({ url: general.url, apiKey: general.apiKey, point: general.point });
 
     // The form starts empty: the owner types what the page lists, as they would a real provider's.
@@ -73,17 +77,37 @@ describe('The sandbox with the external providers, in a real browser', function 
 
     // 890 + 2 × 95.50 = 1081 ₽, at most 50 % by points: 540 of Ivan's 878, held for the sale.
     const recalc = await tillResponse();
-    expect(recalc.bonusProgram).to.include({ agentBonusBalance: 878, bonusValueToSpend: 540, agentBonusBalanceAfter: 338 });
-    const mapped = providerCustomerRepository.findByProviderId(sandbox.storage.db, sandbox.account.accountId, 'general', 'client-cashback')!;
-    expect((await tillRequest()).agent.meta.id, 'the till names the customer by the id our search returned').to.equal(mapped.id);
-    expect(await page.locator('[data-till-customer]').textContent()).to.include('Найден поиском в системе лояльности: ИВАН');
+    expect(recalc.bonusProgram).to.include({
+      agentBonusBalance: 878,
+      bonusValueToSpend: 540,
+      agentBonusBalanceAfter: 338,
+    });
+    const mapped = providerCustomerRepository.findByProviderId(
+      sandbox.storage.db,
+      sandbox.account.accountId,
+      'general',
+      'client-cashback',
+    )!;
+    expect((await tillRequest()).agent.meta.id, 'the till names the customer by the id our search returned').to.equal(
+      mapped.id,
+    );
+    expect(await page.locator('[data-till-customer]').textContent()).to.include(
+      'Найден поиском в системе лояльности: ИВАН',
+    );
     const holds = [...general.fake.state.holds.values()];
     expect(holds).to.have.length(1);
     expect(holds[0]).to.include({ client: 'client-cashback', point: general.point, amount: 540 });
 
     await pressAtTill('Продать', 201);
     await waitFor('the outbox worker delivers the sale', () => general.fake.state.retails.length === 1);
-    expect(general.fake.state.retails[0]).to.deep.equal({ client: 'client-cashback', point: general.point, amount: 1081, spend: 540, earn: 0, total: 541 });
+    expect(general.fake.state.retails[0]).to.deep.equal({
+      client: 'client-cashback',
+      point: general.point,
+      amount: 1081,
+      spend: 540,
+      earn: 0,
+      total: 541,
+    });
     const retail = general.fake.state.requests.find((r) => r.path === '/integration/general/retail')!;
     expect(retail.body).to.deep.include({ hold: [holds[0]!.id] });
     expect(general.fake.state.holds.size, 'the hold was used by the sale').to.equal(0);
@@ -118,23 +142,40 @@ describe('The sandbox with the external providers, in a real browser', function 
     const [order] = ibonus.fake.state.orders;
     expect(order!.outcome).to.equal('applied');
     expect(order!.body).to.deep.include({ amount: 500, currency: 'points' });
-    expect((order!.body as { order: object }).order).to.include({ receiptType: 'sale', externalId: sale.meta.id, customerPhone: '79123456789' });
+    expect((order!.body as { order: object }).order).to.include({
+      receiptType: 'sale',
+      externalId: sale.meta.id,
+      customerPhone: '79123456789',
+    });
     // 581 ₽ paid in money, 5 % awarded by i-bonus.
     expect(ibonus.fake.state.clients.find((c) => c.name === 'Ольга')!.points).to.equal(29.05);
     await page.screenshot({ path: artifactPath('sandbox-till-ibonus-sale.png'), fullPage: true });
 
     await pressAtTill('Вернуть последнюю продажу', 201);
     await waitFor('the outbox worker delivers the refund', () => ibonus.fake.state.orders.length === 2);
-    expect((ibonus.fake.state.orders[1]!.body as { order: object }).order).to.include({ receiptType: 'refund', externalId: sale.meta.id });
+    expect((ibonus.fake.state.orders[1]!.body as { order: object }).order).to.include({
+      receiptType: 'refund',
+      externalId: sale.meta.id,
+    });
     expect(ibonus.fake.state.orders[1]!.outcome).to.equal('applied');
-    expect(ibonus.fake.state.clients.find((c) => c.name === 'Ольга')!.points, 'spent points back, awarded taken back').to.equal(500);
+    expect(
+      ibonus.fake.state.clients.find((c) => c.name === 'Ольга')!.points,
+      'spent points back, awarded taken back',
+    ).to.equal(500);
   });
 
   it('when the README tells a newcomer what to type, then it is what the sandbox fakes accept and the customers they hold', () => {
     const readme = readFileSync(projectPath('README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### See the whole flow'), readme.indexOf('## Status'));
     const { general, ibonus, customers } = sandbox.providers;
-    for (const secret of [general.apiKey, general.point, ibonus.login, ibonus.password, sandbox.admin.login, sandbox.admin.password]) {
+    for (const secret of [
+      general.apiKey,
+      general.point,
+      ibonus.login,
+      ibonus.password,
+      sandbox.admin.login,
+      sandbox.admin.password,
+    ]) {
       expect(section).to.include(`\`${secret}\``);
     }
     for (const customer of customers) expect(section).to.include(customer.phone);

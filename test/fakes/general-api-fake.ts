@@ -158,7 +158,8 @@ export async function startGeneralApiFake(options: {
 
   const amountOf = (req: Request, res: Response, name = 'amount'): number | undefined => {
     const value = (req.body as Record<string, unknown> | undefined)?.[name];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return void refuse(res, name, `${name} is invalid.`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      return void refuse(res, name, `${name} is invalid.`);
     return value;
   };
 

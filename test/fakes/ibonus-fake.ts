@@ -57,8 +57,18 @@ const API = '/ext/api/v1';
  * A small, stateful i-bonus.me on 127.0.0.1 following seeds/002: Basic auth, `%` searches, balances,
  * coupons and fiscal orders (sale spends and awards, refund reverses, a repeated sale is a no-op).
  */
-export async function startIBonusFake(credentials: { login: string; password: string }, options: { port?: number } = {}): Promise<IBonusFake> {
-  const state: IBonusFakeState = { clients: [], orders: [], sales: new Map(), awardRate: 0.05, down: false, delayMs: 0 };
+export async function startIBonusFake(
+  credentials: { login: string; password: string },
+  options: { port?: number } = {},
+): Promise<IBonusFake> {
+  const state: IBonusFakeState = {
+    clients: [],
+    orders: [],
+    sales: new Map(),
+    awardRate: 0.05,
+    down: false,
+    delayMs: 0,
+  };
   const app = express();
   const expected = `Basic ${Buffer.from(`${credentials.login}:${credentials.password}`).toString('base64')}`;
 
@@ -77,7 +87,9 @@ export async function startIBonusFake(credentials: { login: string; password: st
     const offset = Number(stringParam(req.query.offset) ?? 0);
     const limit = Number(stringParam(req.query.limit) ?? 100);
     const found = state.clients.filter(
-      (client) => (phone === undefined || like(phone).test(client.phone)) && (email === undefined || like(email, 'i').test(client.email)),
+      (client) =>
+        (phone === undefined || like(phone).test(client.phone)) &&
+        (email === undefined || like(email, 'i').test(client.email)),
     );
     res.json(found.slice(offset, offset + limit).map(listed));
   });
@@ -85,7 +97,13 @@ export async function startIBonusFake(credentials: { login: string; password: st
   app.get(`${API}/clients/:id/coupons/`, (req, res) => {
     const client = byId(req.params.id);
     if (!client) return fail(req, res, 404, 'Not Found', `Client with id=${req.params.id} is not found.`);
-    res.json(client.coupons.map((coupon) => ({ ...coupon, token: `t${coupon.id}`, merchantToken: String(100000 + coupon.id) })));
+    res.json(
+      client.coupons.map((coupon) => ({
+        ...coupon,
+        token: `t${coupon.id}`,
+        merchantToken: String(100000 + coupon.id),
+      })),
+    );
   });
 
   app.get(`${API}/clients/:id/balance/`, (req, res) => {
@@ -109,7 +127,12 @@ export async function startIBonusFake(credentials: { login: string; password: st
       fail(req, res, status, error, message);
     };
     const order = body?.order;
-    if (!order || (order.receiptType !== 'sale' && order.receiptType !== 'refund') || typeof order.externalId !== 'string' || !Array.isArray(order.items)) {
+    if (
+      !order ||
+      (order.receiptType !== 'sale' && order.receiptType !== 'refund') ||
+      typeof order.externalId !== 'string' ||
+      !Array.isArray(order.items)
+    ) {
       return reject(400, 'Bad Request', 'order.receiptType, order.externalId and order.items are required');
     }
     const previous = state.sales.get(order.externalId);
@@ -140,13 +163,22 @@ export async function startIBonusFake(credentials: { login: string; password: st
     if (redeemed.length !== couponIds.length) return reject(422, 'Unprocessable Entity', 'Coupon is not available.');
 
     const itemsTotal = order.items.reduce((total, item) => total + Number(item.price) * Number(item.quantity), 0);
-    const paid = order.amountCard !== undefined || order.amountCash !== undefined ? (order.amountCard ?? 0) + (order.amountCash ?? 0) : itemsTotal - spend;
+    const paid =
+      order.amountCard !== undefined || order.amountCash !== undefined
+        ? (order.amountCard ?? 0) + (order.amountCash ?? 0)
+        : itemsTotal - spend;
     const awarded = client ? round(Math.max(0, paid) * state.awardRate) : 0;
     if (client) {
       client.points = round(client.points - spend + awarded);
       client.coupons = client.coupons.filter((coupon) => !couponIds.includes(coupon.id));
     }
-    state.sales.set(order.externalId, { clientId: client?.id, spent: spend, awarded, coupons: redeemed, refunded: false });
+    state.sales.set(order.externalId, {
+      clientId: client?.id,
+      spent: spend,
+      awarded,
+      coupons: redeemed,
+      refunded: false,
+    });
     accept('applied');
   });
 

@@ -52,7 +52,9 @@ export interface MoyskladFake {
   vendorApiUrl: string;
   jsonApiUrl: string;
   state: MoyskladFakeState;
-  addAccount(input?: Partial<Pick<FakeAccount, 'accountId' | 'accountName' | 'retailStores' | 'bonusPrograms' | 'employees'>>): FakeAccount;
+  addAccount(
+    input?: Partial<Pick<FakeAccount, 'accountId' | 'accountName' | 'retailStores' | 'bonusPrograms' | 'employees'>>,
+  ): FakeAccount;
   /** A one-time key, as МойСклад appends to the iframe URL. */
   issueContextKey(accountId: string, employeeId?: string, options?: { forOtherApp?: boolean }): string;
   /** Sends the activation webhook to the app (signed JWT) and records the app's answer. */
@@ -78,34 +80,64 @@ export function defaultEmployees(): FakeEmployee[] {
 export function defaultBonusPrograms(): Array<Record<string, unknown>> {
   return [
     {
-      id: randomUUID(), name: 'Бонусы за покупки', active: true, allAgents: true, agentTags: [], allProducts: true,
-      earnRateRoublesToPoint: 7, spendRatePointsToRouble: 4, maxPaidRatePercents: 50,
-      welcomeBonusesEnabled: true, welcomeBonusesValue: 100, welcomeBonusesMode: 'REGISTRATION',
-      postponedBonusesDelayDays: 7, earnWhileRedeeming: true,
+      id: randomUUID(),
+      name: 'Бонусы за покупки',
+      active: true,
+      allAgents: true,
+      agentTags: [],
+      allProducts: true,
+      earnRateRoublesToPoint: 7,
+      spendRatePointsToRouble: 4,
+      maxPaidRatePercents: 50,
+      welcomeBonusesEnabled: true,
+      welcomeBonusesValue: 100,
+      welcomeBonusesMode: 'REGISTRATION',
+      postponedBonusesDelayDays: 7,
+      earnWhileRedeeming: true,
     },
     {
-      id: randomUUID(), name: 'Старая программа', active: false, allAgents: true, agentTags: ['vip'], allProducts: true,
-      earnRateRoublesToPoint: 100, spendRatePointsToRouble: 1, maxPaidRatePercents: 10, welcomeBonusesEnabled: false,
+      id: randomUUID(),
+      name: 'Старая программа',
+      active: false,
+      allAgents: true,
+      agentTags: ['vip'],
+      allProducts: true,
+      earnRateRoublesToPoint: 100,
+      spendRatePointsToRouble: 1,
+      maxPaidRatePercents: 10,
+      welcomeBonusesEnabled: false,
       earnWhileRedeeming: false,
     },
   ];
 }
 
-export async function startMoyskladFake(app: { appId: string; appUid: string; secretKey: string }): Promise<MoyskladFake> {
+export async function startMoyskladFake(app: {
+  appId: string;
+  appUid: string;
+  secretKey: string;
+}): Promise<MoyskladFake> {
   const key = new TextEncoder().encode(app.secretKey);
-  const state: MoyskladFakeState = { accounts: new Map(), contextKeys: new Map(), requests: [], failures: [], seenJti: new Set() };
+  const state: MoyskladFakeState = {
+    accounts: new Map(),
+    contextKeys: new Map(),
+    requests: [],
+    failures: [],
+    seenJti: new Set(),
+  };
   const server = express();
   server.use(express.json());
 
   /** One-time vendor tokens exactly as the Vendor API demands: HS256, sub = appUid, fresh jti, gzip. */
   const vendorAuth = async (req: Request, res: Response, next: NextFunction) => {
-    if (!String(req.get('accept-encoding') ?? '').includes('gzip')) return moyskladError(res, 415, 'Не указан заголовок Accept-Encoding: gzip', 1062);
+    if (!String(req.get('accept-encoding') ?? '').includes('gzip'))
+      return moyskladError(res, 415, 'Не указан заголовок Accept-Encoding: gzip', 1062);
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
     try {
       if (!token) throw new Error('no token');
       const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], subject: app.appUid });
       if (!payload.jti || state.seenJti.has(payload.jti)) throw new Error('jti reused');
-      if (payload.exp !== undefined && payload.iat !== undefined && payload.exp - payload.iat > 300) throw new Error('lifetime');
+      if (payload.exp !== undefined && payload.iat !== undefined && payload.exp - payload.iat > 300)
+        throw new Error('lifetime');
       state.seenJti.add(payload.jti);
     } catch {
       res.set('X-Lognex-Auth', '401').set('X-Lognex-Auth-Message', 'invalid token');
@@ -120,7 +152,9 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
     if (index < 0) return next();
     const [failure] = state.failures.splice(index, 1);
     if (failure!.answer === 'hang') return; // the caller's deadline ends it
-    res.status(failure!.answer).json(failure!.body ?? { errors: [{ error: 'Ошибка на стороне МоегоСклада (подстроено тестом)', code: 9999 }] });
+    res
+      .status(failure!.answer)
+      .json(failure!.body ?? { errors: [{ error: 'Ошибка на стороне МоегоСклада (подстроено тестом)', code: 9999 }] });
   };
 
   const vendor = express.Router();
@@ -129,7 +163,8 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
   vendor.post('/context/:contextKey', (req, res) => {
     const entry = state.contextKeys.get(String(req.params.contextKey));
     if (!entry) return moyskladError(res, 404, 'Контекст не найден', 1003);
-    if (entry.forOtherApp) return moyskladError(res, 403, 'Приложение не авторизовано на доступ по данному contextKey', 1003);
+    if (entry.forOtherApp)
+      return moyskladError(res, 403, 'Приложение не авторизовано на доступ по данному contextKey', 1003);
     if (entry.used) return moyskladError(res, 409, 'contextKey уже использован', 1003);
     entry.used = true;
     const account = state.accounts.get(entry.accountId)!;
@@ -152,9 +187,11 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
     const account = accountOf(req, res);
     if (!account) return;
     const status = req.body?.status;
-    if (!['Activating', 'SettingsRequired', 'Activated'].includes(status)) return moyskladError(res, 400, 'Неверный статус', 2007);
+    if (!['Activating', 'SettingsRequired', 'Activated'].includes(status))
+      return moyskladError(res, 400, 'Неверный статус', 2007);
     // Activated needs loyalty settings first, as the real lifecycle does for loyalty solutions.
-    if (status === 'Activated' && !account.loyalty) return moyskladError(res, 409, 'Нет перехода в это состояние', 2007);
+    if (status === 'Activated' && !account.loyalty)
+      return moyskladError(res, 409, 'Нет перехода в это состояние', 2007);
     account.status = status;
     res.json({});
   });
@@ -175,7 +212,8 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
     if (!account) return;
     if (!account.loyalty) return moyskladError(res, 400, 'Настройки лояльности ещё не заданы', 2007);
     for (const [name, type] of Object.entries(loyaltyFields)) {
-      if (req.body?.[name] !== undefined && typeof req.body[name] !== type) return moyskladError(res, 400, `Неверное поле ${name}`, 2000);
+      if (req.body?.[name] !== undefined && typeof req.body[name] !== type)
+        return moyskladError(res, 400, `Неверное поле ${name}`, 2000);
     }
     Object.assign(account.loyalty, pick(req.body ?? {}, Object.keys(loyaltyFields)));
     res.json({});
@@ -191,8 +229,12 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
   }, recordAndInject(JSON_API));
   const page = (res: Response, type: string, rows: unknown[]) =>
     res.json({ meta: { type, size: rows.length, limit: 1000, offset: 0 }, rows });
-  jsonApi.get('/entity/retailstore', (_req, res) => page(res, 'retailstore', (res.locals.account as FakeAccount).retailStores));
-  jsonApi.get('/entity/bonusprogram', (_req, res) => page(res, 'bonusprogram', (res.locals.account as FakeAccount).bonusPrograms));
+  jsonApi.get('/entity/retailstore', (_req, res) =>
+    page(res, 'retailstore', (res.locals.account as FakeAccount).retailStores),
+  );
+  jsonApi.get('/entity/bonusprogram', (_req, res) =>
+    page(res, 'bonusprogram', (res.locals.account as FakeAccount).bonusPrograms),
+  );
 
   server.use(VENDOR, vendor);
   server.use(JSON_API, jsonApi);
@@ -262,7 +304,11 @@ export async function startMoyskladFake(app: { appId: string; appUid: string; se
 function employeeJson(account: FakeAccount, employee: FakeEmployee) {
   const all = { view: 'ALL', create: 'ALL', update: 'ALL', delete: 'ALL' };
   return {
-    meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/employee/${employee.id}`, type: 'employee', mediaType: 'application/json' },
+    meta: {
+      href: `https://api.moysklad.ru/api/remap/1.2/entity/employee/${employee.id}`,
+      type: 'employee',
+      mediaType: 'application/json',
+    },
     id: employee.id,
     accountId: account.accountId,
     name: employee.fullName.split(' ')[1] ?? employee.fullName,

@@ -29,7 +29,14 @@ export interface ProviderFakes {
 /** i-bonus's seed: one customer with points and a coupon, one who has only just joined. */
 export function sandboxIBonusClients(): FakeClient[] {
   return [
-    { id: 1001, name: 'Ольга', phone: '79123456789', email: 'olga@example.ru', points: 500, coupons: [{ id: 1, header: 'Кофе в подарок' }] },
+    {
+      id: 1001,
+      name: 'Ольга',
+      phone: '79123456789',
+      email: 'olga@example.ru',
+      points: 500,
+      coupons: [{ id: 1, header: 'Кофе в подарок' }],
+    },
     { id: 1002, name: 'Павел', phone: '79120001122', email: 'pavel@example.ru', points: 0, coupons: [] },
   ];
 }
@@ -43,7 +50,10 @@ export async function startProviderFakes(ports: { general?: number; ibonus?: num
     general: { url: general.url, ...SANDBOX_GENERAL, fake: general },
     ibonus: { url: ibonus.url, ...SANDBOX_IBONUS, fake: ibonus },
     // Read back from the fakes' state: the list can never drift from what they answer.
-    customers: [...[...general.state.clients.values()].map(generalCustomer), ...ibonus.state.clients.map(ibonusCustomer)],
+    customers: [
+      ...[...general.state.clients.values()].map(generalCustomer),
+      ...ibonus.state.clients.map(ibonusCustomer),
+    ],
     close: async () => {
       await Promise.all([general.close(), ibonus.close()]);
     },
@@ -61,7 +71,12 @@ function generalCustomer(client: FakeGeneralClient): SandboxCustomer {
 
 function ibonusCustomer(client: FakeClient): SandboxCustomer {
   const coupons = client.coupons.map((coupon) => `купон «${coupon.header ?? coupon.title}»`);
-  return { system: 'ibonus', name: client.name, phone: displayPhone(client.phone), about: [`${client.points} баллов`, ...coupons].join(', ') };
+  return {
+    system: 'ibonus',
+    name: client.name,
+    phone: displayPhone(client.phone),
+    about: [`${client.points} баллов`, ...coupons].join(', '),
+  };
 }
 
 /** 79201234567 → +7 920 123-45-67. */

@@ -12,7 +12,8 @@ const fakes = await startProviderFakes({
   ibonus: Number(process.env.FAKE_IBONUS_PORT ?? 4020),
 });
 const { general, ibonus } = fakes;
-const customersOf = (system: string) => fakes.customers.filter((c) => c.system === system).map((c) => `${c.phone} (${c.name}: ${c.about})`);
+const customersOf = (system: string) =>
+  fakes.customers.filter((c) => c.system === system).map((c) => `${c.phone} (${c.name}: ${c.about})`);
 
 console.log(`REST API (general): ${general.url}  key ${general.apiKey}  point ${general.point}`);
 for (const line of customersOf('general')) console.log(`  customer ${line}`);

@@ -14,17 +14,24 @@ const HOUR_MS = 3_600_000;
  * peak and a few errors, points earned and spent every day, and one real sale made through the
  * LoyaltyAPI now (recalc, sale, partial return) under the number `saleNumber`.
  */
-export async function seedAdminDemo(t: TestApp, saleNumber = '0042'): Promise<{ tenant: TestTenant; customerMsId: string }> {
+export async function seedAdminDemo(
+  t: TestApp,
+  saleNumber = '0042',
+): Promise<{ tenant: TestTenant; customerMsId: string }> {
   const tenant = createTestTenant(t);
   tenantRepository.update(t.storage.db, tenant.accountId, { accountName: 'Цветы на Ленина' });
-  for (const name of ['Книжный «Переплёт»', 'Кофейня №7']) tenantRepository.update(t.storage.db, createTestTenant(t).accountId, { accountName: name });
+  for (const name of ['Книжный «Переплёт»', 'Кофейня №7'])
+    tenantRepository.update(t.storage.db, createTestTenant(t).accountId, { accountName: name });
 
   const now = Date.now();
   const hourNow = Math.floor(now / HOUR_MS);
   t.storage.db.transaction((tx) => {
     for (let hour = hourNow - 7 * 24; hour < hourNow; hour++) {
       const local = (hour + 3) % 24; // Moscow
-      const calls = local < 8 || local > 21 ? 2 + (hour % 3) : 25 + Math.round(15 * Math.sin(((local - 8) / 14) * Math.PI)) + (hour % 7);
+      const calls =
+        local < 8 || local > 21
+          ? 2 + (hour % 3)
+          : 25 + Math.round(15 * Math.sin(((local - 8) / 14) * Math.PI)) + (hour % 7);
       for (let i = 0; i < calls; i++) {
         const ok = (hour * 31 + i) % 53 !== 0;
         tx.insert(transactionLog)
@@ -54,13 +61,32 @@ export async function seedAdminDemo(t: TestApp, saleNumber = '0042'): Promise<{ 
   });
 
   const customerMsId = randomUUID();
-  await tenant.api.post('/counterparty', { meta: counterpartyMeta(customerMsId), name: 'Анна Смирнова', phone: '+7 912 345-67-89', discountCardNumber: '2000123' });
+  await tenant.api.post('/counterparty', {
+    meta: counterpartyMeta(customerMsId),
+    name: 'Анна Смирнова',
+    phone: '+7 912 345-67-89',
+    discountCardNumber: '2000123',
+  });
   const agent = { meta: counterpartyMeta(customerMsId) };
   const positions = [position(1200, 1), position(350, 2)];
-  await tenant.api.post('/retaildemand', { meta: { id: randomUUID(), href: '' }, name: '0041', agent, positions: [position(990, 1)], cashSum: 990, noCashSum: 0 });
+  await tenant.api.post('/retaildemand', {
+    meta: { id: randomUUID(), href: '' },
+    name: '0041',
+    agent,
+    positions: [position(990, 1)],
+    cashSum: 990,
+    noCashSum: 0,
+  });
   await tenant.api.post('/retaildemand/recalc', { agent, positions, bonusProgram: { transactionType: 'SPENDING' } });
   const saleId = randomUUID();
-  await tenant.api.post('/retaildemand', { meta: { id: saleId, href: '' }, name: saleNumber, agent, positions, cashSum: 1900, noCashSum: 0 });
+  await tenant.api.post('/retaildemand', {
+    meta: { id: saleId, href: '' },
+    name: saleNumber,
+    agent,
+    positions,
+    cashSum: 1900,
+    noCashSum: 0,
+  });
   await tenant.api.post('/retailsalesreturn', {
     meta: { id: randomUUID(), href: '' },
     name: `${saleNumber}-В`,
@@ -79,7 +105,15 @@ export async function seedAdminDemo(t: TestApp, saleNumber = '0042'): Promise<{ 
  * its outbox: two waiting for i-bonus to come back, one refused and waiting for support.
  */
 export function seedProviderTenantInTrouble(t: TestApp): TestTenant {
-  const shop = createProviderTenant(t, 'ibonus', { ibonus: { baseUrl: 'https://lk.i-bonus.test/api', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 }, storePoints: {} }, { ibonus: { login: 'shop', password: 'shop-password' } });
+  const shop = createProviderTenant(
+    t,
+    'ibonus',
+    {
+      ibonus: { baseUrl: 'https://lk.i-bonus.test/api', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 },
+      storePoints: {},
+    },
+    { ibonus: { login: 'shop', password: 'shop-password' } },
+  );
   const tenant = tenantRepository.find(t.storage.db, shop.accountId)!;
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
   tenantRepository.update(t.storage.db, shop.accountId, {
@@ -89,14 +123,38 @@ export function seedProviderTenantInTrouble(t: TestApp): TestTenant {
     configuredAt: null,
     goLive: {
       pending: 'status',
-      accepted: { url: `${t.config.publicBaseUrl}/loyalty-api`, externalSearch: false, tokenHash: tenant.loyaltyTokenHash!, at: minutesAgo(12) },
-      lastFailure: { step: 'status', message: 'МойСклад отказал (смена статуса): Подписка на приложение не оплачена', kind: 'conflict', httpStatus: 409, at: minutesAgo(12) },
+      accepted: {
+        url: `${t.config.publicBaseUrl}/loyalty-api`,
+        externalSearch: false,
+        tokenHash: tenant.loyaltyTokenHash!,
+        at: minutesAgo(12),
+      },
+      lastFailure: {
+        step: 'status',
+        message: 'МойСклад отказал (смена статуса): Подписка на приложение не оплачена',
+        kind: 'conflict',
+        httpStatus: 409,
+        at: minutesAgo(12),
+      },
     },
   });
   const customer = { phone: '+7 912 345-67-89', meta: { id: randomUUID() } };
-  outboxItem(t, shop.accountId, { status: 'needs_support', attempts: 1, documentName: '0117', supportReason: 'Не доставлено: i-bonus: недостаточно баллов для списания 300', payload: { customer, order: { receiptType: 'sale', amountCash: 1450 }, amount: 300 } });
+  outboxItem(t, shop.accountId, {
+    status: 'needs_support',
+    attempts: 1,
+    documentName: '0117',
+    supportReason: 'Не доставлено: i-bonus: недостаточно баллов для списания 300',
+    payload: { customer, order: { receiptType: 'sale', amountCash: 1450 }, amount: 300 },
+  });
   for (const [n, name] of ['0118', '0119'].entries()) {
-    outboxItem(t, shop.accountId, { status: 'pending', attempts: 3 + n, documentName: name, nextAttemptAt: Date.now() + (4 + n) * 60_000, lastError: 'ECONNREFUSED lk.i-bonus.test:443', payload: { customer, order: { receiptType: 'sale', amountCash: 990 }, amount: 0 } });
+    outboxItem(t, shop.accountId, {
+      status: 'pending',
+      attempts: 3 + n,
+      documentName: name,
+      nextAttemptAt: Date.now() + (4 + n) * 60_000,
+      lastError: 'ECONNREFUSED lk.i-bonus.test:443',
+      payload: { customer, order: { receiptType: 'sale', amountCash: 990 }, amount: 0 },
+    });
   }
   return shop;
 }

@@ -7,7 +7,12 @@ import { outbox, transactionLog, type OutboxStatus } from '../../db/schema/index
 import type { TestApp } from './test-app.js';
 
 /** What the owner saves in the settings iframe for the built-in ledger (the default rules). */
-export const LEDGER_SETTINGS: SettingsChange = { backend: 'ledger', externalSearch: false, settings: { ledger: DEFAULT_LEDGER_RULES }, secrets: {} };
+export const LEDGER_SETTINGS: SettingsChange = {
+  backend: 'ledger',
+  externalSearch: false,
+  settings: { ledger: DEFAULT_LEDGER_RULES },
+  secrets: {},
+};
 
 /** The go-live section of a tenant page. */
 export function goLiveSection(html: string): string {
@@ -32,14 +37,22 @@ export function stepStates(html: string): Record<string, string> {
 /** The tenant's audit rows (kind 'admin'), oldest first, with the request parsed. */
 export function adminRows(t: TestApp, tenantId: string, endpoint?: string) {
   t.flushLog();
-  const where = and(eq(transactionLog.tenantId, tenantId), eq(transactionLog.kind, 'admin'), endpoint ? eq(transactionLog.endpoint, endpoint) : undefined);
+  const where = and(
+    eq(transactionLog.tenantId, tenantId),
+    eq(transactionLog.kind, 'admin'),
+    endpoint ? eq(transactionLog.endpoint, endpoint) : undefined,
+  );
   return t.storage.db
     .select()
     .from(transactionLog)
     .where(where)
     .orderBy(asc(transactionLog.id))
     .all()
-    .map((row) => ({ ...row, request: JSON.parse(row.requestBody ?? '{}') as Record<string, unknown>, response: JSON.parse(row.responseBody ?? 'null') as unknown }));
+    .map((row) => ({
+      ...row,
+      request: JSON.parse(row.requestBody ?? '{}') as Record<string, unknown>,
+      response: JSON.parse(row.responseBody ?? 'null') as unknown,
+    }));
 }
 
 /**
@@ -49,7 +62,16 @@ export function adminRows(t: TestApp, tenantId: string, endpoint?: string) {
 export function outboxItem(
   t: TestApp,
   tenantId: string,
-  options: { status?: OutboxStatus; kind?: 'sale' | 'return'; documentName?: string; payload?: Record<string, unknown>; lastError?: string; supportReason?: string; attempts?: number; nextAttemptAt?: number } = {},
+  options: {
+    status?: OutboxStatus;
+    kind?: 'sale' | 'return';
+    documentName?: string;
+    payload?: Record<string, unknown>;
+    lastError?: string;
+    supportReason?: string;
+    attempts?: number;
+    nextAttemptAt?: number;
+  } = {},
 ): { id: number; saleKey: string } {
   const saleKey = randomUUID();
   const entry: OutboxEntry = {
@@ -65,7 +87,14 @@ export function outboxItem(
   const { status = 'pending', lastError, supportReason, attempts, nextAttemptAt } = options;
   t.storage.db
     .update(outbox)
-    .set({ status, lastError, supportReason, attempts, nextAttemptAt, claimedUntil: status === 'sending' ? Date.now() + 60_000 : null })
+    .set({
+      status,
+      lastError,
+      supportReason,
+      attempts,
+      nextAttemptAt,
+      claimedUntil: status === 'sending' ? Date.now() + 60_000 : null,
+    })
     .where(eq(outbox.id, row.id))
     .run();
   return { id: row.id, saleKey };

@@ -5,7 +5,12 @@ import type { TestApp } from './test-app.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery-staple';
 
-export async function createTestAdmin(t: TestApp, login: string, role: AdminRole = 'admin', password = TEST_PASSWORD): Promise<void> {
+export async function createTestAdmin(
+  t: TestApp,
+  login: string,
+  role: AdminRole = 'admin',
+  password = TEST_PASSWORD,
+): Promise<void> {
   await createAdminUser(t.storage.db, { login, password, role });
 }
 
@@ -19,7 +24,14 @@ export class AdminClient {
   readonly http: AxiosInstance;
 
   constructor(baseUrl: string, headers: Record<string, string> = {}) {
-    this.http = axios.create({ baseURL: baseUrl, maxRedirects: 0, validateStatus: () => true, responseType: 'text', transformResponse: (d) => d, headers });
+    this.http = axios.create({
+      baseURL: baseUrl,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: 'text',
+      transformResponse: (d) => d,
+      headers,
+    });
   }
 
   /** The Set-Cookie line of the session cookie from the last response that set one. */
@@ -31,7 +43,12 @@ export class AdminClient {
 
   /** Start over with another client's cookie (an attacker replaying a stolen or old cookie). */
   useCookie(header: string): void {
-    this.cookies = new Map(header.split('; ').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+    this.cookies = new Map(
+      header
+        .split('; ')
+        .filter(Boolean)
+        .map((pair) => pair.split('=', 2) as [string, string]),
+    );
   }
 
   private remember(response: AxiosResponse<string>): AxiosResponse<string> {
@@ -52,12 +69,18 @@ export class AdminClient {
   }
 
   /** POSTs a form; `_csrf` is the token of the last page seen unless the form sets its own. */
-  async post(path: string, form: Record<string, string | number> = {}, options: { csrf?: boolean } = {}): Promise<AxiosResponse<string>> {
+  async post(
+    path: string,
+    form: Record<string, string | number> = {},
+    options: { csrf?: boolean } = {},
+  ): Promise<AxiosResponse<string>> {
     const body = new URLSearchParams();
     if (options.csrf !== false && this.lastToken && !('_csrf' in form)) body.set('_csrf', this.lastToken);
     for (const [key, value] of Object.entries(form)) body.set(key, String(value));
     return this.remember(
-      await this.http.post<string>(path, body.toString(), { headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' } }),
+      await this.http.post<string>(path, body.toString(), {
+        headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     );
   }
 

@@ -14,7 +14,9 @@ export const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts');
  * sets in Chrome's settings (Safari's default) plus Chrome's phase-out switch: a page inside a
  * cross-site iframe then gets no unpartitioned cookies (CHIPS `Partitioned` cookies still work).
  */
-export async function launchBrowser(options: { blockThirdPartyCookies?: boolean } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchBrowser(
+  options: { blockThirdPartyCookies?: boolean } = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
   if (options.blockThirdPartyCookies) {
     mkdirSync(join(profile, 'Default'), { recursive: true });

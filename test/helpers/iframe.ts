@@ -75,7 +75,9 @@ export function employee(accountId: string, options: { admin?: boolean; id?: str
 /** Answers one context exchange for a fresh key; returns the key. */
 export function answerContextKey(answer: { status: number; body: unknown }): string {
   const contextKey = randomBytes(20).toString('hex');
-  nock(VENDOR.origin).post(`${VENDOR.base}/context/${contextKey}`).reply(answer.status, answer.body as nock.Body);
+  nock(VENDOR.origin)
+    .post(`${VENDOR.base}/context/${contextKey}`)
+    .reply(answer.status, answer.body as nock.Body);
   return contextKey;
 }
 
@@ -84,13 +86,24 @@ export interface IframeClient {
   csrf: string;
   page: AxiosResponse<string>;
   /** POSTs a form with this page's session and CSRF token (overridable). */
-  post: (path: string, fields?: Record<string, string>, auth?: { session?: string; _csrf?: string }) => Promise<AxiosResponse<string>>;
+  post: (
+    path: string,
+    fields?: Record<string, string>,
+    auth?: { session?: string; _csrf?: string },
+  ) => Promise<AxiosResponse<string>>;
   reload: () => Promise<AxiosResponse<string>>;
 }
 
 /** Opens the iframe as МойСклад does (contextKey → our session) and reads the page's tokens. */
-export async function openIframe(t: TestApp, accountId: string, options: { admin?: boolean; employeeId?: string } = {}): Promise<IframeClient> {
-  const contextKey = answerContextKey({ status: 200, body: employee(accountId, { admin: options.admin, id: options.employeeId }) });
+export async function openIframe(
+  t: TestApp,
+  accountId: string,
+  options: { admin?: boolean; employeeId?: string } = {},
+): Promise<IframeClient> {
+  const contextKey = answerContextKey({
+    status: 200,
+    body: employee(accountId, { admin: options.admin, id: options.employeeId }),
+  });
   const opened = await t.http.get(`/iframe?contextKey=${contextKey}`, { maxRedirects: 0 });
   if (opened.status !== 303) throw new Error(`open failed: ${opened.status} ${opened.data}`);
   const token = new URL(opened.headers.location as string, t.baseUrl).searchParams.get('session')!;
@@ -99,11 +112,15 @@ export async function openIframe(t: TestApp, accountId: string, options: { admin
     csrf: '',
     page: undefined as unknown as AxiosResponse<string>,
     post: (path, fields = {}, auth = {}) =>
-      t.http.post(path, new URLSearchParams({ session: client.token, _csrf: client.csrf, ...auth, ...fields }).toString(), {
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        maxRedirects: 0,
-        responseType: 'text',
-      }),
+      t.http.post(
+        path,
+        new URLSearchParams({ session: client.token, _csrf: client.csrf, ...auth, ...fields }).toString(),
+        {
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          maxRedirects: 0,
+          responseType: 'text',
+        },
+      ),
     reload: async () => {
       const page = await t.http.get(`/iframe?session=${encodeURIComponent(client.token)}`, { responseType: 'text' });
       client.page = page;
@@ -123,13 +140,24 @@ export async function accountWithIframe(t: TestApp): Promise<{ accountId: string
 }
 
 /** Follows a 303 from a POST to the page it names, with the fresh token it carries. */
-export async function followRedirect(t: TestApp, client: IframeClient, res: AxiosResponse<string>): Promise<AxiosResponse<string>> {
+export async function followRedirect(
+  t: TestApp,
+  client: IframeClient,
+  res: AxiosResponse<string>,
+): Promise<AxiosResponse<string>> {
   if (res.status !== 303) throw new Error(`expected 303, got ${res.status}: ${res.data}`);
   client.token = new URL(res.headers.location as string, t.baseUrl).searchParams.get('session')!;
   return client.reload();
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&#34;': '"', '&#39;': "'", '&quot;': '"' };
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&#34;': '"',
+  '&#39;': "'",
+  '&quot;': '"',
+};
 export function decode(html: string): string {
   return html.replace(/&(amp|lt|gt|quot|#34|#39);/g, (entity) => ENTITIES[entity] ?? entity);
 }

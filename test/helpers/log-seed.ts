@@ -31,7 +31,16 @@ export function seededRow(i: number, count: number, now: number, days = 90): See
   const at = now - days * DAY_MS + Math.floor((i * days * DAY_MS) / count);
   const ok = i % 50 !== 7;
   const bucket = i % 100;
-  const kind: LogKind = bucket < 90 ? 'loyalty-api' : bucket < 94 ? 'vendor-api' : bucket < 97 ? 'moysklad' : bucket < 99 ? 'provider' : 'admin';
+  const kind: LogKind =
+    bucket < 90
+      ? 'loyalty-api'
+      : bucket < 94
+        ? 'vendor-api'
+        : bucket < 97
+          ? 'moysklad'
+          : bucket < 99
+            ? 'provider'
+            : 'admin';
   const step = i % 10;
   const endpoint =
     kind === 'loyalty-api'
@@ -73,15 +82,43 @@ export function seededRow(i: number, count: number, now: number, days = 90): See
  */
 export function seedTransactionLog(sqlite: Database.Database, count: number, now = Date.now(), days = 90): void {
   const table = getTableName(transactionLog);
-  const indexes = sqlite.prepare(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`).all(table) as Array<{ name: string; sql: string }>;
+  const indexes = sqlite
+    .prepare(`select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`)
+    .all(table) as Array<{ name: string; sql: string }>;
   const t = transactionLog;
-  const columns = [t.at, t.tenantId, t.kind, t.endpoint, t.httpStatus, t.ok, t.durationMs, t.documentName, t.saleKey, t.phoneLast4, t.cardNumber];
-  const insert = sqlite.prepare(`insert into "${table}" (${columns.map((c) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`);
+  const columns = [
+    t.at,
+    t.tenantId,
+    t.kind,
+    t.endpoint,
+    t.httpStatus,
+    t.ok,
+    t.durationMs,
+    t.documentName,
+    t.saleKey,
+    t.phoneLast4,
+    t.cardNumber,
+  ];
+  const insert = sqlite.prepare(
+    `insert into "${table}" (${columns.map((c) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+  );
   sqlite.transaction(() => {
     for (const index of indexes) sqlite.exec(`drop index "${index.name}"`);
     for (let i = 0; i < count; i++) {
       const r = seededRow(i, count, now, days);
-      insert.run(r.at, r.tenantId, r.kind, r.endpoint, r.httpStatus, r.ok ? 1 : 0, r.durationMs, r.documentName, r.saleKey, r.phoneLast4, r.cardNumber);
+      insert.run(
+        r.at,
+        r.tenantId,
+        r.kind,
+        r.endpoint,
+        r.httpStatus,
+        r.ok ? 1 : 0,
+        r.durationMs,
+        r.documentName,
+        r.saleKey,
+        r.phoneLast4,
+        r.cardNumber,
+      );
     }
     for (const index of indexes) sqlite.exec(index.sql);
   })();

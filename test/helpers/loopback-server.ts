@@ -9,7 +9,10 @@ export interface LoopbackServer {
 }
 
 /** Serves an Express app on 127.0.0.1 (a random port unless given): test apps, fakes and bench servers all start this way. */
-export async function listenOnLoopback(app: { listen: (port: number, host: string) => Server }, port = 0): Promise<LoopbackServer> {
+export async function listenOnLoopback(
+  app: { listen: (port: number, host: string) => Server },
+  port = 0,
+): Promise<LoopbackServer> {
   const server = app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -13,7 +13,10 @@ export interface ServerProcess {
 
 /** `app/main.ts` as production runs it: a real process, so it can be killed and restarted. */
 export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH, ...env },
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -22,11 +22,21 @@ export function createTestTenant(t: TestApp, ledger: Partial<LedgerRules> = {}):
 }
 
 /** A configured tenant on an external provider, its secrets sealed as the settings iframe stores them. */
-export function createProviderTenant(t: TestApp, backend: Exclude<BackendKind, 'ledger'>, settings: TenantSettings, secrets: ProviderSecrets): TestTenant {
+export function createProviderTenant(
+  t: TestApp,
+  backend: Exclude<BackendKind, 'ledger'>,
+  settings: TenantSettings,
+  secrets: ProviderSecrets,
+): TestTenant {
   return insertTenant(t, backend, settings, secrets);
 }
 
-function insertTenant(t: TestApp, backend: BackendKind, settings: TenantSettings, secrets?: ProviderSecrets): TestTenant {
+function insertTenant(
+  t: TestApp,
+  backend: BackendKind,
+  settings: TenantSettings,
+  secrets?: ProviderSecrets,
+): TestTenant {
   const accountId = randomUUID();
   const issued = issueLoyaltyToken(t.services.box, accountId);
   const now = new Date();
@@ -45,15 +55,30 @@ function insertTenant(t: TestApp, backend: BackendKind, settings: TenantSettings
     createdAt: now,
     updatedAt: now,
   });
-  const api = axios.create({ baseURL: `${t.baseUrl}/loyalty-api`, validateStatus: () => true, headers: { [AUTH_HEADER]: issued.token } });
+  const api = axios.create({
+    baseURL: `${t.baseUrl}/loyalty-api`,
+    validateStatus: () => true,
+    headers: { [AUTH_HEADER]: issued.token },
+  });
   return { accountId, token: issued.token, api };
 }
 
-export const retailStore = { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/retailstore/4c9c1b4c-0000-11e9-0000-000000000001', id: '4c9c1b4c-0000-11e9-0000-000000000001' }, name: 'Магазин на Ленина' };
+export const retailStore = {
+  meta: {
+    href: 'https://api.moysklad.ru/api/remap/1.2/entity/retailstore/4c9c1b4c-0000-11e9-0000-000000000001',
+    id: '4c9c1b4c-0000-11e9-0000-000000000001',
+  },
+  name: 'Магазин на Ленина',
+};
 
 export function position(price: number, quantity = 1, extra: Record<string, unknown> = {}) {
   const id = randomUUID();
-  return { assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/product/${id}`, id } }, quantity, price, ...extra };
+  return {
+    assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/product/${id}`, id } },
+    quantity,
+    price,
+    ...extra,
+  };
 }
 
 export function counterpartyMeta(id: string = randomUUID()) {

@@ -57,7 +57,9 @@ export async function startTestApp(
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
   const config = options.config ?? testConfig(dir, options.env);
   // The bench keeps only errors: collecting every line would dominate what it measures.
-  const { logger, text } = options.quietLogs ? { logger: createLogger({ level: 'error' }), text: () => '' } : memoryLogger();
+  const { logger, text } = options.quietLogs
+    ? { logger: createLogger({ level: 'error' }), text: () => '' }
+    : memoryLogger();
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
   const server = await listenOnLoopback(app);
@@ -83,7 +85,11 @@ export async function startTestApp(
   };
 }
 
-export async function signTestJwt(secret: string, claims: Record<string, unknown> = {}, alg = 'HS256'): Promise<string> {
+export async function signTestJwt(
+  secret: string,
+  claims: Record<string, unknown> = {},
+  alg = 'HS256',
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iat: now, exp: now + 60, jti: randomUUID(), ...claims })
     .setProtectedHeader({ alg, typ: 'JWT' })

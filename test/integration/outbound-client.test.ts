@@ -18,7 +18,15 @@ describe('The outbound HTTP client', () => {
   let storage: Storage;
   let txlog: TransactionLog;
   const client = (options: { timeoutMs?: number; isExpectedAnswer?: (data: unknown) => boolean } = {}) =>
-    createHttpClient({ name: 'test-provider', kind: 'provider', baseURL: ORIGIN, timeoutMs: options.timeoutMs ?? 5000, logger, txlog, isExpectedAnswer: options.isExpectedAnswer });
+    createHttpClient({
+      name: 'test-provider',
+      kind: 'provider',
+      baseURL: ORIGIN,
+      timeoutMs: options.timeoutMs ?? 5000,
+      logger,
+      txlog,
+      isExpectedAnswer: options.isExpectedAnswer,
+    });
   const rows = () => {
     txlog.flush();
     return storage.db.select().from(transactionLog).all();
@@ -36,26 +44,38 @@ describe('The outbound HTTP client', () => {
 
   it('when the caller is handling a sale, then the call is logged with its tenant, sale key and document name', async () => {
     nock(ORIGIN).post('/retail').reply(200, { ok: true });
-    await runWithRequestContext({ requestId: 'r-1', accountId: 'tenant-1', saleKey: 'sale-1', documentName: '00042' }, () => client().post('/retail', { spend: 1 }));
-    expect(rows().map((r) => [r.tenantId, r.saleKey, r.documentName, r.requestId, r.ok])).to.deep.equal([['tenant-1', 'sale-1', '00042', 'r-1', true]]);
+    await runWithRequestContext(
+      { requestId: 'r-1', accountId: 'tenant-1', saleKey: 'sale-1', documentName: '00042' },
+      () => client().post('/retail', { spend: 1 }),
+    );
+    expect(rows().map((r) => [r.tenantId, r.saleKey, r.documentName, r.requestId, r.ok])).to.deep.equal([
+      ['tenant-1', 'sale-1', '00042', 'r-1', true],
+    ]);
   });
 
   it('when a 200 answer is not the documented shape, then the log row says it failed', async () => {
     nock(ORIGIN).post('/retail').reply(200, { success: false, spend: 'no' });
-    const answer = await client({ isExpectedAnswer: (data) => (data as { success?: boolean }).success === true }).post('/retail', {});
+    const answer = await client({ isExpectedAnswer: (data) => (data as { success?: boolean }).success === true }).post(
+      '/retail',
+      {},
+    );
     expect(answer.status).to.equal(200);
     expect(rows().map((r) => [r.ok, r.httpStatus, r.errorMessage])).to.deep.equal([[false, 200, 'unexpected answer']]);
   });
 
-  it('when the till\'s deadline comes before the call\'s own time-out, then the call ends at the deadline', async () => {
+  it("when the till's deadline comes before the call's own time-out, then the call ends at the deadline", async () => {
     nock(ORIGIN).get('/slow').delay(2000).reply(200, {});
-    const error = await runWithRequestContext({ requestId: 'r-2', deadlineAt: Date.now() + 50 }, () => rejectionOf(client({ timeoutMs: 5000 }).get('/slow')));
+    const error = await runWithRequestContext({ requestId: 'r-2', deadlineAt: Date.now() + 50 }, () =>
+      rejectionOf(client({ timeoutMs: 5000 }).get('/slow')),
+    );
     expect(describeFailure(error).type).to.equal('timeout');
   });
 
   it('when the deadline has already passed, then the call fails as a time-out instead of waiting', async () => {
     nock(ORIGIN).get('/late').delay(500).reply(200, {});
-    const error = await runWithRequestContext({ requestId: 'r-3', deadlineAt: Date.now() - 1 }, () => rejectionOf(client().get('/late')));
+    const error = await runWithRequestContext({ requestId: 'r-3', deadlineAt: Date.now() - 1 }, () =>
+      rejectionOf(client().get('/late')),
+    );
     expect(describeFailure(error).type).to.equal('timeout');
   });
 });

@@ -19,11 +19,20 @@ describe('Secrets never leak', () => {
     const jwt = await t.vendorJwt();
     const res = await t.http.put(
       `/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/${accountId}`,
-      { appUid: t.config.moysklad.appUid, accountName: 'a', cause: 'Install', access: [{ resource: 'x', scope: ['admin'], access_token: sentinel }] },
+      {
+        appUid: t.config.moysklad.appUid,
+        accountName: 'a',
+        cause: 'Install',
+        access: [{ resource: 'x', scope: ['admin'], access_token: sentinel }],
+      },
       { headers: { Authorization: `Bearer ${jwt}` } },
     );
     expect(res.status).to.equal(200);
-    const loyaltyToken = t.services.box.open(tenantRepository.find(t.storage.db, accountId)!.loyaltyTokenEnc!, accountId, LOYALTY_TOKEN_FIELD);
+    const loyaltyToken = t.services.box.open(
+      tenantRepository.find(t.storage.db, accountId)!.loyaltyTokenEnc!,
+      accountId,
+      LOYALTY_TOKEN_FIELD,
+    );
 
     let outboundJwt = '';
     nock(TEST_VENDOR_API)
@@ -32,8 +41,17 @@ describe('Secrets never leak', () => {
         outboundJwt = String(this.req.headers.authorization).replace('Bearer ', '');
         return [200, {}];
       });
-    await t.services.moysklad.putLoyaltySettings(accountId, { url: 'https://x.test/loyalty-api', token: loyaltyToken, externalSearch: false });
-    t.services.txlog.record({ kind: 'admin', endpoint: 'probe', ok: true, request: { note: `Bearer ${loyaltyToken}`, apikey: sentinel } });
+    await t.services.moysklad.putLoyaltySettings(accountId, {
+      url: 'https://x.test/loyalty-api',
+      token: loyaltyToken,
+      externalSearch: false,
+    });
+    t.services.txlog.record({
+      kind: 'admin',
+      endpoint: 'probe',
+      ok: true,
+      request: { note: `Bearer ${loyaltyToken}`, apikey: sentinel },
+    });
     expect(outboundJwt).to.match(/^eyJ/);
     t.flushLog();
 
@@ -53,11 +71,17 @@ describe('Secrets never leak', () => {
   it('when the iframe exchanges a contextKey, then the key appears in no log line and no transaction-log row', async () => {
     const contextKey = `ctx-${randomUUID()}`;
     nock(TEST_VENDOR_API).post(`/context/${contextKey}`).reply(200, { id: randomUUID(), accountId: randomUUID() });
-    nock(TEST_VENDOR_API).post(`/context/${contextKey}`).reply(409, { errors: [{ error: 'used', code: 1 }] });
+    nock(TEST_VENDOR_API)
+      .post(`/context/${contextKey}`)
+      .reply(409, { errors: [{ error: 'used', code: 1 }] });
     await t.services.moysklad.exchangeContextKey(contextKey);
     await t.services.moysklad.exchangeContextKey(contextKey).catch(() => undefined);
     t.flushLog();
-    const rows = t.storage.sqlite.prepare(`select endpoint, request_body, response_body, error_message from transaction_log where kind = 'moysklad'`).all();
+    const rows = t.storage.sqlite
+      .prepare(
+        `select endpoint, request_body, response_body, error_message from transaction_log where kind = 'moysklad'`,
+      )
+      .all();
     expect(rows).to.have.length(2);
     expect(JSON.stringify(rows)).to.include('/context/{contextKey}').and.not.include(contextKey);
     expect(t.logs()).to.include('/context/{contextKey}').and.not.include(contextKey);
@@ -66,10 +90,15 @@ describe('Secrets never leak', () => {
   it('when application code logs secrets by mistake, then the log line carries none of them', () => {
     const { logger, text } = memoryLogger();
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJqdGkiOiJhYmMifQ.c2lnbmF0dXJlLWJ5dGVz';
-    logger.info('provider call', { headers: { apikey: 'KEY-123', Authorization: `Bearer ${jwt}` }, token: 'TOK-456', phone: '+7 912 345-67-89' });
+    logger.info('provider call', {
+      headers: { apikey: 'KEY-123', Authorization: `Bearer ${jwt}` },
+      token: 'TOK-456',
+      phone: '+7 912 345-67-89',
+    });
     logger.warn(`raw text with ${jwt} and 89123456789`);
     const out = text();
     expect(out).to.include('provider call').and.include('***6789');
-    for (const secret of ['KEY-123', 'TOK-456', jwt, '912 345-67-89', '89123456789']) expect(out).to.not.include(secret);
+    for (const secret of ['KEY-123', 'TOK-456', jwt, '912 345-67-89', '89123456789'])
+      expect(out).to.not.include(secret);
   });
 });

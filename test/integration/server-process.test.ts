@@ -10,7 +10,11 @@ describe('The server process', () => {
   it('when started with no settings, then it runs the embedded default, prints the demo token, serves /healthz and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'server-'));
     const port = await freePort();
-    const { child, output, exited, waitForOutput } = spawnServer({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' });
+    const { child, output, exited, waitForOutput } = spawnServer({
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+    });
     await waitForOutput('LoyaltyAPI token:');
     expect(output()).to.match(/LoyaltyAPI token: \S{20,}/);
     expect(output()).to.include(`http://localhost:${port}/healthz`);

@@ -13,7 +13,10 @@ const sandbox = await startSandbox({
 });
 const { general, ibonus } = sandbox.providers;
 const customers = (system: string) =>
-  sandbox.providers.customers.filter((c) => c.system === system).map((c) => `${c.phone} ${c.name}`).join(', ');
+  sandbox.providers.customers
+    .filter((c) => c.system === system)
+    .map((c) => `${c.phone} ${c.name}`)
+    .join(', ');
 
 console.log(`
 Sandbox is running (Ctrl+C stops it; it starts from scratch each time).

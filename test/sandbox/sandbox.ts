@@ -58,7 +58,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const embedServer = await listen(createServer(embed), options.embedPort ?? 0);
   const embedUrl = `http://127.0.0.1:${port(embedServer)}`;
 
-  const app = { appId: randomUUID(), appUid: 'loyalty-bridge.sandbox', secretKey: randomBytes(32).toString('base64url') };
+  const app = {
+    appId: randomUUID(),
+    appUid: 'loyalty-bridge.sandbox',
+    secretKey: randomBytes(32).toString('base64url'),
+  };
   const moysklad = await startMoyskladFake(app);
   const providers = await startProviderFakes(options.providerPorts);
 
@@ -97,7 +101,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const employee = account.employees.find((e) => (req.query.as === 'cashier' ? !e.isAdmin : e.isAdmin))!;
     // A fresh one-time key on every load, as МойСклад does each time it shows the app.
     const contextKey = moysklad.issueContextKey(account.accountId, employee.id);
-    res.render('embed', { account, employee, iframeUrl: `${appUrl}/iframe?contextKey=${contextKey}`, providers, admin: { url: adminUrl, ...SANDBOX_ADMIN } });
+    res.render('embed', {
+      account,
+      employee,
+      iframeUrl: `${appUrl}/iframe?contextKey=${contextKey}`,
+      providers,
+      admin: { url: adminUrl, ...SANDBOX_ADMIN },
+    });
   });
   const systemOf = () => tenantRepository.find(storage.db, account.accountId)?.backend ?? 'ledger';
   embed.use('/till', tillRouter({ account, customers: providers.customers, systemOf, adminUrl }));

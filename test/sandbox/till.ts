@@ -5,7 +5,15 @@ import type { BackendKind } from '../../db/schema/index.js';
 import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import type { FakeAccount } from '../fakes/moysklad-fake.js';
 import type { SandboxCustomer } from '../fakes/provider-fakes.js';
-import { cashSumOf, moment, moyskladCounterparty, parseLines, remapMeta, searchedCounterparty, type Json } from './till-documents.js';
+import {
+  cashSumOf,
+  moment,
+  moyskladCounterparty,
+  parseLines,
+  remapMeta,
+  searchedCounterparty,
+  type Json,
+} from './till-documents.js';
 
 /**
  * A till like МойСклад's "Касса", reduced to one form: it calls the LoyaltyAPI at the url and with
@@ -74,24 +82,49 @@ export function tillRouter({ account, customers, systemOf, adminUrl }: TillDeps)
 
   const show = (res: Response, form: TillForm, result?: Outcome) => {
     const system = systemOf();
-    res.render('till', { account, form, result, lastSale: sales.at(-1), loyalty: account.loyalty, system: SYSTEM_TITLES[system], provider: system !== 'ledger', adminUrl, customers });
+    res.render('till', {
+      account,
+      form,
+      result,
+      lastSale: sales.at(-1),
+      loyalty: account.loyalty,
+      system: SYSTEM_TITLES[system],
+      provider: system !== 'ledger',
+      adminUrl,
+      customers,
+    });
   };
 
   router.get('/', (_req, res) => {
     const system = systemOf();
     const suggested = customers.find((c) => c.system === system) ?? LEDGER_CUSTOMER;
-    show(res, { store: account.retailStores[0]?.id ?? '', phone: suggested.phone, name: suggested.name, lines: EXAMPLE_LINES, spend: '', points: '' });
+    show(res, {
+      store: account.retailStores[0]?.id ?? '',
+      phone: suggested.phone,
+      name: suggested.name,
+      lines: EXAMPLE_LINES,
+      spend: '',
+      points: '',
+    });
   });
 
   router.post('/', async (req: Request, res: Response) => {
     const form = req.body as TillForm;
     const action = String((req.body as Record<string, unknown>).action ?? 'recalc');
     if (!account.loyalty) {
-      return show(res, form, { title: 'Касса не подключена', error: 'МойСклад ещё не получил настройки лояльности: откройте приложение и нажмите «Сохранить и подключить».' });
+      return show(res, form, {
+        title: 'Касса не подключена',
+        error: 'МойСклад ещё не получил настройки лояльности: откройте приложение и нажмите «Сохранить и подключить».',
+      });
     }
     const store = account.retailStores.find((s) => s.id === form.store) ?? account.retailStores[0]!;
     const till: Till = {
-      api: axios.create({ baseURL: account.loyalty.url, headers: { [AUTH_HEADER]: account.loyalty.token }, validateStatus: () => true, timeout: 10_000 }),
+      api: axios.create({
+        baseURL: account.loyalty.url,
+        headers: { [AUTH_HEADER]: account.loyalty.token },
+        validateStatus: () => true,
+        timeout: 10_000,
+      }),
       form,
       retailStore: { meta: remapMeta('retailstore', store.id), name: store.name },
       externalSearch: account.loyalty.externalSearch,
@@ -116,7 +149,9 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
   const { agent } = customer;
 
   if (action === 'balance') {
-    return withCustomer(await post(till, 'Баланс покупателя', '/counterparty/detail', { retailStore: till.retailStore, ...agent }));
+    return withCustomer(
+      await post(till, 'Баланс покупателя', '/counterparty/detail', { retailStore: till.retailStore, ...agent }),
+    );
   }
   const recalcBody = {
     retailStore: till.retailStore,
@@ -131,8 +166,18 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
 
   // The till records the receipt exactly as the recalc answered it.
   const answer = recalc.response as Json;
-  const sold: Json[] = (answer.positions as Json[]).map((p) => ({ ...p, discountedPrice: p.discountedPrice ?? p.price }));
-  const sale: Sale = { id: randomUUID(), name: String(sales.length + 1).padStart(5, '0'), agent, positions: sold, cashSum: cashSumOf(sold), returned: false };
+  const sold: Json[] = (answer.positions as Json[]).map((p) => ({
+    ...p,
+    discountedPrice: p.discountedPrice ?? p.price,
+  }));
+  const sale: Sale = {
+    id: randomUUID(),
+    name: String(sales.length + 1).padStart(5, '0'),
+    agent,
+    positions: sold,
+    cashSum: cashSumOf(sold),
+    returned: false,
+  };
   const body = {
     retailStore: till.retailStore,
     meta: remapMeta('retaildemand', sale.id),
@@ -140,7 +185,10 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
     moment: moment(),
     agent,
     positions: sold,
-    bonusProgram: { bonusValueToSpend: answer.bonusProgram?.bonusValueToSpend ?? 0, bonusValueToEarn: answer.bonusProgram?.bonusValueToEarn ?? 0 },
+    bonusProgram: {
+      bonusValueToSpend: answer.bonusProgram?.bonusValueToSpend ?? 0,
+      bonusValueToEarn: answer.bonusProgram?.bonusValueToEarn ?? 0,
+    },
     cashSum: sale.cashSum,
     noCashSum: 0,
   };
@@ -152,7 +200,11 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
 /** «Найти»: what the cashier sees when searching in the loyalty system. */
 async function search(till: Till): Promise<Outcome> {
   if (!till.externalSearch) {
-    return { title: 'Поиск покупателя', error: 'В настройках выбран поиск в МоемСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.' };
+    return {
+      title: 'Поиск покупателя',
+      error:
+        'В настройках выбран поиск в МоемСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.',
+    };
   }
   return get(till, 'Поиск покупателя', '/counterparty', { search: till.form.phone });
 }
@@ -165,12 +217,20 @@ async function search(till: Till): Promise<Outcome> {
 async function customerAtTill(till: Till): Promise<{ agent: Json; note: string } | { failed: Outcome }> {
   const { phone, name } = till.form;
   const counterparty = moyskladCounterparty(phone, name);
-  if (!till.externalSearch) return { agent: counterparty, note: `Покупатель МоегоСклада: ${name || 'без имени'}, ${phone}.` };
+  if (!till.externalSearch)
+    return { agent: counterparty, note: `Покупатель МоегоСклада: ${name || 'без имени'}, ${phone}.` };
   const found = await get(till, 'Поиск покупателя', '/counterparty', { search: phone });
   if (found.status !== 200) return { failed: found };
   const row = ((found.response as { rows?: Json[] }).rows ?? [])[0];
-  if (!row) return { agent: counterparty, note: `В системе лояльности по «${phone}» никого нет: касса отправляет покупателя МоегоСклада.` };
-  return { agent: searchedCounterparty(row as { id: string; name: string }), note: `Найден поиском в системе лояльности: ${row.name}, id ${row.id}.` };
+  if (!row)
+    return {
+      agent: counterparty,
+      note: `В системе лояльности по «${phone}» никого нет: касса отправляет покупателя МоегоСклада.`,
+    };
+  return {
+    agent: searchedCounterparty(row as { id: string; name: string }),
+    note: `Найден поиском в системе лояльности: ${row.name}, id ${row.id}.`,
+  };
 }
 
 async function returnLastSale(till: Till, sales: Sale[]): Promise<Outcome> {

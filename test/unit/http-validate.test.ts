@@ -32,7 +32,9 @@ describe('The validation helper', () => {
       } catch (error) {
         expect(error).to.be.instanceOf(ValidationError);
         expect((error as ValidationError).parameter).to.equal(field);
-        expect((error as ValidationError).message, JSON.stringify(input)).to.match(/^[^a-z]*[А-ЯЁ]/).and.include(field);
+        expect((error as ValidationError).message, JSON.stringify(input))
+          .to.match(/^[^a-z]*[А-ЯЁ]/)
+          .and.include(field);
       }
     }
   });

@@ -34,5 +34,7 @@ export function currentUser(res: Response): AdminUser {
 
 /** Where to go after sign-in: only a path inside /admin, never another site (`//evil.example`). */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/admin(?:[/?]|$)/.test(next) && !/[\\\s]/.test(next) && !next.startsWith('//') ? next : '/admin/dashboard';
+  return typeof next === 'string' && /^\/admin(?:[/?]|$)/.test(next) && !/[\\\s]/.test(next) && !next.startsWith('//')
+    ? next
+    : '/admin/dashboard';
 }

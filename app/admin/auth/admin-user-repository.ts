@@ -21,7 +21,13 @@ export const adminUserRepository = {
   },
 
   countActiveAdmins(tx: DbOrTx): number {
-    return tx.select({ n: count() }).from(adminUsers).where(and(eq(adminUsers.role, 'admin'), eq(adminUsers.blocked, false))).get()?.n ?? 0;
+    return (
+      tx
+        .select({ n: count() })
+        .from(adminUsers)
+        .where(and(eq(adminUsers.role, 'admin'), eq(adminUsers.blocked, false)))
+        .get()?.n ?? 0
+    );
   },
 
   insert(tx: DbOrTx, row: NewAdminUser): AdminUser {
@@ -31,7 +37,11 @@ export const adminUserRepository = {
   /** endSessions bumps the epoch: every session signed in before this change ends at its next request. */
   update(tx: DbOrTx, id: number, changes: Partial<NewAdminUser>, options: { endSessions?: boolean } = {}): void {
     tx.update(adminUsers)
-      .set({ ...changes, updatedAt: new Date(), ...(options.endSessions ? { sessionEpoch: sql`${adminUsers.sessionEpoch} + 1` } : {}) })
+      .set({
+        ...changes,
+        updatedAt: new Date(),
+        ...(options.endSessions ? { sessionEpoch: sql`${adminUsers.sessionEpoch} + 1` } : {}),
+      })
       .where(eq(adminUsers.id, id))
       .run();
   },

@@ -6,11 +6,20 @@ import { immediate, type Db, type DbOrTx } from '../../storage/database.js';
 import { adminUserRepository as users } from './admin-user-repository.js';
 import { DECOY_HASH, hashPassword, verifyPassword } from './passwords.js';
 
-export const loginSchema = Joi.string().trim().lowercase().pattern(/^[a-z0-9._@-]{3,64}$/).required().label('Логин').messages({
-  'string.pattern.base': 'Логин: от 3 до 64 латинских букв, цифр и знаков . _ @ -',
-});
+export const loginSchema = Joi.string()
+  .trim()
+  .lowercase()
+  .pattern(/^[a-z0-9._@-]{3,64}$/)
+  .required()
+  .label('Логин')
+  .messages({
+    'string.pattern.base': 'Логин: от 3 до 64 латинских букв, цифр и знаков . _ @ -',
+  });
 export const passwordSchema = Joi.string().min(10).max(200).required().label('Пароль');
-export const roleSchema = Joi.string().valid(...ADMIN_ROLES).required().label('Роль');
+export const roleSchema = Joi.string()
+  .valid(...ADMIN_ROLES)
+  .required()
+  .label('Роль');
 
 export const newUserSchema = Joi.object<{ login: string; password: string; role: AdminRole }>({
   login: loginSchema,
@@ -22,11 +31,15 @@ export function normalizeLogin(login: unknown): string {
   return typeof login === 'string' ? login.trim().toLowerCase().slice(0, 64) : '';
 }
 
-export async function createAdminUser(db: Db, input: { login: string; password: string; role: AdminRole }): Promise<AdminUser> {
+export async function createAdminUser(
+  db: Db,
+  input: { login: string; password: string; role: AdminRole },
+): Promise<AdminUser> {
   const { login, password, role } = validate(newUserSchema, input);
   const passwordHash = await hashPassword(password);
   return immediate(db, (tx) => {
-    if (users.findByLogin(tx, login)) throw new ConflictError(`Пользователь ${login} уже есть.`, { parameter: 'login' });
+    if (users.findByLogin(tx, login))
+      throw new ConflictError(`Пользователь ${login} уже есть.`, { parameter: 'login' });
     const now = new Date();
     return users.insert(tx, { login, passwordHash, role, createdAt: now, updatedAt: now });
   });
@@ -36,7 +49,10 @@ export async function createAdminUser(db: Db, input: { login: string; password: 
  * The first admin from ADMIN_INITIAL_LOGIN/PASSWORD, only while there are no users at all: once anyone
  * exists, the environment can no longer add or reset an account. Returns the login when created.
  */
-export async function ensureInitialAdmin(db: Db, initial: { login: string; password: string } | undefined): Promise<string | undefined> {
+export async function ensureInitialAdmin(
+  db: Db,
+  initial: { login: string; password: string } | undefined,
+): Promise<string | undefined> {
   if (!initial || users.count(db) > 0) return undefined;
   try {
     return (await createAdminUser(db, { ...initial, role: 'admin' })).login;

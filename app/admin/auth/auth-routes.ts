@@ -24,7 +24,9 @@ export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; 
     // In production the session cookie is Secure: over plain http the browser drops it and sign-in
     // would silently loop, so the page says why instead.
     const insecure = deps.production && !res.req.secure;
-    res.status(status).render('admin/login', { error, insecure, login: normalizeLogin(form.login), next: safeNext(form.next) });
+    res
+      .status(status)
+      .render('admin/login', { error, insecure, login: normalizeLogin(form.login), next: safeNext(form.next) });
   };
   const throttle = createLoginThrottle(db, (req, res, until) => {
     const when = until ? ` Повторите после ${tz.dateTime(until.getTime()).slice(11, 16)}.` : '';
@@ -46,7 +48,12 @@ export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; 
       if (!(error instanceof AppError)) throw error;
       // A login nobody has is not written down: it is often a password typed into the wrong field.
       const known = adminUserRepository.findByLogin(db, login) !== undefined;
-      recordAdminAction(txlog, known ? login : undefined, 'auth.login', { ok: false, httpStatus: error.status, errorMessage: error.message, request: { knownLogin: known } });
+      recordAdminAction(txlog, known ? login : undefined, 'auth.login', {
+        ok: false,
+        httpStatus: error.status,
+        errorMessage: error.message,
+        request: { knownLogin: known },
+      });
       return renderLogin(res, error.status, form, error.message);
     }
     await throttle.forgive(req);

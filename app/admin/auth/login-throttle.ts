@@ -1,6 +1,12 @@
 import { and, eq, gt, lte, sql } from 'drizzle-orm';
 import type { Request, Response } from 'express';
-import { rateLimit, type ClientRateLimitInfo, type Options, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
+import {
+  rateLimit,
+  type ClientRateLimitInfo,
+  type Options,
+  type RateLimitRequestHandler,
+  type Store,
+} from 'express-rate-limit';
 import { loginThrottle } from '../../../db/schema/index.js';
 import type { Db } from '../../storage/database.js';
 import { normalizeLogin } from './admin-users.js';
@@ -58,7 +64,10 @@ export class SqliteRateLimitStore implements Store {
   }
 
   resetKey(key: string): void {
-    this.db.delete(loginThrottle).where(eq(loginThrottle.key, this.prefix + key)).run();
+    this.db
+      .delete(loginThrottle)
+      .where(eq(loginThrottle.key, this.prefix + key))
+      .run();
   }
 }
 
@@ -83,17 +92,30 @@ export interface LoginThrottle {
  * tries) and per address (30 in 15 minutes, against one address trying many logins). Only failures
  * count: a 401 or 403 answer. `refuse` renders the page that says until when.
  */
-export function createLoginThrottle(db: Db, refuse: (req: Request, res: Response, until: Date | undefined) => void): LoginThrottle {
+export function createLoginThrottle(
+  db: Db,
+  refuse: (req: Request, res: Response, until: Date | undefined) => void,
+): LoginThrottle {
   const common = {
     windowMs: WINDOW_MS,
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-8' as const,
     legacyHeaders: false,
-    handler: (req: Request, res: Response) => refuse(req, res, (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime),
+    handler: (req: Request, res: Response) =>
+      refuse(req, res, (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime),
   };
   const loginKey = (req: Request) => normalizeLogin((req.body as { login?: unknown } | undefined)?.login);
-  const perLogin = rateLimit({ ...common, limit: FAILURES_PER_LOGIN, keyGenerator: loginKey, store: new SqliteRateLimitStore(db, 'login:') });
-  const perAddress = rateLimit({ ...common, limit: FAILURES_PER_ADDRESS, store: new SqliteRateLimitStore(db, 'address:') });
+  const perLogin = rateLimit({
+    ...common,
+    limit: FAILURES_PER_LOGIN,
+    keyGenerator: loginKey,
+    store: new SqliteRateLimitStore(db, 'login:'),
+  });
+  const perAddress = rateLimit({
+    ...common,
+    limit: FAILURES_PER_ADDRESS,
+    store: new SqliteRateLimitStore(db, 'address:'),
+  });
   return {
     limiters: [perAddress, perLogin],
     forgive: async (req) => perLogin.resetKey(loginKey(req)),

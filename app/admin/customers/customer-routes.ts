@@ -16,7 +16,9 @@ import { looksLikePhone } from '../../locale/phone.js';
 
 const id = Joi.string().max(100).required();
 const customerParams = Joi.object<{ customerId: string }>({ customerId: id }).unknown(true);
-const searchQuery = Joi.object<{ q: string }>({ q: Joi.string().trim().allow('').max(100).default('').label('Поиск') }).unknown(true);
+const searchQuery = Joi.object<{ q: string }>({
+  q: Joi.string().trim().allow('').max(100).default('').label('Поиск'),
+}).unknown(true);
 const entriesQuery = Joi.object<{ before?: number }>({ before: Joi.number().integer().min(1) }).unknown(true);
 
 const adjustmentForm = Joi.object<{ points: number; reason: string; requestKey: string }>({
@@ -43,10 +45,21 @@ export function customerRoutes({ storage, txlog }: AdminContext): Router {
     const { q } = validate(searchQuery, req.query);
     const found = q ? customerRepository.search(db, tenant.accountId, q) : [];
     // A searched phone is not written back into the page: only its last digits are.
-    res.render('admin/customers/list', { tenant, q: looksLikePhone(q) ? '' : q, searchedPhone: looksLikePhone(q) ? q.replace(/\D/g, '').slice(-4) : undefined, found, searched: q !== '' });
+    res.render('admin/customers/list', {
+      tenant,
+      q: looksLikePhone(q) ? '' : q,
+      searchedPhone: looksLikePhone(q) ? q.replace(/\D/g, '').slice(-4) : undefined,
+      found,
+      searched: q !== '',
+    });
   });
 
-  const renderCustomer = (req: Request, res: Response, status = 200, form: { problems?: FieldProblem[]; points?: unknown; reason?: string } = {}) => {
+  const renderCustomer = (
+    req: Request,
+    res: Response,
+    status = 200,
+    form: { problems?: FieldProblem[]; points?: unknown; reason?: string } = {},
+  ) => {
     const tenant = tenantOf(req);
     const { customerId } = validate(customerParams, req.params);
     const customer = customerRepository.findById(db, tenant.accountId, customerId);
@@ -74,11 +87,30 @@ export function customerRoutes({ storage, txlog }: AdminContext): Router {
     const { value, problems } = checkFields(adjustmentForm, req.body);
     const body = req.body as { points?: unknown; reason?: unknown };
     // The typed reason comes back into the form, redacted like everything shown.
-    if (problems.length > 0) return renderCustomer(req, res, 422, { problems, points: body.points, reason: redactText(String(body.reason ?? '')) });
+    if (problems.length > 0)
+      return renderCustomer(req, res, 422, {
+        problems,
+        points: body.points,
+        reason: redactText(String(body.reason ?? '')),
+      });
     const { points, reason, requestKey } = value;
-    const result = adjustBalance(db, txlog, { tenantId: tenant.accountId, customerId, points, reason, requestKey, adminLogin: currentUser(res).login });
-    flash(req, 'ok', result.applied ? `Баланс скорректирован: теперь ${result.balance} баллов.` : 'Эта корректировка уже проведена.');
-    res.redirect(303, `/admin/tenants/${encodeURIComponent(tenant.accountId)}/customers/${encodeURIComponent(customerId)}`);
+    const result = adjustBalance(db, txlog, {
+      tenantId: tenant.accountId,
+      customerId,
+      points,
+      reason,
+      requestKey,
+      adminLogin: currentUser(res).login,
+    });
+    flash(
+      req,
+      'ok',
+      result.applied ? `Баланс скорректирован: теперь ${result.balance} баллов.` : 'Эта корректировка уже проведена.',
+    );
+    res.redirect(
+      303,
+      `/admin/tenants/${encodeURIComponent(tenant.accountId)}/customers/${encodeURIComponent(customerId)}`,
+    );
   });
 
   return router;

@@ -12,11 +12,23 @@ export interface GiftCardAdminDeps {
 }
 
 /** Issues a card and writes who did it to the transaction log, in one transaction. Returns its number. */
-export function issueGiftCard(deps: GiftCardAdminDeps, by: string, tenantId: string, card: { number: string; initialKopecks: number; expiresAt?: Date }): string {
-  if (card.expiresAt && card.expiresAt.getTime() <= Date.now()) throw new ValidationError('Дата окончания уже прошла.', { parameter: 'expires' });
+export function issueGiftCard(
+  deps: GiftCardAdminDeps,
+  by: string,
+  tenantId: string,
+  card: { number: string; initialKopecks: number; expiresAt?: Date },
+): string {
+  if (card.expiresAt && card.expiresAt.getTime() <= Date.now())
+    throw new ValidationError('Дата окончания уже прошла.', { parameter: 'expires' });
   return immediate(deps.db, (tx) => {
     const issued = deps.giftCards.issue(tx, tenantId, card);
-    recordAdminAction(deps.txlog, by, 'gift-card.issue', { tenantId, cardNumber: issued.name, request: { initialKopecks: card.initialKopecks } }, tx);
+    recordAdminAction(
+      deps.txlog,
+      by,
+      'gift-card.issue',
+      { tenantId, cardNumber: issued.name, request: { initialKopecks: card.initialKopecks } },
+      tx,
+    );
     return issued.name;
   });
 }

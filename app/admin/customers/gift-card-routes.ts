@@ -10,12 +10,22 @@ import { tenantOfRoute } from '../tenants/tenant-directory.js';
 import { blockGiftCard, issueGiftCard } from './gift-card-admin.js';
 import { parseRoubles } from './money-input.js';
 
-const searchQuery = Joi.object<{ q: string }>({ q: Joi.string().trim().allow('').max(100).default('').label('Поиск') }).unknown(true);
+const searchQuery = Joi.object<{ q: string }>({
+  q: Joi.string().trim().allow('').max(100).default('').label('Поиск'),
+}).unknown(true);
 const cardParams = Joi.object<{ cardId: string }>({ cardId: Joi.string().max(100).required() }).unknown(true);
 const issueForm = Joi.object<{ number: string; amount: string; expires: string }>({
   number: Joi.string().trim().min(1).max(64).required().label('Номер карты'),
-  amount: Joi.string().trim().pattern(/^\d{1,7}([.,]\d{1,2})?$/).required().label('Номинал, ₽'),
-  expires: Joi.string().allow('').pattern(/^\d{4}-\d{2}-\d{2}$/).default('').label('Действует до'),
+  amount: Joi.string()
+    .trim()
+    .pattern(/^\d{1,7}([.,]\d{1,2})?$/)
+    .required()
+    .label('Номинал, ₽'),
+  expires: Joi.string()
+    .allow('')
+    .pattern(/^\d{4}-\d{2}-\d{2}$/)
+    .default('')
+    .label('Действует до'),
 }).unknown(true);
 
 /** Gift cards of a tenant's built-in ledger: list and search, issue (admin), block (support too). */
@@ -24,11 +34,19 @@ export function giftCardRoutes({ storage, txlog, giftCards, tz }: AdminContext):
   const deps = { db: storage.db, giftCards, txlog };
   const listPath = (accountId: string) => `/admin/tenants/${encodeURIComponent(accountId)}/gift-cards`;
 
-  const render = (req: Request, res: Response, status = 200, form: { problems?: FieldProblem[]; values?: unknown } = {}) => {
+  const render = (
+    req: Request,
+    res: Response,
+    status = 200,
+    form: { problems?: FieldProblem[]; values?: unknown } = {},
+  ) => {
     const tenant = tenantOfRoute(storage.db, req.params);
     const { q } = validate(searchQuery, req.query);
     const now = new Date();
-    const cards = listGiftCards(storage.db, tenant.accountId, q).map((card) => ({ ...card, status: statusOf(card, now) }));
+    const cards = listGiftCards(storage.db, tenant.accountId, q).map((card) => ({
+      ...card,
+      status: statusOf(card, now),
+    }));
     res.status(status).render('admin/customers/gift-cards', { tenant, q, cards, form });
   };
 
@@ -50,7 +68,12 @@ export function giftCardRoutes({ storage, txlog, giftCards, tz }: AdminContext):
   // Blocking protects the store from a lost or stolen card: a safe action, open to support.
   router.post('/tenants/:accountId/gift-cards/:cardId/block', (req, res) => {
     const tenant = tenantOfRoute(storage.db, req.params);
-    const number = blockGiftCard(deps, currentUser(res).login, tenant.accountId, validate(cardParams, req.params).cardId);
+    const number = blockGiftCard(
+      deps,
+      currentUser(res).login,
+      tenant.accountId,
+      validate(cardParams, req.params).cardId,
+    );
     flash(req, 'ok', `Подарочная карта ${number} заблокирована.`);
     res.redirect(303, listPath(tenant.accountId));
   });

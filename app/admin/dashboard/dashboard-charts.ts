@@ -17,7 +17,10 @@ export function dashboardCharts(data: Dashboard, tz: TimeZone): { calls: string;
   const hourLabels = data.hours.map((h) => {
     const time = tz.dateTime(h.hour * HOUR_MS);
     const midnight = time.slice(11, 13) === '00';
-    return { label: `${dayMonth(time)} ${time.slice(11, 16)}`, tick: midnight && midnights++ % tickEveryDays === 0 ? dayMonth(time) : undefined };
+    return {
+      label: `${dayMonth(time)} ${time.slice(11, 16)}`,
+      tick: midnight && midnights++ % tickEveryDays === 0 ? dayMonth(time) : undefined,
+    };
   });
   const hourPoints = (values: (h: Dashboard['hours'][number]) => Array<number | null>): ChartPoint[] =>
     data.hours.map((h, index) => ({ ...hourLabels[index]!, values: values(h) }));

@@ -5,7 +5,12 @@ import type { AdminContext } from '../admin-context.js';
 import { dashboardCharts } from './dashboard-charts.js';
 import { dashboard, DASHBOARD_PERIODS, type DashboardPeriod } from './dashboard-data.js';
 
-const query = Joi.object<{ days: DashboardPeriod }>({ days: Joi.number().valid(...DASHBOARD_PERIODS).default(7).label('Период') });
+const query = Joi.object<{ days: DashboardPeriod }>({
+  days: Joi.number()
+    .valid(...DASHBOARD_PERIODS)
+    .default(7)
+    .label('Период'),
+});
 
 export function dashboardRoutes({ storage, tz }: AdminContext): Router {
   const router = Router();

@@ -43,7 +43,7 @@ const round = (n: number) => Math.round(n * 10) / 10;
 export function niceMax(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].map((m) => m * power).find((m) => m >= value) ?? 10 * power);
+  return [1, 2, 5, 10].map((m) => m * power).find((m) => m >= value) ?? 10 * power;
 }
 
 export function renderChart(spec: ChartSpec): string {
@@ -55,7 +55,9 @@ export function renderChart(spec: ChartSpec): string {
     niceMax(
       Math.max(
         floor,
-        ...spec.series.flatMap((s, i) => ((s.right ?? false) === right ? spec.points.map((p) => p.values[i] ?? 0) : [])),
+        ...spec.series.flatMap((s, i) =>
+          (s.right ?? false) === right ? spec.points.map((p) => p.values[i] ?? 0) : [],
+        ),
       ),
     );
   const leftMax = maxOf(false, spec.minLeftMax);
@@ -70,15 +72,24 @@ export function renderChart(spec: ChartSpec): string {
   for (let step = 0; step <= STEPS; step++) {
     const value = (leftMax * step) / STEPS;
     const lineY = round(y(value));
-    out.push(`<line class="chart__grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${lineY}" y2="${lineY}"/>`);
-    if (leftSeries) out.push(`<text class="chart__axis" x="${MARGIN.left - 6}" y="${lineY + 4}" text-anchor="end">${escapeXml(leftSeries.format(value))}</text>`);
+    out.push(
+      `<line class="chart__grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${lineY}" y2="${lineY}"/>`,
+    );
+    if (leftSeries)
+      out.push(
+        `<text class="chart__axis" x="${MARGIN.left - 6}" y="${lineY + 4}" text-anchor="end">${escapeXml(leftSeries.format(value))}</text>`,
+      );
     if (rightSeries) {
-      out.push(`<text class="chart__axis" x="${WIDTH - MARGIN.right + 6}" y="${lineY + 4}">${escapeXml(rightSeries.format((rightMax * step) / STEPS))}</text>`);
+      out.push(
+        `<text class="chart__axis" x="${WIDTH - MARGIN.right + 6}" y="${lineY + 4}">${escapeXml(rightSeries.format((rightMax * step) / STEPS))}</text>`,
+      );
     }
   }
   spec.points.forEach((point, index) => {
     if (point.tick === undefined) return;
-    out.push(`<text class="chart__axis" x="${round(x(index) + slot / 2)}" y="${HEIGHT - 8}" text-anchor="middle">${escapeXml(point.tick)}</text>`);
+    out.push(
+      `<text class="chart__axis" x="${round(x(index) + slot / 2)}" y="${HEIGHT - 8}" text-anchor="middle">${escapeXml(point.tick)}</text>`,
+    );
   });
 
   // Bars share each slot side by side; lines join the slot centres and break where a value is missing.
@@ -122,7 +133,10 @@ export function renderChart(spec: ChartSpec): string {
   });
 
   const legend = spec.series
-    .map((s) => `<span class="chart-legend__item"><span class="chart-legend__swatch ${s.className}-swatch"></span>${escapeXml(s.name)}</span>`)
+    .map(
+      (s) =>
+        `<span class="chart-legend__item"><span class="chart-legend__swatch ${s.className}-swatch"></span>${escapeXml(s.name)}</span>`,
+    )
     .join('');
   return (
     `<figure class="chart"><figcaption class="chart__title">${escapeXml(spec.title)}<span class="chart-legend">${legend}</span></figcaption>` +

@@ -24,13 +24,17 @@ const dateTime = (label: string) => text(label, 20).pattern(/^(\d{4}-\d{2}-\d{2}
 
 const schema = Joi.object({
   tenant: text('Аккаунт'),
-  type: text('Тип', 200).custom((value: string, helpers) => (value === '' || LOG_KINDS.includes(value.split('|')[0] as LogKind) ? value : helpers.error('any.invalid'))),
+  type: text('Тип', 200).custom((value: string, helpers) =>
+    value === '' || LOG_KINDS.includes(value.split('|')[0] as LogKind) ? value : helpers.error('any.invalid'),
+  ),
   status: Joi.string().valid('', 'ok', 'error').default('').label('Результат'),
   from: dateTime('С'),
   to: dateTime('По'),
   doc: text('Номер документа'),
   sale: text('Ключ продажи', 200),
-  phone: text('Телефон', 30).pattern(/^(\D*\d){4,}\D*$|^$/).messages({ 'string.pattern.base': 'Телефон: введите хотя бы 4 последние цифры.' }),
+  phone: text('Телефон', 30)
+    .pattern(/^(\D*\d){4,}\D*$|^$/)
+    .messages({ 'string.pattern.base': 'Телефон: введите хотя бы 4 последние цифры.' }),
   card: text('Карта'),
   before: Joi.number().integer().min(1),
   after: Joi.number().integer().min(0),
@@ -48,10 +52,25 @@ export function parseLogQuery(query: unknown, tz: TimeZone): ParsedLogQuery {
   const { value, problems } = checkFields(schema, query);
   const v = value as LogFilterForm & { before?: number; after?: number };
   const last4 = v.phone ? v.phone.replace(/\D/g, '').slice(-4) : '';
-  const form: LogFilterForm = { tenant: v.tenant, type: v.type, status: v.status, from: v.from, to: v.to, doc: v.doc, sale: v.sale, phone: last4, card: v.card };
+  const form: LogFilterForm = {
+    tenant: v.tenant,
+    type: v.type,
+    status: v.status,
+    from: v.from,
+    to: v.to,
+    doc: v.doc,
+    sale: v.sale,
+    phone: last4,
+    card: v.card,
+  };
   if (problems.length > 0) {
     // A bad field is shown, not guessed around: the list stays empty until the filter is fixed.
-    return { form: { ...form, phone: problems.some((p) => p.field === 'phone') ? '' : last4 }, filter: {}, cursor: undefined, problems };
+    return {
+      form: { ...form, phone: problems.some((p) => p.field === 'phone') ? '' : last4 },
+      filter: {},
+      cursor: undefined,
+      problems,
+    };
   }
   const [kind, endpoint] = v.type ? (v.type.split('|', 2) as [LogKind, string?]) : [];
   const filter: LogFilter = {
@@ -66,7 +85,7 @@ export function parseLogQuery(query: unknown, tz: TimeZone): ParsedLogQuery {
     phoneLast4: last4 || undefined,
     cardNumber: v.card || undefined,
   };
-  const cursor: LogCursor = v.before !== undefined ? { before: v.before } : v.after !== undefined ? { after: v.after } : undefined;
+  const cursor: LogCursor =
+    v.before !== undefined ? { before: v.before } : v.after !== undefined ? { after: v.after } : undefined;
   return { form, filter, cursor, problems };
 }
-

@@ -21,7 +21,8 @@ const idParam = Joi.object<{ id: number }>({ id: Joi.number().integer().min(1).r
 export function logRoutes({ storage, txlog, tz }: AdminContext): Router {
   const router = Router();
   const db = storage.db;
-  const tenantNames = (rows: LogListRow[]) => tenantDirectory.names(db, [...new Set(rows.map((r) => r.tenantId).filter((id): id is string => Boolean(id)))]);
+  const tenantNames = (rows: LogListRow[]) =>
+    tenantDirectory.names(db, [...new Set(rows.map((r) => r.tenantId).filter((id): id is string => Boolean(id)))]);
 
   router.get('/log', (req, res) => {
     const parsed = parseLogQuery(req.query, tz);
@@ -32,10 +33,17 @@ export function logRoutes({ storage, txlog, tz }: AdminContext): Router {
 
   router.get('/log.csv', async (req, res) => {
     const parsed = parseLogQuery(req.query, tz);
-    if (parsed.problems.length > 0) return res.redirect(303, `/admin/log?${new URLSearchParams(req.query as Record<string, string>)}`);
-    recordAdminAction(txlog, currentUser(res).login, 'log.export', { tenantId: parsed.filter.tenantId ?? null, request: { filter: parsed.form } });
+    if (parsed.problems.length > 0)
+      return res.redirect(303, `/admin/log?${new URLSearchParams(req.query as Record<string, string>)}`);
+    recordAdminAction(txlog, currentUser(res).login, 'log.export', {
+      tenantId: parsed.filter.tenantId ?? null,
+      request: { filter: parsed.form },
+    });
     res.set('Content-Type', 'text/csv; charset=utf-8');
-    res.set('Content-Disposition', `attachment; filename="transaction-log-${tz.dateTime(Date.now()).replace(/\D/g, '').slice(0, 12)}.csv"`);
+    res.set(
+      'Content-Disposition',
+      `attachment; filename="transaction-log-${tz.dateTime(Date.now()).replace(/\D/g, '').slice(0, 12)}.csv"`,
+    );
     await streamCsv(res, eachLogRow(db, parsed.filter), (ms) => tz.dateTime(ms));
   });
 
@@ -44,7 +52,8 @@ export function logRoutes({ storage, txlog, tz }: AdminContext): Router {
     const row = findLogRow(db, id);
     if (!row) throw new NotFoundError('Такой записи в журнале нет: возможно, она старше срока хранения.');
     const linked = linkedRows(db, row);
-    const customer = row.tenantId && row.customerId ? customerRepository.findById(db, row.tenantId, row.customerId) : undefined;
+    const customer =
+      row.tenantId && row.customerId ? customerRepository.findById(db, row.tenantId, row.customerId) : undefined;
     res.render('admin/log/detail', {
       row,
       request: prettyBody(row.requestBody),

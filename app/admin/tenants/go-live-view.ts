@@ -28,21 +28,31 @@ export interface GoLiveView {
  * that was live): otherwise a re-send would switch the till to bonuses on rules nobody chose.
  */
 export function nothingToSend(tenant: Pick<Tenant, 'status' | 'goLive' | 'configuredAt'>): string | undefined {
-  if (tenant.status === 'Uninstalled') return 'Приложение удалено с аккаунта: отправлять в МойСклад нечего, пока его не установят снова.';
-  if (!tenant.goLive && !tenant.configuredAt) return 'Владелец ещё не сохранял настройки в приложении: отправлять в МойСклад нечего.';
+  if (tenant.status === 'Uninstalled')
+    return 'Приложение удалено с аккаунта: отправлять в МойСклад нечего, пока его не установят снова.';
+  if (!tenant.goLive && !tenant.configuredAt)
+    return 'Владелец ещё не сохранял настройки в приложении: отправлять в МойСклад нечего.';
   return undefined;
 }
 
 /** МойСклад's error texts are shown like every error text on a page: redacted, in case one quotes a phone or a token. */
 export function goLiveView(tenant: Tenant, loyaltyApiUrl: string): GoLiveView {
   const stored = goLiveSummary(tenant, loyaltyApiUrl);
-  const summary = { ...stored, steps: stored.steps.map((s) => ({ ...s, message: s.message && redactText(s.message) })) };
+  const summary = {
+    ...stored,
+    steps: stored.steps.map((s) => ({ ...s, message: s.message && redactText(s.message) })),
+  };
   const { accepted } = goLiveStateOf(tenant);
   const failure = summary.lastFailure;
   const installed = tenant.status !== 'Uninstalled';
   return {
     summary,
-    accepted: accepted && { url: accepted.url, externalSearch: accepted.externalSearch, at: new Date(accepted.at), stale: !summary.held },
+    accepted: accepted && {
+      url: accepted.url,
+      externalSearch: accepted.externalSearch,
+      at: new Date(accepted.at),
+      stale: !summary.held,
+    },
     lastFailure: failure && {
       step: STEP_TITLES[failure.step],
       message: redactText(failure.message),
@@ -55,7 +65,12 @@ export function goLiveView(tenant: Tenant, loyaltyApiUrl: string): GoLiveView {
   };
 }
 
-const STATE_OF: Record<StepOutcome, FlashStep['state']> = { done: 'done', unchanged: 'done', failed: 'failed', waiting: 'pending' };
+const STATE_OF: Record<StepOutcome, FlashStep['state']> = {
+  done: 'done',
+  unchanged: 'done',
+  failed: 'failed',
+  waiting: 'pending',
+};
 
 /**
  * What one go-live action did, for the page it returns to: red when МойСклад refused a step (the reason
@@ -65,7 +80,11 @@ export function flashOfReport(report: GoLiveReport, done: string): Flash {
   const outcome = reportOutcome(report);
   const steps = report.steps.map((s) => ({ step: s.step, state: STATE_OF[s.outcome], message: redactText(s.message) }));
   if (outcome === 'failed') {
-    return { kind: 'error', text: 'МойСклад не принял изменения: причина у шага ниже. Шаг остался незавершённым; повторите, когда причина устранена.', steps };
+    return {
+      kind: 'error',
+      text: 'МойСклад не принял изменения: причина у шага ниже. Шаг остался незавершённым; повторите, когда причина устранена.',
+      steps,
+    };
   }
   if (outcome === 'waiting') return { kind: 'warning', text: 'Сделано не всё: часть шагов ждёт.', steps };
   return { kind: 'ok', text: report.live ? `${done} Касса работает с бонусами.` : done, steps };

@@ -21,7 +21,13 @@ export interface TenantActionDeps {
  * the person can act on (МойСклад said no, the item was already handled) is an answer, not an error page.
  */
 export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
-  const goLiveAction = async (by: string, accountId: string, action: string, run: () => Promise<GoLiveReport>, done: string): Promise<Flash> => {
+  const goLiveAction = async (
+    by: string,
+    accountId: string,
+    action: string,
+    run: () => Promise<GoLiveReport>,
+    done: string,
+  ): Promise<Flash> => {
     let report: GoLiveReport;
     try {
       report = await run();
@@ -33,7 +39,12 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
     const failed = report.steps.find((s) => s.outcome === 'failed');
     // Only the outcome of each step: the reports never carry the token, and neither does this row.
     const steps = report.steps.map(({ step, outcome, message }) => ({ step, outcome, message }));
-    recordAdminAction(txlog, by, action, { tenantId: accountId, ok: !failed, errorMessage: failed?.message, response: { steps, live: report.live } });
+    recordAdminAction(txlog, by, action, {
+      tenantId: accountId,
+      ok: !failed,
+      errorMessage: failed?.message,
+      response: { steps, live: report.live },
+    });
     return flashOfReport(report, done);
   };
 
@@ -50,7 +61,12 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
       item = run();
     } catch (error) {
       if (!isAppError(error)) throw error;
-      recordAdminAction(txlog, by, action, { tenantId, ok: false, errorMessage: error.message, request: { outboxId, reason } });
+      recordAdminAction(txlog, by, action, {
+        tenantId,
+        ok: false,
+        errorMessage: error.message,
+        request: { outboxId, reason },
+      });
       return { kind: 'error', text: error.message };
     }
     recordAdminAction(txlog, by, action, {
@@ -64,7 +80,13 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
   };
 
   /** Settings go to МойСклад only for an account whose owner saved them (see nothingToSend). */
-  const sendSettings = (by: string, tenant: Tenant, action: string, run: () => Promise<GoLiveReport>, done: string): Promise<Flash> => {
+  const sendSettings = (
+    by: string,
+    tenant: Tenant,
+    action: string,
+    run: () => Promise<GoLiveReport>,
+    done: string,
+  ): Promise<Flash> => {
     const refusal = nothingToSend(tenant);
     if (refusal) {
       recordAdminAction(txlog, by, action, { tenantId: tenant.accountId, ok: false, errorMessage: refusal });
@@ -80,21 +102,43 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
 
     /** The whole loyalty settings again (PUT), then the activation if it is still missing. */
     resendSettings: (by: string, tenant: Tenant) =>
-      sendSettings(by, tenant, 'go-live.resend', () => goLive.resend(tenant.accountId), 'Настройки переданы в МойСклад.'),
+      sendSettings(
+        by,
+        tenant,
+        'go-live.resend',
+        () => goLive.resend(tenant.accountId),
+        'Настройки переданы в МойСклад.',
+      ),
 
     /** A new LoyaltyAPI token, sent to МойСклад; the old one works until МойСклад has accepted it. */
     rotateToken: (by: string, tenant: Tenant) =>
-      goLiveAction(by, tenant.accountId, 'go-live.rotate-token', () => goLive.rotateToken(tenant.accountId), 'Токен заменён.'),
+      goLiveAction(
+        by,
+        tenant.accountId,
+        'go-live.rotate-token',
+        () => goLive.rotateToken(tenant.accountId),
+        'Токен заменён.',
+      ),
 
     retryOutboxItem: (by: string, tenantId: string, id: number) =>
-      outboxAction(by, { tenantId, id }, 'outbox.retry', () => outbox.retryNow(tenantId, id, by), (item) =>
-        `${describeItem(item)}: отправка повторяется сейчас. Обновите страницу, чтобы увидеть результат.`),
+      outboxAction(
+        by,
+        { tenantId, id },
+        'outbox.retry',
+        () => outbox.retryNow(tenantId, id, by),
+        (item) => `${describeItem(item)}: отправка повторяется сейчас. Обновите страницу, чтобы увидеть результат.`,
+      ),
 
     /** The reason is kept on the item and in the log; a phone typed into it keeps its last four digits only. */
     abandonOutboxItem: (by: string, tenantId: string, id: number, reason: string) => {
       const why = redactText(reason);
-      return outboxAction(by, { tenantId, id, reason: why }, 'outbox.abandon', () => outbox.abandon(tenantId, id, why, by), (item) =>
-        `${describeItem(item)}: отправка отменена. Причина записана в журнал.`);
+      return outboxAction(
+        by,
+        { tenantId, id, reason: why },
+        'outbox.abandon',
+        () => outbox.abandon(tenantId, id, why, by),
+        (item) => `${describeItem(item)}: отправка отменена. Причина записана в журнал.`,
+      );
     },
   };
 }

@@ -21,7 +21,10 @@ export interface CredentialLine {
 
 /** Everything the tenant page shows, one field per section of views/admin/tenants/detail.ejs. */
 export interface TenantDetail {
-  tenant: Pick<Tenant, 'accountId' | 'accountName' | 'status' | 'lastCause' | 'backend' | 'createdAt' | 'updatedAt' | 'configuredAt'>;
+  tenant: Pick<
+    Tenant,
+    'accountId' | 'accountName' | 'status' | 'lastCause' | 'backend' | 'createdAt' | 'updatedAt' | 'configuredAt'
+  >;
   credentials: CredentialLine[];
   goLive: GoLiveView;
   settings: SettingLine[];
@@ -40,9 +43,15 @@ export interface TenantDetailDeps {
 }
 
 /** `outboxBefore` pages the outbox items back from that id. */
-export function tenantDetail(deps: TenantDetailDeps, tenant: Tenant, options: { outboxBefore?: number } = {}): TenantDetail {
+export function tenantDetail(
+  deps: TenantDetailDeps,
+  tenant: Tenant,
+  options: { outboxBefore?: number } = {},
+): TenantDetail {
   const settings = settingsOf(tenant);
-  const items = deps.outbox.listItems(tenant.accountId, { limit: OUTBOX_PAGE, beforeId: options.outboxBefore }).map(outboxLine);
+  const items = deps.outbox
+    .listItems(tenant.accountId, { limit: OUTBOX_PAGE, beforeId: options.outboxBefore })
+    .map(outboxLine);
   return {
     tenant,
     credentials: credentialsOf(deps.box, tenant),
@@ -72,9 +81,13 @@ function credentialsOf(box: SecretBox, tenant: Tenant): CredentialLine[] {
     // A sealed value that no longer opens (a changed ENCRYPTION_KEY) is worth saying, not crashing over.
     return [...lines, { label: 'Ключи провайдера (не расшифровываются: проверьте ENCRYPTION_KEY)', set: true }];
   }
-  if (tenant.backend === 'general' || secrets.general) lines.push({ label: 'API-ключ внешней системы', set: Boolean(secrets.general?.apiKey) });
+  if (tenant.backend === 'general' || secrets.general)
+    lines.push({ label: 'API-ключ внешней системы', set: Boolean(secrets.general?.apiKey) });
   if (tenant.backend === 'ibonus' || secrets.ibonus) {
-    lines.push({ label: 'Логин i-bonus', set: Boolean(secrets.ibonus?.login) }, { label: 'Пароль i-bonus', set: Boolean(secrets.ibonus?.password) });
+    lines.push(
+      { label: 'Логин i-bonus', set: Boolean(secrets.ibonus?.login) },
+      { label: 'Пароль i-bonus', set: Boolean(secrets.ibonus?.password) },
+    );
   }
   return lines;
 }
@@ -82,7 +95,9 @@ function credentialsOf(box: SecretBox, tenant: Tenant): CredentialLine[] {
 const yesNo = (value: boolean) => (value ? 'да' : 'нет');
 
 function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
-  const lines: SettingLine[] = [{ label: 'Поиск покупателей', value: tenant.externalSearch ? 'во внешней системе' : 'в МоёмСкладе' }];
+  const lines: SettingLine[] = [
+    { label: 'Поиск покупателей', value: tenant.externalSearch ? 'во внешней системе' : 'в МоёмСкладе' },
+  ];
   if (tenant.backend === 'ledger') {
     const rules = ledgerRulesOf(tenant);
     lines.push(
@@ -104,7 +119,8 @@ function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
   }
   if (settings.general) {
     lines.push({ label: 'Адрес API внешней системы', value: safeUrl(settings.general.baseUrl) });
-    if (settings.general.defaultPoint) lines.push({ label: 'Точка по умолчанию', value: settings.general.defaultPoint });
+    if (settings.general.defaultPoint)
+      lines.push({ label: 'Точка по умолчанию', value: settings.general.defaultPoint });
   }
   if (settings.ibonus) {
     lines.push(
@@ -114,7 +130,10 @@ function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
     );
   }
   if (settings.whenProviderDown) {
-    lines.push({ label: 'Если провайдер недоступен', value: settings.whenProviderDown === 'refuse' ? 'отказывать с понятной ошибкой' : 'продавать без скидки' });
+    lines.push({
+      label: 'Если провайдер недоступен',
+      value: settings.whenProviderDown === 'refuse' ? 'отказывать с понятной ошибкой' : 'продавать без скидки',
+    });
   }
   return lines;
 }

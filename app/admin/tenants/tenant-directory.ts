@@ -12,7 +12,13 @@ export type TenantSummary = Pick<Tenant, 'accountId' | 'accountName' | 'status' 
 export const tenantDirectory = {
   summaries(tx: DbOrTx): TenantSummary[] {
     return tx
-      .select({ accountId: tenants.accountId, accountName: tenants.accountName, status: tenants.status, backend: tenants.backend, createdAt: tenants.createdAt })
+      .select({
+        accountId: tenants.accountId,
+        accountName: tenants.accountName,
+        status: tenants.status,
+        backend: tenants.backend,
+        createdAt: tenants.createdAt,
+      })
       .from(tenants)
       .orderBy(desc(tenants.createdAt))
       .all();
@@ -20,7 +26,11 @@ export const tenantDirectory = {
 
   names(tx: DbOrTx, accountIds: string[]): Map<string, string> {
     if (accountIds.length === 0) return new Map();
-    const rows = tx.select({ id: tenants.accountId, name: tenants.accountName }).from(tenants).where(inArray(tenants.accountId, accountIds)).all();
+    const rows = tx
+      .select({ id: tenants.accountId, name: tenants.accountName })
+      .from(tenants)
+      .where(inArray(tenants.accountId, accountIds))
+      .all();
     return new Map(rows.map((row) => [row.id, row.name]));
   },
 };

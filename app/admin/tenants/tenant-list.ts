@@ -45,7 +45,11 @@ export function tenantListPage(
     .sort((a, b) => a.accountName.localeCompare(b.accountName, 'ru') || a.accountId.localeCompare(b.accountId));
   const start = after === undefined ? 0 : matching.findIndex((t) => t.accountId === after) + 1;
   const page = matching.slice(start, start + TENANTS_PER_PAGE);
-  const activity = loyaltyActivity(db, page.map((t) => t.accountId), now);
+  const activity = loyaltyActivity(
+    db,
+    page.map((t) => t.accountId),
+    now,
+  );
   const waiting = outbox.countWaitingByTenant();
   return {
     rows: page.map((t) => ({

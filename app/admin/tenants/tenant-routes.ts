@@ -15,8 +15,12 @@ const listQuery = Joi.object<{ q: string; after?: string }>({
   q: Joi.string().allow('').max(200).default('').label('Поиск'),
   after: Joi.string().max(100).label('Страница'),
 });
-const detailQuery = Joi.object<{ outboxBefore?: number }>({ outboxBefore: Joi.number().integer().min(1).label('Страница очереди') }).unknown(true);
-const itemParams = Joi.object<{ itemId: number }>({ itemId: Joi.number().integer().min(1).required().label('Запись очереди') }).unknown(true);
+const detailQuery = Joi.object<{ outboxBefore?: number }>({
+  outboxBefore: Joi.number().integer().min(1).label('Страница очереди'),
+}).unknown(true);
+const itemParams = Joi.object<{ itemId: number }>({
+  itemId: Joi.number().integer().min(1).required().label('Запись очереди'),
+}).unknown(true);
 const abandonForm = Joi.object<{ reason: string }>({
   reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
 }).unknown(true);
@@ -47,28 +51,53 @@ export function tenantRoutes({ storage, box, txlog, goLive, outbox, loyaltyApiUr
   const renderDetail = (req: Request, res: Response, status = 200, abandon?: AbandonFormState) => {
     const tenant = tenantOfRoute(db, req.params);
     const { outboxBefore } = validate(detailQuery, req.query);
-    res.status(status).render('admin/tenants/detail', { detail: tenantDetail({ db, box, outbox, loyaltyApiUrl }, tenant, { outboxBefore }), abandon });
+    res
+      .status(status)
+      .render('admin/tenants/detail', {
+        detail: tenantDetail({ db, box, outbox, loyaltyApiUrl }, tenant, { outboxBefore }),
+        abandon,
+      });
   };
 
   router.get('/tenants/:accountId', (req, res) => renderDetail(req, res));
 
   /** Runs one action and returns to the tenant page, which says how it went, once. */
-  const act = (run: (by: string, tenant: Tenant, req: Request) => Flash | Promise<Flash>) => async (req: Request, res: Response) => {
-    const tenant = tenantOfRoute(db, req.params);
-    flash(req, await run(currentUser(res).login, tenant, req));
-    res.redirect(303, pagePath(tenant.accountId));
-  };
+  const act =
+    (run: (by: string, tenant: Tenant, req: Request) => Flash | Promise<Flash>) =>
+    async (req: Request, res: Response) => {
+      const tenant = tenantOfRoute(db, req.params);
+      flash(req, await run(currentUser(res).login, tenant, req));
+      res.redirect(303, pagePath(tenant.accountId));
+    };
   const itemOf = (req: Request) => validate(itemParams, req.params).itemId;
 
-  router.post('/tenants/:accountId/go-live/retry', act((by, tenant) => actions.retryGoLive(by, tenant)));
-  router.post('/tenants/:accountId/go-live/resend', act((by, tenant) => actions.resendSettings(by, tenant)));
-  router.post('/tenants/:accountId/go-live/rotate-token', requireRole('admin'), act((by, tenant) => actions.rotateToken(by, tenant)));
-  router.post('/tenants/:accountId/outbox/:itemId/retry', act((by, tenant, req) => actions.retryOutboxItem(by, tenant.accountId, itemOf(req))));
+  router.post(
+    '/tenants/:accountId/go-live/retry',
+    act((by, tenant) => actions.retryGoLive(by, tenant)),
+  );
+  router.post(
+    '/tenants/:accountId/go-live/resend',
+    act((by, tenant) => actions.resendSettings(by, tenant)),
+  );
+  router.post(
+    '/tenants/:accountId/go-live/rotate-token',
+    requireRole('admin'),
+    act((by, tenant) => actions.rotateToken(by, tenant)),
+  );
+  router.post(
+    '/tenants/:accountId/outbox/:itemId/retry',
+    act((by, tenant, req) => actions.retryOutboxItem(by, tenant.accountId, itemOf(req))),
+  );
 
   router.post('/tenants/:accountId/outbox/:itemId/abandon', requireRole('admin'), (req, res) => {
     const { value, problems } = checkFields(abandonForm, req.body);
     // The typed reason comes back into the form, redacted like everything shown.
-    if (problems.length > 0) return renderDetail(req, res, 422, { itemId: itemOf(req), reason: redactText(String((req.body as { reason?: unknown }).reason ?? '')), problems });
+    if (problems.length > 0)
+      return renderDetail(req, res, 422, {
+        itemId: itemOf(req),
+        reason: redactText(String((req.body as { reason?: unknown }).reason ?? '')),
+        problems,
+      });
     return act((by, tenant) => actions.abandonOutboxItem(by, tenant.accountId, itemOf(req), value.reason))(req, res);
   });
 

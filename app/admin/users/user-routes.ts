@@ -5,7 +5,15 @@ import type { AdminContext } from '../admin-context.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { adminUserRepository } from '../auth/admin-user-repository.js';
-import { createAdminUser, newUserSchema, passwordSchema, roleSchema, setBlocked, setPassword, setRole } from '../auth/admin-users.js';
+import {
+  createAdminUser,
+  newUserSchema,
+  passwordSchema,
+  roleSchema,
+  setBlocked,
+  setPassword,
+  setRole,
+} from '../auth/admin-users.js';
 import { verifyPassword } from '../auth/passwords.js';
 import { flash } from '../flash.js';
 
@@ -24,9 +32,13 @@ type Problems = { field: string; message: string }[];
 export function userRoutes({ storage, txlog }: AdminContext): Router {
   const router = Router();
   const db = storage.db;
-  const audit = (res: Response, action: string, request: Record<string, unknown>) => recordAdminAction(txlog, currentUser(res).login, action, { request });
-  const renderUsers = (res: Response, status = 200, form: { problems?: Problems; values?: Record<string, unknown> } = {}) =>
-    res.status(status).render('admin/users', { users: adminUserRepository.list(db), form });
+  const audit = (res: Response, action: string, request: Record<string, unknown>) =>
+    recordAdminAction(txlog, currentUser(res).login, action, { request });
+  const renderUsers = (
+    res: Response,
+    status = 200,
+    form: { problems?: Problems; values?: Record<string, unknown> } = {},
+  ) => res.status(status).render('admin/users', { users: adminUserRepository.list(db), form });
   const back = (req: Request, res: Response, text: string) => {
     flash(req, 'ok', text);
     res.redirect(303, '/admin/users');
@@ -36,7 +48,8 @@ export function userRoutes({ storage, txlog }: AdminContext): Router {
 
   router.post('/users', requireRole('admin'), async (req, res) => {
     const { value, problems } = checkFields(newUserForm, req.body);
-    if (problems.length > 0) return renderUsers(res, 422, { problems, values: { login: value?.login, role: value?.role } });
+    if (problems.length > 0)
+      return renderUsers(res, 422, { problems, values: { login: value?.login, role: value?.role } });
     const user = await createAdminUser(db, { login: value.login, password: value.password, role: value.role });
     audit(res, 'user.create', { login: user.login, role: user.role });
     back(req, res, `Пользователь ${user.login} создан.`);
@@ -50,7 +63,10 @@ export function userRoutes({ storage, txlog }: AdminContext): Router {
     back(req, res, `Роль пользователя ${user.login} изменена.`);
   });
 
-  for (const [action, blocked] of [['block', true], ['unblock', false]] as const) {
+  for (const [action, blocked] of [
+    ['block', true],
+    ['unblock', false],
+  ] as const) {
     router.post(`/users/:id/${action}`, requireRole('admin'), (req, res) => {
       const { id } = validate(userParam, req.params);
       const user = setBlocked(db, id, blocked);
@@ -75,7 +91,9 @@ export function userRoutes({ storage, txlog }: AdminContext): Router {
     const { value, problems } = checkFields(ownPasswordForm, req.body);
     if (problems.length > 0) return res.status(422).render('admin/account', { form: { problems } });
     if (!(await verifyPassword(value.current, me.passwordHash))) {
-      return res.status(422).render('admin/account', { form: { problems: [{ field: 'current', message: 'Текущий пароль неверен.' }] } });
+      return res
+        .status(422)
+        .render('admin/account', { form: { problems: [{ field: 'current', message: 'Текущий пароль неверен.' }] } });
     }
     await setPassword(db, me.id, value.password);
     audit(res, 'user.password', { login: me.login, own: true });

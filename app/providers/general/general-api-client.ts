@@ -140,7 +140,13 @@ export class GeneralApiClient {
   }
 
   /** `spend` = 0 earns points instead of spending them. */
-  async retail(input: { client: string; point: string; amount: number; spend: number; hold?: string[] }): Promise<GeneralRetail> {
+  async retail(input: {
+    client: string;
+    point: string;
+    amount: number;
+    spend: number;
+    hold?: string[];
+  }): Promise<GeneralRetail> {
     const body = await this.post('retail', PATHS.retail, input);
     const retail = field(body, 'retail');
     if (!hasNumbers(retail, ['amount', 'total', 'percent']) || !isLoyaltyType(field(retail, 'type'))) {

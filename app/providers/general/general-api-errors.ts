@@ -35,15 +35,19 @@ export function toGeneralApiError(error: unknown, action: string): AppError {
   if (status >= 500 || status === 429) {
     return new UpstreamError(GENERAL_API_MESSAGES.unavailable, { ...options, definite: false, status: 503 });
   }
-  return fromFieldErrors(failure.body, options) ??
-    new UpstreamError(GENERAL_API_MESSAGES.refused, { ...options, definite: true, status: 502 });
+  return (
+    fromFieldErrors(failure.body, options) ??
+    new UpstreamError(GENERAL_API_MESSAGES.refused, { ...options, definite: true, status: 502 })
+  );
 }
 
 /** A 200 answer whose `success` is false: a refusal in the seed's field-error shape when we recognise it. */
 export function refusalFromBody(body: unknown, action: string): AppError {
   const details = { provider: 'general', action, failure: 'refused', body };
-  return fromFieldErrors(body, { details }) ??
-    new UpstreamError(GENERAL_API_MESSAGES.refused, { definite: true, status: 502, details });
+  return (
+    fromFieldErrors(body, { details }) ??
+    new UpstreamError(GENERAL_API_MESSAGES.refused, { definite: true, status: 502, details })
+  );
 }
 
 /** A 2xx answer we cannot read: the operation's outcome is unknown, so it is not a definite refusal. */
@@ -61,16 +65,23 @@ function fromFieldErrors(
 ): AppError | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const fields = body as FieldErrors;
-  if (typeof fields.client === 'string') return new NotFoundError(GENERAL_API_MESSAGES.clientNotFound, { ...options, parameter: 'client' });
-  if (typeof fields.point === 'string') return new BusinessRuleError(GENERAL_API_MESSAGES.pointNotFound, { ...options, parameter: 'point' });
+  if (typeof fields.client === 'string')
+    return new NotFoundError(GENERAL_API_MESSAGES.clientNotFound, { ...options, parameter: 'client' });
+  if (typeof fields.point === 'string')
+    return new BusinessRuleError(GENERAL_API_MESSAGES.pointNotFound, { ...options, parameter: 'point' });
   if (typeof fields.spend === 'string') {
     // "Spend can't be more 100": the number is the most the client may spend right now.
     const max = /(\d+(?:[.,]\d+)?)/.exec(fields.spend)?.[1];
     const maxSpend = max === undefined ? undefined : Number(max.replace(',', '.'));
-    const message = maxSpend === undefined || !Number.isFinite(maxSpend)
-      ? GENERAL_API_MESSAGES.spendRefused
-      : GENERAL_API_MESSAGES.spendTooMuch(maxSpend);
-    return new BusinessRuleError(message, { ...options, parameter: 'spend', details: { ...options.details, maxSpend } });
+    const message =
+      maxSpend === undefined || !Number.isFinite(maxSpend)
+        ? GENERAL_API_MESSAGES.spendRefused
+        : GENERAL_API_MESSAGES.spendTooMuch(maxSpend);
+    return new BusinessRuleError(message, {
+      ...options,
+      parameter: 'spend',
+      details: { ...options.details, maxSpend },
+    });
   }
   return undefined;
 }

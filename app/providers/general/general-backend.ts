@@ -1,7 +1,14 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
 import { currentRequestContext } from '../../logging/logger.js';
-import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
+import type {
+  CustomerRef,
+  CustomerView,
+  RecalcRequest,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+} from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import { generalPointFor } from './general-settings.js';
 import { beforeSending } from '../../outbox/failure-kind.js';
@@ -63,10 +70,12 @@ export class GeneralBackend extends ProviderBackend {
   async searchCustomers(_tenant: Tenant, search: string): Promise<CustomerView[]> {
     const key = searchKey(search);
     const point = this.point();
-    const client = await this.call('read', () => this.api.till.findClient({ search: key, point })).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
+    const client = await this.call('read', () => this.api.till.findClient({ search: key, point })).catch(
+      (error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      },
+    );
     if (!client) return [];
     const found = foundCustomer(client, normalizePhone(key) ? undefined : key);
     return [customerView(this.customers.remember(found), found)];
@@ -88,21 +97,31 @@ export class GeneralBackend extends ProviderBackend {
     const point = this.point(request.retailStoreId);
     const totalKopecks = receiptTotalKopecks(request.positions);
     const known = this.customers.known(request.agent);
-    const previous = known ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now()) : undefined;
+    const previous = known
+      ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now())
+      : undefined;
     // Our own earlier hold counts as available to this operation, not as held elsewhere.
     const hold = previous ? [previous.holdId] : undefined;
     const askRecalc = (clientId: string) =>
-      this.call('read', () => this.api.till.recalc({ client: clientId, point, amount: roublesFromKopecks(totalKopecks), hold }));
+      this.call('read', () =>
+        this.api.till.recalc({ client: clientId, point, amount: roublesFromKopecks(totalKopecks), hold }),
+      );
     // With the mapping known, the client and the recalc are asked together: one round trip, not two.
     const [{ client, customer }, recalc] = known
       ? await Promise.all([this.client(request.agent, point, hold, known), askRecalc(known.providerId)])
-      : await this.client(request.agent, point, hold).then(async (found) => [found, await askRecalc(found.client.id)] as const);
+      : await this.client(request.agent, point, hold).then(
+          async (found) => [found, await askRecalc(found.client.id)] as const,
+        );
 
     const discountLevel = recalc.type === 'discount';
     const balance = discountLevel ? 0 : Math.floor(client.balance);
-    const spend = request.transactionType === 'SPENDING' && !discountLevel
-      ? chosenSpend(request.preferredPointsToSpend, Math.min(Math.floor(recalc.spend), balance, Math.floor(totalKopecks / 100)))
-      : 0;
+    const spend =
+      request.transactionType === 'SPENDING' && !discountLevel
+        ? chosenSpend(
+            request.preferredPointsToSpend,
+            Math.min(Math.floor(recalc.spend), balance, Math.floor(totalKopecks / 100)),
+          )
+        : 0;
     await this.holdPoints({ point, clientId: customer.providerId, spend, previous });
     const earn = spend > 0 || discountLevel ? 0 : Math.floor(recalc.earn);
     // A discount level is a percentage off the receipt, not points: it becomes per-position discounts.
@@ -125,9 +144,10 @@ export class GeneralBackend extends ProviderBackend {
     const customer = request.agent ?? {};
     const point = generalPointFor(this.deps.settings, request.retailStoreId);
     const known = this.customers.known(customer);
-    const hold = point && known && request.pointsToSpend > 0
-      ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now())
-      : undefined;
+    const hold =
+      point && known && request.pointsToSpend > 0
+        ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now())
+        : undefined;
     const payload: GeneralSale = {
       customer,
       retailStoreId: request.retailStoreId,
@@ -149,10 +169,18 @@ export class GeneralBackend extends ProviderBackend {
   }
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {
-    if (item.kind === 'return') throw new BusinessRuleError(generalReturnReason(this.saleOf(item.saleKey ?? undefined), this.payloadOf<GeneralReturn>(item).returnedKopecks));
+    if (item.kind === 'return')
+      throw new BusinessRuleError(
+        generalReturnReason(
+          this.saleOf(item.saleKey ?? undefined),
+          this.payloadOf<GeneralReturn>(item).returnedKopecks,
+        ),
+      );
     const sale = this.payloadOf<GeneralSale>(item);
     const point = sale.point ?? this.point(sale.retailStoreId);
-    const customer = await beforeSending(this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point)));
+    const customer = await beforeSending(
+      this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point)),
+    );
     const retail = await this.call('write', () =>
       this.api.delivery.retail({
         client: customer.providerId,
@@ -163,7 +191,11 @@ export class GeneralBackend extends ProviderBackend {
       }),
     );
     if (sale.holdId) this.markHold(sale.holdId, 'used');
-    return { pointsSpent: retail.spend ?? 0, pointsEarned: retail.earn ?? 0, answer: { ...retail, holdRequestId: sale.holdRequestId } };
+    return {
+      pointsSpent: retail.spend ?? 0,
+      pointsEarned: retail.earn ?? 0,
+      answer: { ...retail, holdRequestId: sale.holdRequestId },
+    };
   }
 
   /** The client record (balance, level) with the mapping refreshed. */
@@ -176,7 +208,10 @@ export class GeneralBackend extends ProviderBackend {
     const key = known ? (known.phone ?? known.cardNumber) : searchKeyOf(ref);
     if (!key) throw new NotFoundError(GENERAL_API_MESSAGES.clientNotFound);
     const client = await this.call('read', () => this.api.till.findClient({ search: key, point, hold }));
-    const customer = this.customers.remember(foundCustomer(client, known?.cardNumber ?? ref.discountCardNumber), known ? undefined : ref.id);
+    const customer = this.customers.remember(
+      foundCustomer(client, known?.cardNumber ?? ref.discountCardNumber),
+      known ? undefined : ref.id,
+    );
     return { client, customer };
   }
 
@@ -184,7 +219,12 @@ export class GeneralBackend extends ProviderBackend {
    * A SPENDING recalc holds its points; the previous hold of this client at this point is
    * superseded: reused when it holds the same amount with time to spare, released otherwise.
    */
-  private async holdPoints(input: { point: string; clientId: string; spend: number; previous?: { id: number; holdId: string; amount: number; until: number } }): Promise<void> {
+  private async holdPoints(input: {
+    point: string;
+    clientId: string;
+    spend: number;
+    previous?: { id: number; holdId: string; amount: number; until: number };
+  }): Promise<void> {
     const { point, clientId, spend, previous } = input;
     if (previous && previous.amount === spend && previous.until - this.now() > HOLD_REUSE_MARGIN_MS) return;
     if (previous) {
@@ -195,7 +235,9 @@ export class GeneralBackend extends ProviderBackend {
       this.markHold(previous.holdId, 'released', previous.id);
     }
     if (spend === 0) return;
-    const held = await this.call('write', () => this.api.till.hold({ client: clientId, point, amount: spend, duration: HOLD_MINUTES }));
+    const held = await this.call('write', () =>
+      this.api.till.hold({ client: clientId, point, amount: spend, duration: HOLD_MINUTES }),
+    );
     holds.insert(this.deps.db, {
       holdId: held.id,
       tenantId: this.deps.tenantId,
@@ -240,7 +282,8 @@ function foundCustomer(client: GeneralClient, cardNumber?: string): FoundCustome
     email: client.email,
     cardNumber,
     // МойСклад's format is "YYYY-MM-DD HH:MM:SS"; the provider sends a date.
-    birthDate: client.birthday && /^\d{4}-\d{2}-\d{2}$/.test(client.birthday) ? `${client.birthday} 00:00:00` : undefined,
+    birthDate:
+      client.birthday && /^\d{4}-\d{2}-\d{2}$/.test(client.birthday) ? `${client.birthday} 00:00:00` : undefined,
   };
 }
 
@@ -254,7 +297,11 @@ function percentOf(kopecks: number, percent: number): number {
   return Math.min(kopecks, Math.floor((kopecks * basisPoints + 5000) / 10_000));
 }
 
-function receiptText(client: GeneralClient, recalc: GeneralRecalc, points: { balance: number; spend: number; earn: number }): string {
+function receiptText(
+  client: GeneralClient,
+  recalc: GeneralRecalc,
+  points: { balance: number; spend: number; earn: number },
+): string {
   if (recalc.type === 'discount') return `${client.level.title}: скидка ${recalc.percent} %.`;
   return `${client.level.title} (${recalc.percent} %). Баллов было: ${points.balance}. Списано: ${points.spend}. Начислится: ${points.earn}.`;
 }

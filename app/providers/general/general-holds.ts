@@ -5,7 +5,11 @@ import { preparedOnce, type DbOrTx } from '../../storage/database.js';
 /** Plain reads and writes of the general API's point holds. */
 export const generalHoldRepository = {
   /** The newest hold still active and not yet expired for this client at this point. */
-  active(tx: DbOrTx, key: { tenantId: string; point: string; clientId: string }, now: number): GeneralHoldRow | undefined {
+  active(
+    tx: DbOrTx,
+    key: { tenantId: string; point: string; clientId: string },
+    now: number,
+  ): GeneralHoldRow | undefined {
     const query = preparedOnce(tx, 'generalActiveHold', () =>
       tx
         .select()
@@ -34,6 +38,9 @@ export const generalHoldRepository = {
   },
 
   setStatusByHoldId(tx: DbOrTx, tenantId: string, holdId: string, status: HoldStatus): void {
-    tx.update(generalHolds).set({ status }).where(and(eq(generalHolds.tenantId, tenantId), eq(generalHolds.holdId, holdId))).run();
+    tx.update(generalHolds)
+      .set({ status })
+      .where(and(eq(generalHolds.tenantId, tenantId), eq(generalHolds.holdId, holdId)))
+      .run();
   },
 };

@@ -20,7 +20,8 @@ export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks
   if (!sale) return `${NO_REFUNDS} Продажа этого возврата нам не известна.`;
   const saleName = sale.documentName ?? sale.operationKey;
   const answer = sale.result as RetailAnswer | null;
-  if (sale.status !== 'delivered' || !answer) return `${NO_REFUNDS} Продажа ${saleName} в систему лояльности ещё не доставлена.`;
+  if (sale.status !== 'delivered' || !answer)
+    return `${NO_REFUNDS} Продажа ${saleName} в систему лояльности ещё не доставлена.`;
   const paid = (sale.payload as SaleFacts).paidKopecks ?? 0;
   const share = paid > 0 ? Math.min(1, returnedKopecks / paid) : 1;
   const giveBack = Math.round((answer.spend ?? 0) * share);

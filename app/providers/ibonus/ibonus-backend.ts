@@ -1,12 +1,26 @@
 import type { OutboxRow, ProviderCustomer, Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError } from '../../errors.js';
-import type { CustomerRef, CustomerView, RecalcRequest, RecalcResult, ReturnRequest, SaleRequest } from '../../loyalty/backend.js';
+import type {
+  CustomerRef,
+  CustomerView,
+  RecalcRequest,
+  RecalcResult,
+  ReturnRequest,
+  SaleRequest,
+} from '../../loyalty/backend.js';
 import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.js';
 import type { IBonusSettings } from './ibonus-settings.js';
 import { beforeSending } from '../../outbox/failure-kind.js';
 import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
-import type { FindClientsQuery, IBonusClient, IBonusCoupon, IBonusCustomer, IBonusOrder, IBonusOrderItem } from './ibonus-client.js';
+import type {
+  FindClientsQuery,
+  IBonusClient,
+  IBonusCoupon,
+  IBonusCustomer,
+  IBonusOrder,
+  IBonusOrderItem,
+} from './ibonus-client.js';
 import { IBONUS_CLIENT_NOT_FOUND_MESSAGE } from './ibonus-errors.js';
 import { receiptTotalKopecks, type DiscountedPosition } from '../../receipt/positions.js';
 import { roublesFromKopecks } from '../../receipt/money.js';
@@ -26,7 +40,8 @@ export interface IBonusOutboxOrder {
   amount: number;
 }
 
-export const IBONUS_SEARCH_HINT = 'i-bonus ищет покупателей только по телефону или e-mail. Введите номер телефона или адрес почты.';
+export const IBONUS_SEARCH_HINT =
+  'i-bonus ищет покупателей только по телефону или e-mail. Введите номер телефона или адрес почты.';
 export const IBONUS_EARN_TEXT = 'Баллы за покупку начислит i-bonus после оплаты.';
 
 /**
@@ -47,7 +62,11 @@ export class IBonusBackend extends ProviderBackend {
   ) {
     super(deps, 'ibonus', { name: 'i-bonus', inName: 'в i-bonus' });
     // The spend limits mean what the ledger's mean, so the same exact points arithmetic applies.
-    this.rules = { active: true, maxPaidRatePercents: settings.maxPaidRatePercents, spendRatePointsToRouble: settings.spendRatePointsToRouble };
+    this.rules = {
+      active: true,
+      maxPaidRatePercents: settings.maxPaidRatePercents,
+      spendRatePointsToRouble: settings.spendRatePointsToRouble,
+    };
   }
 
   async searchCustomers(_tenant: Tenant, search: string): Promise<CustomerView[]> {
@@ -65,7 +84,11 @@ export class IBonusBackend extends ProviderBackend {
 
   protected async lookup(ref: CustomerRef): Promise<FoundCustomer | undefined> {
     const phone = ref.phone ? normalizePhone(ref.phone) : null;
-    const query: FindClientsQuery | undefined = phone ? { phone: `%${phone.slice(1)}` } : ref.email ? { email: ref.email.toLowerCase() } : undefined;
+    const query: FindClientsQuery | undefined = phone
+      ? { phone: `%${phone.slice(1)}` }
+      : ref.email
+        ? { email: ref.email.toLowerCase() }
+        : undefined;
     if (!query) return undefined;
     const [client] = await this.call('read', () => this.api.till.findClients({ ...query, limit: 1 }));
     return client ? foundCustomer(client) : undefined;
@@ -83,7 +106,10 @@ export class IBonusBackend extends ProviderBackend {
     ]);
     const points = Math.max(0, Math.floor(balance.points));
     const totalKopecks = receiptTotalKopecks(request.positions);
-    const spend = request.transactionType === 'SPENDING' ? pointsToSpend(request.preferredPointsToSpend, points, totalKopecks, this.rules) : 0;
+    const spend =
+      request.transactionType === 'SPENDING'
+        ? pointsToSpend(request.preferredPointsToSpend, points, totalKopecks, this.rules)
+        : 0;
     const discountKopecks = kopecksForPoints(spend, this.rules);
     return {
       positions: discountedPositions(request.positions, discountKopecks),
@@ -94,7 +120,9 @@ export class IBonusBackend extends ProviderBackend {
       bonusValueToEarn: 0,
       agentBonusBalanceAfter: points - spend,
       paidByBonusPointsKopecks: discountKopecks,
-      receiptExtraInfo: [`Баланс i-bonus: ${points} баллов. Списано: ${spend}.`, IBONUS_EARN_TEXT, couponText(coupons)].filter(Boolean).join('\n'),
+      receiptExtraInfo: [`Баланс i-bonus: ${points} баллов. Списано: ${spend}.`, IBONUS_EARN_TEXT, couponText(coupons)]
+        .filter(Boolean)
+        .join('\n'),
       needVerification: false,
     };
   }
@@ -129,7 +157,8 @@ export class IBonusBackend extends ProviderBackend {
       },
       amount: 0,
     };
-    const unmatched = 'Возврат пришёл без ссылки на продажу, а i-bonus находит продажу только по её номеру (externalId). Поправьте баллы покупателя в i-bonus вручную.';
+    const unmatched =
+      'Возврат пришёл без ссылки на продажу, а i-bonus находит продажу только по её номеру (externalId). Поправьте баллы покупателя в i-bonus вручную.';
     return this.returnDocument(request, sale, payload, request.saleMsId ? undefined : unmatched);
   }
 
@@ -137,17 +166,26 @@ export class IBonusBackend extends ProviderBackend {
     const { customer, order, amount } = this.payloadOf<IBonusOutboxOrder>(item);
     const contact = await beforeSending(this.contactOf(customer, amount > 0));
     await this.call('write', () =>
-      this.api.delivery.createOrder({ order: { ...order, ...contact }, ...(amount > 0 ? { amount, currency: 'points' as const } : {}) }),
+      this.api.delivery.createOrder({
+        order: { ...order, ...contact },
+        ...(amount > 0 ? { amount, currency: 'points' as const } : {}),
+      }),
     );
     // i-bonus answers a bare 200: what it awarded is not told, so it is not claimed.
-    return { pointsSpent: amount, answer: { accepted: true, externalId: order.externalId, receiptType: order.receiptType } };
+    return {
+      pointsSpent: amount,
+      answer: { accepted: true, externalId: order.externalId, receiptType: order.receiptType },
+    };
   }
 
   /**
    * Who the order is for: i-bonus knows customers by phone or e-mail. A sale that spends needs the
    * customer to exist in i-bonus; one that only earns is sent with the till's contact and i-bonus decides.
    */
-  private async contactOf(ref: CustomerRef | undefined, mustExist: boolean): Promise<Pick<IBonusOrder, 'customerPhone' | 'customerEmail'>> {
+  private async contactOf(
+    ref: CustomerRef | undefined,
+    mustExist: boolean,
+  ): Promise<Pick<IBonusOrder, 'customerPhone' | 'customerEmail'>> {
     let found: ProviderCustomer | undefined;
     try {
       found = ref ? await this.locate(ref, IBONUS_CLIENT_NOT_FOUND_MESSAGE) : undefined;
@@ -203,7 +241,9 @@ function couponText(coupons: IBonusCoupon[]): string | undefined {
   if (coupons.length === 0) return undefined;
   const shown = coupons.slice(0, COUPONS_ON_RECEIPT).map((coupon) => {
     const title = coupon.header || coupon.title || `№ ${coupon.id}`;
-    const until = coupon.expireDate ? ` до ${new Date(coupon.expireDate).toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' })}` : '';
+    const until = coupon.expireDate
+      ? ` до ${new Date(coupon.expireDate).toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' })}`
+      : '';
     return `${title}${until}`;
   });
   const more = coupons.length > shown.length ? ` и ещё ${coupons.length - shown.length}` : '';

@@ -131,20 +131,26 @@ export class IBonusClient {
 
   async coupons(clientId: IBonusClientId): Promise<IBonusCoupon[]> {
     const action = 'получение купонов клиента';
-    const data = await this.call({ action, clientPath: true }, () => this.http.get<unknown>(`${clientPath(clientId)}/coupons/`));
+    const data = await this.call({ action, clientPath: true }, () =>
+      this.http.get<unknown>(`${clientPath(clientId)}/coupons/`),
+    );
     return arrayOf<IBonusCoupon>(data, action, hasId);
   }
 
   /** What the client may spend now. A currency i-bonus leaves out counts as 0. */
   async balance(clientId: IBonusClientId): Promise<IBonusBalance> {
     const action = 'получение баланса клиента';
-    const data = await this.call({ action, clientPath: true }, () => this.http.get<unknown>(`${clientPath(clientId)}/balance/`));
+    const data = await this.call({ action, clientPath: true }, () =>
+      this.http.get<unknown>(`${clientPath(clientId)}/balance/`),
+    );
     const entries = arrayOf<{ amount: number; currency: string }>(
       data,
       action,
-      (entry) => typeof entry.currency === 'string' && typeof entry.amount === 'number' && Number.isFinite(entry.amount),
+      (entry) =>
+        typeof entry.currency === 'string' && typeof entry.amount === 'number' && Number.isFinite(entry.amount),
     );
-    const sum = (currency: string) => entries.filter((entry) => entry.currency === currency).reduce((total, entry) => total + entry.amount, 0);
+    const sum = (currency: string) =>
+      entries.filter((entry) => entry.currency === currency).reduce((total, entry) => total + entry.amount, 0);
     return { points: sum('points'), rubles: sum('rubles') };
   }
 
@@ -153,8 +159,9 @@ export class IBonusClient {
    * sale's externalId reverses it. i-bonus answers a bare 200, so the body is not parsed.
    */
   async createOrder(request: CreateOrderRequest): Promise<void> {
-    await this.call({ action: request.order.receiptType === 'refund' ? 'отправка чека возврата' : 'отправка чека продажи' }, () =>
-      this.http.post<unknown>(`${API}/fiscal/orders/`, request, { responseType: 'text' }),
+    await this.call(
+      { action: request.order.receiptType === 'refund' ? 'отправка чека возврата' : 'отправка чека продажи' },
+      () => this.http.post<unknown>(`${API}/fiscal/orders/`, request, { responseType: 'text' }),
     );
   }
 

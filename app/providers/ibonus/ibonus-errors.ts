@@ -42,24 +42,42 @@ export interface IBonusCallContext {
 export function toIBonusError(error: unknown, context: IBonusCallContext): IBonusError | NotFoundError {
   const failure = describeFailure(error);
   if (failure.type !== 'http') {
-    const why = failure.type === 'timeout' ? 'вовремя' : failure.type === 'malformed' ? 'понятным ответом' : 'на запрос';
-    return unavailable(`i-bonus не отвечает ${why} (${context.action}). Повторите попытку позже.`, failure.reason, error, failure.status);
+    const why =
+      failure.type === 'timeout' ? 'вовремя' : failure.type === 'malformed' ? 'понятным ответом' : 'на запрос';
+    return unavailable(
+      `i-bonus не отвечает ${why} (${context.action}). Повторите попытку позже.`,
+      failure.reason,
+      error,
+      failure.status,
+    );
   }
   const status = failure.status!;
   const details = providerDetails(failure.body, status);
   const options = { upstreamStatus: status, cause: error, details };
   if (status === 401 || status === 403) return new IBonusError(IBONUS_AUTH_MESSAGE, 'auth', options);
-  if (status === 404 && context.clientPath) return new NotFoundError(IBONUS_CLIENT_NOT_FOUND_MESSAGE, { cause: error, details });
+  if (status === 404 && context.clientPath)
+    return new NotFoundError(IBONUS_CLIENT_NOT_FOUND_MESSAGE, { cause: error, details });
   // 429 is "not now", not "never": worth retrying later like a 5xx.
   if (status >= 500 || status === 429) {
-    return new IBonusError(`i-bonus не отвечает (${context.action}), HTTP ${status}. Повторите попытку позже.`, 'unavailable', options);
+    return new IBonusError(
+      `i-bonus не отвечает (${context.action}), HTTP ${status}. Повторите попытку позже.`,
+      'unavailable',
+      options,
+    );
   }
-  return new IBonusError(`i-bonus отклонил запрос (${context.action}), HTTP ${status}. Проверьте данные операции или обратитесь в поддержку.`, 'refused', options);
+  return new IBonusError(
+    `i-bonus отклонил запрос (${context.action}), HTTP ${status}. Проверьте данные операции или обратитесь в поддержку.`,
+    'refused',
+    options,
+  );
 }
 
 /** A 2xx answer whose body is not what the API describes. */
 export function malformedIBonusAnswer(action: string, what: string): IBonusError {
-  return unavailable(`i-bonus не отвечает понятным ответом (${action}). Повторите попытку позже.`, `malformed response body: ${what}`);
+  return unavailable(
+    `i-bonus не отвечает понятным ответом (${action}). Повторите попытку позже.`,
+    `malformed response body: ${what}`,
+  );
 }
 
 function unavailable(message: string, reason: string, cause?: unknown, upstreamStatus?: number): IBonusError {

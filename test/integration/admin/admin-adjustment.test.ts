@@ -18,32 +18,60 @@ describe('Manual balance adjustment', () => {
 
   beforeEach(async () => {
     t = await startTestApp();
-    tenant = createTestTenant(t, { welcomeBonusesEnabled: true, welcomeBonusesValue: 100, welcomeBonusesMode: 'REGISTRATION' });
-    const created = await tenant.api.post('/counterparty', { meta: counterpartyMeta(), name: 'Анна', phone: '+7 912 000-11-22' });
+    tenant = createTestTenant(t, {
+      welcomeBonusesEnabled: true,
+      welcomeBonusesValue: 100,
+      welcomeBonusesMode: 'REGISTRATION',
+    });
+    const created = await tenant.api.post('/counterparty', {
+      meta: counterpartyMeta(),
+      name: 'Анна',
+      phone: '+7 912 000-11-22',
+    });
     customerId = created.data.id;
     admin = await signedInAdmin(t, 'anna');
   });
   afterEach(async () => t.close());
 
   const balance = () => customerRepository.findById(t.storage.db, tenant.accountId, customerId)!.balance;
-  const auditRows = () => t.storage.db.select().from(transactionLog).where(and(eq(transactionLog.kind, 'admin'), eq(transactionLog.endpoint, 'ledger.adjust'))).all();
+  const auditRows = () =>
+    t.storage.db
+      .select()
+      .from(transactionLog)
+      .where(and(eq(transactionLog.kind, 'admin'), eq(transactionLog.endpoint, 'ledger.adjust')))
+      .all();
 
   it('when an admin adjusts a balance, then the entry, who and why, and the audit log row are all written', async () => {
     await admin.get(page());
-    const response = await admin.post(`${page()}/adjustments`, { points: -30, reason: 'Ошибочное начисление, заявка 118', requestKey: randomUUID() });
+    const response = await admin.post(`${page()}/adjustments`, {
+      points: -30,
+      reason: 'Ошибочное начисление, заявка 118',
+      requestKey: randomUUID(),
+    });
     expect(response.status).to.equal(303);
-    expect((await admin.get(page())).data).to.contain('Баланс скорректирован: теперь 70 баллов.').and.contain('Ошибочное начисление, заявка 118');
+    expect((await admin.get(page())).data)
+      .to.contain('Баланс скорректирован: теперь 70 баллов.')
+      .and.contain('Ошибочное начисление, заявка 118');
 
     expect(balance()).to.equal(70);
     expect(ledgerEntriesRepository.sum(t.storage.db, customerId), 'balance is still the sum of entries').to.equal(70);
     const entry = t.storage.db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'adjustment')).get()!;
     expect(entry).to.include({ customerId, points: -30, tenantId: tenant.accountId });
     const adjustment = t.storage.db.select().from(ledgerAdjustments).get()!;
-    expect(adjustment).to.include({ entryId: entry.id, points: -30, reason: 'Ошибочное начисление, заявка 118', adminLogin: 'anna' });
+    expect(adjustment).to.include({
+      entryId: entry.id,
+      points: -30,
+      reason: 'Ошибочное начисление, заявка 118',
+      adminLogin: 'anna',
+    });
 
     const [audit] = auditRows();
     expect(audit).to.include({ tenantId: tenant.accountId, customerId, ok: true, pointsSpent: 30, phoneLast4: '1122' });
-    expect(JSON.parse(audit!.requestBody!)).to.deep.equal({ points: -30, reason: 'Ошибочное начисление, заявка 118', by: 'anna' });
+    expect(JSON.parse(audit!.requestBody!)).to.deep.equal({
+      points: -30,
+      reason: 'Ошибочное начисление, заявка 118',
+      by: 'anna',
+    });
     expect(JSON.parse(audit!.responseBody!)).to.include({ balanceBefore: 100, balanceAfter: 70 });
   });
 
@@ -62,7 +90,11 @@ describe('Manual balance adjustment', () => {
     const noReason = await admin.post(`${page()}/adjustments`, { points: 10, reason: '  ', requestKey: randomUUID() });
     expect(noReason.status).to.equal(422);
     expect(noReason.data).to.contain('Причина');
-    const zero = await admin.post(`${page()}/adjustments`, { points: 0, reason: 'Проверка формы', requestKey: randomUUID() });
+    const zero = await admin.post(`${page()}/adjustments`, {
+      points: 0,
+      reason: 'Проверка формы',
+      requestKey: randomUUID(),
+    });
     expect(zero.status).to.equal(422);
     expect(zero.data).to.contain('не ноль');
     expect(balance()).to.equal(100);
@@ -71,7 +103,14 @@ describe('Manual balance adjustment', () => {
 
   it('when more points are taken than the balance holds, then it is refused and nothing is written', () => {
     expect(() =>
-      adjustBalance(t.storage.db, t.services.txlog, { tenantId: tenant.accountId, customerId, points: -101, reason: 'Списание', adminLogin: 'anna', requestKey: randomUUID() }),
+      adjustBalance(t.storage.db, t.services.txlog, {
+        tenantId: tenant.accountId,
+        customerId,
+        points: -101,
+        reason: 'Списание',
+        adminLogin: 'anna',
+        requestKey: randomUUID(),
+      }),
     ).to.throw('Нельзя списать 101 баллов: на балансе 100.');
     expect(balance()).to.equal(100);
     expect(t.storage.db.select().from(ledgerAdjustments).all()).to.have.length(0);
@@ -85,7 +124,16 @@ describe('Manual balance adjustment', () => {
         throw new Error('disk full');
       },
     } as unknown as typeof t.services.txlog;
-    expect(() => adjustBalance(t.storage.db, failingLog, { tenantId: tenant.accountId, customerId, points: 50, reason: 'Компенсация', adminLogin: 'anna', requestKey: randomUUID() })).to.throw('disk full');
+    expect(() =>
+      adjustBalance(t.storage.db, failingLog, {
+        tenantId: tenant.accountId,
+        customerId,
+        points: 50,
+        reason: 'Компенсация',
+        adminLogin: 'anna',
+        requestKey: randomUUID(),
+      }),
+    ).to.throw('disk full');
     expect(balance()).to.equal(100);
     expect(t.storage.db.select().from(ledgerAdjustments).all()).to.have.length(0);
   });

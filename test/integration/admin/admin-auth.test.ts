@@ -24,14 +24,20 @@ describe('Admin sign-in', () => {
     const response = await client.post('/admin/login', { login: 'Anna', password: TEST_PASSWORD });
     expect(response.status).to.equal(303);
     expect(response.headers.location).to.equal('/admin/dashboard');
-    expect(client.lastSetCookie).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Path=\/admin/);
+    expect(client.lastSetCookie)
+      .to.match(/HttpOnly/)
+      .and.match(/SameSite=Strict/)
+      .and.match(/Path=\/admin/);
     expect(client.lastSetCookie, 'no Secure outside production: tests run on plain http').to.not.match(/Secure/);
     expect(client.cookieHeader, 'a new session id after sign-in (no session fixation)').to.not.equal(before);
     expect((await client.get('/admin/dashboard')).status).to.equal(200);
 
     const fixated = new AdminClient(t.baseUrl);
     fixated.useCookie(before);
-    expect((await fixated.get('/admin/dashboard')).status, 'the pre-login session id does not carry the sign-in').to.equal(303);
+    expect(
+      (await fixated.get('/admin/dashboard')).status,
+      'the pre-login session id does not carry the sign-in',
+    ).to.equal(303);
   });
 
   it('when the password or the login is wrong, then both get the same 401 answer', async () => {
@@ -45,7 +51,9 @@ describe('Admin sign-in', () => {
       expect(response.data).to.contain('Неверный логин или пароль.');
     }
     t.flushLog();
-    const audit = t.storage.sqlite.prepare("select request_body from transaction_log where kind = 'admin' and endpoint = 'auth.login' order by id").all() as Array<{ request_body: string }>;
+    const audit = t.storage.sqlite
+      .prepare("select request_body from transaction_log where kind = 'admin' and endpoint = 'auth.login' order by id")
+      .all() as Array<{ request_body: string }>;
     expect(audit.map((row) => JSON.parse(row.request_body))).to.deep.equal([
       { by: 'anna', knownLogin: true },
       { knownLogin: false }, // an unknown login (often a mistyped password) is not written down
@@ -60,12 +68,20 @@ describe('Admin sign-in', () => {
     expect(page.status).to.equal(303);
     expect(page.headers.location).to.equal('/admin/login?next=%2Fadmin%2Flog%3Fstatus%3Derror');
     await client.get(page.headers.location as string);
-    const back = await client.post('/admin/login', { login: 'anna', password: TEST_PASSWORD, next: '/admin/log?status=error' });
+    const back = await client.post('/admin/login', {
+      login: 'anna',
+      password: TEST_PASSWORD,
+      next: '/admin/log?status=error',
+    });
     expect(back.headers.location).to.equal('/admin/log?status=error');
 
     const other = new AdminClient(t.baseUrl);
     await other.get('/admin/login');
-    const offsite = await other.post('/admin/login', { login: 'anna', password: TEST_PASSWORD, next: '//evil.example/admin' });
+    const offsite = await other.post('/admin/login', {
+      login: 'anna',
+      password: TEST_PASSWORD,
+      next: '//evil.example/admin',
+    });
     expect(offsite.headers.location).to.equal('/admin/dashboard');
   });
 
@@ -96,7 +112,8 @@ describe('Admin sign-in', () => {
     await createTestAdmin(t, 'anna');
     const client = new AdminClient(t.baseUrl);
     await client.get('/admin/login');
-    for (let i = 0; i < FAILURES_PER_LOGIN - 1; i++) await client.post('/admin/login', { login: 'anna', password: 'wrong-password' });
+    for (let i = 0; i < FAILURES_PER_LOGIN - 1; i++)
+      await client.post('/admin/login', { login: 'anna', password: 'wrong-password' });
     expect((await client.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(303);
 
     const again = new AdminClient(t.baseUrl);
@@ -123,8 +140,13 @@ describe('Admin sign-in', () => {
     const support = await signedInAdmin(t, 'boris', 'support');
     expect((await support.get('/admin/dashboard')).status).to.equal(200);
     await admin.get('/admin/users');
-    const boris = (await import('../../../app/admin/auth/admin-user-repository.js')).adminUserRepository.findByLogin(t.storage.db, 'boris')!;
-    expect((await admin.post(`/admin/users/${boris.id}/password`, { password: 'another-long-password' })).status).to.equal(303);
+    const boris = (await import('../../../app/admin/auth/admin-user-repository.js')).adminUserRepository.findByLogin(
+      t.storage.db,
+      'boris',
+    )!;
+    expect(
+      (await admin.post(`/admin/users/${boris.id}/password`, { password: 'another-long-password' })).status,
+    ).to.equal(303);
 
     expect((await support.get('/admin/dashboard')).status).to.equal(303);
     expect((await new AdminClient(t.baseUrl).signIn('boris', 'another-long-password')).status).to.equal(303);
@@ -149,12 +171,17 @@ describe('Admin session cookie in production', () => {
     try {
       await createTestAdmin(t, 'anna');
       const plain = await new AdminClient(t.baseUrl).get('/admin/login');
-      expect(plain.data, 'over plain http the page says why sign-in cannot work').to.contain('Вход возможен только по https');
+      expect(plain.data, 'over plain http the page says why sign-in cannot work').to.contain(
+        'Вход возможен только по https',
+      );
       // The test app trusts loopback as its proxy, like nginx on the same host.
       const client = new AdminClient(t.baseUrl, { 'x-forwarded-proto': 'https' });
       expect((await client.get('/admin/login')).data).to.not.contain('Вход возможен только по https');
       expect((await client.signIn('anna')).status).to.equal(303);
-      expect(client.lastSetCookie).to.match(/; Secure/).and.match(/HttpOnly/).and.match(/SameSite=Strict/);
+      expect(client.lastSetCookie)
+        .to.match(/; Secure/)
+        .and.match(/HttpOnly/)
+        .and.match(/SameSite=Strict/);
     } finally {
       await t.close();
       rmSync(dir, { recursive: true, force: true });
@@ -172,7 +199,9 @@ describe('First admin from the environment', () => {
   it('when no user exists, then ADMIN_INITIAL_LOGIN/PASSWORD create an admin once, and never again', async () => {
     expect(await ensureInitialAdmin(t.storage.db, { login: 'Root', password: TEST_PASSWORD })).to.equal('root');
     expect((await new AdminClient(t.baseUrl).signIn('root')).status).to.equal(303);
-    expect(await ensureInitialAdmin(t.storage.db, { login: 'other', password: 'another-long-password' })).to.equal(undefined);
+    expect(await ensureInitialAdmin(t.storage.db, { login: 'other', password: 'another-long-password' })).to.equal(
+      undefined,
+    );
     expect((await new AdminClient(t.baseUrl).signIn('other', 'another-long-password')).status).to.equal(401);
   });
 });

@@ -61,7 +61,9 @@ describe('Admin CSRF protection', () => {
     await createTestAdmin(t, 'boris');
     const fresh = new AdminClient(t.baseUrl);
     await fresh.get('/admin/login');
-    expect((await fresh.post('/admin/login', { login: 'boris', password: TEST_PASSWORD }, { csrf: false })).status).to.equal(403);
+    expect(
+      (await fresh.post('/admin/login', { login: 'boris', password: TEST_PASSWORD }, { csrf: false })).status,
+    ).to.equal(403);
   });
 
   it('when logout is posted without a token, then the session stays', async () => {
@@ -89,7 +91,9 @@ describe('Admin roles', () => {
     const dashboard = await support.get('/admin/dashboard');
     expect(dashboard.data).to.not.contain('href="/admin/users"');
     expect((await support.get('/admin/users')).status).to.equal(403);
-    expect((await support.post('/admin/users', { login: 'mallory', password: TEST_PASSWORD, role: 'admin' })).status).to.equal(403);
+    expect(
+      (await support.post('/admin/users', { login: 'mallory', password: TEST_PASSWORD, role: 'admin' })).status,
+    ).to.equal(403);
     expect(adminUserRepository.findByLogin(t.storage.db, 'mallory')).to.equal(undefined);
   });
 
@@ -99,7 +103,11 @@ describe('Admin roles', () => {
     expect(page.status).to.equal(200);
     expect(page.data, 'support sees no adjustment form').to.not.contain('Ручная корректировка');
     const before = balance();
-    const response = await support.post(`${customerPage()}/adjustments`, { points: 500, reason: 'хочу бонусов', requestKey: randomUUID() });
+    const response = await support.post(`${customerPage()}/adjustments`, {
+      points: 500,
+      reason: 'хочу бонусов',
+      requestKey: randomUUID(),
+    });
     expect(response.status).to.equal(403);
     expect(balance()).to.equal(before);
   });
@@ -108,20 +116,38 @@ describe('Admin roles', () => {
     const admin = await signedInAdmin(t, 'anna', 'admin');
     await admin.get(customerPage());
     const before = balance();
-    expect((await admin.post(`${customerPage()}/adjustments`, { points: 25, reason: 'компенсация за сбой кассы', requestKey: randomUUID() })).status).to.equal(303);
+    expect(
+      (
+        await admin.post(`${customerPage()}/adjustments`, {
+          points: 25,
+          reason: 'компенсация за сбой кассы',
+          requestKey: randomUUID(),
+        })
+      ).status,
+    ).to.equal(303);
     expect(balance()).to.equal(before + 25);
   });
 
   it('when support blocks a gift card (a safe action), then it is blocked; issuing one needs an admin', async () => {
     const admin = await signedInAdmin(t, 'anna', 'admin');
     await admin.get(`/admin/tenants/${tenant.accountId}/gift-cards`);
-    expect((await admin.post(`/admin/tenants/${tenant.accountId}/gift-cards`, { number: 'GC-100', amount: '1500,50', expires: '' })).status).to.equal(303);
+    expect(
+      (
+        await admin.post(`/admin/tenants/${tenant.accountId}/gift-cards`, {
+          number: 'GC-100',
+          amount: '1500,50',
+          expires: '',
+        })
+      ).status,
+    ).to.equal(303);
     const card = await tenant.api.get('/giftcard', { params: { name: 'GC-100' } });
     expect(card.data).to.include({ status: 'CAN_BE_USED', currentBalance: 150050 });
 
     const support = await signedInAdmin(t, 'boris', 'support');
     const page = await support.get(`/admin/tenants/${tenant.accountId}/gift-cards`);
-    expect((await support.post(`/admin/tenants/${tenant.accountId}/gift-cards`, { number: 'GC-101', amount: '100' })).status).to.equal(403);
+    expect(
+      (await support.post(`/admin/tenants/${tenant.accountId}/gift-cards`, { number: 'GC-101', amount: '100' })).status,
+    ).to.equal(403);
     const blockAction = /action="([^"]+\/block)"/.exec(page.data)![1]!;
     expect((await support.post(blockAction)).status).to.equal(303);
     expect((await tenant.api.get('/giftcard', { params: { name: 'GC-100' } })).data.status).to.equal('INVALID');

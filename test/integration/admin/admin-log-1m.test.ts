@@ -26,12 +26,18 @@ describe('Admin transaction log at 1M rows', function () {
 
   const plan = (filter: LogFilter, cursor?: LogCursor) => {
     const { sql, params } = pageQuery(t.storage.db, filter, cursor, PAGE_SIZE + 1).toSQL();
-    return (t.storage.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join(' | ');
+    return (t.storage.sqlite.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>)
+      .map((r) => r.detail)
+      .join(' | ');
   };
 
   /** The matching ids the slow, obvious way: a full scan with plain conditions. */
   const bruteForce = (where: string, ...params: unknown[]) =>
-    (t.storage.sqlite.prepare(`select id from transaction_log where ${where} order by id desc`).all(...params) as Array<{ id: number }>).map((r) => r.id);
+    (
+      t.storage.sqlite
+        .prepare(`select id from transaction_log where ${where} order by id desc`)
+        .all(...params) as Array<{ id: number }>
+    ).map((r) => r.id);
 
   const walkOlder = (filter: LogFilter) => {
     const ids: number[] = [];
@@ -50,19 +56,41 @@ describe('Admin transaction log at 1M rows', function () {
   const cases: Array<{ name: string; filter: () => LogFilter; cursor?: LogCursor; index: RegExp }> = [
     { name: 'the newest page', filter: () => ({}), index: /SCAN transaction_log$/ },
     { name: 'a deep page', filter: () => ({}), cursor: { before: 1000 }, index: /USING INTEGER PRIMARY KEY/ },
-    { name: 'newer rows after a cursor', filter: () => ({}), cursor: { after: 500_000 }, index: /USING INTEGER PRIMARY KEY/ },
+    {
+      name: 'newer rows after a cursor',
+      filter: () => ({}),
+      cursor: { after: 500_000 },
+      index: /USING INTEGER PRIMARY KEY/,
+    },
     { name: 'one tenant', filter: () => ({ tenantId: seedTenantId(7) }), index: /txlog_tenant_idx/ },
-    { name: 'one tenant, deep', filter: () => ({ tenantId: seedTenantId(7) }), cursor: { before: 2000 }, index: /txlog_tenant_idx/ },
+    {
+      name: 'one tenant, deep',
+      filter: () => ({ tenantId: seedTenantId(7) }),
+      cursor: { before: 2000 },
+      index: /txlog_tenant_idx/,
+    },
     { name: 'a kind', filter: () => ({ kind: 'admin' }), index: /txlog_kind_id_idx/ },
-    { name: 'a kind and endpoint', filter: () => ({ kind: 'loyalty-api', endpoint: 'POST /retailsalesreturn' }), index: /txlog_kind_idx/ },
+    {
+      name: 'a kind and endpoint',
+      filter: () => ({ kind: 'loyalty-api', endpoint: 'POST /retailsalesreturn' }),
+      index: /txlog_kind_idx/,
+    },
     { name: 'errors only', filter: () => ({ status: 'error' }), index: /txlog_errors_idx/ },
-    { name: "one tenant's errors", filter: () => ({ tenantId: seedTenantId(7), status: 'error' }), index: /txlog_tenant_errors_idx/ },
+    {
+      name: "one tenant's errors",
+      filter: () => ({ tenantId: seedTenantId(7), status: 'error' }),
+      index: /txlog_tenant_errors_idx/,
+    },
     { name: 'a sale or return number', filter: () => ({ documentName: 'S-424246' }), index: /txlog_document_idx/ },
     { name: 'a sale key', filter: () => ({ saleKey: 'sale-424246' }), index: /txlog_sale_key_idx/ },
     { name: 'phone last digits', filter: () => ({ phoneLast4: '0042' }), index: /txlog_phone_idx/ },
     { name: 'a card', filter: () => ({ cardNumber: 'C4242' }), index: /txlog_card_idx/ },
     { name: 'a date range', filter: middle, index: /USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/ },
-    { name: 'a tenant in a date range', filter: () => ({ ...middle(), tenantId: seedTenantId(7) }), index: /txlog_tenant_idx \(tenant_id=\? AND id>\? AND id<\?\)/ },
+    {
+      name: 'a tenant in a date range',
+      filter: () => ({ ...middle(), tenantId: seedTenantId(7) }),
+      index: /txlog_tenant_idx \(tenant_id=\? AND id>\? AND id<\?\)/,
+    },
   ];
 
   for (const planned of [false, true]) {
@@ -93,7 +121,13 @@ describe('Admin transaction log at 1M rows', function () {
   it('when a date range is paged, then it holds exactly the rows recorded inside it', () => {
     const { from, to } = middle();
     const ids = walkOlder({ from, to, kind: 'loyalty-api', endpoint: 'POST /retailsalesreturn' });
-    expect(ids).to.deep.equal(bruteForce("at >= ? and at < ? and kind = 'loyalty-api' and endpoint = 'POST /retailsalesreturn'", from.getTime(), to.getTime()));
+    expect(ids).to.deep.equal(
+      bruteForce(
+        "at >= ? and at < ? and kind = 'loyalty-api' and endpoint = 'POST /retailsalesreturn'",
+        from.getTime(),
+        to.getTime(),
+      ),
+    );
     expect(ids.length).to.be.greaterThan(PAGE_SIZE);
   });
 
@@ -113,7 +147,10 @@ describe('Admin transaction log at 1M rows', function () {
   it('when a deep page is read, then it holds the rows just below the cursor', () => {
     const page = logPage(t.storage.db, {}, { before: 1000 });
     expect(page.rows.map((r) => r.id)).to.deep.equal(Array.from({ length: PAGE_SIZE }, (_, k) => 999 - k));
-    expect(page.rows[0]).to.include({ documentName: seededRow(998, ROWS, now).documentName, endpoint: seededRow(998, ROWS, now).endpoint });
+    expect(page.rows[0]).to.include({
+      documentName: seededRow(998, ROWS, now).documentName,
+      endpoint: seededRow(998, ROWS, now).endpoint,
+    });
   });
 
   describe('through HTTP', () => {
@@ -142,12 +179,19 @@ describe('Admin transaction log at 1M rows', function () {
     it("when a tenant's log is exported, then the CSV streams every matching row, newest first, and the export is audited", async () => {
       const csv = await client.get(`/admin/log.csv?tenant=${seedTenantId(7)}`);
       expect(csv.headers['content-disposition']).to.match(/^attachment; filename="transaction-log-\d{12}\.csv"$/);
-      const lines = csv.data.replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+      const lines = csv.data
+        .replace(/^\uFEFF/, '')
+        .trimEnd()
+        .split('\r\n');
       const ids = lines.slice(1).map((line) => Number(line.split(';')[0]));
       // The seeded rows; the export's own audit row may land in the log while it streams.
-      expect(ids.filter((id) => id <= ROWS)).to.deep.equal(bruteForce('tenant_id = ? and id <= ?', seedTenantId(7), ROWS));
+      expect(ids.filter((id) => id <= ROWS)).to.deep.equal(
+        bruteForce('tenant_id = ? and id <= ?', seedTenantId(7), ROWS),
+      );
       t.flushLog();
-      expect(bruteForce("kind = 'admin' and endpoint = 'log.export' and tenant_id = ?", seedTenantId(7))).to.have.length(1);
+      expect(
+        bruteForce("kind = 'admin' and endpoint = 'log.export' and tenant_id = ?", seedTenantId(7)),
+      ).to.have.length(1);
     });
 
     it('when the filter is malformed, then the page says what to fix instead of failing', async () => {

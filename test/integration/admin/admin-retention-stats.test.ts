@@ -22,7 +22,11 @@ describe('Transaction log retention', () => {
   afterEach(async () => t.close());
 
   const count = (where: string, ...params: unknown[]) =>
-    (t.storage.sqlite.prepare(`select count(*) as n from transaction_log where ${where}`).get(...params) as { n: number }).n;
+    (
+      t.storage.sqlite.prepare(`select count(*) as n from transaction_log where ${where}`).get(...params) as {
+        n: number;
+      }
+    ).n;
 
   it('when rows are older than the cutoff, then exactly those are deleted, in batches, and the rest stay', async () => {
     const cutoff = new Date(now - 70 * DAY_MS);
@@ -65,7 +69,10 @@ describe('LoyaltyAPI hourly stats and tenant activity', () => {
 
   const insert = (rows: Array<Partial<NewLogRow> & { at: number }>) => {
     for (const row of rows) {
-      t.storage.db.insert(transactionLog).values({ kind: 'loyalty-api', endpoint: 'POST /retaildemand/recalc', ok: true, tenantId: 'shop-a', ...row }).run();
+      t.storage.db
+        .insert(transactionLog)
+        .values({ kind: 'loyalty-api', endpoint: 'POST /retaildemand/recalc', ok: true, tenantId: 'shop-a', ...row })
+        .run();
     }
   };
 
@@ -84,8 +91,14 @@ describe('LoyaltyAPI hourly stats and tenant activity', () => {
     expect(series[0]).to.deep.equal({ hour: hour - 5, calls: 0, errors: 0, p95Ms: null });
     expect(series[5]).to.include({ calls: 1, p95Ms: 40 });
 
-    const stored = t.storage.db.select().from(loyaltyApiHourly).all().map((r) => r.hour);
-    expect(stored, 'closed hours only; the current one is not frozen').to.include(hour - 3).and.not.include(hour);
+    const stored = t.storage.db
+      .select()
+      .from(loyaltyApiHourly)
+      .all()
+      .map((r) => r.hour);
+    expect(stored, 'closed hours only; the current one is not frozen')
+      .to.include(hour - 3)
+      .and.not.include(hour);
     // Rolled-up hours are read, not measured again: a row slipped into the closed hour is not counted.
     insert([{ at: closed + 1, durationMs: 1 }]);
     expect(loyaltyHourlySeries(t.storage.db, hour - 3, now)[0]).to.include({ calls: 10 });

@@ -67,9 +67,17 @@ describe('Admin tenant page: going live in МойСклад', () => {
     expect(stepStates(section)).to.deep.equal({ settings: 'done', loyalty: 'done', status: 'failed' });
     const text = textOf(section);
     expect(text).to.contain('Следующий шаг Включить приложение в МоемСкладе');
-    expect(text).to.contain(`МойСклад принял ${loyaltyUrl}`).and.contain(`поиск покупателей в МоёмСкладе, ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().accepted!.at))}`);
-    expect(text).to.contain('Последняя ошибка Включить приложение в МоемСкладе: МойСклад отказал (смена статуса): Отказ 409: проверьте подписку');
-    expect(text).to.contain(`конфликт в МоемСкладе, HTTP 409 · ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().lastFailure!.at))}`);
+    expect(text)
+      .to.contain(`МойСклад принял ${loyaltyUrl}`)
+      .and.contain(
+        `поиск покупателей в МоёмСкладе, ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().accepted!.at))}`,
+      );
+    expect(text).to.contain(
+      'Последняя ошибка Включить приложение в МоемСкладе: МойСклад отказал (смена статуса): Отказ 409: проверьте подписку',
+    );
+    expect(text).to.contain(
+      `конфликт в МоемСкладе, HTTP 409 · ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().lastFailure!.at))}`,
+    );
     expect(text).to.contain('Замена токена LoyaltyAPI нет');
     expect(section, 'support may retry and re-send').to.contain('/go-live/retry').and.contain('/go-live/resend');
     expect(section, 'but not rotate the token').to.not.contain('/go-live/rotate-token');
@@ -87,7 +95,9 @@ describe('Admin tenant page: going live in МойСклад', () => {
     expect(state()).to.include({ pending: null });
 
     const after = await support.get(page());
-    expect(textOf(after.data)).to.contain('Подключение завершено. Касса работает с бонусами.').and.contain('Приложение активировано в МоемСкладе');
+    expect(textOf(after.data))
+      .to.contain('Подключение завершено. Касса работает с бонусами.')
+      .and.contain('Приложение активировано в МоемСкладе');
     expect(stepStates(goLiveSection(after.data))).to.deep.equal({ settings: 'done', loyalty: 'done', status: 'done' });
     expect(goLiveSection(after.data), 'nothing pending: no «Повторить»').to.not.contain('/go-live/retry');
     const [row] = adminRows(t, accountId, 'go-live.retry');
@@ -104,7 +114,9 @@ describe('Admin tenant page: going live in МойСклад', () => {
     const token = open(tenant().loyaltyTokenEnc);
     expect(seen).to.deep.equal([{ call: 'PUT loyalty', body: { url: loyaltyUrl, token, externalSearch: false } }]);
     const after = await support.get(page());
-    expect(textOf(after.data)).to.contain('Настройки переданы в МойСклад. Касса работает с бонусами.').and.contain('Настройки лояльности переданы в МойСклад.');
+    expect(textOf(after.data))
+      .to.contain('Настройки переданы в МойСклад. Касса работает с бонусами.')
+      .and.contain('Настройки лояльности переданы в МойСклад.');
     expect(after.data).to.not.contain(token);
     const [row] = adminRows(t, accountId, 'go-live.resend');
     expect(row).to.include({ ok: true });
@@ -123,7 +135,10 @@ describe('Admin tenant page: going live in МойСклад', () => {
       expect(state().lastFailure).to.include({ step: 'loyalty', kind: 'unavailable' });
       expect(tenant()).to.include({ status: 'Activated' });
       const after = await support.get(page());
-      const reason = answer === 500 ? 'МойСклад временно недоступен (передача настроек лояльности), HTTP 500' : 'МойСклад не ответил вовремя (передача настроек лояльности)';
+      const reason =
+        answer === 500
+          ? 'МойСклад временно недоступен (передача настроек лояльности), HTTP 500'
+          : 'МойСклад не ответил вовремя (передача настроек лояльности)';
       const text = textOf(after.data);
       expect(text).to.contain('МойСклад не принял изменения').and.contain(reason);
       expect(text, 'the till keeps working').to.contain('Приложение по-прежнему активно');
@@ -135,7 +150,9 @@ describe('Admin tenant page: going live in МойСклад', () => {
       seen = [];
       moysklad('put', 'loyalty', 200);
       await support.post(`${page()}/go-live/retry`);
-      expect(seen.map((s) => `${s.call} ${Object.keys(s.body)}`)).to.deep.equal(['PUT loyalty url,token,externalSearch']);
+      expect(seen.map((s) => `${s.call} ${Object.keys(s.body)}`)).to.deep.equal([
+        'PUT loyalty url,token,externalSearch',
+      ]);
       expect(state()).to.include({ pending: null });
       expect(state().lastFailure).to.equal(undefined);
     });
@@ -165,7 +182,10 @@ describe('Admin tenant page: going live in МойСклад', () => {
     expect(tenant()).to.include({ loyaltyTokenHash: hashToken(fresh), pendingLoyaltyTokenHash: null });
     const after = await admin.get(page());
     const flash = textOf(/<div class="alert[^>]*data-flash[\s\S]*?<\/div>/.exec(after.data)![0]);
-    expect(flash).to.contain('Токен заменён.').and.contain('Выпустить новый токен для кассы — МойСклад принял новый токен').and.contain('МойСклад принял изменения: токен');
+    expect(flash)
+      .to.contain('Токен заменён.')
+      .and.contain('Выпустить новый токен для кассы — МойСклад принял новый токен')
+      .and.contain('МойСклад принял изменения: токен');
     expect(after.data).to.not.contain(fresh).and.not.contain(old);
     const [row] = adminRows(t, accountId, 'go-live.rotate-token');
     expect(row).to.include({ ok: true });
@@ -211,7 +231,11 @@ describe('Admin tenant page: going live in МойСклад', () => {
       expect(response.data).to.contain('Форма устарела');
     }
     expect(seen).to.deep.equal([]);
-    expect(tenant()).to.deep.include({ goLive: before.goLive, pendingLoyaltyTokenHash: null, status: 'SettingsRequired' });
+    expect(tenant()).to.deep.include({
+      goLive: before.goLive,
+      pendingLoyaltyTokenHash: null,
+      status: 'SettingsRequired',
+    });
     expect(adminRows(t, accountId)).to.deep.equal([]);
   });
 });

@@ -8,7 +8,9 @@ import { textOf } from '../../helpers/iframe.js';
 import { createProviderTenant, createTestTenant, type TestTenant } from '../../helpers/tenants.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 
-const IBONUS = { ibonus: { baseUrl: 'https://i-bonus.example.test/api', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } };
+const IBONUS = {
+  ibonus: { baseUrl: 'https://i-bonus.example.test/api', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 },
+};
 const SECRETS = { ibonus: { login: 'shop', password: 'shop-password' } };
 const REFUSED = 'Не доставлено: Нельзя списать больше 100 баллов';
 
@@ -35,10 +37,12 @@ describe('Admin tenant page: the outbox', () => {
   afterEach(async () => t.close());
 
   /** The list row of a tenant, by its name. */
-  const listRow = (html: string, name: string) => new RegExp(`<tr>\\s*<td>\\s*<a href="[^"]+">${name}</a>[\\s\\S]*?</tr>`).exec(html)![0];
+  const listRow = (html: string, name: string) =>
+    new RegExp(`<tr>\\s*<td>\\s*<a href="[^"]+">${name}</a>[\\s\\S]*?</tr>`).exec(html)![0];
 
   it('when tenants have items waiting, then the list counts them per tenant and marks the one whose item needs support', async () => {
-    for (const status of ['pending', 'pending', 'sending', 'needs_support', 'delivered', 'abandoned'] as const) outboxItem(t, shop.accountId, { status });
+    for (const status of ['pending', 'pending', 'sending', 'needs_support', 'delivered', 'abandoned'] as const)
+      outboxItem(t, shop.accountId, { status });
     const calm = createProviderTenant(t, 'ibonus', IBONUS, SECRETS);
     tenantRepository.update(t.storage.db, calm.accountId, { accountName: 'Книжный' });
     outboxItem(t, calm.accountId, { status: 'delivered' });
@@ -47,7 +51,9 @@ describe('Admin tenant page: the outbox', () => {
     const html = (await support.get('/admin/tenants')).data;
     expect(html).to.contain('<th class="num">В очереди</th>');
     const busy = listRow(html, 'Цветочная лавка');
-    expect(busy, 'pending and sending count; failed, delivered and abandoned do not').to.contain('data-outbox-waiting="3"');
+    expect(busy, 'pending and sending count; failed, delivered and abandoned do not').to.contain(
+      'data-outbox-waiting="3"',
+    );
     expect(busy).to.contain('требует внимания').and.contain(`href="/admin/tenants/${shop.accountId}#outbox"`);
     const quiet = listRow(html, 'Книжный');
     expect(quiet).to.contain('data-outbox-waiting="0"').and.not.contain('требует внимания');
@@ -57,9 +63,21 @@ describe('Admin tenant page: the outbox', () => {
   it('when a tenant is opened, then its waiting, sending and failed items show their state, reason, attempts, next attempt and log link, with the payload masked', async () => {
     const tz = new TimeZone(t.config.timeZone);
     const nextAttemptAt = Date.now() + 5 * 60_000;
-    const waiting = outboxItem(t, shop.accountId, { status: 'pending', attempts: 2, nextAttemptAt, lastError: 'ECONNREFUSED to +7 912 345-67-89', documentName: '0041' });
+    const waiting = outboxItem(t, shop.accountId, {
+      status: 'pending',
+      attempts: 2,
+      nextAttemptAt,
+      lastError: 'ECONNREFUSED to +7 912 345-67-89',
+      documentName: '0041',
+    });
     const sending = outboxItem(t, shop.accountId, { status: 'sending', attempts: 1, documentName: '0043' });
-    const failed = outboxItem(t, shop.accountId, { status: 'needs_support', attempts: 1, supportReason: REFUSED, kind: 'return', documentName: '0042-В' });
+    const failed = outboxItem(t, shop.accountId, {
+      status: 'needs_support',
+      attempts: 1,
+      supportReason: REFUSED,
+      kind: 'return',
+      documentName: '0042-В',
+    });
     const delivered = outboxItem(t, shop.accountId, { status: 'delivered', documentName: '0040' });
 
     const html = (await support.get(page())).data;
@@ -70,7 +88,9 @@ describe('Admin tenant page: the outbox', () => {
     const waitingRow = textOf(outboxRow(section, waiting.id));
     expect(waitingRow).to.contain('Продажа 0041').and.contain('ждёт отправки').and.contain(tz.dateTime(nextAttemptAt));
     expect(waitingRow).to.match(/ 2 /).and.contain('ECONNREFUSED to ***6789');
-    expect(outboxRow(section, waiting.id)).to.contain(`href="/admin/log?tenant=${shop.accountId}&amp;sale=${waiting.saleKey}"`);
+    expect(outboxRow(section, waiting.id)).to.contain(
+      `href="/admin/log?tenant=${shop.accountId}&amp;sale=${waiting.saleKey}"`,
+    );
 
     const failedRow = outboxRow(section, failed.id);
     expect(textOf(failedRow)).to.contain('Возврат 0042-В').and.contain('требует внимания').and.contain(REFUSED);
@@ -85,7 +105,11 @@ describe('Admin tenant page: the outbox', () => {
   });
 
   it('when support retries a failed item, then it is due now with its reason cleared, and both the outbox and the admin audit name who did it', async () => {
-    const failed = outboxItem(t, shop.accountId, { status: 'needs_support', supportReason: REFUSED, nextAttemptAt: Date.now() + 3_600_000 });
+    const failed = outboxItem(t, shop.accountId, {
+      status: 'needs_support',
+      supportReason: REFUSED,
+      nextAttemptAt: Date.now() + 3_600_000,
+    });
     await support.get(page());
     const before = Date.now();
     const response = await support.post(`${page()}/outbox/${failed.id}/retry`);
@@ -100,7 +124,9 @@ describe('Admin tenant page: the outbox', () => {
     expect(row!.request).to.include({ by: 'boris', outboxId: failed.id });
     t.flushLog();
     const logged = (await support.get(`/admin/log?tenant=${shop.accountId}&sale=${failed.saleKey}`)).data;
-    expect(logged, 'the retry is next to the sale in the log').to.contain('outbox.retry').and.contain('retry sale ibonus');
+    expect(logged, 'the retry is next to the sale in the log')
+      .to.contain('outbox.retry')
+      .and.contain('retry sale ibonus');
   });
 
   it('when an admin abandons an item with a reason, then it is abandoned for good with the reason (phone masked) and audited', async () => {
@@ -109,13 +135,20 @@ describe('Admin tenant page: the outbox', () => {
     const reason = 'Покупатель +7 912 345-67-89 вернул товар, баллы поправлены в i-bonus вручную';
     expect((await admin.post(`${page()}/outbox/${failed.id}/abandon`, { reason })).status).to.equal(303);
 
-    expect(item(failed.id)).to.include({ status: 'abandoned', supportReason: 'Покупатель ***6789 вернул товар, баллы поправлены в i-bonus вручную' });
+    expect(item(failed.id)).to.include({
+      status: 'abandoned',
+      supportReason: 'Покупатель ***6789 вернул товар, баллы поправлены в i-bonus вручную',
+    });
     const after = await admin.get(page());
     expect(textOf(after.data)).to.contain('Продажа 0042: отправка отменена. Причина записана в журнал.');
     expect(outboxRow(after.data, failed.id), 'abandoned items leave the list').to.equal('');
     const [row] = adminRows(t, shop.accountId, 'outbox.abandon');
     expect(row).to.include({ ok: true, saleKey: failed.saleKey });
-    expect(row!.request).to.include({ by: 'anna', outboxId: failed.id, reason: 'Покупатель ***6789 вернул товар, баллы поправлены в i-bonus вручную' });
+    expect(row!.request).to.include({
+      by: 'anna',
+      outboxId: failed.id,
+      reason: 'Покупатель ***6789 вернул товар, баллы поправлены в i-bonus вручную',
+    });
   });
 
   it('when the reason is missing or too short, then nothing is abandoned and the form says so next to the item', async () => {
@@ -126,7 +159,11 @@ describe('Admin tenant page: the outbox', () => {
       expect(response.status, JSON.stringify(reason)).to.equal(422);
       const row = outboxRow(response.data, failed.id);
       expect(row, 'the form stays open').to.contain('<details class="abandon" open>');
-      expect(textOf(row)).to.match(reason.trim() ? /Поле «Причина» короче 5 символов/ : /Поле «Причина» не должно быть пустым|Не указано обязательное поле «Причина»/);
+      expect(textOf(row)).to.match(
+        reason.trim()
+          ? /Поле «Причина» короче 5 символов/
+          : /Поле «Причина» не должно быть пустым|Не указано обязательное поле «Причина»/,
+      );
     }
     expect(item(failed.id)).to.include({ status: 'needs_support', supportReason: REFUSED });
     expect(adminRows(t, shop.accountId, 'outbox.abandon')).to.deep.equal([]);
@@ -136,7 +173,9 @@ describe('Admin tenant page: the outbox', () => {
     const failed = outboxItem(t, shop.accountId, { status: 'needs_support', supportReason: REFUSED });
     const html = (await support.get(page())).data;
     expect(outboxRow(html, failed.id)).to.not.contain('/abandon');
-    expect((await support.post(`${page()}/outbox/${failed.id}/abandon`, { reason: 'надоело ждать доставки' })).status).to.equal(403);
+    expect(
+      (await support.post(`${page()}/outbox/${failed.id}/abandon`, { reason: 'надоело ждать доставки' })).status,
+    ).to.equal(403);
     expect(item(failed.id)).to.include({ status: 'needs_support' });
   });
 
@@ -144,12 +183,15 @@ describe('Admin tenant page: the outbox', () => {
     const failed = outboxItem(t, shop.accountId, { status: 'needs_support', supportReason: REFUSED });
     await admin.get(page());
     expect((await admin.post(`${page()}/outbox/${failed.id}/retry`, {}, { csrf: false })).status).to.equal(403);
-    expect((await admin.post(`${page()}/outbox/${failed.id}/abandon`, { reason: 'проверено вручную' }, { csrf: false })).status).to.equal(403);
+    expect(
+      (await admin.post(`${page()}/outbox/${failed.id}/abandon`, { reason: 'проверено вручную' }, { csrf: false }))
+        .status,
+    ).to.equal(403);
     expect(item(failed.id)).to.include({ status: 'needs_support', supportReason: REFUSED });
     expect(adminRows(t, shop.accountId)).to.deep.equal([]);
   });
 
-  it("when the item was already delivered, or belongs to another tenant, then the action is refused in Russian and changes nothing", async () => {
+  it('when the item was already delivered, or belongs to another tenant, then the action is refused in Russian and changes nothing', async () => {
     const delivered = outboxItem(t, shop.accountId, { status: 'delivered' });
     const other = createProviderTenant(t, 'ibonus', IBONUS, SECRETS);
     const foreign = outboxItem(t, other.accountId, { status: 'needs_support', supportReason: REFUSED });
@@ -162,7 +204,10 @@ describe('Admin tenant page: the outbox', () => {
 
     expect(item(delivered.id).status).to.equal('delivered');
     expect(item(foreign.id).status).to.equal('needs_support');
-    expect(adminRows(t, shop.accountId).map((r) => `${r.endpoint} ${r.ok}`)).to.deep.equal(['outbox.retry false', 'outbox.abandon false']);
+    expect(adminRows(t, shop.accountId).map((r) => `${r.endpoint} ${r.ok}`)).to.deep.equal([
+      'outbox.retry false',
+      'outbox.abandon false',
+    ]);
   });
 
   it('when a tenant has more items than one page holds, then «Старее» shows the rest', async () => {

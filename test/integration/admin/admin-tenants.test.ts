@@ -17,7 +17,8 @@ describe('Admin tenant pages', () => {
   });
   afterEach(async () => t.close());
 
-  const rename = (accountId: string, accountName: string) => tenantRepository.update(t.storage.db, accountId, { accountName });
+  const rename = (accountId: string, accountName: string) =>
+    tenantRepository.update(t.storage.db, accountId, { accountName });
 
   it('when the list is searched, then names match in any case (Cyrillic too) and ids by fragment', async () => {
     const shop = createTestTenant(t);
@@ -43,32 +44,51 @@ describe('Admin tenant pages', () => {
   });
 
   it(`when there are more than ${TENANTS_PER_PAGE} tenants, then the next page continues after the last name`, async () => {
-    for (let i = 0; i < TENANTS_PER_PAGE + 3; i++) rename(createTestTenant(t).accountId, `Магазин ${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < TENANTS_PER_PAGE + 3; i++)
+      rename(createTestTenant(t).accountId, `Магазин ${String(i).padStart(2, '0')}`);
     const first = await admin.get('/admin/tenants');
-    expect(first.data).to.contain('Магазин 00').and.contain(`Магазин ${TENANTS_PER_PAGE - 1}`).and.not.contain(`Магазин ${TENANTS_PER_PAGE}`);
+    expect(first.data)
+      .to.contain('Магазин 00')
+      .and.contain(`Магазин ${TENANTS_PER_PAGE - 1}`)
+      .and.not.contain(`Магазин ${TENANTS_PER_PAGE}`);
     const next = /href="(\/admin\/tenants\?[^"]*after=[^"]+)"/.exec(first.data)![1]!.replace(/&amp;/g, '&');
     const second = await admin.get(next);
-    expect(second.data).to.contain(`Магазин ${TENANTS_PER_PAGE}`).and.contain(`Магазин ${TENANTS_PER_PAGE + 2}`).and.not.contain('Магазин 00<');
+    expect(second.data)
+      .to.contain(`Магазин ${TENANTS_PER_PAGE}`)
+      .and.contain(`Магазин ${TENANTS_PER_PAGE + 2}`)
+      .and.not.contain('Магазин 00<');
   });
 
   it('when a tenant is opened, then secrets are only "задан", settings are readable, and the store mapping is listed', async () => {
     const shop = createTestTenant(t);
     tenantRepository.update(t.storage.db, shop.accountId, {
       backend: 'ibonus',
-      settings: { ibonus: { baseUrl: 'https://i-bonus.example.test/api', maxPaidRatePercents: 40, spendRatePointsToRouble: 2 }, storePoints: { [randomUUID()]: 'point-7' }, whenProviderDown: 'no-discount' },
-      providerSecretsEnc: sealProviderSecrets(t.services.box, shop.accountId, { ibonus: { login: 'shop-login', password: 'shop-password' } }),
+      settings: {
+        ibonus: { baseUrl: 'https://i-bonus.example.test/api', maxPaidRatePercents: 40, spendRatePointsToRouble: 2 },
+        storePoints: { [randomUUID()]: 'point-7' },
+        whenProviderDown: 'no-discount',
+      },
+      providerSecretsEnc: sealProviderSecrets(t.services.box, shop.accountId, {
+        ibonus: { login: 'shop-login', password: 'shop-password' },
+      }),
     });
     const page = await admin.get(`/admin/tenants/${shop.accountId}`);
     expect(page.status).to.equal(200);
-    expect(page.data).to.contain('<dt>Логин i-bonus</dt><dd>задан</dd>').and.contain('<dt>Пароль i-bonus</dt><dd>задан</dd>');
+    expect(page.data)
+      .to.contain('<dt>Логин i-bonus</dt><dd>задан</dd>')
+      .and.contain('<dt>Пароль i-bonus</dt><dd>задан</dd>');
     expect(page.data).to.contain('<dt>Токен доступа к JSON API МоегоСклада</dt><dd>не задан</dd>');
     expect(page.data).to.contain('не больше 40 % чека').and.contain('продавать без скидки').and.contain('point-7');
     expect(page.data).to.not.contain('shop-login').and.not.contain('shop-password');
   });
 
   it('when a configured address carries a credential, then only its host and short path are shown', () => {
-    expect(safeUrl('https://user:pass@sms.example.test/send?token=abc#x')).to.equal('https://sms.example.test/send (часть адреса скрыта)');
-    expect(safeUrl('https://api.example.test/v1/0123456789abcdef0123/purchase')).to.equal('https://api.example.test/v1/…/purchase');
+    expect(safeUrl('https://user:pass@sms.example.test/send?token=abc#x')).to.equal(
+      'https://sms.example.test/send (часть адреса скрыта)',
+    );
+    expect(safeUrl('https://api.example.test/v1/0123456789abcdef0123/purchase')).to.equal(
+      'https://api.example.test/v1/…/purchase',
+    );
     expect(safeUrl('https://api.example.test/')).to.equal('https://api.example.test');
     expect(safeUrl('not a url')).to.equal('задан (неверный адрес)');
   });

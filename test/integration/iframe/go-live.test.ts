@@ -6,7 +6,16 @@ import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';
 import { createLogger } from '../../../app/logging/logger.js';
 import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
-import { VALID_FORMS, VENDOR, answerJsonApiLists, followRedirect, installAccount, openIframe, startIframeTestApp, textOf } from '../../helpers/iframe.js';
+import {
+  VALID_FORMS,
+  VENDOR,
+  answerJsonApiLists,
+  followRedirect,
+  installAccount,
+  openIframe,
+  startIframeTestApp,
+  textOf,
+} from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
 type Answer = 200 | 400 | 404 | 409 | 'timeout';
@@ -68,7 +77,11 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
     expect(tenant()).to.include({ status: 'Activated', backend: 'general', externalSearch: true });
     expect(tenant().configuredAt).to.be.instanceOf(Date);
     expect(state()).to.deep.include({ pending: null });
-    expect(state().accepted).to.include({ url: loyaltyUrl, externalSearch: true, tokenHash: hashToken(currentToken()) });
+    expect(state().accepted).to.include({
+      url: loyaltyUrl,
+      externalSearch: true,
+      tokenHash: hashToken(currentToken()),
+    });
     expect(state().lastFailure).to.equal(undefined);
     expect(textOf(page.data)).to.include('Касса подключена').and.include('Готово: касса работает с бонусами');
   });
@@ -81,20 +94,28 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
         const client = await openIframe(t, accountId);
         const page = await followRedirect(t, client, await client.post('/iframe/settings', VALID_FORMS.ledger));
 
-        expect(seen.map((s) => `${s.method} ${s.path}`), 'no status call after a failed loyalty step').to.deep.equal(
-          step === 'loyalty' ? ['PUT loyalty'] : ['PUT loyalty', 'PUT status'],
-        );
+        expect(
+          seen.map((s) => `${s.method} ${s.path}`),
+          'no status call after a failed loyalty step',
+        ).to.deep.equal(step === 'loyalty' ? ['PUT loyalty'] : ['PUT loyalty', 'PUT status']);
         expect(tenant().settings).to.have.nested.property('ledger.earnRateRoublesToPoint', 10);
         expect(tenant()).to.include({ status: 'SettingsRequired', configuredAt: null });
         const failure = state().lastFailure!;
         expect(state().pending).to.equal(step);
-        expect(failure).to.include({ step, kind: { 400: 'refused', 404: 'not-installed', 409: 'conflict', timeout: 'unavailable' }[answer] });
+        expect(failure).to.include({
+          step,
+          kind: { 400: 'refused', 404: 'not-installed', 409: 'conflict', timeout: 'unavailable' }[answer],
+        });
         expect(failure.httpStatus).to.equal(answer === 'timeout' ? undefined : answer);
-        expect(state().accepted !== undefined, 'accepted is recorded only when МойСклад said yes').to.equal(step === 'status');
+        expect(state().accepted !== undefined, 'accepted is recorded only when МойСклад said yes').to.equal(
+          step === 'status',
+        );
 
         const text = textOf(page.data);
         expect(text).to.include('МойСклад не принял изменения').and.include('Не подключено');
-        expect(text).to.include(answer === 'timeout' ? 'не ответил вовремя' : answer === 404 ? 'не установлено' : `Отказ ${answer}`);
+        expect(text).to.include(
+          answer === 'timeout' ? 'не ответил вовремя' : answer === 404 ? 'не установлено' : `Отказ ${answer}`,
+        );
         expect(page.data).to.include('action="/iframe/retry"');
 
         // The retry runs only what is pending: a failed status step does not re-send the loyalty settings.
@@ -102,7 +123,9 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
         if (step === 'loyalty') moysklad('put', 'loyalty', 200);
         moysklad('put', 'status', 200);
         const after = await followRedirect(t, client, await client.post('/iframe/retry'));
-        expect(seen.map((s) => `${s.method} ${s.path}`)).to.deep.equal(step === 'loyalty' ? ['PUT loyalty', 'PUT status'] : ['PUT status']);
+        expect(seen.map((s) => `${s.method} ${s.path}`)).to.deep.equal(
+          step === 'loyalty' ? ['PUT loyalty', 'PUT status'] : ['PUT status'],
+        );
         expect(tenant()).to.include({ status: 'Activated' });
         expect(state()).to.include({ pending: null });
         expect(state().lastFailure).to.equal(undefined);
@@ -137,7 +160,11 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
     });
 
     it('when only the ledger rules change, then МойСклад is not called at all', async () => {
-      const page = await followRedirect(t, client, await client.post('/iframe/settings', { ...VALID_FORMS.ledger, 'ledger.maxPaidRatePercents': '45' }));
+      const page = await followRedirect(
+        t,
+        client,
+        await client.post('/iframe/settings', { ...VALID_FORMS.ledger, 'ledger.maxPaidRatePercents': '45' }),
+      );
       expect(seen).to.deep.equal([]);
       expect(tenant().settings).to.have.nested.property('ledger.maxPaidRatePercents', 45);
       expect(textOf(page.data)).to.include('уже действуют эти настройки');
@@ -146,7 +173,11 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
 
     it('when the search mode changes, then only it is sent, by PATCH', async () => {
       moysklad('patch', 'loyalty', 200);
-      await followRedirect(t, client, await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' }));
+      await followRedirect(
+        t,
+        client,
+        await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' }),
+      );
       expect(seen).to.deep.equal([{ method: 'PATCH', path: 'loyalty', body: { externalSearch: true } }]);
       expect(state().accepted).to.include({ externalSearch: true });
       expect(state().pending).to.equal(null);
@@ -154,8 +185,14 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
 
     it('when the PATCH fails, then the change is stored, the loyalty step is pending, and a retry sends the PATCH again', async () => {
       moysklad('patch', 'loyalty', 'timeout');
-      const page = await followRedirect(t, client, await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' }));
-      expect(textOf(page.data)).to.include('Подключено, изменения не переданы').and.include('касса работает на прежних настройках');
+      const page = await followRedirect(
+        t,
+        client,
+        await client.post('/iframe/settings', { ...VALID_FORMS.ledger, externalSearch: 'true' }),
+      );
+      expect(textOf(page.data))
+        .to.include('Подключено, изменения не переданы')
+        .and.include('касса работает на прежних настройках');
       expect(tenant().externalSearch).to.equal(true);
       expect(state()).to.include({ pending: 'loyalty' });
       expect(state().accepted).to.include({ externalSearch: false });
@@ -178,22 +215,36 @@ describe('Going live: save → PUT /loyalty → PUT /status', () => {
       });
       moysklad('patch', 'loyalty', 200);
       const report = await moved.retry(accountId);
-      expect(seen).to.deep.equal([{ method: 'PATCH', path: 'loyalty', body: { url: 'https://new-host.example.test/loyalty-api' } }]);
+      expect(seen).to.deep.equal([
+        { method: 'PATCH', path: 'loyalty', body: { url: 'https://new-host.example.test/loyalty-api' } },
+      ]);
       expect(report.live).to.equal(true);
     });
 
     it('when support re-sends the settings, then the full settings go by PUT and the status is not touched', async () => {
       moysklad('put', 'loyalty', 200);
       const report = await t.services.goLive.resend(accountId);
-      expect(seen).to.deep.equal([{ method: 'PUT', path: 'loyalty', body: { url: loyaltyUrl, token: currentToken(), externalSearch: false } }]);
-      expect(report.steps.map((s) => [s.step, s.outcome])).to.deep.equal([['loyalty', 'done'], ['status', 'unchanged']]);
+      expect(seen).to.deep.equal([
+        { method: 'PUT', path: 'loyalty', body: { url: loyaltyUrl, token: currentToken(), externalSearch: false } },
+      ]);
+      expect(report.steps.map((s) => [s.step, s.outcome])).to.deep.equal([
+        ['loyalty', 'done'],
+        ['status', 'unchanged'],
+      ]);
     });
 
     it('when the app was uninstalled and installed again, then saving sends the full settings again (МойСклад dropped them)', async () => {
       const jwt = async () => ({ headers: { Authorization: `Bearer ${await t.vendorJwt()}` } });
       const path = `/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/${accountId}`;
-      await t.http.delete(path, { ...(await jwt()), data: { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Uninstall' } });
-      const reinstalled = await t.http.put(path, { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Install', access: [] }, await jwt());
+      await t.http.delete(path, {
+        ...(await jwt()),
+        data: { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Uninstall' },
+      });
+      const reinstalled = await t.http.put(
+        path,
+        { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Install', access: [] },
+        await jwt(),
+      );
       expect(reinstalled.data).to.deep.equal({ status: 'SettingsRequired' });
 
       moysklad('put', 'loyalty', 200);

@@ -39,7 +39,9 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       const opened = await t.http.get(`/iframe?contextKey=${contextKey}`, { maxRedirects: 0 });
       expect(opened.status).to.equal(303);
       const location = opened.headers.location as string;
-      expect(location).to.match(/^\/iframe\?session=/).and.not.include(contextKey);
+      expect(location)
+        .to.match(/^\/iframe\?session=/)
+        .and.not.include(contextKey);
       expect(opened.headers['set-cookie'], 'no cookie: a third-party iframe may not get one').to.equal(undefined);
 
       const page = await t.http.get(location, { responseType: 'text' });
@@ -67,7 +69,10 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
     }
 
     it('when МойСклад does not answer the exchange in time, then the page says МойСклад is unavailable', async () => {
-      nock(VENDOR.origin).post(/\/context\//).delay(2000).reply(200, {});
+      nock(VENDOR.origin)
+        .post(/\/context\//)
+        .delay(2000)
+        .reply(200, {});
       const res = await t.http.get('/iframe?contextKey=abcdef0123', { maxRedirects: 0, responseType: 'text' });
       expect(res.status).to.equal(503);
       expect(textOf(res.data)).to.include('МойСклад сейчас не отвечает');
@@ -139,14 +144,23 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       const { sid, acc, sub } = JSON.parse(Buffer.from(client.token.split('.')[1]!, 'base64url').toString());
       expect((await get(await sign({ sid, acc, sub: randomUUID() }, t.config.sessionSecret))).status).to.equal(401);
       expect((await get(await sign({ sid, acc: randomUUID(), sub }, t.config.sessionSecret))).status).to.equal(401);
-      expect((await get(await sign({ sid: 'no-such-session', acc, sub }, t.config.sessionSecret))).status).to.equal(401);
-      expect((await get(await sign({ sid, acc, sub }, t.config.sessionSecret))).status, 'the honest token still works').to.equal(200);
+      expect((await get(await sign({ sid: 'no-such-session', acc, sub }, t.config.sessionSecret))).status).to.equal(
+        401,
+      );
+      expect(
+        (await get(await sign({ sid, acc, sub }, t.config.sessionSecret))).status,
+        'the honest token still works',
+      ).to.equal(200);
     });
 
     it('when the session row has reached its end, then even a fresh token is refused', async () => {
       const client = await openIframe(t, accountId);
       const { sid } = JSON.parse(Buffer.from(client.token.split('.')[1]!, 'base64url').toString());
-      t.storage.db.update(iframeSessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(iframeSessions.id, sid)).run();
+      t.storage.db
+        .update(iframeSessions)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(iframeSessions.id, sid))
+        .run();
       const res = await client.reload();
       expect(res.status).to.equal(401);
       expect(textOf(res.data)).to.include('истёк');
@@ -172,7 +186,13 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
     it('when a non-admin posts settings anyway, then it is refused with 403 and nothing is saved', async () => {
       const client = await openIframe(t, accountId, { admin: false });
       expect(hiddenValue(client.page.data, '_csrf'), 'the page still has a CSRF token').to.be.a('string');
-      for (const path of ['/iframe/settings', '/iframe/retry', '/iframe/rotate-token', '/iframe/check-connection', '/iframe/import-bonus-program']) {
+      for (const path of [
+        '/iframe/settings',
+        '/iframe/retry',
+        '/iframe/rotate-token',
+        '/iframe/check-connection',
+        '/iframe/import-bonus-program',
+      ]) {
         const res = await client.post(path, VALID_FORMS.general);
         expect(res.status, path).to.equal(403);
         expect(textOf(res.data)).to.include('только администраторы');
@@ -181,7 +201,7 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       expect(tenant).to.include({ backend: 'ledger', pendingLoyaltyTokenHash: null, providerSecretsEnc: null });
     });
 
-    it('when an admin posts without the CSRF token, with a wrong one or with another session\'s, then it is refused and nothing is saved', async () => {
+    it("when an admin posts without the CSRF token, with a wrong one or with another session's, then it is refused and nothing is saved", async () => {
       const client = await openIframe(t, accountId);
       const other = await openIframe(t, accountId);
       expect(other.csrf).to.not.equal(client.csrf);
@@ -201,14 +221,22 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       const client = await openIframe(t, accountId);
       const error = await t.http.get('/iframe', { responseType: 'text' });
       for (const res of [client.page, error]) {
-        expect(frameAncestors(res.headers['content-security-policy'])).to.equal('https://online.moysklad.ru https://*.moysklad.test');
+        expect(frameAncestors(res.headers['content-security-policy'])).to.equal(
+          'https://online.moysklad.ru https://*.moysklad.test',
+        );
         expect(res.headers['x-frame-options']).to.equal(undefined);
         expect(String(res.headers['content-security-policy'])).to.include("script-src 'self'");
       }
     });
 
     it('when any other route is served, then nobody may frame it', async () => {
-      for (const path of ['/healthz', '/loyalty-api/counterparty?search=1', '/api/moysklad/vendor/1.0/apps/x/y', '/static/css/moysklad.css', '/nowhere']) {
+      for (const path of [
+        '/healthz',
+        '/loyalty-api/counterparty?search=1',
+        '/api/moysklad/vendor/1.0/apps/x/y',
+        '/static/css/moysklad.css',
+        '/nowhere',
+      ]) {
         const res = await t.http.get(path);
         expect(frameAncestors(res.headers['content-security-policy']), path).to.equal("'none'");
         expect(res.headers['x-frame-options'], path).to.equal('SAMEORIGIN');

@@ -30,37 +30,187 @@ interface InvalidCase {
 /** Every rule of the form, one bad value each; `undefined` leaves the field out as a browser would. */
 const INVALID: InvalidCase[] = [
   { form: 'ledger', change: { backend: 'bitcoin' }, field: 'backend', message: 'Выберите систему лояльности.' },
-  { form: 'ledger', change: { backend: undefined }, field: 'backend', message: 'Не указано обязательное поле «Система лояльности».' },
-  { form: 'ledger', change: { externalSearch: 'maybe' }, field: 'externalSearch', message: 'Выберите, где искать покупателей.' },
-  { form: 'ledger', change: { externalSearch: undefined }, field: 'externalSearch', message: 'Не указано обязательное поле «Где искать покупателей».' },
-  { form: 'general', change: { whenProviderDown: 'panic' }, field: 'whenProviderDown', message: 'Выберите, что делать, если система лояльности недоступна.' },
-  { form: 'ledger', change: { 'ledger.earnRateRoublesToPoint': '' }, field: 'ledger.earnRateRoublesToPoint', message: 'Не указано обязательное поле «Сколько рублей дают 1 балл».' },
-  { form: 'ledger', change: { 'ledger.earnRateRoublesToPoint': '0' }, field: 'ledger.earnRateRoublesToPoint', message: 'Поле «Сколько рублей дают 1 балл» должно быть не меньше 1.' },
-  { form: 'ledger', change: { 'ledger.earnRateRoublesToPoint': '2.5' }, field: 'ledger.earnRateRoublesToPoint', message: 'Поле «Сколько рублей дают 1 балл» должно быть целым числом.' },
-  { form: 'ledger', change: { 'ledger.earnRateRoublesToPoint': 'десять' }, field: 'ledger.earnRateRoublesToPoint', message: 'Поле «Сколько рублей дают 1 балл» должно быть числом.' },
-  { form: 'ledger', change: { 'ledger.spendRatePointsToRouble': '0' }, field: 'ledger.spendRatePointsToRouble', message: 'Поле «Сколько баллов равны 1 ₽ скидки» должно быть не меньше 1.' },
-  { form: 'ledger', change: { 'ledger.maxPaidRatePercents': '101' }, field: 'ledger.maxPaidRatePercents', message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.' },
-  { form: 'ledger', change: { 'ledger.maxPaidRatePercents': '-1' }, field: 'ledger.maxPaidRatePercents', message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не меньше 0.' },
-  { form: 'ledger', change: { 'ledger.welcomeBonusesEnabled': 'on', 'ledger.welcomeBonusesValue': '0' }, field: 'ledger.welcomeBonusesValue', message: 'Поле «Сколько приветственных баллов» должно быть не меньше 1.' },
-  { form: 'ledger', change: { 'ledger.welcomeBonusesValue': '-5' }, field: 'ledger.welcomeBonusesValue', message: 'Поле «Сколько приветственных баллов» должно быть не меньше 0.' },
-  { form: 'ledger', change: { 'ledger.welcomeBonusesMode': 'BIRTHDAY' }, field: 'ledger.welcomeBonusesMode', message: 'Выберите, когда дарить приветственные баллы.' },
-  { form: 'ledger', change: { 'ledger.postponedBonusesDelayDays': '366' }, field: 'ledger.postponedBonusesDelayDays', message: 'Поле «Через сколько дней баллы можно тратить» должно быть не больше 365.' },
-  { form: 'ledger', change: { 'ledger.receiptTemplate': 'x'.repeat(1001) }, field: 'ledger.receiptTemplate', message: 'Поле «Текст в чеке» длиннее 1000 символов.' },
-  { form: 'ledger', change: { 'ledger.requireSpendingCode': 'on', 'ledger.codeWebhookUrl': '' }, field: 'ledger.codeWebhookUrl', message: 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' },
-  { form: 'ledger', change: { 'ledger.codeWebhookUrl': 'ftp://sms.example' }, field: 'ledger.codeWebhookUrl', message: 'Поле «Адрес для отправки кодов» должно быть адресом http(s)://…' },
-  { form: 'ledger', change: { 'ledger.active': 'perhaps' }, field: 'ledger.active', message: 'Поле «Программа включена» должно быть true или false.' },
-  { form: 'general', change: { 'general.baseUrl': '' }, field: 'general.baseUrl', message: 'Не указано обязательное поле «Адрес API».' },
-  { form: 'general', change: { 'general.baseUrl': 'bonus.example' }, field: 'general.baseUrl', message: 'Поле «Адрес API» должно быть адресом http(s)://…' },
-  { form: 'general', change: { 'general.apiKey': '' }, field: 'general.apiKey', message: 'Укажите ключ API, выданный системой лояльности.' },
-  { form: 'general', change: { 'general.apiKey': 'k'.repeat(501) }, field: 'general.apiKey', message: 'Поле «Ключ API» длиннее 500 символов.' },
-  { form: 'general', change: { 'general.defaultPoint': 'p'.repeat(256) }, field: 'general.defaultPoint', message: 'Поле «Точка по умолчанию» длиннее 255 символов.' },
-  { form: 'general', change: { [`storePoints.${STORES[0]!.id}`]: 'p'.repeat(256) }, field: `storePoints.${STORES[0]!.id}`, message: 'Поле «Точка в системе лояльности» длиннее 255 символов.' },
-  { form: 'general', change: { 'storePoints.not-a-store': 'point-9' }, field: 'storePoints.not-a-store', message: 'Такой точки продаж нет в МоемСкладе.' },
-  { form: 'ibonus', change: { 'ibonus.baseUrl': 'javascript:alert(1)' }, field: 'ibonus.baseUrl', message: 'Поле «Адрес i-bonus» должно быть адресом http(s)://…' },
+  {
+    form: 'ledger',
+    change: { backend: undefined },
+    field: 'backend',
+    message: 'Не указано обязательное поле «Система лояльности».',
+  },
+  {
+    form: 'ledger',
+    change: { externalSearch: 'maybe' },
+    field: 'externalSearch',
+    message: 'Выберите, где искать покупателей.',
+  },
+  {
+    form: 'ledger',
+    change: { externalSearch: undefined },
+    field: 'externalSearch',
+    message: 'Не указано обязательное поле «Где искать покупателей».',
+  },
+  {
+    form: 'general',
+    change: { whenProviderDown: 'panic' },
+    field: 'whenProviderDown',
+    message: 'Выберите, что делать, если система лояльности недоступна.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.earnRateRoublesToPoint': '' },
+    field: 'ledger.earnRateRoublesToPoint',
+    message: 'Не указано обязательное поле «Сколько рублей дают 1 балл».',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.earnRateRoublesToPoint': '0' },
+    field: 'ledger.earnRateRoublesToPoint',
+    message: 'Поле «Сколько рублей дают 1 балл» должно быть не меньше 1.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.earnRateRoublesToPoint': '2.5' },
+    field: 'ledger.earnRateRoublesToPoint',
+    message: 'Поле «Сколько рублей дают 1 балл» должно быть целым числом.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.earnRateRoublesToPoint': 'десять' },
+    field: 'ledger.earnRateRoublesToPoint',
+    message: 'Поле «Сколько рублей дают 1 балл» должно быть числом.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.spendRatePointsToRouble': '0' },
+    field: 'ledger.spendRatePointsToRouble',
+    message: 'Поле «Сколько баллов равны 1 ₽ скидки» должно быть не меньше 1.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.maxPaidRatePercents': '101' },
+    field: 'ledger.maxPaidRatePercents',
+    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.maxPaidRatePercents': '-1' },
+    field: 'ledger.maxPaidRatePercents',
+    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не меньше 0.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.welcomeBonusesEnabled': 'on', 'ledger.welcomeBonusesValue': '0' },
+    field: 'ledger.welcomeBonusesValue',
+    message: 'Поле «Сколько приветственных баллов» должно быть не меньше 1.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.welcomeBonusesValue': '-5' },
+    field: 'ledger.welcomeBonusesValue',
+    message: 'Поле «Сколько приветственных баллов» должно быть не меньше 0.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.welcomeBonusesMode': 'BIRTHDAY' },
+    field: 'ledger.welcomeBonusesMode',
+    message: 'Выберите, когда дарить приветственные баллы.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.postponedBonusesDelayDays': '366' },
+    field: 'ledger.postponedBonusesDelayDays',
+    message: 'Поле «Через сколько дней баллы можно тратить» должно быть не больше 365.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.receiptTemplate': 'x'.repeat(1001) },
+    field: 'ledger.receiptTemplate',
+    message: 'Поле «Текст в чеке» длиннее 1000 символов.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.requireSpendingCode': 'on', 'ledger.codeWebhookUrl': '' },
+    field: 'ledger.codeWebhookUrl',
+    message: 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.codeWebhookUrl': 'ftp://sms.example' },
+    field: 'ledger.codeWebhookUrl',
+    message: 'Поле «Адрес для отправки кодов» должно быть адресом http(s)://…',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.active': 'perhaps' },
+    field: 'ledger.active',
+    message: 'Поле «Программа включена» должно быть true или false.',
+  },
+  {
+    form: 'general',
+    change: { 'general.baseUrl': '' },
+    field: 'general.baseUrl',
+    message: 'Не указано обязательное поле «Адрес API».',
+  },
+  {
+    form: 'general',
+    change: { 'general.baseUrl': 'bonus.example' },
+    field: 'general.baseUrl',
+    message: 'Поле «Адрес API» должно быть адресом http(s)://…',
+  },
+  {
+    form: 'general',
+    change: { 'general.apiKey': '' },
+    field: 'general.apiKey',
+    message: 'Укажите ключ API, выданный системой лояльности.',
+  },
+  {
+    form: 'general',
+    change: { 'general.apiKey': 'k'.repeat(501) },
+    field: 'general.apiKey',
+    message: 'Поле «Ключ API» длиннее 500 символов.',
+  },
+  {
+    form: 'general',
+    change: { 'general.defaultPoint': 'p'.repeat(256) },
+    field: 'general.defaultPoint',
+    message: 'Поле «Точка по умолчанию» длиннее 255 символов.',
+  },
+  {
+    form: 'general',
+    change: { [`storePoints.${STORES[0]!.id}`]: 'p'.repeat(256) },
+    field: `storePoints.${STORES[0]!.id}`,
+    message: 'Поле «Точка в системе лояльности» длиннее 255 символов.',
+  },
+  {
+    form: 'general',
+    change: { 'storePoints.not-a-store': 'point-9' },
+    field: 'storePoints.not-a-store',
+    message: 'Такой точки продаж нет в МоемСкладе.',
+  },
+  {
+    form: 'ibonus',
+    change: { 'ibonus.baseUrl': 'javascript:alert(1)' },
+    field: 'ibonus.baseUrl',
+    message: 'Поле «Адрес i-bonus» должно быть адресом http(s)://…',
+  },
   { form: 'ibonus', change: { 'ibonus.login': '' }, field: 'ibonus.login', message: 'Укажите логин от i-bonus.' },
-  { form: 'ibonus', change: { 'ibonus.password': '' }, field: 'ibonus.password', message: 'Укажите пароль от i-bonus.' },
-  { form: 'ibonus', change: { 'ibonus.maxPaidRatePercents': '150' }, field: 'ibonus.maxPaidRatePercents', message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.' },
-  { form: 'ibonus', change: { 'ibonus.spendRatePointsToRouble': '0' }, field: 'ibonus.spendRatePointsToRouble', message: 'Поле «Сколько баллов равны 1 ₽» должно быть не меньше 1.' },
+  {
+    form: 'ibonus',
+    change: { 'ibonus.password': '' },
+    field: 'ibonus.password',
+    message: 'Укажите пароль от i-bonus.',
+  },
+  {
+    form: 'ibonus',
+    change: { 'ibonus.maxPaidRatePercents': '150' },
+    field: 'ibonus.maxPaidRatePercents',
+    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.',
+  },
+  {
+    form: 'ibonus',
+    change: { 'ibonus.spendRatePointsToRouble': '0' },
+    field: 'ibonus.spendRatePointsToRouble',
+    message: 'Поле «Сколько баллов равны 1 ₽» должно быть не меньше 1.',
+  },
 ];
 
 describe('Settings form: validation, secrets, import and the connection check', () => {
@@ -69,7 +219,8 @@ describe('Settings form: validation, secrets, import and the connection check', 
   let client: IframeClient;
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
   const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
-  const acceptGoLive = () => nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+  const acceptGoLive = () =>
+    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
 
   before(async () => {
     t = await startIframeTestApp();
@@ -91,12 +242,21 @@ describe('Settings form: validation, secrets, import and the connection check', 
       expect(res.status).to.equal(400);
       expect(fieldError(res.data, bad.field)).to.equal(bad.message);
       expect(textOf(res.data)).to.include('Настройки не сохранены: исправьте отмеченные поля.');
-      expect(tenant()).to.deep.include({ settings: before.settings, backend: before.backend, providerSecretsEnc: before.providerSecretsEnc, goLive: before.goLive });
+      expect(tenant()).to.deep.include({
+        settings: before.settings,
+        backend: before.backend,
+        providerSecretsEnc: before.providerSecretsEnc,
+        goLive: before.goLive,
+      });
     });
   }
 
   it('when a form with errors comes back, then the typed values stay but typed secrets are not sent back', async () => {
-    const res = await client.post('/iframe/settings', { ...VALID_FORMS.general, 'general.baseUrl': 'not a url', 'general.defaultPoint': 'point-7' });
+    const res = await client.post('/iframe/settings', {
+      ...VALID_FORMS.general,
+      'general.baseUrl': 'not a url',
+      'general.defaultPoint': 'point-7',
+    });
     expect(res.status).to.equal(400);
     expect(inputValue(res.data, 'general.defaultPoint')).to.equal('point-7');
     expect(inputValue(res.data, 'general.baseUrl')).to.equal('not a url');
@@ -106,7 +266,9 @@ describe('Settings form: validation, secrets, import and the connection check', 
   it('when provider credentials are saved, then they are sealed, shown only as "задан", and a blank field keeps them', async () => {
     acceptGoLive();
     const page = await followRedirect(t, client, await client.post('/iframe/settings', VALID_FORMS.ibonus));
-    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({ ibonus: { login: 'shop-login', password: 'shop-password-42' } });
+    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({
+      ibonus: { login: 'shop-login', password: 'shop-password-42' },
+    });
     expect(tenant().providerSecretsEnc).to.not.include('shop-password-42');
     for (const file of [t.config.databasePath, `${t.config.databasePath}-wal`]) {
       if (existsSync(file)) expect(readFileSync(file).includes('shop-password-42'), file).to.equal(false);
@@ -114,13 +276,30 @@ describe('Settings form: validation, secrets, import and the connection check', 
     expect(page.data).to.not.include('shop-password-42').and.not.include('shop-login');
     expect(page.data).to.include('placeholder="задан — оставьте пустым, чтобы не менять"');
 
-    const again = await client.post('/iframe/settings', { ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': '', 'ibonus.maxPaidRatePercents': '20' });
+    const again = await client.post('/iframe/settings', {
+      ...VALID_FORMS.ibonus,
+      'ibonus.login': '',
+      'ibonus.password': '',
+      'ibonus.maxPaidRatePercents': '20',
+    });
     expect(again.status).to.equal(303);
-    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({ ibonus: { login: 'shop-login', password: 'shop-password-42' } });
-    expect(settingsOf(tenant()).ibonus).to.deep.equal({ baseUrl: 'https://lk.i-bonus.test', maxPaidRatePercents: 20, spendRatePointsToRouble: 1 });
+    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({
+      ibonus: { login: 'shop-login', password: 'shop-password-42' },
+    });
+    expect(settingsOf(tenant()).ibonus).to.deep.equal({
+      baseUrl: 'https://lk.i-bonus.test',
+      maxPaidRatePercents: 20,
+      spendRatePointsToRouble: 1,
+    });
 
-    await client.post('/iframe/settings', { ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': 'new-password' });
-    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({ ibonus: { login: 'shop-login', password: 'new-password' } });
+    await client.post('/iframe/settings', {
+      ...VALID_FORMS.ibonus,
+      'ibonus.login': '',
+      'ibonus.password': 'new-password',
+    });
+    expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({
+      ibonus: { login: 'shop-login', password: 'new-password' },
+    });
   });
 
   it('when the general system is saved, then the store mapping, default point and the choices are stored; switching back to the ledger keeps them', async () => {
@@ -136,7 +315,9 @@ describe('Settings form: validation, secrets, import and the connection check', 
     nock(VENDOR.origin).patch(`${appPath()}/loyalty`).reply(200, {});
     await client.post('/iframe/settings', VALID_FORMS.ledger);
     expect(tenant().backend).to.equal('ledger');
-    expect(settingsOf(tenant())).to.deep.include({ general: { baseUrl: 'https://bonus.example.test', defaultPoint: 'point-1' } });
+    expect(settingsOf(tenant())).to.deep.include({
+      general: { baseUrl: 'https://bonus.example.test', defaultPoint: 'point-1' },
+    });
     expect(providerSecretsOf(t.services.box, tenant()).general).to.deep.equal({ apiKey: 'general-key-0123456789' });
     const page = await client.reload();
     expect(inputValue(page.data, `storePoints.${STORES[0]!.id}`)).to.equal('point-1');
@@ -168,15 +349,24 @@ describe('Settings form: validation, secrets, import and the connection check', 
     expect(fieldError(unknown.data, 'programId')).to.equal('Выберите бонусную программу из списка.');
 
     nock.cleanAll();
-    nock(JSON_API.origin).persist().get(/entity\/(retailstore|bonusprogram)/).reply(401, { errors: [{ error: 'Ошибка аутентификации', code: 1056 }] });
-    const failing = await client.post('/iframe/import-bonus-program', { ...VALID_FORMS.ledger, programId: BONUS_PROGRAM.id });
+    nock(JSON_API.origin)
+      .persist()
+      .get(/entity\/(retailstore|bonusprogram)/)
+      .reply(401, { errors: [{ error: 'Ошибка аутентификации', code: 1056 }] });
+    const failing = await client.post('/iframe/import-bonus-program', {
+      ...VALID_FORMS.ledger,
+      programId: BONUS_PROGRAM.id,
+    });
     expect(failing.status).to.equal(400);
     expect(fieldError(failing.data, 'programId')).to.include('МойСклад отказал (чтение бонусных программ), HTTP 401');
     expect(textOf(failing.data)).to.include('Не удалось получить точки продаж из МоегоСклада');
   });
 
   describe('«Проверить подключение»', () => {
-    const check = (form: Record<string, string>) => client.post('/iframe/check-connection', form).then((res) => JSON.parse(res.data) as { ok: boolean; message: string });
+    const check = (form: Record<string, string>) =>
+      client
+        .post('/iframe/check-connection', form)
+        .then((res) => JSON.parse(res.data) as { ok: boolean; message: string });
 
     it('when the general system answers that the probe customer is unknown, then the connection is reported as working', async () => {
       let apikey: string | undefined;
@@ -186,7 +376,10 @@ describe('Settings form: validation, secrets, import and the connection check', 
           apikey = this.req.headers.apikey as string;
           return [422, { client: 'Client not found.' }];
         });
-      expect(await check(VALID_FORMS.general)).to.deep.equal({ ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' });
+      expect(await check(VALID_FORMS.general)).to.deep.equal({
+        ok: true,
+        message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.',
+      });
       expect(apikey).to.equal('general-key-0123456789');
     });
 
@@ -194,19 +387,27 @@ describe('Settings form: validation, secrets, import and the connection check', 
       acceptGoLive();
       await client.post('/iframe/settings', VALID_FORMS.general);
       let apikey: string | undefined;
-      nock('https://bonus.example.test').post('/integration/general/client').reply(function () {
-        apikey = this.req.headers.apikey as string;
-        return [401, { message: 'Unauthorized' }];
-      });
+      nock('https://bonus.example.test')
+        .post('/integration/general/client')
+        .reply(function () {
+          apikey = this.req.headers.apikey as string;
+          return [401, { message: 'Unauthorized' }];
+        });
       const result = await check({ ...VALID_FORMS.general, 'general.apiKey': '' });
       expect(apikey).to.equal('general-key-0123456789');
-      expect(result).to.deep.equal({ ok: false, message: 'Система лояльности отклонила ключ API. Проверьте ключ в настройках приложения.' });
+      expect(result).to.deep.equal({
+        ok: false,
+        message: 'Система лояльности отклонила ключ API. Проверьте ключ в настройках приложения.',
+      });
     });
 
     it('when the form has errors, then the check says what to fix and calls nobody', async () => {
       const res = await client.post('/iframe/check-connection', { ...VALID_FORMS.general, 'general.baseUrl': '' });
       expect(res.status).to.equal(400);
-      expect(JSON.parse(res.data)).to.deep.include({ ok: false, message: 'Сначала исправьте поля: Не указано обязательное поле «Адрес API».' });
+      expect(JSON.parse(res.data)).to.deep.include({
+        ok: false,
+        message: 'Сначала исправьте поля: Не указано обязательное поле «Адрес API».',
+      });
     });
   });
 });

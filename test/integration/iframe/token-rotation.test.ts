@@ -5,7 +5,15 @@ import { AUTH_HEADER } from '../../../app/loyalty-api/loyalty-handlers.js';
 import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';
-import { VALID_FORMS, VENDOR, accountWithIframe, followRedirect, startIframeTestApp, textOf, type IframeClient } from '../../helpers/iframe.js';
+import {
+  VALID_FORMS,
+  VENDOR,
+  accountWithIframe,
+  followRedirect,
+  startIframeTestApp,
+  textOf,
+  type IframeClient,
+} from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
 describe('Rotating the LoyaltyAPI token («Выпустить новый токен»)', () => {
@@ -38,11 +46,13 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
     const old = open(tenant().loyaltyTokenEnc);
     let sent: Record<string, unknown> | undefined;
     let pendingWhenSent: string | null = null;
-    nock(VENDOR.origin).patch(`${appPath()}/loyalty`).reply((_uri, body) => {
-      sent = body as Record<string, unknown>;
-      pendingWhenSent = tenant().pendingLoyaltyTokenHash;
-      return [200, {}];
-    });
+    nock(VENDOR.origin)
+      .patch(`${appPath()}/loyalty`)
+      .reply((_uri, body) => {
+        sent = body as Record<string, unknown>;
+        pendingWhenSent = tenant().pendingLoyaltyTokenHash;
+        return [200, {}];
+      });
 
     const page = await followRedirect(t, client, await client.post('/iframe/rotate-token'));
     expect(Object.keys(sent!)).to.deep.equal(['token']);
@@ -50,7 +60,11 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
     expect(fresh).to.not.equal(old);
     expect(fresh).to.have.length.greaterThan(30);
     expect(pendingWhenSent, 'the new token was stored before МойСклад saw it').to.equal(hashToken(fresh));
-    expect(tenant()).to.include({ loyaltyTokenHash: hashToken(fresh), pendingLoyaltyTokenHash: null, pendingLoyaltyTokenEnc: null });
+    expect(tenant()).to.include({
+      loyaltyTokenHash: hashToken(fresh),
+      pendingLoyaltyTokenHash: null,
+      pendingLoyaltyTokenEnc: null,
+    });
     expect(goLiveStateOf(tenant()).accepted).to.include({ tokenHash: hashToken(fresh) });
     expect(await tillStatus(fresh)).to.equal(200);
     expect(await tillStatus(old)).to.equal(401);
@@ -62,10 +76,13 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
     await goLive();
     const old = open(tenant().loyaltyTokenEnc);
     const sent: string[] = [];
-    nock(VENDOR.origin).patch(`${appPath()}/loyalty`).delay(2000).reply((_uri, body) => {
-      sent.push(String((body as Record<string, unknown>).token));
-      return [200, {}];
-    });
+    nock(VENDOR.origin)
+      .patch(`${appPath()}/loyalty`)
+      .delay(2000)
+      .reply((_uri, body) => {
+        sent.push(String((body as Record<string, unknown>).token));
+        return [200, {}];
+      });
 
     const page = await followRedirect(t, client, await client.post('/iframe/rotate-token'));
     const pending = open(tenant().pendingLoyaltyTokenEnc);
@@ -77,10 +94,12 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
     expect(textOf(page.data)).to.include('Пока действуют оба токена');
 
     // Pressing the button again resumes the same rotation instead of starting a third token.
-    nock(VENDOR.origin).patch(`${appPath()}/loyalty`).reply((_uri, body) => {
-      sent.push(String((body as Record<string, unknown>).token));
-      return [200, {}];
-    });
+    nock(VENDOR.origin)
+      .patch(`${appPath()}/loyalty`)
+      .reply((_uri, body) => {
+        sent.push(String((body as Record<string, unknown>).token));
+        return [200, {}];
+      });
     await followRedirect(t, client, await client.post('/iframe/rotate-token'));
     expect(sent).to.deep.equal([pending, pending]);
     expect(tenant()).to.include({ loyaltyTokenHash: hashToken(pending), pendingLoyaltyTokenHash: null });
@@ -106,7 +125,11 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
       .reply(200, {});
     await client.post('/iframe/settings', VALID_FORMS.ledger);
     expect(sentToken).to.equal(pending);
-    expect(tenant()).to.include({ loyaltyTokenHash: hashToken(pending), pendingLoyaltyTokenHash: null, status: 'Activated' });
+    expect(tenant()).to.include({
+      loyaltyTokenHash: hashToken(pending),
+      pendingLoyaltyTokenHash: null,
+      status: 'Activated',
+    });
     expect(await tillStatus(old)).to.equal(401);
   });
 });

@@ -13,7 +13,11 @@ describe('LedgerBackend: customers and recalc', () => {
 
   describe('customers', () => {
     it('when the same msId is registered twice, then one customer exists and the welcome points are given once', async () => {
-      const shop = f.tenant({ welcomeBonusesEnabled: true, welcomeBonusesValue: 300, welcomeBonusesMode: 'REGISTRATION' });
+      const shop = f.tenant({
+        welcomeBonusesEnabled: true,
+        welcomeBonusesValue: 300,
+        welcomeBonusesMode: 'REGISTRATION',
+      });
       const msId = randomUUID();
       const first = await f.ledger.createCustomer(shop, { msId, name: 'Иванов Иван', phone: '+7 912 345-67-89' });
       const again = await f.ledger.createCustomer(shop, { msId, name: 'Иванов Иван', phone: '+7 912 345-67-89' });
@@ -33,7 +37,10 @@ describe('LedgerBackend: customers and recalc', () => {
       });
       for (const query of ['+7 912 345-67-89', '9123456789', '2000100', 'ivan@example.ru', 'иВАН']) {
         const rows = await f.ledger.searchCustomers(shop, query);
-        expect(rows.map((r) => r.id), query).to.deep.equal([id]);
+        expect(
+          rows.map((r) => r.id),
+          query,
+        ).to.deep.equal([id]);
       }
       expect(await f.ledger.searchCustomers(shop, 'Петров')).to.deep.equal([]);
       expect(await f.ledger.searchCustomers(shop, '%')).to.deep.equal([]);
@@ -48,9 +55,19 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when the balance is asked by our id, МойСклад id, phone or card, then the same customer answers', async () => {
       const shop = f.tenant();
       const msId = randomUUID();
-      const { id } = await f.ledger.createCustomer(shop, { msId, name: 'А', phone: '+79120000001', discountCardNumber: 'C-1' });
+      const { id } = await f.ledger.createCustomer(shop, {
+        msId,
+        name: 'А',
+        phone: '+79120000001',
+        discountCardNumber: 'C-1',
+      });
       await f.ledger.createSale(shop, sale({ id: msId }, [item(12_300)]));
-      for (const ref of [{ id }, { id: msId }, { id: randomUUID(), phone: '8 912 000 00 01' }, { discountCardNumber: 'C-1' }]) {
+      for (const ref of [
+        { id },
+        { id: msId },
+        { id: randomUUID(), phone: '8 912 000 00 01' },
+        { discountCardNumber: 'C-1' },
+      ]) {
         expect(await f.ledger.balance(shop, ref)).to.equal(123);
       }
       const missing = await f.ledger.balance(shop, { id: randomUUID() }).catch((e: unknown) => e);
@@ -66,7 +83,12 @@ describe('LedgerBackend: customers and recalc', () => {
       const a = f.tenant();
       const b = f.tenant();
       const msId = randomUUID();
-      const { id } = await f.ledger.createCustomer(a, { msId, name: 'Иванов', phone: '+79120000002', discountCardNumber: 'X1' });
+      const { id } = await f.ledger.createCustomer(a, {
+        msId,
+        name: 'Иванов',
+        phone: '+79120000002',
+        discountCardNumber: 'X1',
+      });
       expect(await f.ledger.searchCustomers(b, 'Иванов')).to.deep.equal([]);
       expect(await f.ledger.searchCustomers(b, '+79120000002')).to.deep.equal([]);
       for (const ref of [{ id }, { id: msId }, { phone: '+79120000002' }, { discountCardNumber: 'X1' }]) {
@@ -100,7 +122,11 @@ describe('LedgerBackend: customers and recalc', () => {
 
   describe('welcome points', () => {
     it('when the mode is FIRST_PURCHASE, then points arrive with the first sale only', async () => {
-      const shop = f.tenant({ welcomeBonusesEnabled: true, welcomeBonusesValue: 50, welcomeBonusesMode: 'FIRST_PURCHASE' });
+      const shop = f.tenant({
+        welcomeBonusesEnabled: true,
+        welcomeBonusesValue: 50,
+        welcomeBonusesMode: 'FIRST_PURCHASE',
+      });
       const { id } = await f.ledger.createCustomer(shop, { msId: randomUUID(), name: 'А' });
       expect(await f.ledger.balance(shop, { id })).to.equal(0);
       await f.ledger.createSale(shop, sale({ id }, [item(1000)]));
@@ -113,7 +139,11 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when EARNING, then nothing is discounted and points are earned on the whole receipt', async () => {
       const shop = f.tenant({ earnRateRoublesToPoint: 7 });
       const id = await f.customerWith(shop, 100);
-      const result = await f.ledger.recalc(shop, { agent: { id }, positions: [item(10_000), item(4_050, 2)], transactionType: 'EARNING' });
+      const result = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(10_000), item(4_050, 2)],
+        transactionType: 'EARNING',
+      });
       expect(result.paidByBonusPointsKopecks).to.equal(0);
       expect(result.positions.every((p) => p.discountedPriceKopecks === p.priceKopecks)).to.equal(true);
       expect(result.bonusValueToEarn).to.equal(Math.floor(181 / 7));
@@ -151,7 +181,11 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when points per rouble do not divide 100, then only whole kopecks are spent', async () => {
       const shop = f.tenant({ spendRatePointsToRouble: 3, maxPaidRatePercents: 100 });
       const id = await f.customerWith(shop, 10);
-      const result = await f.ledger.recalc(shop, { agent: { id }, positions: [item(100_00)], transactionType: 'SPENDING' });
+      const result = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(100_00)],
+        transactionType: 'SPENDING',
+      });
       expect(result.bonusValueToSpend).to.equal(9);
       expect(result.paidByBonusPointsKopecks).to.equal(300);
     });
@@ -159,13 +193,22 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when points are postponed, then they are not spendable until the delay has passed', async () => {
       const shop = f.tenant({ postponedBonusesDelayDays: 14, maxPaidRatePercents: 100 });
       const { id } = await f.ledger.createCustomer(shop, { msId: randomUUID(), name: 'А' });
-      const earning = await f.ledger.recalc(shop, { agent: { id }, positions: [item(50_000)], transactionType: 'EARNING' });
+      const earning = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(50_000)],
+        transactionType: 'EARNING',
+      });
       expect(earning.bonusValueToEarn).to.equal(500);
       expect(earning.agentBonusBalanceAfter).to.equal(0);
       await f.ledger.createSale(shop, sale({ id }, [item(50_000)]));
       expect(await f.ledger.balance(shop, { id })).to.equal(0);
-      expect((await f.ledger.recalc(shop, { agent: { id }, positions: [item(1000)], transactionType: 'SPENDING' })).bonusValueToSpend).to.equal(0);
-      const early = await f.ledger.createSale(shop, sale({ id }, [item(1000)], { pointsToSpend: 1 })).catch((e: unknown) => e);
+      expect(
+        (await f.ledger.recalc(shop, { agent: { id }, positions: [item(1000)], transactionType: 'SPENDING' }))
+          .bonusValueToSpend,
+      ).to.equal(0);
+      const early = await f.ledger
+        .createSale(shop, sale({ id }, [item(1000)], { pointsToSpend: 1 }))
+        .catch((e: unknown) => e);
       expect(early).to.be.instanceOf(BusinessRuleError).with.property('message', 'Недостаточно баллов: доступно 0');
       f.clock.now = new Date(f.clock.now.getTime() + 14 * 86_400_000 + 1);
       expect(await f.ledger.balance(shop, { id })).to.equal(500);
@@ -174,7 +217,11 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when the program is inactive, then recalc gives no discount and earns nothing', async () => {
       const shop = f.tenant({ active: false });
       const id = await f.customerWith(shop, 100);
-      const result = await f.ledger.recalc(shop, { agent: { id }, positions: [item(10_000)], transactionType: 'SPENDING' });
+      const result = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(10_000)],
+        transactionType: 'SPENDING',
+      });
       expect(result.paidByBonusPointsKopecks).to.equal(0);
       expect(result.bonusValueToEarn).to.equal(0);
     });
@@ -182,16 +229,37 @@ describe('LedgerBackend: customers and recalc', () => {
     it('when a spending code is required, then recalc asks the till to verify a spend', async () => {
       const shop = f.tenant({ requireSpendingCode: true });
       const id = await f.customerWith(shop, 100);
-      const spending = await f.ledger.recalc(shop, { agent: { id }, positions: [item(10_000)], transactionType: 'SPENDING' });
-      const earning = await f.ledger.recalc(shop, { agent: { id }, positions: [item(10_000)], transactionType: 'EARNING' });
+      const spending = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(10_000)],
+        transactionType: 'SPENDING',
+      });
+      const earning = await f.ledger.recalc(shop, {
+        agent: { id },
+        positions: [item(10_000)],
+        transactionType: 'EARNING',
+      });
       expect([spending.needVerification, earning.needVerification]).to.deep.equal([true, false]);
     });
 
     it('when the receipt is anonymous, then it passes unchanged; when the customer is unknown, then they have no points to spend', async () => {
       const shop = f.tenant();
-      const anonymous = await f.ledger.recalc(shop, { agent: {}, positions: [item(1000)], transactionType: 'SPENDING' });
-      expect(anonymous).to.include({ transactionType: 'EARNING', bonusValueToSpend: 0, bonusValueToEarn: 0, paidByBonusPointsKopecks: 0 });
-      const unknown = await f.ledger.recalc(shop, { agent: { id: randomUUID() }, positions: [item(100_000)], transactionType: 'SPENDING' });
+      const anonymous = await f.ledger.recalc(shop, {
+        agent: {},
+        positions: [item(1000)],
+        transactionType: 'SPENDING',
+      });
+      expect(anonymous).to.include({
+        transactionType: 'EARNING',
+        bonusValueToSpend: 0,
+        bonusValueToEarn: 0,
+        paidByBonusPointsKopecks: 0,
+      });
+      const unknown = await f.ledger.recalc(shop, {
+        agent: { id: randomUUID() },
+        positions: [item(100_000)],
+        transactionType: 'SPENDING',
+      });
       expect(unknown).to.include({ agentBonusBalance: 0, bonusValueToSpend: 0, paidByBonusPointsKopecks: 0 });
       expect(unknown.bonusValueToEarn, 'the sale will register them and they earn').to.be.greaterThan(0);
     });
@@ -200,7 +268,10 @@ describe('LedgerBackend: customers and recalc', () => {
 
 function discountOf(lines: { quantityMilli: number; priceKopecks: number; discountedPriceKopecks: number }[]): number {
   return lines.reduce(
-    (s, l) => s + lineAmountKopecks(l.quantityMilli, l.priceKopecks) - lineAmountKopecks(l.quantityMilli, l.discountedPriceKopecks),
+    (s, l) =>
+      s +
+      lineAmountKopecks(l.quantityMilli, l.priceKopecks) -
+      lineAmountKopecks(l.quantityMilli, l.discountedPriceKopecks),
     0,
   );
 }

@@ -65,7 +65,9 @@ export function openLedgerFixture(): LedgerFixture {
         lastCause: 'Install',
         backend: 'ledger',
         // Defaults that make arithmetic easy to read: 1 point per 1 ₽, 1 point = 1 ₽, up to 50 %.
-        settings: { ledger: { earnRateRoublesToPoint: 1, spendRatePointsToRouble: 1, maxPaidRatePercents: 50, ...rules } },
+        settings: {
+          ledger: { earnRateRoublesToPoint: 1, spendRatePointsToRouble: 1, maxPaidRatePercents: 50, ...rules },
+        },
         createdAt: now,
         updatedAt: now,
       });
@@ -77,7 +79,10 @@ export function openLedgerFixture(): LedgerFixture {
       const { id } = await ledger.createCustomer(tenant, { msId: randomUUID(), name: 'Покупатель', ...fields });
       if (points > 0) {
         // Earning is 1 point per earnRate roubles; use an earn-only tenant copy at rate 1 for setup.
-        const setupTenant = { ...tenant, settings: { ledger: { earnRateRoublesToPoint: 1, postponedBonusesDelayDays: 0 } } };
+        const setupTenant = {
+          ...tenant,
+          settings: { ledger: { earnRateRoublesToPoint: 1, postponedBonusesDelayDays: 0 } },
+        };
         await ledger.createSale(setupTenant, sale({ id }, [item(points * 100)]));
       }
       return id;

@@ -38,7 +38,13 @@ describe('LedgerBackend: sales and returns', () => {
       expect(f.books(id)).to.deep.equal({ balance: 180, entries: 180 });
       const rows = f.storage.db.select().from(sales).where(eq(sales.saleKey, request.saleKey)).all();
       expect(rows).to.have.length(1);
-      expect(rows[0]).to.include({ pointsSpent: 10, pointsEarned: 90, totalKopecks: 10_000, paidKopecks: 9_000, giftCardKopecks: 1000 });
+      expect(rows[0]).to.include({
+        pointsSpent: 10,
+        pointsEarned: 90,
+        totalKopecks: 10_000,
+        paidKopecks: 9_000,
+        giftCardKopecks: 1000,
+      });
       expect(f.redemptions).to.have.length(1);
     });
 
@@ -46,7 +52,10 @@ describe('LedgerBackend: sales and returns', () => {
       const shop = f.tenant({ maxPaidRatePercents: 100 });
       const id = await f.customerWith(shop, 100);
       const spend7 = () =>
-        f.ledger.createSale(shop, sale({ id }, [{ ...item(1000), discountedPriceKopecks: 300, discountPercent: 70 }], { pointsToSpend: 7 }));
+        f.ledger.createSale(
+          shop,
+          sale({ id }, [{ ...item(1000), discountedPriceKopecks: 300, discountPercent: 70 }], { pointsToSpend: 7 }),
+        );
       const results = await Promise.allSettled(Array.from({ length: 50 }, spend7));
       const ok = results.filter((r) => r.status === 'fulfilled').length;
       const refused = results.filter((r) => r.status === 'rejected');
@@ -58,7 +67,9 @@ describe('LedgerBackend: sales and returns', () => {
     it('when a sale spends more than the rule allows, then it is refused and nothing is written', async () => {
       const shop = f.tenant({ maxPaidRatePercents: 10 });
       const id = await f.customerWith(shop, 100);
-      const request = sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 8_000, discountPercent: 20 }], { pointsToSpend: 20 });
+      const request = sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 8_000, discountPercent: 20 }], {
+        pointsToSpend: 20,
+      });
       const error = await f.ledger.createSale(shop, request).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(BusinessRuleError);
       expect(saleRepository.findByKey(f.storage.db, shop.accountId, request.saleKey)).to.equal(undefined);
@@ -69,7 +80,10 @@ describe('LedgerBackend: sales and returns', () => {
       const shop = f.tenant();
       const request = sale(undefined, [item(5000)]);
       await f.ledger.createSale(shop, request);
-      expect(saleRepository.findByKey(f.storage.db, shop.accountId, request.saleKey)).to.include({ customerId: null, pointsEarned: 0 });
+      expect(saleRepository.findByKey(f.storage.db, shop.accountId, request.saleKey)).to.include({
+        customerId: null,
+        pointsEarned: 0,
+      });
       expect(f.storage.db.select().from(ledgerEntries).all()).to.deep.equal([]);
     });
   });
@@ -112,7 +126,10 @@ describe('LedgerBackend: sales and returns', () => {
       const id = await f.customerWith(shop, 0);
       const sold = sale({ id }, [item(10_000)]);
       await f.ledger.createSale(shop, sold); // +100
-      await f.ledger.createSale(shop, sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 3_000, discountPercent: 70 }], { pointsToSpend: 70 }));
+      await f.ledger.createSale(
+        shop,
+        sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 3_000, discountPercent: 70 }], { pointsToSpend: 70 }),
+      );
       await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([item(10_000)])));
       expect(f.books(id)).to.deep.equal({ balance: 0, entries: 0 });
       const [flagged] = saleRepository.returnsNeedingSupport(f.storage.db, shop.accountId);
@@ -136,36 +153,53 @@ describe('LedgerBackend: sales and returns', () => {
       await f.ledger.createReturn(shop, returnOf(undefined, undiscounted([item(1000)])));
       const flagged = saleRepository.returnsNeedingSupport(f.storage.db, shop.accountId);
       expect(flagged.map((r) => r.needsSupport)).to.deep.equal([true, true]);
-      expect(flagged.map((r) => r.supportReason).join(' ')).to.contain('не найдена').and.contain('нет ссылки');
+      expect(flagged.map((r) => r.supportReason).join(' '))
+        .to.contain('не найдена')
+        .and.contain('нет ссылки');
     });
   });
 
   it('when random receipts are recalculated and sold, then discounts sum to the points paid and balance == Σ entries', async () => {
     const positionArb = fc.record({
-      quantityMilli: fc.oneof(fc.integer({ min: 1, max: 5 }).map((n) => n * 1000), fc.integer({ min: 1, max: 9_999 })),
+      quantityMilli: fc.oneof(
+        fc.integer({ min: 1, max: 5 }).map((n) => n * 1000),
+        fc.integer({ min: 1, max: 9_999 }),
+      ),
       priceKopecks: fc.integer({ min: 0, max: 500_000 }),
     });
-    const shop = f.tenant({ maxPaidRatePercents: 100, earnWhileRedeeming: true, spendRatePointsToRouble: 4, earnRateRoublesToPoint: 3 });
+    const shop = f.tenant({
+      maxPaidRatePercents: 100,
+      earnWhileRedeeming: true,
+      spendRatePointsToRouble: 4,
+      earnRateRoublesToPoint: 3,
+    });
     const id = await f.customerWith(shop, 5_000);
     await fc.assert(
-      fc.asyncProperty(fc.array(positionArb, { minLength: 1, maxLength: 6 }), fc.option(fc.nat(3_000)), async (raw, wanted) => {
-        const positions = raw.map((p) => ({ ...p, echo: {} }));
-        const result = await f.ledger.recalc(shop, {
-          agent: { id },
-          positions,
-          transactionType: 'SPENDING',
-          preferredPointsToSpend: wanted ?? undefined,
-        });
-        const discount = result.positions.reduce(
-          (s, l) => s + lineAmountKopecks(l.quantityMilli, l.priceKopecks) - lineAmountKopecks(l.quantityMilli, l.discountedPriceKopecks),
-          0,
-        );
-        expect(discount).to.equal(result.paidByBonusPointsKopecks);
-        expect(result.paidByBonusPointsKopecks).to.equal((result.bonusValueToSpend * 100) / 4);
-        await f.ledger.createSale(shop, sale({ id }, result.positions, { pointsToSpend: result.bonusValueToSpend }));
-        const books = f.books(id);
-        expect(books.balance).to.equal(books.entries).and.to.be.at.least(0);
-      }),
+      fc.asyncProperty(
+        fc.array(positionArb, { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat(3_000)),
+        async (raw, wanted) => {
+          const positions = raw.map((p) => ({ ...p, echo: {} }));
+          const result = await f.ledger.recalc(shop, {
+            agent: { id },
+            positions,
+            transactionType: 'SPENDING',
+            preferredPointsToSpend: wanted ?? undefined,
+          });
+          const discount = result.positions.reduce(
+            (s, l) =>
+              s +
+              lineAmountKopecks(l.quantityMilli, l.priceKopecks) -
+              lineAmountKopecks(l.quantityMilli, l.discountedPriceKopecks),
+            0,
+          );
+          expect(discount).to.equal(result.paidByBonusPointsKopecks);
+          expect(result.paidByBonusPointsKopecks).to.equal((result.bonusValueToSpend * 100) / 4);
+          await f.ledger.createSale(shop, sale({ id }, result.positions, { pointsToSpend: result.bonusValueToSpend }));
+          const books = f.books(id);
+          expect(books.balance).to.equal(books.entries).and.to.be.at.least(0);
+        },
+      ),
       { numRuns: 60 },
     );
   });

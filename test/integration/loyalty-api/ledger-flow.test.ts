@@ -18,14 +18,32 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     return res.data.bonusProgram.agentBonusBalance as number;
   };
   const sell = (tenant: TestTenant, body: Record<string, unknown>) =>
-    tenant.api.post('/retaildemand', { retailStore, name: '00001', moment: '2026-11-23 10:00:00', meta: counterpartyMeta(), cashSum: 0, noCashSum: 0, ...body });
+    tenant.api.post('/retaildemand', {
+      retailStore,
+      name: '00001',
+      moment: '2026-11-23 10:00:00',
+      meta: counterpartyMeta(),
+      cashSum: 0,
+      noCashSum: 0,
+      ...body,
+    });
   /** A 1000 ₽ cash sale earns 100 points at 10 ₽ per point. */
   const earn100 = (tenant: TestTenant, id: string) =>
-    sell(tenant, { agent: { meta: counterpartyMeta(id) }, positions: [position(1000)], cashSum: 1000, bonusProgram: { bonusValueToEarn: 100, bonusValueToSpend: 0 } });
+    sell(tenant, {
+      agent: { meta: counterpartyMeta(id) },
+      positions: [position(1000)],
+      cashSum: 1000,
+      bonusProgram: { bonusValueToEarn: 100, bonusValueToSpend: 0 },
+    });
 
   beforeEach(async () => {
     t = await startTestApp();
-    shop = createTestTenant(t, { earnRateRoublesToPoint: 10, spendRatePointsToRouble: 1, maxPaidRatePercents: 50, codeWebhookUrl: `${SMS_GATEWAY}/send` });
+    shop = createTestTenant(t, {
+      earnRateRoublesToPoint: 10,
+      spendRatePointsToRouble: 1,
+      maxPaidRatePercents: 50,
+      codeWebhookUrl: `${SMS_GATEWAY}/send`,
+    });
     msId = randomUUID();
     const created = await shop.api.post('/counterparty', {
       retailStore,
@@ -71,7 +89,12 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     });
     expect(res.status, JSON.stringify(res.data)).to.equal(200);
     const { bonusProgram, positions } = res.data;
-    expect(bonusProgram).to.include({ transactionType: 'SPENDING', agentBonusBalance: 100, bonusValueToSpend: 55, paidByBonusPoints: 55 });
+    expect(bonusProgram).to.include({
+      transactionType: 'SPENDING',
+      agentBonusBalance: 100,
+      bonusValueToSpend: 55,
+      paidByBonusPoints: 55,
+    });
     expect(res.data.agent.meta.id).to.equal(msId);
     const discountKopecks = positions.reduce(
       (sum: number, p: { quantity: number; price: number; discountedPrice: number }) =>
@@ -122,7 +145,13 @@ describe('LoyaltyAPI on the built-in ledger', () => {
 
   it('when one sale arrives 20 times at once, then it is applied once', async () => {
     const saleId = randomUUID();
-    const body = { meta: counterpartyMeta(saleId), agent: { meta: counterpartyMeta(msId) }, positions: [position(1000)], cashSum: 1000, bonusProgram: { bonusValueToEarn: 100 } };
+    const body = {
+      meta: counterpartyMeta(saleId),
+      agent: { meta: counterpartyMeta(msId) },
+      positions: [position(1000)],
+      cashSum: 1000,
+      bonusProgram: { bonusValueToEarn: 100 },
+    };
     const answers = await Promise.all(Array.from({ length: 20 }, () => sell(shop, body)));
     expect(answers.map((a) => a.status)).to.deep.equal(Array(20).fill(201));
     expect(await balanceOf(shop, msId)).to.equal(100);
@@ -152,7 +181,9 @@ describe('LoyaltyAPI on the built-in ledger', () => {
 
   it('when another tenant asks for this customer, then it sees nothing', async () => {
     const other = createTestTenant(t);
-    expect((await other.api.get('/counterparty', { params: { search: '89123456789' } })).data).to.deep.equal({ rows: [] });
+    expect((await other.api.get('/counterparty', { params: { search: '89123456789' } })).data).to.deep.equal({
+      rows: [],
+    });
     const balance = await other.api.post('/counterparty/detail', { retailStore, meta: counterpartyMeta(msId) });
     expect(balance.status).to.equal(404);
     expect(balance.data.errors[0].error_message).to.be.a('string');
@@ -162,8 +193,17 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     new GiftCards().issue(t.storage.db, shop.accountId, { number: 'GC-777', initialKopecks: 50_000 });
     const card = await shop.api.get('/giftcard', { params: { name: 'GC-777', retailStoreId: retailStore.meta.id } });
     expect(card.status).to.equal(200);
-    expect(card.data).to.include({ name: 'GC-777', status: 'CAN_BE_USED', currentBalance: 50_000, initialBalance: 50_000 });
-    const saleBody = { meta: counterpartyMeta(), positions: [position(300)], giftCards: [{ name: 'GC-777', paymentSum: 30_000 }] };
+    expect(card.data).to.include({
+      name: 'GC-777',
+      status: 'CAN_BE_USED',
+      currentBalance: 50_000,
+      initialBalance: 50_000,
+    });
+    const saleBody = {
+      meta: counterpartyMeta(),
+      positions: [position(300)],
+      giftCards: [{ name: 'GC-777', paymentSum: 30_000 }],
+    };
     expect((await sell(shop, saleBody)).status).to.equal(201);
     expect((await sell(shop, saleBody)).status, 'a repeat').to.equal(201);
     const after = await shop.api.get('/giftcard', { params: { name: 'GC-777' } });
@@ -197,7 +237,9 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     await earn100(shop, msId);
     t.flushLog();
     const row = t.storage.sqlite
-      .prepare("select endpoint, http_status, document_name, points_earned, tenant_id, request_body from transaction_log where kind = 'loyalty-api' and endpoint = 'POST /retaildemand'")
+      .prepare(
+        "select endpoint, http_status, document_name, points_earned, tenant_id, request_body from transaction_log where kind = 'loyalty-api' and endpoint = 'POST /retaildemand'",
+      )
       .get() as Record<string, unknown>;
     expect(row).to.include({ http_status: 201, document_name: '00001', points_earned: 100, tenant_id: shop.accountId });
     expect(String(row.request_body)).to.not.include(shop.token);

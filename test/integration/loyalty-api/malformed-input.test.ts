@@ -4,58 +4,182 @@ import { startTestApp, type TestApp } from '../../helpers/test-app.js';
 
 /** Each endpoint gets at least ten broken inputs; every one must be a 4xx in the spec's error format. */
 const notJson = Symbol('not json');
-const sale = { retailStore, name: '00012', moment: '2026-11-23 10:00:00', meta: { href: '', id: '' }, positions: [position(100)], cashSum: 100, noCashSum: 0 };
-const recalc = { retailStore, agent: { meta: counterpartyMeta() }, positions: [position(100)], bonusProgram: { transactionType: 'EARNING' } };
+const sale = {
+  retailStore,
+  name: '00012',
+  moment: '2026-11-23 10:00:00',
+  meta: { href: '', id: '' },
+  positions: [position(100)],
+  cashSum: 100,
+  noCashSum: 0,
+};
+const recalc = {
+  retailStore,
+  agent: { meta: counterpartyMeta() },
+  positions: [position(100)],
+  bonusProgram: { transactionType: 'EARNING' },
+};
 
 const broken: Record<string, { method: 'get' | 'post'; path: string; cases: unknown[] }> = {
   'create customer': {
     method: 'post',
     path: '/counterparty',
-    cases: [notJson, [], 'text', 42, {}, { meta: 'x' }, { meta: { id: 5 } }, { meta: counterpartyMeta(), phone: 12345 }, { meta: counterpartyMeta(), sex: 'OTHER' },
-      { meta: counterpartyMeta(), statusCheck: 'MAYBE' }, { meta: counterpartyMeta(), name: 'x'.repeat(300) }, { meta: counterpartyMeta(), retailStore: { name: 'no meta' } }],
+    cases: [
+      notJson,
+      [],
+      'text',
+      42,
+      {},
+      { meta: 'x' },
+      { meta: { id: 5 } },
+      { meta: counterpartyMeta(), phone: 12345 },
+      { meta: counterpartyMeta(), sex: 'OTHER' },
+      { meta: counterpartyMeta(), statusCheck: 'MAYBE' },
+      { meta: counterpartyMeta(), name: 'x'.repeat(300) },
+      { meta: counterpartyMeta(), retailStore: { name: 'no meta' } },
+    ],
   },
-  'balance': {
+  balance: {
     method: 'post',
     path: '/counterparty/detail',
-    cases: [notJson, [], 'text', null, {}, { meta: null }, { meta: [] }, { meta: { id: {} } }, { meta: counterpartyMeta(), email: ['a'] },
-      { meta: counterpartyMeta(), retailStore: 'x' }, { meta: counterpartyMeta(), birthDate: 19900101 }],
+    cases: [
+      notJson,
+      [],
+      'text',
+      null,
+      {},
+      { meta: null },
+      { meta: [] },
+      { meta: { id: {} } },
+      { meta: counterpartyMeta(), email: ['a'] },
+      { meta: counterpartyMeta(), retailStore: 'x' },
+      { meta: counterpartyMeta(), birthDate: 19900101 },
+    ],
   },
   'registration code': {
     method: 'post',
     path: '/counterparty/verify',
-    cases: [notJson, [], 'text', { phone: 79123456789 }, { phone: ['+7'] }, { meta: 'x' }, { meta: { href: 1 } }, { name: { first: 'a' } }, { sex: 'X' }, { email: 5 }, { discountCardNumber: false }],
+    cases: [
+      notJson,
+      [],
+      'text',
+      { phone: 79123456789 },
+      { phone: ['+7'] },
+      { meta: 'x' },
+      { meta: { href: 1 } },
+      { name: { first: 'a' } },
+      { sex: 'X' },
+      { email: 5 },
+      { discountCardNumber: false },
+    ],
   },
-  'recalc': {
+  recalc: {
     method: 'post',
     path: '/retaildemand/recalc',
-    cases: [notJson, [], {}, { ...recalc, agent: undefined }, { ...recalc, positions: [] }, { ...recalc, positions: 'x' }, { ...recalc, positions: [{ quantity: 1, price: 1 }] },
-      { ...recalc, positions: [position(-1)] }, { ...recalc, positions: [position(10, 0)] }, { ...recalc, positions: [position(10, -2)] }, { ...recalc, positions: [position(Number.NaN)] },
-      { ...recalc, bonusProgram: { transactionType: 'STEALING' } }, { ...recalc, preferredBonusToSpend: -5 }, { ...recalc, preferredBonusToSpend: 1.5 }, { ...recalc, positions: [{ ...position(10), price: '10 руб' }] }],
+    cases: [
+      notJson,
+      [],
+      {},
+      { ...recalc, agent: undefined },
+      { ...recalc, positions: [] },
+      { ...recalc, positions: 'x' },
+      { ...recalc, positions: [{ quantity: 1, price: 1 }] },
+      { ...recalc, positions: [position(-1)] },
+      { ...recalc, positions: [position(10, 0)] },
+      { ...recalc, positions: [position(10, -2)] },
+      { ...recalc, positions: [position(Number.NaN)] },
+      { ...recalc, bonusProgram: { transactionType: 'STEALING' } },
+      { ...recalc, preferredBonusToSpend: -5 },
+      { ...recalc, preferredBonusToSpend: 1.5 },
+      { ...recalc, positions: [{ ...position(10), price: '10 руб' }] },
+    ],
   },
   'spending code': {
     method: 'post',
     path: '/retaildemand/verify',
-    cases: [notJson, [], {}, { phone: '+79123456789' }, { counterpartyId: 5 }, { counterpartyId: null }, { counterpartyId: ['a'] }, { counterpartyId: 'a', phone: 7 }, { counterpartyId: 'a', retailStore: 5 },
-      { counterpartyId: 'x'.repeat(300) }],
+    cases: [
+      notJson,
+      [],
+      {},
+      { phone: '+79123456789' },
+      { counterpartyId: 5 },
+      { counterpartyId: null },
+      { counterpartyId: ['a'] },
+      { counterpartyId: 'a', phone: 7 },
+      { counterpartyId: 'a', retailStore: 5 },
+      { counterpartyId: 'x'.repeat(300) },
+    ],
   },
-  'sale': {
+  sale: {
     method: 'post',
     path: '/retaildemand',
-    cases: [notJson, [], {}, { ...sale, meta: undefined }, { ...sale, positions: undefined }, { ...sale, positions: [{}] }, { ...sale, cashSum: -1 }, { ...sale, noCashSum: 'много' },
-      { ...sale, bonusProgram: { bonusValueToSpend: -10 } }, { ...sale, bonusProgram: { bonusValueToEarn: 'x' } }, { ...sale, giftCards: [{ name: 'G1' }] }, { ...sale, giftCards: [{ name: 'G1', paymentSum: 0 }] },
-      { ...sale, giftCards: 'card' }, { ...sale, agent: 'anonymous' }],
+    cases: [
+      notJson,
+      [],
+      {},
+      { ...sale, meta: undefined },
+      { ...sale, positions: undefined },
+      { ...sale, positions: [{}] },
+      { ...sale, cashSum: -1 },
+      { ...sale, noCashSum: 'много' },
+      { ...sale, bonusProgram: { bonusValueToSpend: -10 } },
+      { ...sale, bonusProgram: { bonusValueToEarn: 'x' } },
+      { ...sale, giftCards: [{ name: 'G1' }] },
+      { ...sale, giftCards: [{ name: 'G1', paymentSum: 0 }] },
+      { ...sale, giftCards: 'card' },
+      { ...sale, agent: 'anonymous' },
+    ],
   },
-  'return': {
+  return: {
     method: 'post',
     path: '/retailsalesreturn',
-    cases: [notJson, [], {}, { ...sale, meta: undefined }, { ...sale, positions: undefined }, { ...sale, positions: [{ price: 1 }] }, { ...sale, cashSum: -1 }, { ...sale, demand: 'x' },
-      { ...sale, demand: { meta: 'x' } }, { ...sale, agent: 5 }, { ...sale, positions: [position(1, 0)] }],
+    cases: [
+      notJson,
+      [],
+      {},
+      { ...sale, meta: undefined },
+      { ...sale, positions: undefined },
+      { ...sale, positions: [{ price: 1 }] },
+      { ...sale, cashSum: -1 },
+      { ...sale, demand: 'x' },
+      { ...sale, demand: { meta: 'x' } },
+      { ...sale, agent: 5 },
+      { ...sale, positions: [position(1, 0)] },
+    ],
   },
 };
 
 const brokenQueries: Record<string, { path: string; cases: string[] }> = {
-  search: { path: '/counterparty', cases: ['', '?search=', '?search=%20%20', `?search=${'9'.repeat(300)}`, '?search[]=a', '?search[a]=b', '?q=ivan', '?search=a&search=b', '?searchh=1', '?SEARCH=1'] },
-  'gift card': { path: '/giftcard', cases: ['', '?name=', '?name=%20', `?name=${'1'.repeat(300)}`, '?name[]=1', '?name[x]=1', '?retailStoreId=abc', '?name=1&name=2', '?card=1', '?NAME=1'] },
+  search: {
+    path: '/counterparty',
+    cases: [
+      '',
+      '?search=',
+      '?search=%20%20',
+      `?search=${'9'.repeat(300)}`,
+      '?search[]=a',
+      '?search[a]=b',
+      '?q=ivan',
+      '?search=a&search=b',
+      '?searchh=1',
+      '?SEARCH=1',
+    ],
+  },
+  'gift card': {
+    path: '/giftcard',
+    cases: [
+      '',
+      '?name=',
+      '?name=%20',
+      `?name=${'1'.repeat(300)}`,
+      '?name[]=1',
+      '?name[x]=1',
+      '?retailStoreId=abc',
+      '?name=1&name=2',
+      '?card=1',
+      '?NAME=1',
+    ],
+  },
 };
 
 function expectSpecError(res: { status: number; data: unknown }, label: string): void {
@@ -65,7 +189,9 @@ function expectSpecError(res: { status: number; data: unknown }, label: string):
   const [first] = errors!;
   expect(first!.error, label).to.be.a('string').and.not.empty;
   expect(first!.code, label).to.be.a('number');
-  expect(first!.error_message, label).to.be.a('string').and.match(/[А-Яа-яЁё]/);
+  expect(first!.error_message, label)
+    .to.be.a('string')
+    .and.match(/[А-Яа-яЁё]/);
 }
 
 describe('LoyaltyAPI refuses bad input in the spec format', () => {
@@ -82,7 +208,12 @@ describe('LoyaltyAPI refuses bad input in the spec format', () => {
       expect(cases.length).to.be.at.least(10);
       for (const body of cases) {
         const raw = body === notJson ? '{"positions": [' : JSON.stringify(body);
-        const res = await tenant.api.request({ method, url: path, data: raw, headers: { 'Content-Type': 'application/json' } });
+        const res = await tenant.api.request({
+          method,
+          url: path,
+          data: raw,
+          headers: { 'Content-Type': 'application/json' },
+        });
         expectSpecError(res, `${endpoint}: ${raw.slice(0, 120)}`);
       }
     });
@@ -98,7 +229,9 @@ describe('LoyaltyAPI refuses bad input in the spec format', () => {
     const anonymous = await t.http.post('/loyalty-api/retaildemand/recalc', recalc);
     expectSpecError(anonymous, 'no token');
     expect(anonymous.status).to.equal(401);
-    const unknown = await t.http.post('/loyalty-api/retaildemand/recalc', recalc, { headers: { 'Lognex-Discount-API-Auth-Token': 'nope' } });
+    const unknown = await t.http.post('/loyalty-api/retaildemand/recalc', recalc, {
+      headers: { 'Lognex-Discount-API-Auth-Token': 'nope' },
+    });
     expect(unknown.status).to.equal(401);
   });
 

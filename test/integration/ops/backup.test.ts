@@ -16,7 +16,9 @@ const run = promisify(execFile);
 function ledgerMismatches(db: Database.Database): number {
   return (
     db
-      .prepare('select count(*) as n from customers c where c.balance != (select coalesce(sum(points), 0) from ledger_entries e where e.customer_id = c.id)')
+      .prepare(
+        'select count(*) as n from customers c where c.balance != (select coalesce(sum(points), 0) from ledger_entries e where e.customer_id = c.id)',
+      )
       .get() as { n: number }
   ).n;
 }
@@ -95,7 +97,11 @@ describe('npm run backup on a live database', function () {
     const restoreDir = mkdtempSync(join(tmpdir(), 'restored-'));
     const restoredPath = join(restoreDir, 'loyalty-bridge.sqlite');
     copyFileSync(join(backupDir, file!), restoredPath);
-    const restored = await startTestApp({ dir: restoreDir, config: { ...t.config, databasePath: restoredPath }, quietLogs: true });
+    const restored = await startTestApp({
+      dir: restoreDir,
+      config: { ...t.config, databasePath: restoredPath },
+      quietLogs: true,
+    });
     try {
       const balance = await restored.http.post(
         '/loyalty-api/counterparty/detail',

@@ -39,7 +39,8 @@ class ScriptedDelivery implements OutboxDelivery {
 }
 
 function axiosFailure(code: string, status?: number): UpstreamError {
-  const response = status === undefined ? undefined : ({ status, data: '', headers: {}, statusText: '', config: {} } as AxiosResponse);
+  const response =
+    status === undefined ? undefined : ({ status, data: '', headers: {}, statusText: '', config: {} } as AxiosResponse);
   const cause = new AxiosError(`failed: ${code}`, code, undefined, undefined, response);
   return new UpstreamError('Система лояльности не отвечает.', { cause, upstreamStatus: status });
 }
@@ -59,22 +60,44 @@ describe('Outbox', () => {
 
   const build = (resendIsSafe: boolean) => {
     delivery = new ScriptedDelivery(resendIsSafe);
-    box = new Outbox(storage.db, { txlog, logger, deliveryFor: () => delivery }, {
-      retryBaseMs: BASE_MS,
-      retryMaxMs: 8 * BASE_MS,
-      giveUpAfterMs: GIVE_UP_MS,
-      claimMs: 60_000,
-      now: () => clock,
-      random: () => 1,
-    });
+    box = new Outbox(
+      storage.db,
+      { txlog, logger, deliveryFor: () => delivery },
+      {
+        retryBaseMs: BASE_MS,
+        retryMaxMs: 8 * BASE_MS,
+        giveUpAfterMs: GIVE_UP_MS,
+        claimMs: 60_000,
+        now: () => clock,
+        random: () => 1,
+      },
+    );
   };
   const add = (operationKey: string, customerKey = 'customer-1', extra: Partial<OutboxEntry> = {}, tenant = tenantId) =>
-    box.enqueue(storage.db, tenant, { provider: 'ibonus', kind: 'sale', operationKey, saleKey: operationKey, documentName: `№ ${operationKey}`, customerKey, payload: { spend: 10 }, ...extra });
+    box.enqueue(storage.db, tenant, {
+      provider: 'ibonus',
+      kind: 'sale',
+      operationKey,
+      saleKey: operationKey,
+      documentName: `№ ${operationKey}`,
+      customerKey,
+      payload: { spend: 10 },
+      ...extra,
+    });
   const row = (id: number) => outboxRepository.find(storage.db, id)!;
   const addTenant = () => {
     const accountId = randomUUID();
     const now = new Date();
-    tenantRepository.insert(storage.db, { accountId, appId: randomUUID(), accountName: 'shop', status: 'Activated', lastCause: 'Install', backend: 'ibonus', createdAt: now, updatedAt: now });
+    tenantRepository.insert(storage.db, {
+      accountId,
+      appId: randomUUID(),
+      accountName: 'shop',
+      status: 'Activated',
+      lastCause: 'Install',
+      backend: 'ibonus',
+      createdAt: now,
+      updatedAt: now,
+    });
     return accountId;
   };
 
@@ -105,7 +128,11 @@ describe('Outbox', () => {
     delivery.then(notApplied());
     await box.deliverDue();
     expect(delivery.sent).to.deep.equal(['a-1', 'b-1']);
-    expect([row(a1.id).status, row(a2.id).status, row(b1.id).status]).to.deep.equal(['pending', 'pending', 'delivered']);
+    expect([row(a1.id).status, row(a2.id).status, row(b1.id).status]).to.deep.equal([
+      'pending',
+      'pending',
+      'delivered',
+    ]);
 
     clock += BASE_MS;
     await box.deliverDue();
@@ -141,10 +168,17 @@ describe('Outbox', () => {
     clock += GIVE_UP_MS;
     await box.deliverDue();
     expect(delivery.sent).to.deep.equal(['sale-1']);
-    expect(row(id)).to.include({ status: 'needs_support', supportReason: 'Не доставлено: Нельзя списать больше 100 баллов', attempts: 1 });
+    expect(row(id)).to.include({
+      status: 'needs_support',
+      supportReason: 'Не доставлено: Нельзя списать больше 100 баллов',
+      attempts: 1,
+    });
   });
 
-  for (const [name, failure] of [['times out', timedOut], ['is reset mid-call', reset]] as const) {
+  for (const [name, failure] of [
+    ['times out', timedOut],
+    ['is reset mid-call', reset],
+  ] as const) {
     it(`when a call ${name}, then a provider that recognises repeats gets it again, and one that does not goes to support`, async () => {
       const safe = add('sale-safe');
       delivery.then(failure());
@@ -188,7 +222,12 @@ describe('Outbox', () => {
     clock += BASE_MS;
     await box.deliverDue();
     txlog.flush();
-    const rows = storage.db.select().from(transactionLog).where(eq(transactionLog.kind, 'outbox')).orderBy(asc(transactionLog.id)).all();
+    const rows = storage.db
+      .select()
+      .from(transactionLog)
+      .where(eq(transactionLog.kind, 'outbox'))
+      .orderBy(asc(transactionLog.id))
+      .all();
     expect(rows.map((r) => [r.endpoint, r.ok, r.saleKey, r.documentName, r.pointsSpent])).to.deep.equal([
       ['deliver sale ibonus', false, 'sale-1', '№ sale-1', null],
       ['deliver sale ibonus', true, 'sale-1', '№ sale-1', 10],
@@ -209,10 +248,17 @@ describe('Outbox', () => {
 
       expect(box.countWaitingByTenant()).to.deep.equal(new Map([[tenantId, 1]]));
       const listed = box.listItems(tenantId);
-      expect(listed.map((i) => [i.documentName, i.status])).to.deep.equal([['№ sale-3', 'needs_support'], ['№ sale-1', 'pending']]);
+      expect(listed.map((i) => [i.documentName, i.status])).to.deep.equal([
+        ['№ sale-3', 'needs_support'],
+        ['№ sale-1', 'pending'],
+      ]);
       expect(JSON.stringify(listed[1]!.payload)).to.include('***6789').and.not.include('345-67');
-      expect(box.listItems(tenantId, { statuses: ['delivered'] }).map((i) => i.documentName)).to.deep.equal(['№ sale-2']);
-      expect(box.listItems(tenantId, { limit: 1, beforeId: listed[0]!.id }).map((i) => i.documentName)).to.deep.equal(['№ sale-1']);
+      expect(box.listItems(tenantId, { statuses: ['delivered'] }).map((i) => i.documentName)).to.deep.equal([
+        '№ sale-2',
+      ]);
+      expect(box.listItems(tenantId, { limit: 1, beforeId: listed[0]!.id }).map((i) => i.documentName)).to.deep.equal([
+        '№ sale-1',
+      ]);
     });
 
     it('when support retries a failed entry, then it is sent at once; when they abandon one, the reason is kept and logged', async () => {
@@ -236,9 +282,18 @@ describe('Outbox', () => {
       expect(delivery.sent).to.deep.equal(['sale-1', 'sale-2', 'sale-1']);
 
       txlog.flush();
-      const actions = storage.db.select().from(transactionLog).where(eq(transactionLog.kind, 'outbox')).orderBy(asc(transactionLog.id)).all().filter((r) => !r.endpoint.startsWith('deliver'));
+      const actions = storage.db
+        .select()
+        .from(transactionLog)
+        .where(eq(transactionLog.kind, 'outbox'))
+        .orderBy(asc(transactionLog.id))
+        .all()
+        .filter((r) => !r.endpoint.startsWith('deliver'));
       expect(actions.map((r) => r.endpoint)).to.deep.equal(['retry sale ibonus', 'abandon sale ibonus']);
-      expect(JSON.parse(actions[1]!.requestBody!).action).to.deep.equal({ actor: 'support@shop', reason: 'Баллы начислены вручную' });
+      expect(JSON.parse(actions[1]!.requestBody!).action).to.deep.equal({
+        actor: 'support@shop',
+        reason: 'Баллы начислены вручную',
+      });
     });
 
     it("when an entry is delivered, abandoned or another tenant's, then it cannot be retried or abandoned", async () => {
@@ -253,7 +308,11 @@ describe('Outbox', () => {
   describe('OutboxWorker', () => {
     it('when started, then it delivers what is due and what is added later; stop waits for the attempt under way', async () => {
       build(true);
-      box = new Outbox(storage.db, { txlog, logger, deliveryFor: () => delivery }, { retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000 });
+      box = new Outbox(
+        storage.db,
+        { txlog, logger, deliveryFor: () => delivery },
+        { retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000 },
+      );
       const first = add('sale-1');
       const worker = new OutboxWorker(box, logger);
       worker.start();
@@ -284,9 +343,16 @@ describe('Outbox', () => {
         return {};
       };
       const fine = new ScriptedDelivery(true);
-      box = new Outbox(storage.db, { txlog, logger, deliveryFor: (tenant) => (tenant === tenantId ? stuck : fine) }, {
-        retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000,
-      });
+      box = new Outbox(
+        storage.db,
+        { txlog, logger, deliveryFor: (tenant) => (tenant === tenantId ? stuck : fine) },
+        {
+          retryBaseMs: 10,
+          retryMaxMs: 10,
+          giveUpAfterMs: GIVE_UP_MS,
+          claimMs: 60_000,
+        },
+      );
       const worker = new OutboxWorker(box, logger);
       add('slow-1');
       worker.start();
@@ -300,12 +366,29 @@ describe('Outbox', () => {
     });
 
     it('when the tenant has no delivery for the entry, then it goes to support instead of failing the pass', async () => {
-      box = new Outbox(storage.db, { txlog, logger, deliveryFor: () => { throw new NotFoundError('Аккаунт этой записи больше не существует.'); } }, {
-        retryBaseMs: 10, retryMaxMs: 10, giveUpAfterMs: GIVE_UP_MS, claimMs: 60_000, now: () => clock,
-      });
+      box = new Outbox(
+        storage.db,
+        {
+          txlog,
+          logger,
+          deliveryFor: () => {
+            throw new NotFoundError('Аккаунт этой записи больше не существует.');
+          },
+        },
+        {
+          retryBaseMs: 10,
+          retryMaxMs: 10,
+          giveUpAfterMs: GIVE_UP_MS,
+          claimMs: 60_000,
+          now: () => clock,
+        },
+      );
       const { id } = add('sale-1');
       await box.deliverDue();
-      expect(row(id)).to.include({ status: 'needs_support', supportReason: 'Не доставлено: Аккаунт этой записи больше не существует.' });
+      expect(row(id)).to.include({
+        status: 'needs_support',
+        supportReason: 'Не доставлено: Аккаунт этой записи больше не существует.',
+      });
     });
   });
 });

@@ -18,7 +18,11 @@ describe('Vendor API lifecycle', () => {
     cause,
     subscription: { tariffId: randomUUID(), trial: false, notForResale: false, partner: false },
     ...(cause === 'Install' || cause === 'Resume'
-      ? { access: [{ resource: 'https://api.moysklad.test/api/remap/1.2', scope: ['admin'], access_token: `access-${cause}` }] }
+      ? {
+          access: [
+            { resource: 'https://api.moysklad.test/api/remap/1.2', scope: ['admin'], access_token: `access-${cause}` },
+          ],
+        }
       : {}),
     ...extra,
   });
@@ -29,7 +33,8 @@ describe('Vendor API lifecycle', () => {
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
   const accessToken = () => t.services.box.open(tenant().accessTokenEnc!, accountId, ACCESS_TOKEN_FIELD);
   const loyaltyToken = () => t.services.box.open(tenant().loyaltyTokenEnc!, accountId, LOYALTY_TOKEN_FIELD);
-  const markConfigured = () => t.storage.db.update(tenants).set({ configuredAt: new Date() }).where(eq(tenants.accountId, accountId)).run();
+  const markConfigured = () =>
+    t.storage.db.update(tenants).set({ configuredAt: new Date() }).where(eq(tenants.accountId, accountId)).run();
 
   beforeEach(async () => {
     t = await startTestApp();
@@ -42,7 +47,11 @@ describe('Vendor API lifecycle', () => {
     expect(res.status).to.equal(200);
     expect(res.headers['content-type']).to.match(/application\/json/);
     expect(res.data).to.deep.equal({ status: 'SettingsRequired' });
-    expect(tenant()).to.include({ status: 'SettingsRequired', lastCause: 'Install', accountName: 'shop-on-the-corner' });
+    expect(tenant()).to.include({
+      status: 'SettingsRequired',
+      lastCause: 'Install',
+      accountName: 'shop-on-the-corner',
+    });
     expect(tenant().accessTokenEnc).to.not.include('access-Install');
     expect(accessToken()).to.equal('access-Install');
     expect(findTenantByLoyaltyToken(t.storage.db, loyaltyToken())?.accountId).to.equal(accountId);
@@ -68,10 +77,18 @@ describe('Vendor API lifecycle', () => {
   it('when a configured account is suspended and resumed, then settings survive and Resume answers Activated', async () => {
     await call('put', '', activation('Install'));
     markConfigured();
-    t.storage.db.update(tenants).set({ settings: { receiptTemplate: 'Спасибо!' } }).where(eq(tenants.accountId, accountId)).run();
+    t.storage.db
+      .update(tenants)
+      .set({ settings: { receiptTemplate: 'Спасибо!' } })
+      .where(eq(tenants.accountId, accountId))
+      .run();
     const token = loyaltyToken();
 
-    const suspended = await call('delete', '', { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Suspend' });
+    const suspended = await call('delete', '', {
+      appUid: t.config.moysklad.appUid,
+      accountName: 'x',
+      cause: 'Suspend',
+    });
     expect(suspended.status).to.equal(200);
     expect(tenant()).to.include({ status: 'Suspended', accessTokenEnc: null });
     expect(tenant().settings).to.deep.equal({ receiptTemplate: 'Спасибо!' });
@@ -111,7 +128,12 @@ describe('Vendor API lifecycle', () => {
     const res = await call('delete', '', { appUid: t.config.moysklad.appUid, accountName: 'x', cause: 'Uninstall' });
     expect(res.status).to.equal(200);
     expect(findTenantByLoyaltyToken(t.storage.db, token)).to.equal(undefined);
-    expect(tenant()).to.include({ status: 'Uninstalled', accessTokenEnc: null, loyaltyTokenHash: null, configuredAt: null });
+    expect(tenant()).to.include({
+      status: 'Uninstalled',
+      accessTokenEnc: null,
+      loyaltyTokenHash: null,
+      configuredAt: null,
+    });
 
     const again = await call('delete', '', { cause: 'Uninstall' });
     expect(again.status, 'a repeated uninstall is not an error').to.equal(200);
@@ -148,9 +170,13 @@ describe('Vendor API lifecycle', () => {
   });
 
   it('when the appId or appUid is not ours, then the call is refused with 400 and nothing is stored', async () => {
-    const wrongApp = await t.http.put(`/api/moysklad/vendor/1.0/apps/${randomUUID()}/${accountId}`, activation('Install'), {
-      headers: { Authorization: `Bearer ${await t.vendorJwt()}` },
-    });
+    const wrongApp = await t.http.put(
+      `/api/moysklad/vendor/1.0/apps/${randomUUID()}/${accountId}`,
+      activation('Install'),
+      {
+        headers: { Authorization: `Bearer ${await t.vendorJwt()}` },
+      },
+    );
     expect(wrongApp.status).to.equal(400);
     expect(wrongApp.data.errors[0]).to.include({ parameter: 'appId' });
     const wrongUid = await call('put', '', activation('Install', { appUid: 'someone-else.vendor' }));
@@ -159,7 +185,13 @@ describe('Vendor API lifecycle', () => {
   });
 
   it('when the body is malformed, then the answer is a 400 with a reason, never a 500', async () => {
-    const bodies: unknown[] = [{}, { cause: 'Install' }, activation('Explode'), activation('Install', { access: 'nope' }), activation('Install', { accountName: 42 })];
+    const bodies: unknown[] = [
+      {},
+      { cause: 'Install' },
+      activation('Explode'),
+      activation('Install', { access: 'nope' }),
+      activation('Install', { accountName: 42 }),
+    ];
     for (const body of bodies) {
       const res = await call('put', '', body);
       expect(res.status, JSON.stringify(body)).to.equal(400);
@@ -169,9 +201,13 @@ describe('Vendor API lifecycle', () => {
       headers: { Authorization: `Bearer ${await t.vendorJwt()}`, 'Content-Type': 'application/json' },
     });
     expect(broken.status).to.equal(400);
-    const badAccount = await t.http.put(`/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/not-a-uuid`, activation('Install'), {
-      headers: { Authorization: `Bearer ${await t.vendorJwt()}` },
-    });
+    const badAccount = await t.http.put(
+      `/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/not-a-uuid`,
+      activation('Install'),
+      {
+        headers: { Authorization: `Bearer ${await t.vendorJwt()}` },
+      },
+    );
     expect(badAccount.status).to.equal(400);
   });
 
@@ -179,7 +215,9 @@ describe('Vendor API lifecycle', () => {
     await call('put', '', activation('Install'));
     await call('delete', '', { cause: 'Suspend' });
     t.flushLog();
-    const rows = t.storage.sqlite.prepare("select endpoint, http_status from transaction_log where kind = 'vendor-api' order by id").all();
+    const rows = t.storage.sqlite
+      .prepare("select endpoint, http_status from transaction_log where kind = 'vendor-api' order by id")
+      .all();
     expect(rows).to.deep.equal([
       { endpoint: 'PUT /apps/:appId/:accountId', http_status: 200 },
       { endpoint: 'DELETE /apps/:appId/:accountId', http_status: 200 },

@@ -31,7 +31,9 @@ describe('Admin time zone', () => {
 describe('Admin passwords', () => {
   it('when a password is hashed, then only that password verifies, and two hashes of it differ', async () => {
     const hash = await hashPassword('correct horse battery');
-    expect(hash).to.match(/^scrypt\$32768\$8\$1\$/).and.not.contain('correct');
+    expect(hash)
+      .to.match(/^scrypt\$32768\$8\$1\$/)
+      .and.not.contain('correct');
     expect(await verifyPassword('correct horse battery', hash)).to.equal(true);
     expect(await verifyPassword('correct horse batterY', hash)).to.equal(false);
     expect(await hashPassword('correct horse battery')).to.not.equal(hash);
@@ -53,7 +55,15 @@ describe('Admin small parsers', () => {
 
   it('when the place to return to after sign-in is not an /admin path, then it is the dashboard', () => {
     expect(safeNext('/admin/log?status=error')).to.equal('/admin/log?status=error');
-    for (const bad of ['//evil.example', 'https://evil.example/admin', '/admin\\@evil', '/administrator', '/admin/ x', undefined, 42]) {
+    for (const bad of [
+      '//evil.example',
+      'https://evil.example/admin',
+      '/admin\\@evil',
+      '/administrator',
+      '/admin/ x',
+      undefined,
+      42,
+    ]) {
       expect(safeNext(bad), String(bad)).to.equal('/admin/dashboard');
     }
   });

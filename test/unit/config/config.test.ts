@@ -14,17 +14,32 @@ describe('Configuration', () => {
     } catch (error) {
       expect(error).to.be.instanceOf(ConfigError);
       const message = (error as ConfigError).message;
-      for (const name of ['PUBLIC_BASE_URL', 'DATABASE_PATH', 'MOYSKLAD_APP_ID', 'MOYSKLAD_APP_UID', 'MOYSKLAD_SECRET_KEY', 'SESSION_SECRET', 'ENCRYPTION_KEY']) {
+      for (const name of [
+        'PUBLIC_BASE_URL',
+        'DATABASE_PATH',
+        'MOYSKLAD_APP_ID',
+        'MOYSKLAD_APP_UID',
+        'MOYSKLAD_SECRET_KEY',
+        'SESSION_SECRET',
+        'ENCRYPTION_KEY',
+      ]) {
         expect(message).to.include(name);
       }
     }
   });
 
   it('when a setting is malformed, then it is named together with the missing ones', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(16).toString('base64'), PORT: 'eighty' }))
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(16).toString('base64'), PORT: 'eighty' }),
+    )
       .to.throw(ConfigError)
       .with.property('problems')
-      .that.satisfies((problems: string[]) => problems.some((p) => p.includes('ENCRYPTION_KEY')) && problems.some((p) => p.includes('PORT')) && problems.some((p) => p.includes('SESSION_SECRET')));
+      .that.satisfies(
+        (problems: string[]) =>
+          problems.some((p) => p.includes('ENCRYPTION_KEY')) &&
+          problems.some((p) => p.includes('PORT')) &&
+          problems.some((p) => p.includes('SESSION_SECRET')),
+      );
   });
 
   it('when development starts with nothing set, then secrets are generated once and kept', () => {

@@ -24,7 +24,18 @@ describe('Importing a МойСклад bonus program', () => {
   });
 
   it('when the tariff has no delayed points or welcome points are off, then those rules are zero rather than left over', () => {
-    const [choice] = bonusProgramChoices([{ id: 'p', name: '', active: false, earnRateRoublesToPoint: 1, spendRatePointsToRouble: 1, maxPaidRatePercents: 100, welcomeBonusesEnabled: false, earnWhileRedeeming: false }]);
+    const [choice] = bonusProgramChoices([
+      {
+        id: 'p',
+        name: '',
+        active: false,
+        earnRateRoublesToPoint: 1,
+        spendRatePointsToRouble: 1,
+        maxPaidRatePercents: 100,
+        welcomeBonusesEnabled: false,
+        earnWhileRedeeming: false,
+      },
+    ]);
     expect(choice!.name).to.equal('Без названия');
     expect(choice!.rules).to.include({ postponedBonusesDelayDays: 0, welcomeBonusesValue: 0, active: false });
   });
@@ -40,12 +51,24 @@ describe('Importing a МойСклад bonus program', () => {
   });
 
   it('when rules are imported into a posted form, then the program replaces the rules, switches to the ledger and keeps the rest', () => {
-    const [choice] = bonusProgramChoices([{ ...BONUS_PROGRAM, earnWhileRedeeming: false, welcomeBonusesEnabled: false }]);
+    const [choice] = bonusProgramChoices([
+      { ...BONUS_PROGRAM, earnWhileRedeeming: false, welcomeBonusesEnabled: false },
+    ]);
     const values = withImportedRules(
-      { ...VALID_FORMS.general, 'ledger.earnWhileRedeeming': 'on', 'ledger.welcomeBonusesEnabled': 'on', 'ledger.receiptTemplate': 'Спасибо!' },
+      {
+        ...VALID_FORMS.general,
+        'ledger.earnWhileRedeeming': 'on',
+        'ledger.welcomeBonusesEnabled': 'on',
+        'ledger.receiptTemplate': 'Спасибо!',
+      },
       choice!,
     );
-    expect(values).to.include({ backend: 'ledger', 'ledger.earnRateRoublesToPoint': '7', 'ledger.receiptTemplate': 'Спасибо!', 'general.baseUrl': 'https://bonus.example.test' });
+    expect(values).to.include({
+      backend: 'ledger',
+      'ledger.earnRateRoublesToPoint': '7',
+      'ledger.receiptTemplate': 'Спасибо!',
+      'general.baseUrl': 'https://bonus.example.test',
+    });
     expect(values).to.not.have.any.keys('ledger.earnWhileRedeeming', 'ledger.welcomeBonusesEnabled');
   });
 });

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { formValuesFromStored, formValuesOf, mergeSecrets, parseSettingsForm, type StoredSettings } from '../../../app/go-live/settings-input.js';
+import {
+  formValuesFromStored,
+  formValuesOf,
+  mergeSecrets,
+  parseSettingsForm,
+  type StoredSettings,
+} from '../../../app/go-live/settings-input.js';
 import { DEFAULT_LEDGER_RULES } from '../../../app/ledger/rules.js';
 import { VALID_FORMS } from '../../helpers/iframe.js';
 
@@ -21,14 +27,29 @@ describe('Settings form parsing', () => {
       'unknown.field': 'x',
       'general.apiKey': ['first', 'second'],
     });
-    expect(values).to.not.have.any.keys('session', '_csrf', '__proto__.polluted', 'general.baseUrl.deeper', 'unknown.field');
+    expect(values).to.not.have.any.keys(
+      'session',
+      '_csrf',
+      '__proto__.polluted',
+      'general.baseUrl.deeper',
+      'unknown.field',
+    );
     expect(values['general.apiKey']).to.equal('first');
     expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
   });
 
   it('when the general system is chosen, then its section, mapping and key are taken and the other sections are kept as stored', () => {
-    const stored: StoredSettings = { ...NOTHING_STORED, settings: { ledger: { earnRateRoublesToPoint: 5 }, ibonus: { baseUrl: 'https://i', maxPaidRatePercents: 10, spendRatePointsToRouble: 2 } } };
-    const { change } = parseSettingsForm(formValuesOf({ ...VALID_FORMS.general, 'ledger.earnRateRoublesToPoint': 'rubbish' }), stored);
+    const stored: StoredSettings = {
+      ...NOTHING_STORED,
+      settings: {
+        ledger: { earnRateRoublesToPoint: 5 },
+        ibonus: { baseUrl: 'https://i', maxPaidRatePercents: 10, spendRatePointsToRouble: 2 },
+      },
+    };
+    const { change } = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.general, 'ledger.earnRateRoublesToPoint': 'rubbish' }),
+      stored,
+    );
     expect(change).to.deep.equal({
       backend: 'general',
       externalSearch: true,
@@ -61,17 +82,26 @@ describe('Settings form parsing', () => {
   });
 
   it('when secrets are already stored, then blank secret fields are valid and change nothing', () => {
-    const stored: StoredSettings = { ...NOTHING_STORED, secretsSet: { generalApiKey: true, ibonusLogin: true, ibonusPassword: true } };
+    const stored: StoredSettings = {
+      ...NOTHING_STORED,
+      secretsSet: { generalApiKey: true, ibonusLogin: true, ibonusPassword: true },
+    };
     const general = parseSettingsForm(formValuesOf({ ...VALID_FORMS.general, 'general.apiKey': '' }), stored);
     expect(general.problems).to.deep.equal([]);
     expect(general.change!.secrets).to.deep.equal({});
-    const ibonus = parseSettingsForm(formValuesOf({ ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': 'new' }), stored);
+    const ibonus = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': 'new' }),
+      stored,
+    );
     expect(ibonus.change!.secrets).to.deep.equal({ ibonus: { password: 'new' } });
   });
 
   it('when new secrets are laid over stored ones, then only the typed ones change', () => {
     const stored = { general: { apiKey: 'old-key' }, ibonus: { login: 'me', password: 'old' } };
-    expect(mergeSecrets(stored, { ibonus: { password: 'new' } })).to.deep.equal({ general: { apiKey: 'old-key' }, ibonus: { login: 'me', password: 'new' } });
+    expect(mergeSecrets(stored, { ibonus: { password: 'new' } })).to.deep.equal({
+      general: { apiKey: 'old-key' },
+      ibonus: { login: 'me', password: 'new' },
+    });
     expect(mergeSecrets(stored, { general: { apiKey: 'new-key' } }).general).to.deep.equal({ apiKey: 'new-key' });
     expect(mergeSecrets({}, { ibonus: { login: 'only-login' } }), 'half a credential is not stored').to.deep.equal({});
   });
@@ -80,7 +110,10 @@ describe('Settings form parsing', () => {
     const stored: StoredSettings = {
       ...NOTHING_STORED,
       backend: 'ledger',
-      settings: { ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true, codeWebhookUrl: 'https://sms.example/send' }, whenProviderDown: 'refuse' },
+      settings: {
+        ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true, codeWebhookUrl: 'https://sms.example/send' },
+        whenProviderDown: 'refuse',
+      },
     };
     const { change } = parseSettingsForm(formValuesFromStored(stored), stored);
     expect(change!.settings).to.deep.equal(stored.settings);

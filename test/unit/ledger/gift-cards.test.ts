@@ -21,7 +21,15 @@ describe('GiftCards', () => {
     for (const accountId of ['tenant-a', 'tenant-b']) {
       storage.db
         .insert(tenants)
-        .values({ accountId, appId: 'app', accountName: accountId, status: 'Activated', lastCause: 'Install', createdAt: NOW, updatedAt: NOW })
+        .values({
+          accountId,
+          appId: 'app',
+          accountName: accountId,
+          status: 'Activated',
+          lastCause: 'Install',
+          createdAt: NOW,
+          updatedAt: NOW,
+        })
         .run();
     }
   });
@@ -81,7 +89,11 @@ describe('GiftCards', () => {
     it('when part of the balance is spent, then it is PARTIALLY_REDEEMED; when all of it, REDEEMED', () => {
       issue('1234', 50_000);
       redeem('sale-1', [{ name: '1234', paymentKopecks: 35_000 }]);
-      expect(find('1234')).to.deep.include({ status: 'PARTIALLY_REDEEMED', currentBalanceKopecks: 15_000, initialBalanceKopecks: 50_000 });
+      expect(find('1234')).to.deep.include({
+        status: 'PARTIALLY_REDEEMED',
+        currentBalanceKopecks: 15_000,
+        initialBalanceKopecks: 50_000,
+      });
       redeem('sale-2', [{ name: '1234', paymentKopecks: 15_000 }]);
       expect(find('1234')).to.deep.include({ status: 'REDEEMED', currentBalanceKopecks: 0 });
     });
@@ -135,9 +147,15 @@ describe('GiftCards', () => {
       issue('2222', 10_000);
       cards.block(storage.db, 'tenant-a', '2222');
       issue('3333', 10_000, new Date('2025-01-01T00:00:00Z'));
-      expect(refusal(() => redeem('s', [{ name: '1111', paymentKopecks: 100 }])).message).to.match(/не найдена или заблокирована/);
-      expect(refusal(() => redeem('s', [{ name: '2222', paymentKopecks: 100 }])).message).to.match(/не найдена или заблокирована/);
-      expect(refusal(() => redeem('s', [{ name: '3333', paymentKopecks: 100 }])).message).to.match(/Срок действия подарочной карты 3333 истёк/);
+      expect(refusal(() => redeem('s', [{ name: '1111', paymentKopecks: 100 }])).message).to.match(
+        /не найдена или заблокирована/,
+      );
+      expect(refusal(() => redeem('s', [{ name: '2222', paymentKopecks: 100 }])).message).to.match(
+        /не найдена или заблокирована/,
+      );
+      expect(refusal(() => redeem('s', [{ name: '3333', paymentKopecks: 100 }])).message).to.match(
+        /Срок действия подарочной карты 3333 истёк/,
+      );
     });
 
     it('when another tenant has a card with the same number, then only the own tenant card is charged', () => {

@@ -8,7 +8,9 @@ const rules = (over: Partial<LedgerRules>): LedgerRules => ({ ...DEFAULT_LEDGER_
 
 describe('points math', () => {
   it('when points per rouble is 3, 4 or 7, then points are spent in steps that map to whole kopecks', () => {
-    expect([3, 4, 7, 1, 200].map((r) => spendStepPoints(rules({ spendRatePointsToRouble: r })))).to.deep.equal([3, 1, 7, 1, 2]);
+    expect([3, 4, 7, 1, 200].map((r) => spendStepPoints(rules({ spendRatePointsToRouble: r })))).to.deep.equal([
+      3, 1, 7, 1, 2,
+    ]);
     expect(kopecksForPoints(9, rules({ spendRatePointsToRouble: 3 }))).to.equal(300);
     expect(kopecksForPoints(1, rules({ spendRatePointsToRouble: 4 }))).to.equal(25);
   });
@@ -39,6 +41,8 @@ describe('points math', () => {
   });
 
   it('when the template has placeholders, then they are filled', () => {
-    expect(receiptText('{balance}/{earned}/{spent}/{balanceAfter}', { balance: 1, earned: 2, spent: 3, balanceAfter: 0 })).to.equal('1/2/3/0');
+    expect(
+      receiptText('{balance}/{earned}/{spent}/{balanceAfter}', { balance: 1, earned: 2, spent: 3, balanceAfter: 0 }),
+    ).to.equal('1/2/3/0');
   });
 });

@@ -16,7 +16,6 @@ const GATEWAY = 'https://sms.gateway.test';
 const HOOK = `${GATEWAY}/send?key=gateway-secret`;
 const PHONE = '+7 912 345-67-89';
 
-
 function insertTenant(storage: Storage, accountId: string, codeWebhookUrl?: string): Tenant {
   const now = new Date();
   return storage.db
@@ -173,7 +172,9 @@ describe('VerificationCodes', () => {
     const bare = insertTenant(storage, 'tenant-bare');
     const error = await refusal(codes.send(bare, 'spending', PHONE));
     expect(error).to.be.instanceOf(BusinessRuleError);
-    expect((error as Error).message).to.match(/SMS-коды для магазина не настроены/).and.to.match(/настройках приложения/);
+    expect((error as Error).message)
+      .to.match(/SMS-коды для магазина не настроены/)
+      .and.to.match(/настройках приложения/);
     expect(storage.db.select().from(verificationCodes).all()).to.have.length(0);
   });
 

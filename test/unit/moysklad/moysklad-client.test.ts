@@ -42,7 +42,9 @@ async function verifyVendorToken(authorization: string | undefined): Promise<JWT
   expect(payload.sub).to.equal(APP_UID);
   expect(payload.iat).to.be.a('number');
   expect(payload.exp).to.be.a('number');
-  expect(payload.exp! - payload.iat!).to.be.greaterThan(0).and.at.most(300);
+  expect(payload.exp! - payload.iat!)
+    .to.be.greaterThan(0)
+    .and.at.most(300);
   expect(payload.iat!).to.be.closeTo(Math.floor(Date.now() / 1000), 5);
   expect(payload.jti).to.be.a('string').and.not.equal('');
   return payload;
@@ -100,7 +102,9 @@ describe('MoyskladClient', () => {
 
   describe('Vendor API calls', () => {
     it('when getStatus is called, then it GETs …/apps/{appId}/{accountId}/status with a valid vendor JWT and gzip, and returns the body', async () => {
-      vendor().get(`${appPath()}/status`).reply(recordInto(seen, 200, { status: 'Activated' }));
+      vendor()
+        .get(`${appPath()}/status`)
+        .reply(recordInto(seen, 200, { status: 'Activated' }));
 
       const result = await client.getStatus(accountId);
 
@@ -114,7 +118,9 @@ describe('MoyskladClient', () => {
     });
 
     it('when setStatus is called, then it PUTs {status} to …/status with a valid vendor JWT and gzip', async () => {
-      vendor().put(`${appPath()}/status`, { status: 'Activated' }).reply(recordInto(seen, 200, {}));
+      vendor()
+        .put(`${appPath()}/status`, { status: 'Activated' })
+        .reply(recordInto(seen, 200, {}));
 
       const result = await client.setStatus(accountId, 'Activated');
 
@@ -130,7 +136,9 @@ describe('MoyskladClient', () => {
 
     it('when putLoyaltySettings is called, then it PUTs the whole settings object to …/loyalty with a valid vendor JWT and gzip', async () => {
       const settings = { url: 'https://bridge.example/api/loyalty', token: 'loyalty-token-abc', externalSearch: true };
-      vendor().put(`${appPath()}/loyalty`, settings).reply(recordInto(seen, 200, settings));
+      vendor()
+        .put(`${appPath()}/loyalty`, settings)
+        .reply(recordInto(seen, 200, settings));
 
       const result = await client.putLoyaltySettings(accountId, settings);
 
@@ -144,7 +152,9 @@ describe('MoyskladClient', () => {
     });
 
     it('when patchLoyaltySettings is called, then it PATCHes only the changed fields to …/loyalty with a valid vendor JWT and gzip', async () => {
-      vendor().patch(`${appPath()}/loyalty`, { externalSearch: false }).reply(recordInto(seen, 200, {}));
+      vendor()
+        .patch(`${appPath()}/loyalty`, { externalSearch: false })
+        .reply(recordInto(seen, 200, {}));
 
       await client.patchLoyaltySettings(accountId, { externalSearch: false });
 
@@ -157,9 +167,17 @@ describe('MoyskladClient', () => {
     });
 
     it('when exchangeContextKey is called, then it POSTs to …/context/{key} (URL-encoded) and returns the employee', async () => {
-      const employee = { id: randomUUID(), accountId, uid: 'admin@shop', fullName: 'Иван Иванов', permissions: { admin: { view: 'ALL' } } };
+      const employee = {
+        id: randomUUID(),
+        accountId,
+        uid: 'admin@shop',
+        fullName: 'Иван Иванов',
+        permissions: { admin: { view: 'ALL' } },
+      };
       const key = 'ctx/key+1';
-      vendor().post(`${VENDOR_BASE}/context/${encodeURIComponent(key)}`).reply(recordInto(seen, 200, employee));
+      vendor()
+        .post(`${VENDOR_BASE}/context/${encodeURIComponent(key)}`)
+        .reply(recordInto(seen, 200, employee));
 
       const result = await client.exchangeContextKey(key);
 
@@ -174,14 +192,19 @@ describe('MoyskladClient', () => {
 
     it('when the account id has URL-special characters, then the path segment is encoded', async () => {
       accountId = 'a/b?c';
-      vendor().get(`${VENDOR_BASE}/apps/${appId}/a%2Fb%3Fc/status`).reply(recordInto(seen, 200, { status: 'Activating' }));
+      vendor()
+        .get(`${VENDOR_BASE}/apps/${appId}/a%2Fb%3Fc/status`)
+        .reply(recordInto(seen, 200, { status: 'Activating' }));
 
       expect(await client.getStatus(accountId)).to.deep.equal({ status: 'Activating' });
       expect(nock.isDone()).to.equal(true);
     });
 
     it('when two vendor calls are made, then each carries its own token with a different jti', async () => {
-      vendor().get(`${appPath()}/status`).times(2).reply(recordInto(seen, 200, { status: 'Activated' }));
+      vendor()
+        .get(`${appPath()}/status`)
+        .times(2)
+        .reply(recordInto(seen, 200, { status: 'Activated' }));
 
       await client.getStatus(accountId);
       await client.getStatus(accountId);
@@ -195,7 +218,9 @@ describe('MoyskladClient', () => {
     });
 
     it('when a vendor token is signed with another secret, then it does not verify (the test really checks the signature)', async () => {
-      vendor().get(`${appPath()}/status`).reply(recordInto(seen, 200, { status: 'Activated' }));
+      vendor()
+        .get(`${appPath()}/status`)
+        .reply(recordInto(seen, 200, { status: 'Activated' }));
       await client.getStatus(accountId);
 
       const token = only().headers.authorization!.slice('Bearer '.length);
@@ -213,7 +238,9 @@ describe('MoyskladClient', () => {
   describe('JSON API calls', () => {
     it('when listBonusPrograms is called, then it GETs /entity/bonusprogram with the access token and gzip, and returns the rows', async () => {
       const rows = [{ id: randomUUID(), name: 'Бонусы', active: true }];
-      jsonApi().get(`${JSON_BASE}/entity/bonusprogram`).reply(recordInto(seen, 200, { meta: {}, rows }));
+      jsonApi()
+        .get(`${JSON_BASE}/entity/bonusprogram`)
+        .reply(recordInto(seen, 200, { meta: {}, rows }));
 
       const result = await client.listBonusPrograms('access-token-1');
 
@@ -236,7 +263,12 @@ describe('MoyskladClient', () => {
       const id = randomUUID();
       jsonApi()
         .get(`${JSON_BASE}/entity/retailstore`)
-        .reply(recordInto(seen, 200, { meta: {}, rows: [{ id, name: 'Магазин на углу', address: 'ул. Ленина, 1', meta: { href: 'x' } }] }));
+        .reply(
+          recordInto(seen, 200, {
+            meta: {},
+            rows: [{ id, name: 'Магазин на углу', address: 'ул. Ленина, 1', meta: { href: 'x' } }],
+          }),
+        );
 
       const result = await client.listRetailStores('access-token-2');
 
@@ -256,7 +288,9 @@ describe('MoyskladClient', () => {
     });
 
     it('when a JSON API call is made, then it does not carry a vendor JWT', async () => {
-      jsonApi().get(`${JSON_BASE}/entity/retailstore`).reply(recordInto(seen, 200, { rows: [] }));
+      jsonApi()
+        .get(`${JSON_BASE}/entity/retailstore`)
+        .reply(recordInto(seen, 200, { rows: [] }));
 
       await client.listRetailStores('access-token-3');
 
@@ -265,7 +299,7 @@ describe('MoyskladClient', () => {
   });
 
   describe('МойСклад error answers', () => {
-    it('when МойСклад answers 404 with code 2004, then it rejects with not-installed, code 2004 and МойСклад\'s text', async () => {
+    it("when МойСклад answers 404 with code 2004, then it rejects with not-installed, code 2004 and МойСклад's text", async () => {
       vendor()
         .get(`${appPath()}/status`)
         .reply(404, { errors: [{ error: 'Приложение не найдено', code: 2004 }] });
@@ -296,7 +330,9 @@ describe('MoyskladClient', () => {
     });
 
     it('when МойСклад answers 415, then it rejects with refused and upstreamStatus 415', async () => {
-      vendor().put(`${appPath()}/loyalty`).reply(415, { errors: [{ error: 'Неподдерживаемый тип содержимого' }] });
+      vendor()
+        .put(`${appPath()}/loyalty`)
+        .reply(415, { errors: [{ error: 'Неподдерживаемый тип содержимого' }] });
 
       const error = await rejectionOf(
         client.putLoyaltySettings(accountId, { url: 'https://bridge.example', token: 't', externalSearch: false }),
@@ -391,9 +427,7 @@ describe('MoyskladClient', () => {
     });
 
     it('when getStatus gets a malformed JSON 200 body, then it rejects instead of returning a string', async () => {
-      vendor()
-        .get(`${appPath()}/status`)
-        .reply(200, '{"status": "Activ', { 'Content-Type': 'application/json' });
+      vendor().get(`${appPath()}/status`).reply(200, '{"status": "Activ', { 'Content-Type': 'application/json' });
 
       const error = await rejectionOf(client.getStatus(accountId));
 

@@ -41,15 +41,29 @@ export function adapterHarness<B extends ProviderBackend>(
   const storage = openStorage(join(dir, 'adapter.sqlite'));
   const now = new Date();
   const accountId = randomUUID();
-  tenantRepository.insert(storage.db, { accountId, appId: randomUUID(), accountName: 'shop', status: 'Activated', lastCause: 'Install', backend: kind, settings: settings as Record<string, unknown>, createdAt: now, updatedAt: now });
+  tenantRepository.insert(storage.db, {
+    accountId,
+    appId: randomUUID(),
+    accountName: 'shop',
+    status: 'Activated',
+    lastCause: 'Install',
+    backend: kind,
+    settings: settings as Record<string, unknown>,
+    createdAt: now,
+    updatedAt: now,
+  });
   const tenant = tenantRepository.find(storage.db, accountId)!;
   let backend: B | undefined;
-  const outbox = new Outbox(storage.db, { txlog: new TransactionLog(storage.db), logger, deliveryFor: () => backend! }, {
-    retryBaseMs: 1000,
-    retryMaxMs: 1000,
-    giveUpAfterMs: 3_600_000,
-    claimMs: 60_000,
-  });
+  const outbox = new Outbox(
+    storage.db,
+    { txlog: new TransactionLog(storage.db), logger, deliveryFor: () => backend! },
+    {
+      retryBaseMs: 1000,
+      retryMaxMs: 1000,
+      giveUpAfterMs: 3_600_000,
+      claimMs: 60_000,
+    },
+  );
   backend = build({
     db: storage.db,
     tenantId: accountId,

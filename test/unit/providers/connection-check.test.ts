@@ -29,11 +29,16 @@ describe('«Проверить подключение»', () => {
       .matchHeader('apikey', 'key-1')
       .post('/integration/general/client', { search: '70000000000', point: 'point-1' })
       .reply(422, { client: 'Client not found.' });
-    expect(await check(general('point-1'))).to.deep.equal({ ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' });
+    expect(await check(general('point-1'))).to.deep.equal({
+      ok: true,
+      message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.',
+    });
   });
 
   it('when no default point is set, then the first mapped store point is used', async () => {
-    nock(GENERAL).post('/integration/general/client', (body) => body.point === 'mapped-7').reply(422, { client: 'Client not found.' });
+    nock(GENERAL)
+      .post('/integration/general/client', (body) => body.point === 'mapped-7')
+      .reply(422, { client: 'Client not found.' });
     const input = general();
     input.settings.storePoints = { 'store-a': 'mapped-7' };
     expect((await check(input)).ok).to.equal(true);
@@ -43,7 +48,8 @@ describe('«Проверить подключение»', () => {
     nock(GENERAL).post('/integration/general/client').reply(422, { point: 'Point not found.' });
     expect(await check(general('point-9'))).to.deep.equal({
       ok: false,
-      message: 'Ключ API принят, но точки «point-9» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.',
+      message:
+        'Ключ API принят, но точки «point-9» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.',
     });
     nock(GENERAL).post('/integration/general/client').reply(422, { point: 'Point not found.' });
     expect((await check(general())).message).to.include('Укажите точку по умолчанию');
@@ -51,7 +57,10 @@ describe('«Проверить подключение»', () => {
 
   it('when the general system refuses the key, then the owner is told to check the key', async () => {
     nock(GENERAL).post('/integration/general/client').reply(401, { message: 'Unauthorized' });
-    expect(await check(general('p'))).to.deep.equal({ ok: false, message: 'Система лояльности отклонила ключ API. Проверьте ключ в настройках приложения.' });
+    expect(await check(general('p'))).to.deep.equal({
+      ok: false,
+      message: 'Система лояльности отклонила ключ API. Проверьте ключ в настройках приложения.',
+    });
   });
 
   it('when the address answers 404, 503, garbage or nothing in time, then the owner is told to check the address', async () => {
@@ -60,22 +69,43 @@ describe('«Проверить подключение»', () => {
     nock(GENERAL).post('/integration/general/client').reply(200, '<html>');
     nock(GENERAL).post('/integration/general/client').delay(1000).reply(200, {});
     for (let i = 0; i < 4; i += 1) {
-      expect(await check(general('p'))).to.deep.equal({ ok: false, message: `Система лояльности не отвечает по адресу ${GENERAL}. Проверьте адрес и что сервер доступен из интернета.` });
+      expect(await check(general('p'))).to.deep.equal({
+        ok: false,
+        message: `Система лояльности не отвечает по адресу ${GENERAL}. Проверьте адрес и что сервер доступен из интернета.`,
+      });
     }
   });
 
   it('when i-bonus accepts the login, then it works; when it refuses, then the owner is told to check login and password', async () => {
     const basic = `Basic ${Buffer.from('shop:secret').toString('base64')}`;
-    nock(IBONUS).matchHeader('authorization', basic).get('/ext/api/v1/clients/').query({ phone: '70000000000', limit: '1' }).reply(200, []);
-    expect(await check(ibonus)).to.deep.equal({ ok: true, message: 'Подключение к i-bonus работает: логин и пароль приняты.' });
-    nock(IBONUS).get('/ext/api/v1/clients/').query(true).reply(401, { error: 'Unauthorized', message: 'Bad credentials', status: 401 });
-    expect(await check(ibonus)).to.deep.equal({ ok: false, message: 'i-bonus отклонил логин или пароль. Проверьте их в настройках приложения.' });
+    nock(IBONUS)
+      .matchHeader('authorization', basic)
+      .get('/ext/api/v1/clients/')
+      .query({ phone: '70000000000', limit: '1' })
+      .reply(200, []);
+    expect(await check(ibonus)).to.deep.equal({
+      ok: true,
+      message: 'Подключение к i-bonus работает: логин и пароль приняты.',
+    });
+    nock(IBONUS)
+      .get('/ext/api/v1/clients/')
+      .query(true)
+      .reply(401, { error: 'Unauthorized', message: 'Bad credentials', status: 401 });
+    expect(await check(ibonus)).to.deep.equal({
+      ok: false,
+      message: 'i-bonus отклонил логин или пароль. Проверьте их в настройках приложения.',
+    });
     nock(IBONUS).get('/ext/api/v1/clients/').query(true).reply(404, {});
     expect((await check(ibonus)).message).to.include(`не отвечает по адресу ${IBONUS}`);
   });
 
   it('when credentials are missing, then nothing is called and the owner is told what to fill in', async () => {
-    expect(await check({ ...general('p'), secrets: {} })).to.deep.equal({ ok: false, message: 'Укажите адрес API и ключ API, затем проверьте снова.' });
-    expect(await check({ ...ibonus, secrets: { ibonus: { login: 'x', password: '' } } })).to.deep.include({ ok: false });
+    expect(await check({ ...general('p'), secrets: {} })).to.deep.equal({
+      ok: false,
+      message: 'Укажите адрес API и ключ API, затем проверьте снова.',
+    });
+    expect(await check({ ...ibonus, secrets: { ibonus: { login: 'x', password: '' } } })).to.deep.include({
+      ok: false,
+    });
   });
 });

@@ -148,7 +148,9 @@ describe('GeneralApiClient', () => {
       });
 
       it(`when the connection is reset, then ${m.name} throws a non-definite UpstreamError`, async () => {
-        nock(ORIGIN).post(m.path).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+        nock(ORIGIN)
+          .post(m.path)
+          .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
         const error = await rejectionOf(m.call(client()));
         expectUnavailable(error);
         expect(error.details).to.include({ failure: 'network', reason: 'ECONNRESET' });
@@ -183,7 +185,9 @@ describe('GeneralApiClient', () => {
     }
 
     it('when the provider answers 200 with success: false and a field error, then it is mapped like a 422', async () => {
-      nock(ORIGIN).post('/integration/general/bonuses/hold').reply(200, { success: false, spend: "Spend can't be more 40" });
+      nock(ORIGIN)
+        .post('/integration/general/bonuses/hold')
+        .reply(200, { success: false, spend: "Spend can't be more 40" });
       const error = await rejectionOf(client().hold({ client: 'c1', point: 'p1', amount: 100 }));
       expect(error).to.be.instanceOf(BusinessRuleError);
       expect(error.message).to.equal('Нельзя списать больше 40 баллов');
@@ -194,7 +198,14 @@ describe('GeneralApiClient', () => {
         .post('/integration/general/retail', { client: 'c1', point: 'p1', amount: 100, spend: 0 })
         .reply(200, { success: true, retail: { amount: 100, total: 100, percent: 10, type: 'cashback', earn: 10 } });
       const retail = await client().retail({ client: 'c1', point: 'p1', amount: 100, spend: 0 });
-      expect(retail).to.deep.equal({ amount: 100, total: 100, percent: 10, type: 'cashback', spend: undefined, earn: 10 });
+      expect(retail).to.deep.equal({
+        amount: 100,
+        total: 100,
+        percent: 10,
+        type: 'cashback',
+        spend: undefined,
+        earn: 10,
+      });
     });
   });
 
@@ -204,7 +215,9 @@ describe('GeneralApiClient', () => {
     it('when findClient fails with 502 then succeeds, then the read is retried and returns the client', async () => {
       const resilience = new ProviderResilience({ maxBackoffMs: 5 });
       nock(ORIGIN).post('/integration/general/client').reply(502, 'Bad Gateway');
-      nock(ORIGIN).post('/integration/general/client').replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      nock(ORIGIN)
+        .post('/integration/general/client')
+        .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
       nock(ORIGIN).post('/integration/general/client').reply(200, CLIENT_BODY);
       const c = client();
       const found = await resilience.execute(KEY, 'read', () => c.findClient({ search: '79201234567', point: 'p1' }));
@@ -212,29 +225,43 @@ describe('GeneralApiClient', () => {
       expect(nock.isDone()).to.equal(true);
     });
 
-    it('when recalc times out, then the read is not retried: the cashier\'s patience is spent', async () => {
+    it("when recalc times out, then the read is not retried: the cashier's patience is spent", async () => {
       const resilience = new ProviderResilience({ maxBackoffMs: 5 });
       const body = METHODS[1]!.reply;
       nock(ORIGIN).post('/integration/general/recalc').delay(200).reply(200, body);
       const second = nock(ORIGIN).post('/integration/general/recalc').reply(200, body);
       const c = client(50);
-      expectUnavailable(await rejectionOf(resilience.execute(KEY, 'read', () => c.recalc({ client: 'c1', point: 'p1', amount: 100 }))));
+      expectUnavailable(
+        await rejectionOf(resilience.execute(KEY, 'read', () => c.recalc({ client: 'c1', point: 'p1', amount: 100 }))),
+      );
       expect(second.isDone()).to.equal(false);
     });
 
     it('when retail fails with 503, then the write is not retried', async () => {
       const resilience = new ProviderResilience({ maxBackoffMs: 5 });
-      const scope = nock(ORIGIN).post('/integration/general/retail').reply(503).post('/integration/general/retail').reply(200, METHODS[4]!.reply);
+      const scope = nock(ORIGIN)
+        .post('/integration/general/retail')
+        .reply(503)
+        .post('/integration/general/retail')
+        .reply(200, METHODS[4]!.reply);
       const c = client();
-      await rejectionOf(resilience.execute(KEY, 'write', () => c.retail({ client: 'c1', point: 'p1', amount: 100, spend: 100 })));
+      await rejectionOf(
+        resilience.execute(KEY, 'write', () => c.retail({ client: 'c1', point: 'p1', amount: 100, spend: 100 })),
+      );
       expect(scope.pendingMocks()).to.have.length(1);
     });
 
     it('when the client is not found, then the read is not retried and the breaker stays closed', async () => {
       const resilience = new ProviderResilience({ maxBackoffMs: 5, breakerFailures: 1 });
-      const scope = nock(ORIGIN).post('/integration/general/client').reply(422, { client: 'Client not found.' }).post('/integration/general/client').reply(200, CLIENT_BODY);
+      const scope = nock(ORIGIN)
+        .post('/integration/general/client')
+        .reply(422, { client: 'Client not found.' })
+        .post('/integration/general/client')
+        .reply(200, CLIENT_BODY);
       const c = client();
-      const error = await rejectionOf(resilience.execute(KEY, 'read', () => c.findClient({ search: '1', point: 'p1' })));
+      const error = await rejectionOf(
+        resilience.execute(KEY, 'read', () => c.findClient({ search: '1', point: 'p1' })),
+      );
       expect(error).to.be.instanceOf(NotFoundError);
       expect(scope.pendingMocks()).to.have.length(1);
       expect(resilience.state(KEY)).to.equal('closed');

@@ -42,11 +42,19 @@ const CLIENT = {
 const RECALC = { success: true, recalc: { amount: 1000, percent: 10, type: 'cashback', spend: 500, earn: 100 } };
 const HELD = { success: true, held: { id: 'h-1', until: Math.floor(Date.now() / 1000) + 900, amount: 500 } };
 const RETAIL = { success: true, retail: { amount: 1000, total: 500, percent: 10, type: 'cashback', spend: 500 } };
-const SETTINGS: TenantSettings = { general: { baseUrl: ORIGIN, defaultPoint: 'p-default' }, storePoints: { [STORE_ID]: 'p-store' } };
+const SETTINGS: TenantSettings = {
+  general: { baseUrl: ORIGIN, defaultPoint: 'p-default' },
+  storePoints: { [STORE_ID]: 'p-store' },
+};
 
 function harness(resilience: ResilienceOptions = {}, settings = SETTINGS): AdapterHarness<GeneralBackend> {
   const api = new GeneralApiClient({ baseURL: ORIGIN, apiKey: API_KEY, logger, timeoutMs: TIMEOUT_MS });
-  return adapterHarness('general', settings, (deps) => new GeneralBackend(deps, { till: api, delivery: api }), resilience);
+  return adapterHarness(
+    'general',
+    settings,
+    (deps) => new GeneralBackend(deps, { till: api, delivery: api }),
+    resilience,
+  );
 }
 
 const provider = () => nock(ORIGIN, { reqheaders: { apikey: API_KEY } });
@@ -58,12 +66,31 @@ const recalcRequest = (extra: Partial<RecalcRequest> = {}): RecalcRequest => ({
   ...extra,
 });
 function saleRequest(spend: number): SaleRequest {
-  const positions: DiscountedPosition[] = [{ ...line(100000), discountedPriceKopecks: 100000 - spend * 100, discountPercent: spend / 10 }];
-  return { saleKey: randomUUID(), name: 'S-1', retailStoreId: STORE_ID, agent: { id: MS_ID, phone: PHONE }, positions, pointsToSpend: spend, pointsToEarn: 0, cashKopecks: 100000 - spend * 100, noCashKopecks: 0, giftCards: [] };
+  const positions: DiscountedPosition[] = [
+    { ...line(100000), discountedPriceKopecks: 100000 - spend * 100, discountPercent: spend / 10 },
+  ];
+  return {
+    saleKey: randomUUID(),
+    name: 'S-1',
+    retailStoreId: STORE_ID,
+    agent: { id: MS_ID, phone: PHONE },
+    positions,
+    pointsToSpend: spend,
+    pointsToEarn: 0,
+    cashKopecks: 100000 - spend * 100,
+    noCashKopecks: 0,
+    giftCards: [],
+  };
 }
 /** The till already found Ivan: the mapping knows his provider id and phone. */
 function knowIvan(h: AdapterHarness<GeneralBackend>) {
-  return providerCustomerRepository.upsert(h.storage.db, h.tenant.accountId, 'general', { providerId: 'c-62a', name: 'ИВАН', phone: '79201234567' }, MS_ID);
+  return providerCustomerRepository.upsert(
+    h.storage.db,
+    h.tenant.accountId,
+    'general',
+    { providerId: 'c-62a', name: 'ИВАН', phone: '79201234567' },
+    MS_ID,
+  );
 }
 
 type Failure = '5xx' | 'malformed' | 'timeout' | 'reset';
@@ -97,7 +124,12 @@ const notFound = (outcome: unknown) => {
   expect(outcome).to.be.instanceOf(NotFoundError);
   expect((outcome as Error).message).to.equal(GENERAL_API_MESSAGES.clientNotFound);
 };
-const DELIVERY_KIND: Record<Failure, FailureKind> = { '5xx': 'unknown', malformed: 'unknown', timeout: 'timed-out', reset: 'unknown' };
+const DELIVERY_KIND: Record<Failure, FailureKind> = {
+  '5xx': 'unknown',
+  malformed: 'unknown',
+  timeout: 'timed-out',
+  reset: 'unknown',
+};
 
 const CASES: CallCase[] = [
   {
@@ -108,7 +140,12 @@ const CASES: CallCase[] = [
       reply: CLIENT,
       expect: (rows) => {
         const [row] = rows as Array<Record<string, string>>;
-        expect(row).to.deep.include({ name: 'ИВАН', phone: '+79201234567', email: 'ivan@example.com', birthDate: '1990-03-29 00:00:00' });
+        expect(row).to.deep.include({
+          name: 'ИВАН',
+          phone: '+79201234567',
+          email: 'ivan@example.com',
+          birthDate: '1990-03-29 00:00:00',
+        });
         expect(row!.id).to.match(/^[0-9a-f-]{36}$/);
       },
     },
@@ -132,7 +169,11 @@ const CASES: CallCase[] = [
       provider().post(PATH.recalc).optionally().reply(200, RECALC);
       provider().post(PATH.hold).optionally().reply(200, HELD);
     },
-    ok: { reply: CLIENT, expect: (result) => expect(result).to.include({ agentBonusBalance: 878, bonusValueToSpend: 500, paidByBonusPointsKopecks: 50000 }) },
+    ok: {
+      reply: CLIENT,
+      expect: (result) =>
+        expect(result).to.include({ agentBonusBalance: 878, bonusValueToSpend: 500, paidByBonusPointsKopecks: 50000 }),
+    },
     refusal: { reply: { client: 'Client not found.' }, expect: notFound },
     failure: tillUnavailable,
   },
@@ -146,7 +187,13 @@ const CASES: CallCase[] = [
     },
     ok: {
       reply: RECALC,
-      expect: (result) => expect(result).to.include({ bonusValueToSpend: 500, bonusValueToEarn: 0, agentBonusBalanceAfter: 378, receiptExtraInfo: 'Бонусы (10 %). Баллов было: 878. Списано: 500. Начислится: 0.' }),
+      expect: (result) =>
+        expect(result).to.include({
+          bonusValueToSpend: 500,
+          bonusValueToEarn: 0,
+          agentBonusBalanceAfter: 378,
+          receiptExtraInfo: 'Бонусы (10 %). Баллов было: 878. Списано: 500. Начислится: 0.',
+        }),
     },
     refusal: {
       reply: { point: 'Point not found.' },
@@ -263,12 +310,18 @@ describe('GeneralBackend (nock)', () => {
     provider().post(PATH.hold, { client: 'c-62a', point: 'p-store', amount: 500, duration: 15 }).reply(200, HELD);
     await h.backend.recalc(h.tenant, recalcRequest());
     await h.backend.createSale(h.tenant, saleRequest(500));
-    const retail = provider().post(PATH.retail, { client: 'c-62a', point: 'p-store', amount: 1000, spend: 500, hold: ['h-1'] }).reply(200, RETAIL);
+    const retail = provider()
+      .post(PATH.retail, { client: 'c-62a', point: 'p-store', amount: 1000, spend: 500, hold: ['h-1'] })
+      .reply(200, RETAIL);
     await h.backend.deliver(h.rows()[0]!);
     retail.done();
     // A new recalc finds no hold of ours to list any more.
-    provider().post(PATH.client, (body) => body.hold === undefined).reply(200, CLIENT);
-    provider().post(PATH.recalc, (body) => body.hold === undefined).reply(200, RECALC);
+    provider()
+      .post(PATH.client, (body) => body.hold === undefined)
+      .reply(200, CLIENT);
+    provider()
+      .post(PATH.recalc, (body) => body.hold === undefined)
+      .reply(200, RECALC);
     provider().post(PATH.hold).reply(200, HELD);
     await h.backend.recalc(h.tenant, recalcRequest());
     expect(nock.isDone()).to.equal(true);
@@ -281,22 +334,30 @@ describe('GeneralBackend (nock)', () => {
     provider().post(PATH.hold).reply(200, HELD);
     await h.backend.recalc(h.tenant, recalcRequest());
     provider().post(PATH.release, { id: 'h-1' }).reply(500, 'oops');
-    provider().post(PATH.hold, { client: 'c-62a', point: 'p-store', amount: 200, duration: 15 }).reply(200, { success: true, held: { ...HELD.held, id: 'h-2', amount: 200 } });
+    provider()
+      .post(PATH.hold, { client: 'c-62a', point: 'p-store', amount: 200, duration: 15 })
+      .reply(200, { success: true, held: { ...HELD.held, id: 'h-2', amount: 200 } });
     const result = await h.backend.recalc(h.tenant, recalcRequest({ preferredPointsToSpend: 200 }));
     expect(result.bonusValueToSpend).to.equal(200);
     expect(nock.isDone()).to.equal(true);
   });
 
   it('when a call names no store, then the default point is asked; a mapped store uses its own point, and an unmapped store the default', async () => {
-    const search = provider().post(PATH.client, (body) => body.point === 'p-default').reply(200, CLIENT);
+    const search = provider()
+      .post(PATH.client, (body) => body.point === 'p-default')
+      .reply(200, CLIENT);
     await h.backend.searchCustomers(h.tenant, '8 (920) 123-45-67');
     expect(search.isDone(), 'search at the default point, not at a mapped store').to.equal(true);
 
-    const atStore = provider().post(PATH.client, (body) => body.point === 'p-store').reply(200, CLIENT);
+    const atStore = provider()
+      .post(PATH.client, (body) => body.point === 'p-store')
+      .reply(200, CLIENT);
     await h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
     expect(atStore.isDone(), 'the mapped store').to.equal(true);
 
-    const elsewhere = provider().post(PATH.client, (body) => body.point === 'p-default').reply(200, CLIENT);
+    const elsewhere = provider()
+      .post(PATH.client, (body) => body.point === 'p-default')
+      .reply(200, CLIENT);
     await h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, '00000000-0000-4000-8000-0000000000ff');
     expect(elsewhere.isDone(), 'an unmapped store falls back to the default point').to.equal(true);
   });
@@ -349,7 +410,7 @@ describe('GeneralBackend (nock)', () => {
       provider().post(PATH.client).reply(500, 'still down');
       await rejectionOf(balance());
       const untouched = provider().post(PATH.client).reply(200, CLIENT);
-      expect((await rejectionOf(balance()) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
+      expect(((await rejectionOf(balance())) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
       expect(untouched.isDone()).to.equal(false);
     });
 
@@ -358,7 +419,11 @@ describe('GeneralBackend (nock)', () => {
       h = harness({ breakerFailures: 1, halfOpenAfterMs: 60_000 }, { ...SETTINGS, whenProviderDown: 'no-discount' });
       provider().post(PATH.client).reply(503, 'down');
       const degraded = await h.backend.recalc(h.tenant, recalcRequest());
-      expect(degraded).to.include({ bonusValueToSpend: 0, paidByBonusPointsKopecks: 0, receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT });
+      expect(degraded).to.include({
+        bonusValueToSpend: 0,
+        paidByBonusPointsKopecks: 0,
+        receiptExtraInfo: PROVIDER_DOWN_RECEIPT_TEXT,
+      });
       expect(degraded.positions.every((p) => p.discountedPriceKopecks === p.priceKopecks)).to.equal(true);
       expect((await h.backend.recalc(h.tenant, recalcRequest())).notice).to.match(/^provider down/);
     });

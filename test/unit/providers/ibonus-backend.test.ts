@@ -22,17 +22,31 @@ const MS_ID = '22222222-2222-4222-8222-222222222222';
 const API = '/ext/api/v1';
 const CLIENT_ID = 1234567;
 const LISTED = [{ id: CLIENT_ID, email: 'maria@example.ru', phone: '79123456789', name: 'Мария', token: 'abc' }];
-const BALANCE = [{ amount: 300.5, currency: 'points' }, { amount: 12, currency: 'rubles' }];
+const BALANCE = [
+  { amount: 300.5, currency: 'points' },
+  { amount: 12, currency: 'rubles' },
+];
 const COUPONS = [{ id: 7, header: 'Кофе в подарок', expireDate: Date.UTC(2027, 0, 31, 12) }];
 const SETTINGS: TenantSettings = { ibonus: { baseUrl: ORIGIN, maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } };
 
 function harness(resilience: ResilienceOptions = {}): AdapterHarness<IBonusBackend> {
   const api = new IBonusClient({ baseURL: ORIGIN, ...CREDENTIALS, logger, timeoutMs: TIMEOUT_MS });
-  return adapterHarness('ibonus', SETTINGS, (deps) => new IBonusBackend(deps, { till: api, delivery: api }, SETTINGS.ibonus!), resilience);
+  return adapterHarness(
+    'ibonus',
+    SETTINGS,
+    (deps) => new IBonusBackend(deps, { till: api, delivery: api }, SETTINGS.ibonus!),
+    resilience,
+  );
 }
 
 const provider = () => nock(ORIGIN, { reqheaders: { authorization: BASIC } });
-const errorBody = (status: number, error: string, message: string) => ({ error, message, path: '/x', status, timestamp: 1 });
+const errorBody = (status: number, error: string, message: string) => ({
+  error,
+  message,
+  path: '/x',
+  status,
+  timestamp: 1,
+});
 const recalcRequest = (extra: Partial<RecalcRequest> = {}): RecalcRequest => ({
   retailStoreId: STORE_ID,
   agent: { id: MS_ID },
@@ -44,14 +58,40 @@ function positions(spend: number): DiscountedPosition[] {
   return [{ ...line(100000), discountedPriceKopecks: 100000 - spend * 100, discountPercent: spend / 10 }];
 }
 function saleRequest(spend: number, saleKey = randomUUID()): SaleRequest {
-  return { saleKey, name: 'S-1', retailStoreId: STORE_ID, agent: { id: MS_ID }, positions: positions(spend), pointsToSpend: spend, pointsToEarn: 0, cashKopecks: 100000 - spend * 100, noCashKopecks: 0, giftCards: [] };
+  return {
+    saleKey,
+    name: 'S-1',
+    retailStoreId: STORE_ID,
+    agent: { id: MS_ID },
+    positions: positions(spend),
+    pointsToSpend: spend,
+    pointsToEarn: 0,
+    cashKopecks: 100000 - spend * 100,
+    noCashKopecks: 0,
+    giftCards: [],
+  };
 }
 function returnRequest(saleKey: string): ReturnRequest {
-  return { returnKey: randomUUID(), name: 'R-1', retailStoreId: STORE_ID, saleMsId: saleKey, agent: { id: MS_ID }, positions: positions(100), cashKopecks: 90000, noCashKopecks: 0 };
+  return {
+    returnKey: randomUUID(),
+    name: 'R-1',
+    retailStoreId: STORE_ID,
+    saleMsId: saleKey,
+    agent: { id: MS_ID },
+    positions: positions(100),
+    cashKopecks: 90000,
+    noCashKopecks: 0,
+  };
 }
 /** The till already found Maria: the mapping knows her i-bonus id and contacts. */
 function knowMaria(h: AdapterHarness<IBonusBackend>) {
-  providerCustomerRepository.upsert(h.storage.db, h.tenant.accountId, 'ibonus', { providerId: String(CLIENT_ID), name: 'Мария', phone: '79123456789', email: 'maria@example.ru' }, MS_ID);
+  providerCustomerRepository.upsert(
+    h.storage.db,
+    h.tenant.accountId,
+    'ibonus',
+    { providerId: String(CLIENT_ID), name: 'Мария', phone: '79123456789', email: 'maria@example.ru' },
+    MS_ID,
+  );
 }
 
 type Failure = '5xx' | 'malformed' | 'timeout' | 'reset';
@@ -81,10 +121,17 @@ function tillUnavailable(outcome: unknown) {
 const refusedInRussian = (outcome: unknown) => {
   expect(outcome).to.be.instanceOf(IBonusError);
   expect((outcome as IBonusError).definite).to.equal(true);
-  expect((outcome as Error).message).to.match(/^i-bonus отклонил запрос/).and.not.match(/Bad|boom/);
+  expect((outcome as Error).message)
+    .to.match(/^i-bonus отклонил запрос/)
+    .and.not.match(/Bad|boom/);
 };
 /** What an order's failure means for the outbox; its 200 body is never read, so "malformed" is a success. */
-const ORDER_KIND: Record<Failure, FailureKind | 'delivered'> = { '5xx': 'unknown', malformed: 'delivered', timeout: 'timed-out', reset: 'unknown' };
+const ORDER_KIND: Record<Failure, FailureKind | 'delivered'> = {
+  '5xx': 'unknown',
+  malformed: 'delivered',
+  timeout: 'timed-out',
+  reset: 'unknown',
+};
 const orderFailure = (outcome: unknown, failure: Failure) => {
   if (ORDER_KIND[failure] === 'delivered') expect(outcome).to.deep.include({ pointsSpent: 0 });
   else expect(failureKind(outcome)).to.equal(ORDER_KIND[failure]);
@@ -105,7 +152,11 @@ const CASES: CallCase[] = [
       reply: LISTED,
       expect: (rows) => {
         expect(rows).to.have.length(1);
-        expect((rows as Array<Record<string, string>>)[0]).to.deep.include({ name: 'Мария', phone: '+79123456789', email: 'maria@example.ru' });
+        expect((rows as Array<Record<string, string>>)[0]).to.deep.include({
+          name: 'Мария',
+          phone: '+79123456789',
+          email: 'maria@example.ru',
+        });
       },
     },
     refusal: { status: 400, expect: refusedInRussian },
@@ -146,7 +197,13 @@ const CASES: CallCase[] = [
     ok: {
       reply: BALANCE,
       expect: (result) =>
-        expect(result).to.include({ agentBonusBalance: 300, bonusValueToSpend: 300, bonusValueToEarn: 0, paidByBonusPointsKopecks: 30000, agentBonusBalanceAfter: 0 }),
+        expect(result).to.include({
+          agentBonusBalance: 300,
+          bonusValueToSpend: 300,
+          bonusValueToEarn: 0,
+          paidByBonusPointsKopecks: 30000,
+          agentBonusBalanceAfter: 0,
+        }),
     },
     refusal: { status: 404, expect: (outcome) => expect(outcome).to.be.instanceOf(NotFoundError) },
     failure: tillUnavailable,
@@ -162,9 +219,19 @@ const CASES: CallCase[] = [
     run: (h) => h.backend.recalc(h.tenant, recalcRequest({ transactionType: 'EARNING' })),
     ok: {
       reply: COUPONS,
-      expect: (result) => expect((result as { receiptExtraInfo: string }).receiptExtraInfo).to.equal(`Баланс i-bonus: 300 баллов. Списано: 0.\n${IBONUS_EARN_TEXT}\nКупоны: Кофе в подарок до 31.01.2027.`),
+      expect: (result) =>
+        expect((result as { receiptExtraInfo: string }).receiptExtraInfo).to.equal(
+          `Баланс i-bonus: 300 баллов. Списано: 0.\n${IBONUS_EARN_TEXT}\nКупоны: Кофе в подарок до 31.01.2027.`,
+        ),
     },
-    refusal: { status: 404, expect: (result) => expect(result).to.include({ agentBonusBalance: 300, receiptExtraInfo: `Баланс i-bonus: 300 баллов. Списано: 0.\n${IBONUS_EARN_TEXT}` }) },
+    refusal: {
+      status: 404,
+      expect: (result) =>
+        expect(result).to.include({
+          agentBonusBalance: 300,
+          receiptExtraInfo: `Баланс i-bonus: 300 баллов. Списано: 0.\n${IBONUS_EARN_TEXT}`,
+        }),
+    },
     failure: (result) => expect(result).to.include({ agentBonusBalance: 300, bonusValueToSpend: 0 }),
   },
   {
@@ -177,7 +244,12 @@ const CASES: CallCase[] = [
   },
   {
     name: 'sale delivery → fiscal/orders (sale)',
-    call: (s) => s.post(`${API}/fiscal/orders/`, (body) => body.order.receiptType === 'sale' && body.order.customerPhone === '79123456789' && body.amount === 100),
+    call: (s) =>
+      s.post(
+        `${API}/fiscal/orders/`,
+        (body) =>
+          body.order.receiptType === 'sale' && body.order.customerPhone === '79123456789' && body.amount === 100,
+      ),
     before: knowMaria,
     run: async (h) => {
       await h.backend.createSale(h.tenant, saleRequest(100));
@@ -185,17 +257,23 @@ const CASES: CallCase[] = [
     },
     ok: { reply: '', expect: (result) => expect(result).to.deep.include({ pointsSpent: 100 }) },
     refusal: { status: 422, expect: (outcome) => expect(failureKind(outcome)).to.equal('refused') },
-    failure: (outcome, failure) => (failure === 'malformed' ? expect(outcome).to.deep.include({ pointsSpent: 100 }) : orderFailure(outcome, failure)),
+    failure: (outcome, failure) =>
+      failure === 'malformed' ? expect(outcome).to.deep.include({ pointsSpent: 100 }) : orderFailure(outcome, failure),
   },
   {
     name: 'return delivery → fiscal/orders (refund)',
-    call: (s) => s.post(`${API}/fiscal/orders/`, (body) => body.order.receiptType === 'refund' && body.amount === undefined),
+    call: (s) =>
+      s.post(`${API}/fiscal/orders/`, (body) => body.order.receiptType === 'refund' && body.amount === undefined),
     before: knowMaria,
     run: async (h) => {
       await h.backend.createReturn(h.tenant, returnRequest('sale-key-1'));
       return deliver(h);
     },
-    ok: { reply: '', expect: (result) => expect(result).to.deep.include({ answer: { accepted: true, externalId: 'sale-key-1', receiptType: 'refund' } }) },
+    ok: {
+      reply: '',
+      expect: (result) =>
+        expect(result).to.deep.include({ answer: { accepted: true, externalId: 'sale-key-1', receiptType: 'refund' } }),
+    },
     refusal: { status: 404, expect: (outcome) => expect(failureKind(outcome)).to.equal('refused') },
     failure: orderFailure,
   },
@@ -237,7 +315,7 @@ describe('IBonusBackend (nock)', () => {
     expect(failureKind(await rejectionOf(deliver(h)))).to.equal('refused');
   });
 
-  it('when a sale only earns for a customer i-bonus does not know, then it is sent with the till\'s phone and i-bonus decides', async () => {
+  it("when a sale only earns for a customer i-bonus does not know, then it is sent with the till's phone and i-bonus decides", async () => {
     await h.backend.createSale(h.tenant, { ...saleRequest(0), agent: { id: MS_ID, phone: '+7 900 000-00-00' } });
     clientsCall(provider()).reply(200, []);
     const order = ordersCall(provider()).reply(200, '');
@@ -263,7 +341,9 @@ describe('IBonusBackend (nock)', () => {
       h = harness({ breakerFailures: 2, halfOpenAfterMs: 50 });
       knowMaria(h);
       const balance = () => h.backend.balance(h.tenant, { id: MS_ID });
-      balanceCall(provider()).times(2).reply(503, errorBody(503, 'Service Unavailable', 'down'));
+      balanceCall(provider())
+        .times(2)
+        .reply(503, errorBody(503, 'Service Unavailable', 'down'));
       for (let i = 0; i < 2; i++) tillUnavailable(await rejectionOf(balance()));
 
       const untouched = balanceCall(provider()).reply(200, BALANCE);

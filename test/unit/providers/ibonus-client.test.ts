@@ -69,7 +69,10 @@ const METHODS: MethodCase[] = [
     clientPath: false,
     call: (client) => client.findClients({ phone: '7912%', offset: 0, limit: 10 }),
     okBody: [{ id: 1234567, email: 'test@test.ru', phone: '7912345678', name: 'Client First', token: 'abc' }],
-    expectOk: (result) => expect(result).to.deep.equal([{ id: 1234567, email: 'test@test.ru', phone: '7912345678', name: 'Client First', token: 'abc' }]),
+    expectOk: (result) =>
+      expect(result).to.deep.equal([
+        { id: 1234567, email: 'test@test.ru', phone: '7912345678', name: 'Client First', token: 'abc' },
+      ]),
     malformed: '[{"id": 1,',
   },
   {
@@ -78,8 +81,13 @@ const METHODS: MethodCase[] = [
     path: '/ext/api/v1/clients/1234567/coupons/',
     clientPath: true,
     call: (client) => client.coupons(1234567),
-    okBody: [{ id: 123, title: 'Internal title', header: 'Заголовок', expireDate: 1571408400000, merchantToken: '123456' }],
-    expectOk: (result) => expect(result).to.deep.equal([{ id: 123, title: 'Internal title', header: 'Заголовок', expireDate: 1571408400000, merchantToken: '123456' }]),
+    okBody: [
+      { id: 123, title: 'Internal title', header: 'Заголовок', expireDate: 1571408400000, merchantToken: '123456' },
+    ],
+    expectOk: (result) =>
+      expect(result).to.deep.equal([
+        { id: 123, title: 'Internal title', header: 'Заголовок', expireDate: 1571408400000, merchantToken: '123456' },
+      ]),
     malformed: '<html>oops</html>',
   },
   {
@@ -215,7 +223,9 @@ describe('IBonusClient', () => {
   });
 
   it('when the balance has no points entry, then points are 0', async () => {
-    nock(ORIGIN).get('/ext/api/v1/clients/7/balance/').reply(200, [{ amount: 50, currency: 'rubles' }]);
+    nock(ORIGIN)
+      .get('/ext/api/v1/clients/7/balance/')
+      .reply(200, [{ amount: 50, currency: 'rubles' }]);
     expect(await client.balance(7)).to.deep.equal({ points: 0, rubles: 50 });
   });
 
@@ -232,7 +242,9 @@ describe('IBonusClient', () => {
   });
 
   it('when i-bonus refuses an order with 422, then the cashier reads no English and the error is definite', async () => {
-    nock(ORIGIN).post('/ext/api/v1/fiscal/orders/').reply(422, errorBody(422, 'Unprocessable Entity', 'Not enough points.'));
+    nock(ORIGIN)
+      .post('/ext/api/v1/fiscal/orders/')
+      .reply(422, errorBody(422, 'Unprocessable Entity', 'Not enough points.'));
     const error = await rejectionOf(client.createOrder(SALE));
     expect(error).to.be.instanceOf(UpstreamError);
     expect((error as UpstreamError).definite).to.equal(true);
@@ -244,8 +256,16 @@ describe('IBonusClient', () => {
     const key = 'tenant-1:ibonus';
 
     it('when i-bonus keeps answering 5xx, then the breaker opens, stops calling, and half-opens later', async () => {
-      const resilience = new ProviderResilience({ retryAttempts: 0, breakerFailures: 3, halfOpenAfterMs: 100, maxBackoffMs: 1 });
-      nock(ORIGIN).get('/ext/api/v1/clients/1/balance/').times(3).reply(503, errorBody(503, 'Service Unavailable', 'down'));
+      const resilience = new ProviderResilience({
+        retryAttempts: 0,
+        breakerFailures: 3,
+        halfOpenAfterMs: 100,
+        maxBackoffMs: 1,
+      });
+      nock(ORIGIN)
+        .get('/ext/api/v1/clients/1/balance/')
+        .times(3)
+        .reply(503, errorBody(503, 'Service Unavailable', 'down'));
       for (let attempt = 0; attempt < 3; attempt++) {
         expectUnavailable(await rejectionOf(resilience.execute(key, 'read', () => client.balance(1))));
       }
@@ -259,15 +279,21 @@ describe('IBonusClient', () => {
 
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(resilience.state(key)).to.equal('half-open');
-      nock(ORIGIN).get('/ext/api/v1/clients/1/balance/').reply(200, [{ amount: 5, currency: 'points' }]);
+      nock(ORIGIN)
+        .get('/ext/api/v1/clients/1/balance/')
+        .reply(200, [{ amount: 5, currency: 'points' }]);
       expect(await resilience.execute(key, 'read', () => client.balance(1))).to.deep.equal({ points: 5, rubles: 0 });
       expect(resilience.state(key)).to.equal('closed');
     });
 
     it('when a client is not found, then the breaker does not count it as a provider failure', async () => {
       const resilience = new ProviderResilience({ retryAttempts: 2, breakerFailures: 1, maxBackoffMs: 1 });
-      const interceptor = nock(ORIGIN).get('/ext/api/v1/clients/9/coupons/').reply(404, errorBody(404, 'Not Found', 'nope'));
-      expect(await rejectionOf(resilience.execute(key, 'read', () => client.coupons(9)))).to.be.instanceOf(NotFoundError);
+      const interceptor = nock(ORIGIN)
+        .get('/ext/api/v1/clients/9/coupons/')
+        .reply(404, errorBody(404, 'Not Found', 'nope'));
+      expect(await rejectionOf(resilience.execute(key, 'read', () => client.coupons(9)))).to.be.instanceOf(
+        NotFoundError,
+      );
       expect(interceptor.isDone()).to.equal(true);
       expect(resilience.state(key)).to.equal('closed');
     });
@@ -280,7 +306,14 @@ describe('IBonusClient', () => {
     beforeEach(async () => {
       fake = await startIBonusFake({ login: LOGIN, password: PASSWORD });
       fake.state.clients.push(
-        { id: 1, name: 'Анна', phone: '79123456789', email: 'anna@test.ru', points: 100, coupons: [{ id: 1, header: 'Кофе в подарок' }] },
+        {
+          id: 1,
+          name: 'Анна',
+          phone: '79123456789',
+          email: 'anna@test.ru',
+          points: 100,
+          coupons: [{ id: 1, header: 'Кофе в подарок' }],
+        },
         { id: 2, name: 'Борис', phone: '79001112233', email: 'boris@test.ru', points: 0, coupons: [] },
       );
       real = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: PASSWORD, logger });

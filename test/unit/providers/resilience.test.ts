@@ -19,7 +19,6 @@ function failingThen(errors: Error[]) {
   return { fn, calls };
 }
 
-
 describe('ProviderResilience', () => {
   it('when a read fails transiently twice, then it is retried and succeeds', async () => {
     const resilience = new ProviderResilience({ maxBackoffMs: 5 });
@@ -70,7 +69,12 @@ describe('ProviderResilience', () => {
   });
 
   it('when read retries hit the breaker limit, then retrying stops as soon as it opens', async () => {
-    const resilience = new ProviderResilience({ maxBackoffMs: 5, retryAttempts: 5, breakerFailures: 2, halfOpenAfterMs: 60_000 });
+    const resilience = new ProviderResilience({
+      maxBackoffMs: 5,
+      retryAttempts: 5,
+      breakerFailures: 2,
+      halfOpenAfterMs: 60_000,
+    });
     const { fn, calls } = failingThen(Array.from({ length: 10 }, transient));
     const error = await rejectionOf(resilience.execute(KEY, 'read', fn));
     expect(calls.count).to.equal(2);

@@ -15,7 +15,11 @@ function quantityBySource(lines: readonly DiscountedLine<SplittablePosition>[]):
 }
 
 /** Everything the brief promises about any split, checked together. */
-function expectValidSplit(positions: readonly SplittablePosition[], discount: number, lines: DiscountedLine<SplittablePosition>[]): void {
+function expectValidSplit(
+  positions: readonly SplittablePosition[],
+  discount: number,
+  lines: DiscountedLine<SplittablePosition>[],
+): void {
   expect(discountedTotal(lines)).to.equal(receiptTotalKopecks(positions) - discount);
   const sourceOrder = lines.map((l) => l.sourceIndex);
   expect(sourceOrder).to.deep.equal([...sourceOrder].sort((a, b) => a - b));
@@ -40,7 +44,13 @@ describe('discount-split', () => {
       const positions = [{ quantityMilli: 1000, priceKopecks: 10_000 }];
       const lines = splitDiscount(positions, 1_500);
       expect(lines).to.deep.equal([
-        { sourceIndex: 0, quantityMilli: 1000, priceKopecks: 10_000, discountedPriceKopecks: 8_500, discountPercent: 15 },
+        {
+          sourceIndex: 0,
+          quantityMilli: 1000,
+          priceKopecks: 10_000,
+          discountedPriceKopecks: 8_500,
+          discountPercent: 15,
+        },
       ]);
     });
 
@@ -188,7 +198,9 @@ describe('discount-split', () => {
         fc.record({
           quantityMilli: fc.constant(units * 1000),
           priceKopecks: fc.integer({ min: 0, max: 1_000_000 }),
-          sn: fc.option(fc.constant(Array.from({ length: units }, (_, i) => ({ serial: `S${i}` }))), { nil: undefined }),
+          sn: fc.option(fc.constant(Array.from({ length: units }, (_, i) => ({ serial: `S${i}` }))), {
+            nil: undefined,
+          }),
         }),
       );
       const fractional = fc.record({
@@ -222,17 +234,21 @@ describe('discount-split', () => {
 
       it('when the discount is a whole percentage of whole-unit lines, then shares stay within a kopeck of proportional', () => {
         fc.assert(
-          fc.property(fc.array(wholeUnits, { minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 100 }), (positions, percent) => {
-            const total = receiptTotalKopecks(positions);
-            const discount = Math.floor((total * percent) / 100);
-            const lines = splitDiscount(positions, discount);
-            positions.forEach((position, index) => {
-              const amount = lineAmountKopecks(position.quantityMilli, position.priceKopecks);
-              const given = amount - discountedTotal(lines.filter((l) => l.sourceIndex === index));
-              const exactShare = total === 0 ? 0 : (discount * amount) / total;
-              expect(Math.abs(given - exactShare)).to.be.below(1);
-            });
-          }),
+          fc.property(
+            fc.array(wholeUnits, { minLength: 1, maxLength: 20 }),
+            fc.integer({ min: 0, max: 100 }),
+            (positions, percent) => {
+              const total = receiptTotalKopecks(positions);
+              const discount = Math.floor((total * percent) / 100);
+              const lines = splitDiscount(positions, discount);
+              positions.forEach((position, index) => {
+                const amount = lineAmountKopecks(position.quantityMilli, position.priceKopecks);
+                const given = amount - discountedTotal(lines.filter((l) => l.sourceIndex === index));
+                const exactShare = total === 0 ? 0 : (discount * amount) / total;
+                expect(Math.abs(given - exactShare)).to.be.below(1);
+              });
+            },
+          ),
         );
       });
     });

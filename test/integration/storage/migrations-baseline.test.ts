@@ -50,7 +50,11 @@ function checkConstraints(sql: string): string[] {
       if (sql[end] === ')') depth--;
       end++;
     }
-    checks.push(`${match[1]!.slice(1, -1)}: ${sql.slice(pattern.lastIndex, end - 1).replace(/\s+/g, ' ').trim()}`);
+    const clause = sql
+      .slice(pattern.lastIndex, end - 1)
+      .replace(/\s+/g, ' ')
+      .trim();
+    checks.push(`${match[1]!.slice(1, -1)}: ${clause}`);
   }
   return checks.sort();
 }

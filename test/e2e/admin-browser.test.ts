@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js';
 /**
  * Support staff's path in a real Chromium: sign in, see the dashboard, filter the log down to one sale
  * and open it; open a shop stuck halfway live. Screenshots land in test-artifacts/ (docs/admin-log.png and
- * docs/admin-tenant.png in the README are two of them).
+ * docs/admin-tenant.png in docs/decisions.md are two of them).
  */
 describe('Admin UI in a real browser', function () {
   this.timeout(60_000);

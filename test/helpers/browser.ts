@@ -5,7 +5,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Where browser tests leave their screenshots (git-ignored); the README copies one from here. */
+/** Where browser tests leave their screenshots (git-ignored); the images in docs/ are copied from here. */
 export const ARTIFACTS_DIR = join(process.cwd(), 'test-artifacts');
 
 /**

@@ -93,7 +93,7 @@ describe('npm run backup on a live database', function () {
       copy.close();
     }
 
-    // Restore as the README says: the copy becomes the database file of a stopped server, then it starts.
+    // Restore as docs/operations.md says: the copy becomes the database file of a stopped server, then it starts.
     const restoreDir = mkdtempSync(join(tmpdir(), 'restored-'));
     const restoredPath = join(restoreDir, 'loyalty-bridge.sqlite');
     copyFileSync(join(backupDir, file!), restoredPath);

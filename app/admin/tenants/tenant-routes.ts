@@ -35,7 +35,7 @@ export interface AbandonFormState {
 /**
  * Tenants: the list, the detail page, and the actions on it. Safe actions are open to support (re-send
  * settings to МойСклад, retry a go-live step or an outbox item: each repeats what was meant to happen);
- * rotating a token and abandoning a sale are the admin's (see README "Admin UI: decisions").
+ * rotating a token and abandoning a sale are the admin's (see docs/decisions.md, "Admin UI").
  */
 export function tenantRoutes({ storage, box, txlog, goLive, outbox, loyaltyApiUrl }: AdminContext): Router {
   const router = Router();

@@ -13,6 +13,7 @@ import { vendorApiRouter } from './vendor-api/vendor-router.js';
 import { GiftCards } from './ledger/gift-cards.js';
 import { LedgerBackend } from './ledger/ledger-backend.js';
 import { VerificationCodes } from './ledger/verification-codes.js';
+import { SmsGateway } from './sms/sms-gateway.js';
 import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, {
-    codes: new VerificationCodes(storage.db, { logger, txlog }),
+    codes: new VerificationCodes(storage.db, { logger, sms: new SmsGateway({ logger, txlog }) }),
     giftCards,
   });
   const outbox = new Outbox(

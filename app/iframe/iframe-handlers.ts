@@ -81,13 +81,11 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
       const tenant = page.tenant(sessionOf(res).accountId);
       const parsed = parseSettingsForm(formValuesOf(req.body), page.stored(tenant));
       if (!parsed.change) {
-        res
-          .status(400)
-          .json({
-            ok: false,
-            message: `Сначала исправьте поля: ${parsed.problems.map((p) => p.message).join(' ')}`,
-            problems: parsed.problems,
-          });
+        res.status(400).json({
+          ok: false,
+          message: `Сначала исправьте поля: ${parsed.problems.map((p) => p.message).join(' ')}`,
+          problems: parsed.problems,
+        });
         return;
       }
       const { backend, settings, secrets } = parsed.change;

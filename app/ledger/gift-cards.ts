@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
-import { giftCardRedemptions, giftCards, type GiftCardRow } from '../../db/schema/index.js';
+import type { GiftCardRow } from '../../db/schema/index.js';
 import { BusinessRuleError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { GiftCardPayment, GiftCardStatus, GiftCardView } from '../loyalty/backend.js';
 import { formatRoubles } from '../receipt/money.js';
 import type { DbOrTx } from '../storage/database.js';
+import { giftCardRepository as cards } from './gift-card-repository.js';
 
 /**
  * Gift cards of the built-in ledger. Every method works inside the transaction it is given, so a
@@ -13,7 +13,7 @@ import type { DbOrTx } from '../storage/database.js';
 export class GiftCards {
   find(tx: DbOrTx, tenantId: string, name: string, now: Date): GiftCardView {
     const number = name.trim();
-    const card = number ? this.byNumber(tx, tenantId, number) : undefined;
+    const card = number ? cards.byNumber(tx, tenantId, number) : undefined;
     return card ? toView(card, now) : { name, status: 'INVALID' };
   }
 
@@ -33,8 +33,8 @@ export class GiftCards {
     // Check every card first, then write: a refused card leaves all of them untouched.
     const charges: { card: GiftCardRow; amount: number }[] = [];
     for (const [number, amount] of perCard) {
-      const card = number ? this.byNumber(tx, tenantId, number) : undefined;
-      if (card && this.alreadyRedeemed(tx, card.id, saleId)) continue;
+      const card = number ? cards.byNumber(tx, tenantId, number) : undefined;
+      if (card && cards.alreadyRedeemed(tx, card.id, saleId)) continue;
       const status = card ? statusOf(card, now) : 'INVALID';
       if (!card || status === 'INVALID') {
         throw new BusinessRuleError(`Подарочная карта ${number} не найдена или заблокирована.`, {
@@ -57,17 +57,7 @@ export class GiftCards {
     }
 
     for (const { card, amount } of charges) {
-      tx.insert(giftCardRedemptions)
-        .values({ cardId: card.id, tenantId, saleId, amountKopecks: amount, createdAt: now })
-        .run();
-      // The balance guard in WHERE (and the table's CHECK) keep the balance from going negative
-      // even if the caller's transaction is not IMMEDIATE and another writer got in between.
-      const updated = tx
-        .update(giftCards)
-        .set({ balanceKopecks: sql`${giftCards.balanceKopecks} - ${amount}`, updatedAt: now })
-        .where(and(eq(giftCards.id, card.id), sql`${giftCards.balanceKopecks} >= ${amount}`))
-        .run();
-      if (updated.changes !== 1) {
+      if (!cards.redeem(tx, card, saleId, amount, now)) {
         throw new BusinessRuleError(`На подарочной карте ${card.number} недостаточно средств.`, {
           parameter: 'giftCards',
         });
@@ -85,53 +75,25 @@ export class GiftCards {
     if (!Number.isSafeInteger(card.initialKopecks) || card.initialKopecks <= 0) {
       throw new ValidationError('Номинал подарочной карты должен быть больше нуля.', { parameter: 'initialKopecks' });
     }
-    if (this.byNumber(tx, tenantId, number)) {
+    if (cards.byNumber(tx, tenantId, number)) {
       throw new ConflictError(`Подарочная карта ${number} уже выпущена.`, { parameter: 'number' });
     }
     const now = new Date();
-    const row = tx
-      .insert(giftCards)
-      .values({
-        id: randomUUID(),
-        tenantId,
-        number,
-        initialKopecks: card.initialKopecks,
-        balanceKopecks: card.initialKopecks,
-        expiresAt: card.expiresAt ?? null,
-        blocked: false,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning()
-      .get();
+    const row = cards.insert(tx, {
+      id: randomUUID(),
+      tenantId,
+      number,
+      initialKopecks: card.initialKopecks,
+      expiresAt: card.expiresAt ?? null,
+      now,
+    });
     return toView(row, now);
   }
 
   block(tx: DbOrTx, tenantId: string, number: string): void {
-    const updated = tx
-      .update(giftCards)
-      .set({ blocked: true, updatedAt: new Date() })
-      .where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.number, number.trim())))
-      .run();
-    if (updated.changes === 0)
+    if (!cards.block(tx, tenantId, number.trim(), new Date())) {
       throw new NotFoundError(`Подарочная карта ${number} не найдена.`, { parameter: 'number' });
-  }
-
-  private byNumber(tx: DbOrTx, tenantId: string, number: string): GiftCardRow | undefined {
-    return tx
-      .select()
-      .from(giftCards)
-      .where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.number, number)))
-      .get();
-  }
-
-  private alreadyRedeemed(tx: DbOrTx, cardId: string, saleId: string): boolean {
-    const row = tx
-      .select({ id: giftCardRedemptions.id })
-      .from(giftCardRedemptions)
-      .where(and(eq(giftCardRedemptions.cardId, cardId), eq(giftCardRedemptions.saleId, saleId)))
-      .get();
-    return row !== undefined;
+    }
   }
 }
 

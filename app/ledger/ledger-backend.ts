@@ -4,7 +4,6 @@ import type {
   CustomerFields,
   CustomerRef,
   CustomerView,
-  GiftCardPayment,
   GiftCardView,
   LoyaltyBackend,
   NewCustomerInput,
@@ -15,9 +14,9 @@ import type {
   SpendingCodeRequest,
   VerificationAnswer,
 } from '../loyalty/backend.js';
-import { immediate, type Db, type DbOrTx } from '../storage/database.js';
+import { immediate, type Db } from '../storage/database.js';
 import { customerRepository as customers } from './customer-repository.js';
-import { spendablePoints } from './ledger-entries.js';
+import { spendablePoints } from './ledger-entry-repository.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { ledgerRulesOf } from './rules.js';
 import { registerCustomer } from './registration.js';

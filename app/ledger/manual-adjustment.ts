@@ -1,12 +1,11 @@
-import { eq } from 'drizzle-orm';
-import { ledgerAdjustments } from '../../db/schema/index.js';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
 import { redactText } from '../logging/redact.js';
 import { immediate, type Db } from '../storage/database.js';
 import { recordAdminAction } from '../txlog/admin-audit.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
+import { adjustmentRepository } from './adjustment-repository.js';
 import { customerRepository } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entries.js';
+import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 
 export const MAX_ADJUSTMENT_POINTS = 1_000_000;
 
@@ -54,12 +53,7 @@ export function adjustBalance(
   return immediate(db, (tx) => {
     const customer = customerRepository.findById(tx, request.tenantId, request.customerId);
     if (!customer) throw new NotFoundError('Покупатель не найден.');
-    const repeat = tx
-      .select({ id: ledgerAdjustments.id })
-      .from(ledgerAdjustments)
-      .where(eq(ledgerAdjustments.requestKey, request.requestKey))
-      .get();
-    if (repeat) return { applied: false, balance: customer.balance };
+    if (adjustmentRepository.exists(tx, request.requestKey)) return { applied: false, balance: customer.balance };
     if (customer.balance + request.points < 0) {
       throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, {
         parameter: 'points',
@@ -71,18 +65,16 @@ export function adjustBalance(
       { tenantId: request.tenantId, customerId: customer.id, points: request.points, kind: 'adjustment' },
       now,
     )!;
-    tx.insert(ledgerAdjustments)
-      .values({
-        requestKey: request.requestKey,
-        tenantId: request.tenantId,
-        customerId: customer.id,
-        entryId,
-        points: request.points,
-        reason,
-        adminLogin: request.adminLogin,
-        createdAt: now,
-      })
-      .run();
+    adjustmentRepository.insert(tx, {
+      requestKey: request.requestKey,
+      tenantId: request.tenantId,
+      customerId: customer.id,
+      entryId,
+      points: request.points,
+      reason,
+      adminLogin: request.adminLogin,
+      createdAt: now,
+    });
     const balance = customer.balance + request.points;
     recordAdminAction(
       txlog,

@@ -3,11 +3,10 @@ import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
 import { discountedPositions } from '../receipt/discount-split.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { spendablePoints } from './ledger-entries.js';
+import { spendablePoints } from './ledger-entry-repository.js';
 import { pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
-import { type DiscountedPosition, type ReceiptPosition, receiptTotalKopecks } from '../receipt/positions.js';
-import { splitDiscount } from '../receipt/discount-split.js';
+import { receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
 
 export const CUSTOMER_NOT_FOUND =

@@ -3,7 +3,7 @@ import type { Customer } from '../../db/schema/index.js';
 import type { NewCustomerInput } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository as customers, storedFields } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entries.js';
+import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerRules } from './rules.js';
 
 /** Registers a customer in the caller's transaction, with welcome points when the rules give them on registration. */

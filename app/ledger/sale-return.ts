@@ -3,7 +3,7 @@ import type { Sale } from '../../db/schema/index.js';
 import type { ReturnRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entries.js';
+import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerContext } from './ledger-context.js';
 import { saleRepository } from './sale-repository.js';
 import { lineAmountKopecks, paidTotalKopecks } from '../receipt/positions.js';

@@ -4,7 +4,7 @@ import type { SaleRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import type { GiftCardBook, LedgerContext } from './ledger-context.js';
-import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entries.js';
+import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entry-repository.js';
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';

@@ -1,4 +1,4 @@
-import { clearExpiredThrottles } from '../admin/auth/login-throttle.js';
+import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
 import type { Logger } from '../logging/logger.js';
 import type { Storage } from '../storage/database.js';
 import { purgeLogBefore } from '../txlog/log-retention.js';

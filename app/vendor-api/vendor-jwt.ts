@@ -1,8 +1,7 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { lt } from 'drizzle-orm';
-import { jwtReplay } from '../../db/schema/index.js';
 import { AuthenticationError } from '../errors.js';
 import type { Db } from '../storage/database.js';
+import { jwtReplayRepository } from './jwt-replay-repository.js';
 
 const CLOCK_LEEWAY_SECONDS = 60;
 
@@ -41,11 +40,10 @@ export class VendorJwtVerifier {
   private rememberOnce(jti: string, expiresAt: number): void {
     const now = Math.floor(Date.now() / 1000);
     if (now - this.lastPurge > 60) {
-      this.db.delete(jwtReplay).where(lt(jwtReplay.expiresAt, now)).run();
+      jwtReplayRepository.forgetExpired(this.db, now);
       this.lastPurge = now;
     }
-    const inserted = this.db.insert(jwtReplay).values({ jti, expiresAt }).onConflictDoNothing().run();
-    if (inserted.changes === 0) {
+    if (!jwtReplayRepository.remember(this.db, jti, expiresAt)) {
       throw new AuthenticationError('Токен МоегоСклада уже использован.', { details: { reason: 'replayed jti' } });
     }
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { FrameLocator, Page } from 'playwright-core';
 import { projectPath } from '../../app/project-root.js';
-import { providerCustomerRepository } from '../../app/providers/provider-customers.js';
+import { providerCustomerRepository } from '../../app/providers/provider-customer-repository.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { artifactPath } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait-for.js';

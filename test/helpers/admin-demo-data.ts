@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ledgerEntriesRepository } from '../../app/ledger/ledger-entries.js';
+import { ledgerEntriesRepository } from '../../app/ledger/ledger-entry-repository.js';
 import { customerRepository } from '../../app/ledger/customer-repository.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { transactionLog } from '../../db/schema/index.js';

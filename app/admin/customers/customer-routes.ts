@@ -4,14 +4,14 @@ import Joi from 'joi';
 import { NotFoundError } from '../../errors.js';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { customerRepository } from '../../ledger/customer-repository.js';
-import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-browse.js';
-import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entries.js';
+import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-queries.js';
+import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entry-repository.js';
 import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
 import { redactText } from '../../logging/redact.js';
 import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
-import { tenantOfRoute } from '../tenants/tenant-directory.js';
+import { tenantOfRoute } from '../tenants/tenant-directory-queries.js';
 import { looksLikePhone } from '../../locale/phone.js';
 
 const id = Joi.string().max(100).required();

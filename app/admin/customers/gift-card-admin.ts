@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { GiftCards } from '../../ledger/gift-cards.js';
-import { findGiftCard } from '../../ledger/ledger-browse.js';
+import { findGiftCard } from '../../ledger/ledger-queries.js';
 import { immediate, type Db } from '../../storage/database.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';

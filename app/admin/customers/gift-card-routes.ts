@@ -2,11 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import Joi from 'joi';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { statusOf } from '../../ledger/gift-cards.js';
-import { listGiftCards } from '../../ledger/ledger-browse.js';
+import { listGiftCards } from '../../ledger/ledger-queries.js';
 import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
-import { tenantOfRoute } from '../tenants/tenant-directory.js';
+import { tenantOfRoute } from '../tenants/tenant-directory-queries.js';
 import { blockGiftCard, issueGiftCard } from './gift-card-admin.js';
 import { parseRoubles } from './money-input.js';
 

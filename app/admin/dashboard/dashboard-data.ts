@@ -1,4 +1,4 @@
-import { pointsByHour } from '../../ledger/ledger-browse.js';
+import { pointsByHour } from '../../ledger/ledger-queries.js';
 import type { Db } from '../../storage/database.js';
 import { HOUR_MS, loyaltyHourlySeries, type HourStats } from '../../txlog/loyalty-api-stats.js';
 import type { TimeZone } from '../time-zone.js';

@@ -9,7 +9,7 @@ import { eachLogRow, findLogRow, knownEndpoints, linkedRows, logPage, type LogLi
 import type { AdminContext } from '../admin-context.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser } from '../auth/access.js';
-import { tenantDirectory } from '../tenants/tenant-directory.js';
+import { tenantDirectory } from '../tenants/tenant-directory-queries.js';
 import { prettyBody } from './log-bodies.js';
 import { parseLogQuery } from './log-filter-form.js';
 

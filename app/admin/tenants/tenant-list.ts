@@ -1,7 +1,7 @@
 import type { Outbox } from '../../outbox/outbox.js';
 import type { Db } from '../../storage/database.js';
 import { loyaltyActivity, type LoyaltyActivity } from '../../txlog/tenant-activity.js';
-import { tenantDirectory, type TenantSummary } from './tenant-directory.js';
+import { tenantDirectory, type TenantSummary } from './tenant-directory-queries.js';
 
 /** One row of the tenant list. A column is one field here and one cell in views/admin/tenants/list.ejs. */
 export interface TenantListRow extends TenantSummary {

@@ -8,7 +8,7 @@ import { currentUser, requireRole } from '../auth/access.js';
 import { flash, type Flash } from '../flash.js';
 import { tenantActions } from './tenant-actions.js';
 import { tenantDetail } from './tenant-detail.js';
-import { tenantOfRoute } from './tenant-directory.js';
+import { tenantOfRoute } from './tenant-directory-queries.js';
 import { tenantListPage } from './tenant-list.js';
 
 const listQuery = Joi.object<{ q: string; after?: string }>({
@@ -51,12 +51,10 @@ export function tenantRoutes({ storage, box, txlog, goLive, outbox, loyaltyApiUr
   const renderDetail = (req: Request, res: Response, status = 200, abandon?: AbandonFormState) => {
     const tenant = tenantOfRoute(db, req.params);
     const { outboxBefore } = validate(detailQuery, req.query);
-    res
-      .status(status)
-      .render('admin/tenants/detail', {
-        detail: tenantDetail({ db, box, outbox, loyaltyApiUrl }, tenant, { outboxBefore }),
-        abandon,
-      });
+    res.status(status).render('admin/tenants/detail', {
+      detail: tenantDetail({ db, box, outbox, loyaltyApiUrl }, tenant, { outboxBefore }),
+      abandon,
+    });
   };
 
   router.get('/tenants/:accountId', (req, res) => renderDetail(req, res));

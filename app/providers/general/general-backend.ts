@@ -16,7 +16,7 @@ import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.j
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-api-client.js';
 import { GENERAL_API_MESSAGES } from './general-api-errors.js';
-import { generalHoldRepository as holds } from './general-holds.js';
+import { generalHoldRepository as holds } from './general-hold-repository.js';
 import { generalReturnReason } from './general-return-reason.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../../receipt/positions.js';
 import { roublesFromKopecks } from '../../receipt/money.js';

@@ -207,7 +207,7 @@ function searchQuery(search: string): FindClientsQuery | undefined {
   if (email.includes('@')) return { email: email.includes('%') ? email : `%${email}%` };
   const phone = normalizePhone(text);
   if (phone) return { phone: `%${phone.slice(1)}` };
-  const digits = text.replace(/[\s()+\-]/g, '');
+  const digits = text.replace(/[\s()+-]/g, '');
   return /^\d{5,}$/.test(digits) ? { phone: `%${digits}%` } : undefined;
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
-import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entries.js';
+import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entry-repository.js';
 import { adjustBalance } from '../../../app/ledger/manual-adjustment.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { ledgerAdjustments, ledgerEntries, transactionLog } from '../../../db/schema/index.js';

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { customers, type Tenant } from '../../../db/schema/index.js';
 import { LedgerBackend, type CodeSender } from '../../../app/ledger/ledger-backend.js';
 import type { GiftCardBook } from '../../../app/ledger/ledger-context.js';
-import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entries.js';
+import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entry-repository.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
 import type { SaleRequest } from '../../../app/loyalty/backend.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';

@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import nock from 'nock';
 import { tenants, transactionLog, verificationCodes, type Tenant } from '../../../db/schema/index.js';
 import { BusinessRuleError, UpstreamError, ValidationError } from '../../../app/errors.js';
 import { VerificationCodes } from '../../../app/ledger/verification-codes.js';
+import { SmsGateway } from '../../../app/sms/sms-gateway.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
-import { createLogger } from '../../../app/logging/logger.js';
 import { memoryLogger } from '../../helpers/memory-logger.js';
 
 const GATEWAY = 'https://sms.gateway.test';
@@ -53,9 +52,8 @@ describe('VerificationCodes', () => {
     txlog = new TransactionLog(storage.db);
     codes = new VerificationCodes(storage.db, {
       logger: memory.logger,
-      txlog,
+      sms: new SmsGateway({ logger: memory.logger, txlog, timeoutMs: 100 }),
       now: () => clock,
-      timeoutMs: 100,
     });
     tenant = insertTenant(storage, 'tenant-a', HOOK);
   });

@@ -8,7 +8,7 @@ import { GeneralApiClient } from '../../../app/providers/general/general-api-cli
 import { GENERAL_API_MESSAGES } from '../../../app/providers/general/general-api-errors.js';
 import { GeneralBackend } from '../../../app/providers/general/general-backend.js';
 import { PROVIDER_DOWN_RECEIPT_TEXT } from '../../../app/providers/provider-backend.js';
-import { providerCustomerRepository } from '../../../app/providers/provider-customers.js';
+import { providerCustomerRepository } from '../../../app/providers/provider-customer-repository.js';
 import { PROVIDER_UNAVAILABLE_MESSAGE, type ResilienceOptions } from '../../../app/providers/resilience.js';
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { rejectionOf } from '../../helpers/rejection.js';

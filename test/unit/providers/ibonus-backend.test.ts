@@ -7,7 +7,7 @@ import { failureKind, type FailureKind } from '../../../app/outbox/failure-kind.
 import { IBONUS_EARN_TEXT, IBONUS_SEARCH_HINT, IBonusBackend } from '../../../app/providers/ibonus/ibonus-backend.js';
 import { IBonusClient } from '../../../app/providers/ibonus/ibonus-client.js';
 import { IBonusError } from '../../../app/providers/ibonus/ibonus-errors.js';
-import { providerCustomerRepository } from '../../../app/providers/provider-customers.js';
+import { providerCustomerRepository } from '../../../app/providers/provider-customer-repository.js';
 import { PROVIDER_UNAVAILABLE_MESSAGE, type ResilienceOptions } from '../../../app/providers/resilience.js';
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { rejectionOf } from '../../helpers/rejection.js';

@@ -1,17 +1,9 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
-import type { Config } from '../config/index.js';
-import type { SecretBox } from '../crypto/secret-box.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { errorHandler } from '../http/error-handler.js';
 import { renderHtmlError } from '../http/html-pages.js';
-import type { GoLive } from '../go-live/go-live.js';
-import type { GiftCards } from '../ledger/gift-cards.js';
-import type { Logger } from '../logging/logger.js';
-import type { Outbox } from '../outbox/outbox.js';
-import type { Storage } from '../storage/database.js';
-import type { TransactionLog } from '../txlog/transaction-log.js';
 import { requireUser } from './auth/access.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { adminSession } from './auth/session.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { counterpartyMeta, retailStore } from '../helpers/tenants.js';
 
 /** What МойСклад's till sends around a sale, built from what our recalc answered. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON documents as МойСклад sends them
 type Json = Record<string, any>;
 
 const remap = 'https://api.moysklad.ru/api/remap/1.2/entity';

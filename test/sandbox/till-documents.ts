@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** The documents МойСклад's till sends, built from what the sandbox's till form holds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON documents as МойСклад sends them
 export type Json = Record<string, any>;
 
 const REMAP = 'https://api.moysklad.ru/api/remap/1.2/entity';

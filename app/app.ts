@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config/index.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { OutboundGuard, type HostResolver } from './http/outbound-guard.js';
 import { requestContext } from './http/request-context.js';
 import { transactionLogging } from './http/transaction-logging.js';
 import type { Logger } from './logging/logger.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   logger: Logger;
   /** Tests and the sandbox may pass their own; by default built from config. */
   moysklad?: MoyskladClient;
+  /** How tenant-typed host names are resolved for the outbound guard; tests, which have no DNS, pass their own. */
+  resolveHost?: HostResolver;
 }
 
 export interface AppServices {
@@ -56,11 +59,13 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const { config, storage, logger } = deps;
   const box = new SecretBox(config.encryptionKey);
   const txlog = new TransactionLog(storage.db);
+  // Every address a tenant types (providers, SMS gateway) is called through this guard only.
+  const guard = new OutboundGuard(config.outboundAllow, { resolve: deps.resolveHost });
   const moysklad = deps.moysklad ?? new MoyskladClient({ ...config.moysklad, logger, txlog });
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, {
-    codes: new VerificationCodes(storage.db, { logger, sms: new SmsGateway({ logger, txlog }) }),
+    codes: new VerificationCodes(storage.db, { logger, sms: new SmsGateway({ logger, txlog, guard }) }),
     giftCards,
   });
   const outbox = new Outbox(
@@ -79,6 +84,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     outbox,
     resilience: new ProviderResilience(),
     timeouts: config.providers,
+    guard,
   });
   const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
   const outboxWorker = new OutboxWorker(outbox, logger);
@@ -130,6 +136,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       sessions: new IframeSessions(storage.db, moysklad, config.sessionSecret),
       page: new SettingsPage({ db: storage.db, box, moysklad, loyaltyApiUrl }),
       goLive,
+      guard,
       logger,
       txlog,
     }),

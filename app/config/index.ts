@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import Joi from 'joi';
 import { loadOrCreateDevSecrets } from './dev-secrets.js';
@@ -41,10 +42,22 @@ export interface Config {
     retryMaxMs: number;
     giveUpAfterMs: number;
   };
+  /**
+   * Private hosts a tenant-typed address (provider, SMS gateway) may still reach: a provider inside the
+   * operator's own network, the fakes on loopback. Empty means public addresses only.
+   */
+  outboundAllow: OutboundAllowList;
   /** First admin created on start when the users table is empty (operators may use the CLI instead). */
   initialAdmin?: { login: string; password: string };
   /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
   demoLoyaltyToken?: string;
+}
+
+export interface OutboundAllowList {
+  /** Host names, lower case without a trailing dot: allowed whatever they resolve to. */
+  hosts: string[];
+  /** Address ranges allowed although private; a bare address is a range of one. */
+  subnets: Array<{ network: string; prefix: number; family: 'ipv4' | 'ipv6' }>;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +114,17 @@ const schema = Joi.object({
   OUTBOX_RETRY_MAX_MS: Joi.number().integer().min(10).default(600_000),
   OUTBOX_GIVE_UP_HOURS: Joi.number().min(0.01).default(72),
   ADMIN_INITIAL_PASSWORD: Joi.string().min(10),
+  OUTBOUND_ALLOW_HOSTS: Joi.string()
+    .allow('')
+    .default('')
+    .custom((value: string, helpers) => {
+      const bad = allowEntries(value).filter((entry) => !parseAllowEntry(entry));
+      return bad.length === 0 ? value : helpers.error('any.invalid', { bad: bad.join(', ') });
+    })
+    .messages({
+      'any.invalid':
+        '{{#label}} is a comma list of host names, addresses and CIDR ranges (10.1.2.3, 10.0.0.0/8, fd00::/8); not understood: {{#bad}}',
+    }),
 })
   .and('ADMIN_INITIAL_LOGIN', 'ADMIN_INITIAL_PASSWORD')
   .unknown(true);
@@ -152,11 +176,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: Math.max(value.OUTBOX_RETRY_MAX_MS, value.OUTBOX_RETRY_BASE_MS),
       giveUpAfterMs: Math.round(value.OUTBOX_GIVE_UP_HOURS * 3_600_000),
     },
+    outboundAllow: parseAllowList(value.OUTBOUND_ALLOW_HOSTS),
     initialAdmin: value.ADMIN_INITIAL_LOGIN
       ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
       : undefined,
     demoLoyaltyToken: dev?.demoLoyaltyToken,
   };
+}
+
+function allowEntries(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
+}
+
+const hostName = Joi.string().hostname();
+
+/** Addresses are read by net.isIP only: short or hex spellings (127.1, 0x7f000001) are not taken. */
+function parseAllowEntry(
+  entry: string,
+): { host: string } | { subnet: OutboundAllowList['subnets'][number] } | undefined {
+  const [address = '', prefixText, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version !== 0 && rest.length === 0) {
+    const max = version === 4 ? 32 : 128;
+    const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    if (!(prefix >= 0 && prefix <= max)) return undefined;
+    return { subnet: { network: address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' } };
+  }
+  const host = entry.toLowerCase().replace(/\.$/, '');
+  // A name made only of digits and dots is an address spelled in a way we do not read.
+  if (prefixText !== undefined || /^[\d.]+$/.test(host) || hostName.validate(host).error) return undefined;
+  return { host };
+}
+
+function parseAllowList(text: string): OutboundAllowList {
+  const allow: OutboundAllowList = { hosts: [], subnets: [] };
+  for (const parsed of allowEntries(text).map(parseAllowEntry)) {
+    if (parsed && 'host' in parsed) allow.hosts.push(parsed.host);
+    else if (parsed) allow.subnets.push(parsed.subnet);
+  }
+  return allow;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -2,8 +2,16 @@ import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig 
 import type { LogKind } from '../../db/schema/index.js';
 import { currentRequestContext, type Logger } from '../logging/logger.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
+import type { OutboundGuard } from './outbound-guard.js';
 
-export interface OutboundClientOptions {
+/**
+ * Who chose the address. The operator's (МойСклад's APIs from config) is called as configured. A tenant's
+ * (a provider's base URL, an SMS gateway) goes through the guard: every socket must reach a public address,
+ * or one the operator allowed with OUTBOUND_ALLOW_HOSTS.
+ */
+export type OutboundDestination = { destination: 'operator' } | { destination: 'tenant'; guard: OutboundGuard };
+
+interface ClientSettings {
   /** Short name for logs: "moysklad-vendor", "general-api", ... */
   name: string;
   kind: Extract<LogKind, 'moysklad' | 'provider'>;
@@ -18,6 +26,8 @@ export interface OutboundClientOptions {
   /** Whether a 2xx body is the documented answer; one that is not is logged as failed, not ok. */
   isExpectedAnswer?: (data: unknown, config: InternalAxiosRequestConfig) => boolean;
 }
+
+export type OutboundClientOptions = ClientSettings & OutboundDestination;
 
 interface TimedConfig extends InternalAxiosRequestConfig {
   startedAt?: number;
@@ -37,6 +47,10 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
     transitional: { silentJSONParsing: false, forcedJSONParsing: true, clarifyTimeoutError: true },
     maxRedirects: 0,
     maxContentLength: 5 * 1024 * 1024,
+    ...(options.destination === 'tenant'
+      ? // No proxy from the environment: the guard must see the address the call really goes to.
+        { httpAgent: options.guard.httpAgent, httpsAgent: options.guard.httpsAgent, proxy: false as const }
+      : {}),
   });
 
   client.interceptors.request.use((config: TimedConfig) => {

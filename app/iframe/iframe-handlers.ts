@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { withImportedRules } from '../go-live/bonus-program-import.js';
 import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
 import { formValuesOf, mergeSecrets, parseSettingsForm, type SettingsFormValues } from '../go-live/settings-input.js';
+import type { OutboundGuard } from '../http/outbound-guard.js';
 import type { FieldProblem } from '../http/validate.js';
 import type { Logger } from '../logging/logger.js';
 import { checkProviderConnection } from '../providers/connection-check.js';
@@ -15,12 +16,14 @@ export interface IframeHandlerDeps {
   guards: IframeGuards;
   page: SettingsPage;
   goLive: GoLive;
+  /** Checks the addresses the owner types, now and again when anything is sent to them. */
+  guard: OutboundGuard;
   logger: Logger;
   txlog?: TransactionLog;
 }
 
 /** What each iframe route does; the router lists them. Domain work happens in GoLive and SettingsPage. */
-export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }: IframeHandlerDeps) {
+export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, txlog }: IframeHandlerDeps) {
   /** The page URL carries the session token, so a reload works without any cookie. */
   const pageUrl = (req: Request, token: string) => `${req.baseUrl}?session=${encodeURIComponent(token)}`;
 
@@ -76,7 +79,10 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
       await render(req, res, { values: withImportedRules(values, chosen), notice: { kind: 'info', text } });
     },
 
-    /** "Проверить подключение" with what is typed (stored secrets when their fields are blank). */
+    /**
+     * "Проверить подключение" with what is typed (stored secrets when their fields are blank). An address
+     * inside our network gets one answer, before anything is sent, whether or not something listens there.
+     */
     checkConnection: async (req: Request, res: Response) => {
       const tenant = page.tenant(sessionOf(res).accountId);
       const parsed = parseSettingsForm(formValuesOf(req.body), page.stored(tenant));
@@ -91,7 +97,7 @@ export function iframeHandlers({ sessions, guards, page, goLive, logger, txlog }
       const { backend, settings, secrets } = parsed.change;
       const result = await checkProviderConnection(
         { backend, settings, secrets: mergeSecrets(page.secrets(tenant), secrets) },
-        { logger, txlog },
+        { logger, txlog, guard },
       );
       res.json(result);
     },

@@ -47,6 +47,7 @@ export class MoyskladClient {
     this.vendor = createHttpClient({
       name: 'moysklad-vendor',
       kind: 'moysklad',
+      destination: 'operator',
       baseURL: options.vendorApiUrl,
       timeoutMs,
       logger: options.logger,
@@ -61,6 +62,7 @@ export class MoyskladClient {
     this.jsonApi = createHttpClient({
       name: 'moysklad-json',
       kind: 'moysklad',
+      destination: 'operator',
       baseURL: options.jsonApiUrl,
       timeoutMs,
       logger: options.logger,

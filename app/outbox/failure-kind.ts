@@ -2,18 +2,27 @@ import { AxiosError } from 'axios';
 import { BrokenCircuitError } from 'cockatiel';
 import { UpstreamError, isAppError } from '../errors.js';
 import { describeFailure } from '../http/outbound-client.js';
+import { OUTBOUND_REFUSED } from '../http/outbound-guard.js';
 
 /**
  * What a failed provider call tells us about the operation it carried:
  * - refused: the provider answered "no" (4xx, a business rule); the same call fails the same way;
  * - not-applied: the request never reached the provider, or it answered "not now"
- *   (connection refused, breaker open, 429, 502, 503, 504), so sending again is safe;
+ *   (connection refused, address refused by our outbound guard, breaker open, 429, 502, 503, 504),
+ *   so sending again is safe;
  * - timed-out: no answer in time; the provider may or may not have applied it;
  * - unknown: reset mid-call, another 5xx, an unreadable 2xx; it may have been applied.
  */
 export type FailureKind = 'refused' | 'not-applied' | 'timed-out' | 'unknown';
 
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  OUTBOUND_REFUSED,
+]);
 const NOT_NOW = new Set([429, 502, 503, 504]);
 
 export function failureKind(error: unknown): FailureKind {

@@ -1,5 +1,11 @@
 import type { BackendKind } from '../../db/schema/index.js';
 import { AppError, BusinessRuleError, NotFoundError, UpstreamError } from '../errors.js';
+import {
+  PUBLIC_ONLY,
+  REFUSED_ADDRESS_MESSAGES,
+  isOutboundRefusal,
+  type OutboundGuard,
+} from '../http/outbound-guard.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
 import { generalPointFor } from './general/general-settings.js';
@@ -25,7 +31,12 @@ export interface ConnectionCheckDeps {
   txlog?: TransactionLog;
   /** The owner waits on the answer; a few seconds tell a dead address from a slow one. */
   timeoutMs?: number;
+  /** The owner typed the address: it is called only if public, or allowed by the operator. */
+  guard?: OutboundGuard;
 }
+
+/** Refused before anything is sent, or at connect time: the same answer either way. */
+const REFUSED: ConnectionCheckResult = { ok: false, message: REFUSED_ADDRESS_MESSAGES.provider };
 
 /** A phone nobody has: the search proves the key and the point without touching a real customer. */
 const PROBE_PHONE = '70000000000';
@@ -58,6 +69,8 @@ async function checkGeneral(
   const baseURL = settings.general?.baseUrl;
   const apiKey = secrets.general?.apiKey;
   if (!baseURL || !apiKey) return { ok: false, message: 'Укажите адрес API и ключ API, затем проверьте снова.' };
+  const guard = deps.guard ?? PUBLIC_ONLY;
+  if (!(await guard.permits(baseURL))) return REFUSED;
   const point = generalPointFor(settings) ?? '';
   const client = new GeneralApiClient({
     baseURL,
@@ -65,11 +78,13 @@ async function checkGeneral(
     logger: deps.logger,
     txlog: deps.txlog,
     timeoutMs: deps.timeoutMs ?? 5000,
+    guard,
   });
   try {
     await client.findClient({ search: PROBE_PHONE, point });
     return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API.' };
   } catch (error) {
+    if (isOutboundRefusal(error)) return REFUSED;
     if (error instanceof NotFoundError)
       return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' };
     if (error instanceof BusinessRuleError && error.parameter === 'point') {
@@ -95,6 +110,8 @@ async function checkIBonus(
   const { login, password } = secrets.ibonus ?? {};
   if (!baseURL || !login || !password)
     return { ok: false, message: 'Укажите адрес i-bonus, логин и пароль, затем проверьте снова.' };
+  const guard = deps.guard ?? PUBLIC_ONLY;
+  if (!(await guard.permits(baseURL))) return REFUSED;
   const client = new IBonusClient({
     baseURL,
     login,
@@ -102,11 +119,13 @@ async function checkIBonus(
     logger: deps.logger,
     txlog: deps.txlog,
     timeoutMs: deps.timeoutMs ?? 5000,
+    guard,
   });
   try {
     await client.findClients({ phone: PROBE_PHONE, limit: 1 });
     return { ok: true, message: 'Подключение к i-bonus работает: логин и пароль приняты.' };
   } catch (error) {
+    if (isOutboundRefusal(error)) return REFUSED;
     if (error instanceof IBonusError && error.failure === 'auth') return { ok: false, message: error.message };
     return { ok: false, message: unreachable(error, baseURL) };
   }

@@ -1,6 +1,7 @@
 import type { ProviderKind, Tenant } from '../../db/schema/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { BusinessRuleError } from '../errors.js';
+import type { OutboundGuard } from '../http/outbound-guard.js';
 import type { Logger } from '../logging/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Db } from '../storage/database.js';
@@ -22,6 +23,8 @@ export interface ProviderWiring {
   resilience: ProviderResilience;
   /** The till's calls and the outbox's deliveries get their own clients with their own time-outs. */
   timeouts: { tillTimeoutMs: number; deliveryTimeoutMs: number };
+  /** Provider addresses are typed by tenants: every call passes this. */
+  guard: OutboundGuard;
 }
 
 export const NOT_CONFIGURED_MESSAGE =
@@ -31,7 +34,7 @@ export const NOT_CONFIGURED_MESSAGE =
 export function providerBackendFactories(
   wiring: ProviderWiring,
 ): Record<ProviderKind, (tenant: Tenant) => ProviderBackend> {
-  const { db, box, logger, txlog, outbox, resilience, timeouts } = wiring;
+  const { db, box, logger, txlog, outbox, resilience, timeouts, guard } = wiring;
   const deps = (tenant: Tenant, settings: TenantSettings) => ({
     db,
     tenantId: tenant.accountId,
@@ -51,7 +54,7 @@ export function providerBackendFactories(
       const baseURL = settings.general?.baseUrl;
       const apiKey = providerSecretsOf(box, tenant).general?.apiKey;
       if (!baseURL || !apiKey) throw new BusinessRuleError(NOT_CONFIGURED_MESSAGE);
-      const api = twice((timeoutMs) => new GeneralApiClient({ baseURL, apiKey, logger, txlog, timeoutMs }));
+      const api = twice((timeoutMs) => new GeneralApiClient({ baseURL, apiKey, logger, txlog, timeoutMs, guard }));
       return new GeneralBackend(deps(tenant, settings), api);
     },
     ibonus: (tenant) => {
@@ -68,6 +71,7 @@ export function providerBackendFactories(
             logger,
             txlog,
             timeoutMs,
+            guard,
           }),
       );
       return new IBonusBackend(deps(tenant, settings), api, ibonus);

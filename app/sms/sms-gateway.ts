@@ -1,5 +1,6 @@
 import { UpstreamError } from '../errors.js';
 import { createHttpClient, describeFailure } from '../http/outbound-client.js';
+import { PUBLIC_ONLY, type OutboundGuard } from '../http/outbound-guard.js';
 import type { Logger } from '../logging/logger.js';
 import { REDACTED } from '../logging/redact.js';
 import type { LogEntry, TransactionLog } from '../txlog/transaction-log.js';
@@ -11,6 +12,8 @@ export interface SmsGatewayDeps {
   txlog?: TransactionLog;
   /** Whole budget for one gateway call. */
   timeoutMs?: number;
+  /** The owner typed the gateway's address: public addresses only, unless the operator's guard allows more. */
+  guard?: OutboundGuard;
 }
 
 export interface SmsMessage {
@@ -38,6 +41,8 @@ export class SmsGateway {
     const client = createHttpClient({
       name: 'sms-gateway',
       kind: 'provider',
+      destination: 'tenant',
+      guard: this.deps.guard ?? PUBLIC_ONLY,
       baseURL: webhookUrl,
       timeoutMs: this.timeoutMs,
       logger: this.deps.logger,

@@ -5,6 +5,10 @@ import { GeneralApiClient } from '../../app/providers/general/general-api-client
 import { ProviderResilience } from '../../app/providers/resilience.js';
 import { FAKE_POINT, startGeneralApiFake, type GeneralApiFake } from '../fakes/general-api-fake.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { LOOPBACK_ALLOWED, testGuard } from '../helpers/outbound.js';
+
+/** The fake listens on loopback, as OUTBOUND_ALLOW_HOSTS lets an operator's own provider. */
+const fakeGuard = testGuard(LOOPBACK_ALLOWED);
 
 const API_KEY = 'fake-general-key';
 const logger = createLogger({ level: 'error', silent: true });
@@ -15,7 +19,7 @@ describe('GeneralApiClient against the fake general API', () => {
 
   beforeEach(async () => {
     fake = await startGeneralApiFake({ apiKey: API_KEY });
-    api = new GeneralApiClient({ baseURL: fake.url, apiKey: API_KEY, logger, timeoutMs: 1000 });
+    api = new GeneralApiClient({ baseURL: fake.url, apiKey: API_KEY, logger, timeoutMs: 1000, guard: fakeGuard });
   });
 
   afterEach(() => fake.close());
@@ -70,7 +74,7 @@ describe('GeneralApiClient against the fake general API', () => {
     expect(await rejectionOf(api.recalc({ client: 'client-cashback', point: 'other', amount: 1 }))).to.be.instanceOf(
       BusinessRuleError,
     );
-    const wrongKey = new GeneralApiClient({ baseURL: fake.url, apiKey: 'wrong', logger });
+    const wrongKey = new GeneralApiClient({ baseURL: fake.url, apiKey: 'wrong', logger, guard: fakeGuard });
     const error = await rejectionOf(wrongKey.findClient({ search: '79201234567', point: FAKE_POINT }));
     expect(error).to.be.instanceOf(UpstreamError);
     expect((error as UpstreamError).definite).to.equal(true);
@@ -87,7 +91,7 @@ describe('GeneralApiClient against the fake general API', () => {
 
     fake.state.down = false;
     fake.state.delayMs = 200;
-    const slow = new GeneralApiClient({ baseURL: fake.url, apiKey: API_KEY, logger, timeoutMs: 50 });
+    const slow = new GeneralApiClient({ baseURL: fake.url, apiKey: API_KEY, logger, timeoutMs: 50, guard: fakeGuard });
     expect(await rejectionOf(slow.findClient({ search: '79201234567', point: FAKE_POINT }))).to.be.instanceOf(
       UpstreamError,
     );

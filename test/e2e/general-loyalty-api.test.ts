@@ -42,7 +42,10 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
 
   beforeEach(async () => {
     fake = await startGeneralApiFake({ apiKey: API_KEY });
-    t = await startTestApp({ env: { OUTBOX_RETRY_BASE_MS: '30', OUTBOX_RETRY_MAX_MS: '100' } });
+    // The fake provider listens on loopback: the operator's allow list lets the app call it.
+    t = await startTestApp({
+      env: { OUTBOX_RETRY_BASE_MS: '30', OUTBOX_RETRY_MAX_MS: '100', OUTBOUND_ALLOW_HOSTS: '127.0.0.1' },
+    });
     shop = createProviderTenant(t, 'general', settings(), { general: { apiKey: API_KEY } });
   });
   afterEach(async () => {

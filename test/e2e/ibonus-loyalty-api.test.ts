@@ -47,7 +47,13 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
     fake = await startIBonusFake(CREDENTIALS);
     fake.state.clients.push(maria());
     t = await startTestApp({
-      env: { OUTBOX_RETRY_BASE_MS: '30', OUTBOX_RETRY_MAX_MS: '100', PROVIDER_DELIVERY_TIMEOUT_MS: '150' },
+      // The fake provider listens on loopback: the operator's allow list lets the app call it.
+      env: {
+        OUTBOX_RETRY_BASE_MS: '30',
+        OUTBOX_RETRY_MAX_MS: '100',
+        PROVIDER_DELIVERY_TIMEOUT_MS: '150',
+        OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+      },
     });
     shop = createProviderTenant(
       t,

@@ -48,6 +48,7 @@ describe('The outbox across a killed process', () => {
       LOG_LEVEL: 'error',
       OUTBOX_RETRY_BASE_MS: '50',
       OUTBOX_RETRY_MAX_MS: '200',
+      OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
     };
     const start = async () => {
       server = spawnServer(env);

@@ -6,9 +6,11 @@ import axios, { type AxiosInstance } from 'axios';
 import { SignJWT } from 'jose';
 import { createApp, type AppServices } from '../../app/app.js';
 import { loadConfig, type Config } from '../../app/config/index.js';
+import type { HostResolver } from '../../app/http/outbound-guard.js';
 import { createLogger } from '../../app/logging/logger.js';
 import { listenOnLoopback } from './loopback-server.js';
 import { memoryLogger } from './memory-logger.js';
+import { resolveTestHosts } from './outbound.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
 
 export const TEST_VENDOR_API = 'https://apps-api.moysklad.test/api/vendor/1.0';
@@ -52,7 +54,13 @@ export interface TestApp {
 
 /** The whole app in-process on a fresh temp database, listening on a random loopback port. */
 export async function startTestApp(
-  options: { dir?: string; config?: Config; env?: Record<string, string>; quietLogs?: boolean } = {},
+  options: {
+    dir?: string;
+    config?: Config;
+    env?: Record<string, string>;
+    quietLogs?: boolean;
+    resolveHost?: HostResolver;
+  } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
   const config = options.config ?? testConfig(dir, options.env);
@@ -61,7 +69,8 @@ export async function startTestApp(
     ? { logger: createLogger({ level: 'error' }), text: () => '' }
     : memoryLogger();
   const storage = openStorage(config.databasePath);
-  const { app, services } = createApp({ config, storage, logger });
+  const resolveHost = options.resolveHost ?? resolveTestHosts;
+  const { app, services } = createApp({ config, storage, logger, resolveHost });
   const server = await listenOnLoopback(app);
   const baseUrl = server.url;
   const http = axios.create({ baseURL: baseUrl, validateStatus: () => true });

@@ -21,6 +21,7 @@ describe('The outbound HTTP client', () => {
     createHttpClient({
       name: 'test-provider',
       kind: 'provider',
+      destination: 'operator',
       baseURL: ORIGIN,
       timeoutMs: options.timeoutMs ?? 5000,
       logger,

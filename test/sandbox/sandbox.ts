@@ -81,6 +81,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     LOG_LEVEL: options.logLevel ?? 'warn',
     ADMIN_INITIAL_LOGIN: SANDBOX_ADMIN.login,
     ADMIN_INITIAL_PASSWORD: SANDBOX_ADMIN.password,
+    // The provider fakes listen on loopback, which a tenant-typed address may reach only when allowed.
+    OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
   });
   const storage = openStorage(config.databasePath);
   const created = createApp({ config, storage, logger: createLogger({ level: config.logLevel }) });

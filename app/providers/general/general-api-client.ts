@@ -1,5 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient } from '../../http/outbound-client.js';
+import { PUBLIC_ONLY, type OutboundGuard } from '../../http/outbound-guard.js';
 import type { Logger } from '../../logging/logger.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
 import { malformedAnswer, refusalFromBody, toGeneralApiError } from './general-api-errors.js';
@@ -64,6 +65,8 @@ export interface GeneralApiClientOptions {
   txlog?: TransactionLog;
   /** Whole-call budget; default 3000 ms, since a cashier waits on every call. */
   timeoutMs?: number;
+  /** The tenant typed the address: public addresses only, unless the operator's guard allows more. */
+  guard?: OutboundGuard;
 }
 
 const PATHS = {
@@ -86,6 +89,8 @@ export class GeneralApiClient {
     this.http = createHttpClient({
       name: 'general-api',
       kind: 'provider',
+      destination: 'tenant',
+      guard: options.guard ?? PUBLIC_ONLY,
       baseURL: options.baseURL,
       timeoutMs: options.timeoutMs ?? 3000,
       logger: options.logger,

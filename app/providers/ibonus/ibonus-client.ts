@@ -1,5 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient } from '../../http/outbound-client.js';
+import { PUBLIC_ONLY, type OutboundGuard } from '../../http/outbound-guard.js';
 import type { Logger } from '../../logging/logger.js';
 import type { TransactionLog } from '../../txlog/transaction-log.js';
 import { malformedIBonusAnswer, toIBonusError, type IBonusCallContext } from './ibonus-errors.js';
@@ -12,6 +13,8 @@ export interface IBonusClientOptions {
   txlog?: TransactionLog;
   /** A cashier waits on these calls at the till; 3 s keeps the checkout moving. */
   timeoutMs?: number;
+  /** The tenant typed the address: public addresses only, unless the operator's guard allows more. */
+  guard?: OutboundGuard;
 }
 
 export type IBonusClientId = number | string;
@@ -107,6 +110,8 @@ export class IBonusClient {
     this.http = createHttpClient({
       name: 'ibonus',
       kind: 'provider',
+      destination: 'tenant',
+      guard: options.guard ?? PUBLIC_ONLY,
       baseURL: options.baseURL,
       timeoutMs: options.timeoutMs ?? 3000,
       logger: options.logger,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { createLogger } from '../../../app/logging/logger.js';
 import { checkProviderConnection, type ConnectionCheckInput } from '../../../app/providers/connection-check.js';
+import { testGuard } from '../../helpers/outbound.js';
 
 const logger = createLogger({ level: 'error', silent: true });
 const GENERAL = 'https://bonus.example.test';
@@ -17,7 +18,8 @@ const ibonus: ConnectionCheckInput = {
   settings: { ibonus: { baseUrl: IBONUS, maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } },
   secrets: { ibonus: { login: 'shop', password: 'secret' } },
 };
-const check = (input: ConnectionCheckInput) => checkProviderConnection(input, { logger, timeoutMs: 200 });
+const check = (input: ConnectionCheckInput) =>
+  checkProviderConnection(input, { logger, timeoutMs: 200, guard: testGuard() });
 
 describe('«Проверить подключение»', () => {
   it('when the ledger is chosen, then there is nothing to call and the answer says so', async () => {

@@ -6,6 +6,10 @@ import { IBonusClient, type CreateOrderRequest } from '../../../app/providers/ib
 import { IBONUS_AUTH_MESSAGE, IBonusError } from '../../../app/providers/ibonus/ibonus-errors.js';
 import { ProviderResilience } from '../../../app/providers/resilience.js';
 import { startIBonusFake, type IBonusFake } from '../../fakes/ibonus-fake.js';
+import { LOOPBACK_ALLOWED, testGuard } from '../../helpers/outbound.js';
+
+/** The fake listens on loopback, as OUTBOUND_ALLOW_HOSTS lets an operator's own provider. */
+const fakeGuard = testGuard(LOOPBACK_ALLOWED);
 
 const ORIGIN = 'https://lk.i-bonus.test';
 const LOGIN = 'shop-login';
@@ -316,7 +320,7 @@ describe('IBonusClient', () => {
         },
         { id: 2, name: 'Борис', phone: '79001112233', email: 'boris@test.ru', points: 0, coupons: [] },
       );
-      real = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: PASSWORD, logger });
+      real = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: PASSWORD, logger, guard: fakeGuard });
     });
 
     afterEach(() => fake.close());
@@ -358,7 +362,7 @@ describe('IBonusClient', () => {
     });
 
     it('when the password is wrong, then the fake answers 401 and the client asks to check settings', async () => {
-      const wrong = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: 'wrong', logger });
+      const wrong = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: 'wrong', logger, guard: fakeGuard });
       expect((await rejectionOf(wrong.balance(1))).message).to.equal(IBONUS_AUTH_MESSAGE);
     });
 
@@ -367,7 +371,14 @@ describe('IBonusClient', () => {
       expectUnavailable(await rejectionOf(real.balance(1)));
       fake.state.down = false;
       fake.state.delayMs = 300;
-      const slow = new IBonusClient({ baseURL: fake.url, login: LOGIN, password: PASSWORD, logger, timeoutMs: 100 });
+      const slow = new IBonusClient({
+        baseURL: fake.url,
+        login: LOGIN,
+        password: PASSWORD,
+        logger,
+        timeoutMs: 100,
+        guard: fakeGuard,
+      });
       expectUnavailable(await rejectionOf(slow.balance(1)));
     });
 

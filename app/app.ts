@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
   const ledger = new LedgerBackend(storage.db, {
-    codes: new VerificationCodes(storage.db, { logger, sms: new SmsGateway({ logger, txlog, guard }) }),
+    codes: new VerificationCodes(storage.db, { logger, box, sms: new SmsGateway({ logger, txlog, guard }) }),
     giftCards,
   });
   const outbox = new Outbox(

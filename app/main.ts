@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { createLogger } from './logging/logger.js';
 import { openStorage } from './storage/database.js';
 import { ensureDemoTenant } from './tenants/demo-tenant.js';
+import { sealPlainSmsWebhookUrls } from './tenants/tenant-settings.js';
 import { adminUserRepository } from './admin/auth/admin-user-repository.js';
 import { ensureInitialAdmin } from './admin/auth/admin-users.js';
 import { startMaintenance } from './ops/maintenance.js';
@@ -22,6 +23,8 @@ function start(): void {
   const logger = createLogger({ level: config.logLevel });
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
+  const sealed = sealPlainSmsWebhookUrls(storage.db, services.box);
+  if (sealed > 0) logger.info('SMS gateway URLs sealed with the secrets', { tenants: sealed });
   if (config.demoLoyaltyToken)
     ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
   const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { BACKEND_KINDS, type BackendKind } from '../../db/schema/index.js';
+import { REFUSED_ADDRESS_MESSAGES, readTenantUrl, type OutboundGuard } from '../http/outbound-guard.js';
 import { checkFields, type FieldProblem } from '../http/validate.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../ledger/rules.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
@@ -11,7 +12,10 @@ import { IBONUS_DEFAULTS } from '../providers/ibonus/ibonus-settings.js';
  */
 export type SettingsFormValues = Record<string, string>;
 
-/** What the owner asked for. Secrets left blank keep the stored ones ("задан"). */
+/**
+ * What the owner asked for. Secrets left blank keep the stored ones ("задан"), unless the address they
+ * are sent to changed. The SMS gateway's URL travels with the secrets: it often carries the gateway's key.
+ */
 export interface SettingsChange {
   backend: BackendKind;
   externalSearch: boolean;
@@ -22,6 +26,8 @@ export interface SettingsChange {
 export interface SecretsPatch {
   general?: { apiKey?: string };
   ibonus?: { login?: string; password?: string };
+  /** Present when the ledger section was posted: a URL sets it, `null` removes it. */
+  smsGateway?: { webhookUrl: string | null };
 }
 
 /** The stored state the form is judged against: current settings and which secrets are set. */
@@ -30,6 +36,8 @@ export interface StoredSettings {
   externalSearch: boolean;
   settings: TenantSettings;
   secretsSet: SecretsSet;
+  /** The SMS gateway's URL, opened from the sealed secrets, for the form to show. */
+  smsWebhookUrl?: string;
 }
 
 export interface SecretsSet {
@@ -51,12 +59,24 @@ const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
 const SUBKEY = /^[\w-]{1,64}$/;
 
 const text = (label: string, max = 255) => Joi.string().trim().max(max).allow('').default('').label(label);
-const url = (label: string) =>
+/** An address the server will call: see readTenantUrl. A provider's takes no query; an SMS gateway's may. */
+const url = (label: string, options: { allowQuery: boolean } = { allowQuery: false }) =>
   Joi.string()
     .trim()
     .max(500)
     .empty('')
-    .uri({ scheme: ['http', 'https'] })
+    .custom((value: string, helpers) => {
+      const read = readTenantUrl(value, options);
+      return read.problem ? helpers.error(`tenantUrl.${read.problem}`) : read.href;
+    })
+    .messages({
+      'tenantUrl.invalid': 'Поле «{{#label}}» должно быть адресом http(s)://…',
+      'tenantUrl.scheme': 'Поле «{{#label}}» должно быть адресом http(s)://…',
+      'tenantUrl.userinfo':
+        'Уберите из поля «{{#label}}» логин и пароль (часть до @): данные доступа вводятся в отдельные поля.',
+      'tenantUrl.fragment': 'Уберите из поля «{{#label}}» часть после #.',
+      'tenantUrl.query': 'Уберите из поля «{{#label}}» часть после ?: пути запросов к адресу добавляем мы сами.',
+    })
     .label(label);
 const whole = (label: string, min: number, max: number) =>
   Joi.number().integer().min(min).max(max).empty('').required().label(label);
@@ -77,7 +97,7 @@ const ibonusSchema = Joi.object({
   spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽', 1, 1_000_000),
 });
 
-const ledgerSchema = Joi.object<LedgerRules>({
+const ledgerSchema = Joi.object<LedgerForm>({
   active: flag('Программа включена'),
   earnRateRoublesToPoint: whole('Сколько рублей дают 1 балл', 1, 1_000_000),
   spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽ скидки', 1, 1_000_000),
@@ -97,7 +117,8 @@ const ledgerSchema = Joi.object<LedgerRules>({
   postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
   receiptTemplate: text('Текст в чеке', 1000),
   requireSpendingCode: flag('Спрашивать код перед списанием'),
-  codeWebhookUrl: url('Адрес для отправки кодов').when('requireSpendingCode', {
+  // Gateways often take their key in the query, and we POST to the URL as typed: the query is allowed.
+  codeWebhookUrl: url('Адрес для отправки кодов', { allowQuery: true }).when('requireSpendingCode', {
     is: true,
     then: Joi.required().messages({
       'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.',
@@ -134,6 +155,8 @@ const formSchema = Joi.object({
   }),
 });
 
+type LedgerForm = LedgerRules & { codeWebhookUrl?: string };
+
 interface ParsedForm {
   backend: BackendKind;
   externalSearch: boolean;
@@ -146,7 +169,7 @@ interface ParsedForm {
     maxPaidRatePercents: number;
     spendRatePointsToRouble: number;
   };
-  ledger?: LedgerRules;
+  ledger?: LedgerForm;
   storePoints?: Record<string, string>;
 }
 
@@ -184,7 +207,8 @@ function nest(values: SettingsFormValues): Record<string, unknown> {
 
 /**
  * Validates the posted form against what is stored: only the chosen system's section is checked and
- * replaced, the other sections keep their stored values, and a blank secret keeps the stored one.
+ * replaced, the other sections keep their stored values, and a blank secret keeps the stored one as
+ * long as the address (and, for i-bonus, the login) it goes to is unchanged.
  */
 export function parseSettingsForm(
   values: SettingsFormValues,
@@ -192,7 +216,7 @@ export function parseSettingsForm(
 ): { change: SettingsChange; problems: [] } | { change?: undefined; problems: FieldProblem[] } {
   const { value, problems } = checkFields<ParsedForm>(formSchema, nest(values));
   if (problems.length > 0) return { problems };
-  const missing = missingSecrets(value, stored.secretsSet);
+  const missing = missingSecrets(value, stored);
   if (missing.length > 0) return { problems: missing };
 
   const settings: TenantSettings = { ...stored.settings, whenProviderDown: value.whenProviderDown };
@@ -212,30 +236,87 @@ export function parseSettingsForm(
   }
   if (value.ledger) {
     const { codeWebhookUrl, ...rules } = value.ledger;
-    settings.ledger = { ...rules, ...(codeWebhookUrl ? { codeWebhookUrl } : {}) };
+    settings.ledger = rules;
+    secrets.smsGateway = { webhookUrl: codeWebhookUrl ?? null };
   }
   return { change: { backend: value.backend, externalSearch: value.externalSearch, settings, secrets }, problems: [] };
 }
 
-/** A provider cannot work without its credentials: blank is fine only when they are already stored. */
-function missingSecrets(value: ParsedForm, set: SecretsSet): FieldProblem[] {
+/**
+ * A provider cannot work without its credentials: blank is fine only when they are already stored, and
+ * only for the address they were typed for. A stored secret is never sent to an address typed after it,
+ * so a changed address (or i-bonus login) needs the secret typed again.
+ */
+function missingSecrets(value: ParsedForm, stored: StoredSettings): FieldProblem[] {
+  const { secretsSet: set, settings } = stored;
   const problems: FieldProblem[] = [];
-  if (value.general && !value.general.apiKey && !set.generalApiKey) {
-    problems.push({ field: 'general.apiKey', message: 'Укажите ключ API, выданный системой лояльности.' });
+  if (value.general && !value.general.apiKey) {
+    if (!set.generalApiKey) {
+      problems.push({ field: 'general.apiKey', message: 'Укажите ключ API, выданный системой лояльности.' });
+    } else if (!sameUrl(value.general.baseUrl, settings.general?.baseUrl)) {
+      problems.push({
+        field: 'general.apiKey',
+        message: 'Адрес API изменился: введите ключ API ещё раз. Сохранённый ключ на новый адрес не отправляется.',
+      });
+    }
   }
   if (value.ibonus && !value.ibonus.login && !set.ibonusLogin) {
     problems.push({ field: 'ibonus.login', message: 'Укажите логин от i-bonus.' });
   }
-  if (value.ibonus && !value.ibonus.password && !set.ibonusPassword) {
-    problems.push({ field: 'ibonus.password', message: 'Укажите пароль от i-bonus.' });
+  if (value.ibonus && !value.ibonus.password) {
+    if (!set.ibonusPassword) {
+      problems.push({ field: 'ibonus.password', message: 'Укажите пароль от i-bonus.' });
+    } else if (!sameUrl(value.ibonus.baseUrl, settings.ibonus?.baseUrl)) {
+      problems.push({
+        field: 'ibonus.password',
+        message: 'Адрес i-bonus изменился: введите пароль ещё раз. Сохранённый пароль на новый адрес не отправляется.',
+      });
+    } else if (value.ibonus.login) {
+      problems.push({ field: 'ibonus.password', message: 'Вы ввели новый логин: введите к нему и пароль.' });
+    }
   }
   return problems;
 }
 
-/** The form as the stored settings fill it. Secrets are never part of it: the page says "задан". */
+/** The same address however it was written (a trailing slash, 127.1): both as WHATWG URL reads them. */
+function sameUrl(typed: string, stored: string | undefined): boolean {
+  if (stored === undefined) return false;
+  const read = readTenantUrl(stored, { allowQuery: true });
+  return read.href !== undefined && read.href === readTenantUrl(typed, { allowQuery: true }).href;
+}
+
+/**
+ * The form's addresses that lead into our own network, or that no DNS knows, resolved now: the owner is
+ * told next to the field, and nothing is sent there. The calls themselves are checked again at connect time.
+ */
+export async function refusedAddresses(change: SettingsChange, guard: OutboundGuard): Promise<FieldProblem[]> {
+  const { settings, secrets } = change;
+  const typed: Record<BackendKind, Array<{ field: string; url?: string | null; message: string }>> = {
+    general: [{ field: 'general.baseUrl', url: settings.general?.baseUrl, message: REFUSED_ADDRESS_MESSAGES.provider }],
+    ibonus: [{ field: 'ibonus.baseUrl', url: settings.ibonus?.baseUrl, message: REFUSED_ADDRESS_MESSAGES.provider }],
+    ledger: [
+      {
+        field: 'ledger.codeWebhookUrl',
+        url: secrets.smsGateway?.webhookUrl,
+        message: REFUSED_ADDRESS_MESSAGES.smsGateway,
+      },
+    ],
+  };
+  const problems = await Promise.all(
+    typed[change.backend].map(async ({ field, url, message }) =>
+      url && !(await guard.permits(url)) ? [{ field, message }] : [],
+    ),
+  );
+  return problems.flat();
+}
+
+/**
+ * The form as the stored settings fill it. Secrets are never part of it (the page says "задан"); the SMS
+ * gateway's URL is, for whoever may change it.
+ */
 export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>): SettingsFormValues {
   const { settings } = stored;
-  const ledger: LedgerRules = { ...DEFAULT_LEDGER_RULES, ...settings.ledger };
+  const { codeWebhookUrl: _plain, ...ledger } = { ...DEFAULT_LEDGER_RULES, ...settings.ledger } as LedgerForm;
   const ibonus = { ...IBONUS_DEFAULTS, ...settings.ibonus };
   const values: SettingsFormValues = {
     backend: stored.backend,
@@ -247,6 +328,7 @@ export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>)
     'ibonus.maxPaidRatePercents': String(ibonus.maxPaidRatePercents),
     'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),
     ...ledgerFormValues(ledger),
+    'ledger.codeWebhookUrl': stored.smsWebhookUrl ?? '',
   };
   for (const [store, point] of Object.entries(settings.storePoints ?? {})) values[`storePoints.${store}`] = point;
   return values;
@@ -268,6 +350,11 @@ export function ledgerFormValues(rules: Partial<LedgerRules>): SettingsFormValue
 /** Stored credentials with the newly typed ones laid over them; i-bonus keeps login and password together. */
 export function mergeSecrets(stored: ProviderSecrets, patch: SecretsPatch): ProviderSecrets {
   const merged: ProviderSecrets = { ...stored };
+  if (patch.smsGateway) {
+    const { webhookUrl } = patch.smsGateway;
+    if (webhookUrl) merged.smsGateway = { webhookUrl };
+    else delete merged.smsGateway;
+  }
   if (patch.general?.apiKey) merged.general = { apiKey: patch.general.apiKey };
   if (patch.ibonus) {
     const login = patch.ibonus.login ?? stored.ibonus?.login;

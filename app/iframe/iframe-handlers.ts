@@ -1,7 +1,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import { withImportedRules } from '../go-live/bonus-program-import.js';
 import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
-import { formValuesOf, mergeSecrets, parseSettingsForm, type SettingsFormValues } from '../go-live/settings-input.js';
+import {
+  formValuesOf,
+  mergeSecrets,
+  parseSettingsForm,
+  refusedAddresses,
+  type SettingsFormValues,
+} from '../go-live/settings-input.js';
 import type { OutboundGuard } from '../http/outbound-guard.js';
 import type { FieldProblem } from '../http/validate.js';
 import type { Logger } from '../logging/logger.js';
@@ -63,6 +69,8 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
       const values = formValuesOf(req.body);
       const parsed = parseSettingsForm(values, page.stored(page.tenant(accountId)));
       if (!parsed.change) return render(req, res, { values, problems: parsed.problems }, 400);
+      const refused = await refusedAddresses(parsed.change, guard);
+      if (refused.length > 0) return render(req, res, { values, problems: refused }, 400);
       await showReport(req, res, await goLive.saveSettings(accountId, parsed.change));
     },
 

@@ -11,11 +11,12 @@ import {
   type StoredSettings,
 } from '../go-live/settings-input.js';
 import type { FieldProblem } from '../http/validate.js';
+import { safeUrl } from '../logging/safe-url.js';
 import type { MoyskladClient } from '../moysklad/moysklad-client.js';
 import type { Db } from '../storage/database.js';
 import { ACCESS_TOKEN_FIELD } from '../tenants/loyalty-token.js';
 import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
-import { providerSecretsOf, settingsOf, type ProviderSecrets } from '../tenants/tenant-settings.js';
+import { providerSecretsOf, settingsOf, smsWebhookUrlOf, type ProviderSecrets } from '../tenants/tenant-settings.js';
 import type { IframeSession } from './iframe-sessions.js';
 
 /** A one-time message above the form: the steps of the last action, or what to fix. */
@@ -62,6 +63,7 @@ export class SettingsPage {
       externalSearch: tenant.externalSearch,
       settings: settingsOf(tenant),
       secretsSet: secretsSetOf(this.secrets(tenant)),
+      smsWebhookUrl: smsWebhookUrlOf(this.deps.box, tenant),
     };
   }
 
@@ -86,12 +88,13 @@ export class SettingsPage {
       this.bonusPrograms(tenant),
     ]);
     const problems = new Map((input.problems ?? []).map((p) => [p.field, p.message]));
+    const values = input.values ?? formValuesFromStored(stored);
     return {
       session,
       tokens,
       accountName: tenant.accountName,
       suspended: tenant.status === 'Suspended',
-      values: input.values ?? formValuesFromStored(stored),
+      values: session.isAdmin ? values : maskedForEmployees(values),
       problems,
       secretsSet: stored.secretsSet,
       stores,
@@ -120,6 +123,12 @@ export class SettingsPage {
       return { list: [], error: error.message };
     }
   }
+}
+
+/** Employees who may not change settings see them read-only, and the SMS gateway's URL (often with a key) cut. */
+function maskedForEmployees(values: SettingsFormValues): SettingsFormValues {
+  const webhook = values['ledger.codeWebhookUrl'];
+  return webhook ? { ...values, 'ledger.codeWebhookUrl': safeUrl(webhook) } : values;
 }
 
 /** The steps of one action as a notice: red when МойСклад refused, yellow when a step waits. */

@@ -3,7 +3,8 @@ import type { Tenant } from '../../db/schema/index.js';
 
 /**
  * A tenant's built-in ledger rules: the same fields and meaning as МойСклад's `bonusprogram`, plus
- * what the till needs from us (receipt text, spending codes, the SMS gateway for codes).
+ * what the till needs from us (receipt text, spending codes). The SMS gateway for codes is sealed with
+ * the tenant's secrets (tenant-settings.ts: smsWebhookUrlOf), since its URL often carries a key.
  */
 export interface LedgerRules {
   active: boolean;
@@ -24,8 +25,6 @@ export interface LedgerRules {
   receiptTemplate: string;
   /** The till must ask for a code sent to the customer before spending. */
   requireSpendingCode: boolean;
-  /** Store's SMS gateway: we POST {phone, code, message} here; unset means codes cannot be sent. */
-  codeWebhookUrl?: string;
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -54,9 +53,6 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   postponedBonusesDelayDays: Joi.number().integer().min(0).max(365),
   receiptTemplate: Joi.string().allow('').max(1000),
   requireSpendingCode: Joi.boolean(),
-  codeWebhookUrl: Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .allow(''),
 });
 
 /** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */

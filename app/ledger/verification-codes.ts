@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { CodePurpose, Tenant } from '../../db/schema/index.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { BusinessRuleError, ValidationError } from '../errors.js';
 import { normalizePhone } from '../locale/phone.js';
 import type { Logger } from '../logging/logger.js';
@@ -7,7 +8,7 @@ import { maskPhone } from '../logging/redact.js';
 import type { VerificationAnswer } from '../loyalty/backend.js';
 import type { SmsGateway } from '../sms/sms-gateway.js';
 import { immediate, type Db } from '../storage/database.js';
-import { ledgerRulesOf } from './rules.js';
+import { smsWebhookUrlOf } from '../tenants/tenant-settings.js';
 import { verificationCodeRepository as codes, type CodeOwner } from './verification-code-repository.js';
 
 /** МойСклад's till lets the cashier ask again after this many seconds; we refuse a new SMS before that. */
@@ -16,6 +17,8 @@ export const CODE_TTL_MS = 5 * 60_000;
 
 export interface VerificationCodesDeps {
   logger: Logger;
+  /** Opens the tenant's sealed SMS gateway URL. */
+  box: SecretBox;
   sms: Pick<SmsGateway, 'send'>;
   now?: () => Date;
 }
@@ -41,7 +44,7 @@ export class VerificationCodes {
         parameter: 'phone',
       });
     }
-    const webhookUrl = ledgerRulesOf(tenant).codeWebhookUrl;
+    const webhookUrl = smsWebhookUrlOf(this.deps.box, tenant);
     if (!webhookUrl) {
       throw new BusinessRuleError(
         'SMS-коды для магазина не настроены. Владелец должен указать SMS-шлюз в настройках приложения.',

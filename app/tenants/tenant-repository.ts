@@ -25,6 +25,15 @@ export const tenantRepository = {
     return query.get({ hash });
   },
 
+  /** Tenants whose SMS gateway URL still sits unsealed in their settings (written before it was sealed). */
+  withPlainSmsWebhook(tx: DbOrTx): Tenant[] {
+    return tx
+      .select()
+      .from(tenants)
+      .where(sql`json_extract(${tenants.settings}, '$.ledger.codeWebhookUrl') is not null`)
+      .all();
+  },
+
   insert(tx: DbOrTx, row: NewTenant): void {
     tx.insert(tenants).values(row).run();
   },

@@ -2,6 +2,8 @@ import Joi from 'joi';
 import type { Tenant } from '../../db/schema/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { LedgerRules } from '../ledger/rules.js';
+import { immediate, type Db } from '../storage/database.js';
+import { tenantRepository as tenants } from './tenant-repository.js';
 import { storedGeneralSchema, type GeneralSettings } from '../providers/general/general-settings.js';
 import { storedIBonusSchema, type IBonusSettings } from '../providers/ibonus/ibonus-settings.js';
 
@@ -21,10 +23,12 @@ export interface TenantSettings {
   whenProviderDown?: 'refuse' | 'no-discount';
 }
 
-/** Provider credentials, sealed as one JSON value per tenant (tenants.provider_secrets_enc). */
+/** Credentials of the systems a tenant connects, sealed as one JSON value per tenant (tenants.provider_secrets_enc). */
 export interface ProviderSecrets {
   general?: { apiKey: string };
   ibonus?: { login: string; password: string };
+  /** The store's SMS gateway for one-time codes: we POST {phone, code, message} here. Its URL often holds a key. */
+  smsGateway?: { webhookUrl: string };
 }
 
 const storedSchema = Joi.object<TenantSettings>({
@@ -56,4 +60,48 @@ export function providerSecretsOf(
 
 export function sealProviderSecrets(box: SecretBox, accountId: string, secrets: ProviderSecrets): string {
   return box.sealJson(secrets, accountId, PROVIDER_SECRETS_FIELD);
+}
+
+/**
+ * The SMS gateway's URL: sealed with the secrets. One written before it was sealed (settings.ledger.
+ * codeWebhookUrl) is still read, e.g. while an older process overlaps a reload; the start seals it.
+ */
+export function smsWebhookUrlOf(
+  box: SecretBox,
+  tenant: Pick<Tenant, 'accountId' | 'providerSecretsEnc' | 'settings'>,
+): string | undefined {
+  return providerSecretsOf(box, tenant).smsGateway?.webhookUrl ?? plainSmsWebhookUrl(tenant);
+}
+
+function plainSmsWebhookUrl(tenant: Pick<Tenant, 'settings'>): string | undefined {
+  const plain = (tenant.settings as { ledger?: { codeWebhookUrl?: unknown } } | null)?.ledger?.codeWebhookUrl;
+  return typeof plain === 'string' && plain !== '' ? plain : undefined;
+}
+
+/**
+ * Data migration, run on start: moves every SMS gateway URL still stored in plain settings into the sealed
+ * secrets. Idempotent; a URL already sealed wins over a plain one. Returns how many tenants it changed.
+ */
+export function sealPlainSmsWebhookUrls(db: Db, box: SecretBox): number {
+  return immediate(db, (tx) => {
+    let moved = 0;
+    for (const tenant of tenants.withPlainSmsWebhook(tx)) {
+      let secrets: ProviderSecrets;
+      try {
+        secrets = providerSecretsOf(box, tenant);
+      } catch {
+        // Secrets sealed with another ENCRYPTION_KEY: left as they are, the admin page says so.
+        continue;
+      }
+      const plain = plainSmsWebhookUrl(tenant);
+      if (plain && !secrets.smsGateway) secrets.smsGateway = { webhookUrl: plain };
+      const { codeWebhookUrl: _moved, ...ledger } = (tenant.settings as { ledger: Record<string, unknown> }).ledger;
+      tenants.update(tx, tenant.accountId, {
+        settings: { ...tenant.settings, ledger },
+        providerSecretsEnc: sealProviderSecrets(box, tenant.accountId, secrets),
+      });
+      moved++;
+    }
+    return moved;
+  });
 }

@@ -16,9 +16,14 @@ export interface TestTenant {
   api: AxiosInstance;
 }
 
-/** A configured tenant on the built-in ledger, with its own LoyaltyAPI token. */
-export function createTestTenant(t: TestApp, ledger: Partial<LedgerRules> = {}): TestTenant {
-  return insertTenant(t, 'ledger', { ledger });
+/** A configured tenant on the built-in ledger, with its own LoyaltyAPI token (and SMS gateway, sealed). */
+export function createTestTenant(
+  t: TestApp,
+  ledger: Partial<LedgerRules> = {},
+  options: { smsWebhookUrl?: string } = {},
+): TestTenant {
+  const secrets = options.smsWebhookUrl ? { smsGateway: { webhookUrl: options.smsWebhookUrl } } : undefined;
+  return insertTenant(t, 'ledger', { ledger }, secrets);
 }
 
 /** A configured tenant on an external provider, its secrets sealed as the settings iframe stores them. */

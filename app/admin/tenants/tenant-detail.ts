@@ -1,10 +1,11 @@
 import type { SaleReturn, Tenant } from '../../../db/schema/index.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import { ledgerRulesOf } from '../../ledger/rules.js';
+import { safeUrl } from '../../logging/safe-url.js';
 import { saleRepository } from '../../ledger/sale-repository.js';
 import type { Outbox } from '../../outbox/outbox.js';
 import type { Db } from '../../storage/database.js';
-import { providerSecretsOf, settingsOf, type TenantSettings } from '../../tenants/tenant-settings.js';
+import { providerSecretsOf, settingsOf, smsWebhookUrlOf, type TenantSettings } from '../../tenants/tenant-settings.js';
 import { goLiveView, type GoLiveView } from './go-live-view.js';
 import { OUTBOX_PAGE, outboxLine, type OutboxLine } from './outbox-view.js';
 
@@ -56,7 +57,7 @@ export function tenantDetail(
     tenant,
     credentials: credentialsOf(deps.box, tenant),
     goLive: goLiveView(tenant, deps.loyaltyApiUrl),
-    settings: settingLines(tenant, settings),
+    settings: settingLines(deps.box, tenant, settings),
     storePoints: Object.entries(settings.storePoints ?? {}).map(([storeId, point]) => ({ storeId, point })),
     outbox: {
       items,
@@ -94,7 +95,7 @@ function credentialsOf(box: SecretBox, tenant: Tenant): CredentialLine[] {
 
 const yesNo = (value: boolean) => (value ? 'да' : 'нет');
 
-function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
+function settingLines(box: SecretBox, tenant: Tenant, settings: TenantSettings): SettingLine[] {
   const lines: SettingLine[] = [
     { label: 'Поиск покупателей', value: tenant.externalSearch ? 'во внешней системе' : 'в МоёмСкладе' },
   ];
@@ -114,7 +115,7 @@ function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
       },
       { label: 'Отсрочка начисления', value: `${rules.postponedBonusesDelayDays} дн.` },
       { label: 'Код подтверждения при списании', value: yesNo(rules.requireSpendingCode) },
-      { label: 'SMS-шлюз для кодов', value: rules.codeWebhookUrl ? safeUrl(rules.codeWebhookUrl) : 'не задан' },
+      { label: 'SMS-шлюз для кодов', value: smsGatewayLine(box, tenant) },
     );
   }
   if (settings.general) {
@@ -138,21 +139,13 @@ function settingLines(tenant: Tenant, settings: TenantSettings): SettingLine[] {
   return lines;
 }
 
-/**
- * A configured address without what may carry a credential: user info, the query string, the fragment,
- * and long path segments (a key put in the path). Support sees which host, and that something was cut.
- */
-export function safeUrl(value: string): string {
-  let url: URL;
+/** The gateway's URL is sealed: support sees it cut like any address, or that it does not open. */
+function smsGatewayLine(box: SecretBox, tenant: Tenant): string {
+  let url;
   try {
-    url = new URL(value);
+    url = smsWebhookUrlOf(box, tenant);
   } catch {
-    return 'задан (неверный адрес)';
+    return 'задан (не расшифровывается: проверьте ENCRYPTION_KEY)';
   }
-  const path = url.pathname
-    .split('/')
-    .map((segment) => (segment.length > 16 ? '…' : segment))
-    .join('/');
-  const cut = url.username || url.password || url.search || url.hash;
-  return `${url.protocol}//${url.host}${path === '/' ? '' : path}${cut ? ' (часть адреса скрыта)' : ''}`;
+  return url ? safeUrl(url) : 'не задан';
 }

@@ -40,7 +40,7 @@ describe('Admin pages and CSV never show a secret or a full phone', function () 
 
   before(async () => {
     t = await startTestApp();
-    ledger = createTestTenant(t, { codeWebhookUrl: `https://sms.example.test/send?token=${SENTINEL.webhookToken}` });
+    ledger = createTestTenant(t, {}, { smsWebhookUrl: `https://sms.example.test/send?token=${SENTINEL.webhookToken}` });
     tenantRepository.update(t.storage.db, ledger.accountId, {
       accessTokenEnc: t.services.box.seal(SENTINEL.accessToken, ledger.accountId, ACCESS_TOKEN_FIELD),
     });

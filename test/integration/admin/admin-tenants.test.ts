@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { safeUrl } from '../../../app/admin/tenants/tenant-detail.js';
+import { safeUrl } from '../../../app/logging/safe-url.js';
 import { TENANTS_PER_PAGE } from '../../../app/admin/tenants/tenant-list.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';

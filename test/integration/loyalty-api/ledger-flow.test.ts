@@ -38,12 +38,11 @@ describe('LoyaltyAPI on the built-in ledger', () => {
 
   beforeEach(async () => {
     t = await startTestApp();
-    shop = createTestTenant(t, {
-      earnRateRoublesToPoint: 10,
-      spendRatePointsToRouble: 1,
-      maxPaidRatePercents: 50,
-      codeWebhookUrl: `${SMS_GATEWAY}/send`,
-    });
+    shop = createTestTenant(
+      t,
+      { earnRateRoublesToPoint: 10, spendRatePointsToRouble: 1, maxPaidRatePercents: 50 },
+      { smsWebhookUrl: `${SMS_GATEWAY}/send` },
+    );
     msId = randomUUID();
     const created = await shop.api.post('/counterparty', {
       retailStore,

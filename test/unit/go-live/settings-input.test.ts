@@ -81,9 +81,13 @@ describe('Settings form parsing', () => {
     });
   });
 
-  it('when secrets are already stored, then blank secret fields are valid and change nothing', () => {
+  it('when secrets are already stored for the same addresses, then blank secret fields are valid and change nothing', () => {
     const stored: StoredSettings = {
       ...NOTHING_STORED,
+      settings: {
+        general: { baseUrl: 'https://bonus.example.test/' },
+        ibonus: { baseUrl: 'https://lk.i-bonus.test', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 },
+      },
       secretsSet: { generalApiKey: true, ibonusLogin: true, ibonusPassword: true },
     };
     const general = parseSettingsForm(formValuesOf({ ...VALID_FORMS.general, 'general.apiKey': '' }), stored);
@@ -94,6 +98,30 @@ describe('Settings form parsing', () => {
       stored,
     );
     expect(ibonus.change!.secrets).to.deep.equal({ ibonus: { password: 'new' } });
+  });
+
+  it('when a stored secret would go to an address typed after it, then it must be typed again', () => {
+    const stored: StoredSettings = {
+      ...NOTHING_STORED,
+      settings: {
+        general: { baseUrl: 'https://bonus.example.test' },
+        ibonus: { baseUrl: 'https://lk.i-bonus.test', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 },
+      },
+      secretsSet: { generalApiKey: true, ibonusLogin: true, ibonusPassword: true },
+    };
+    const fields = (form: Record<string, string>) =>
+      parseSettingsForm(formValuesOf(form), stored).problems.map((problem) => problem.field);
+    const general = { ...VALID_FORMS.general, 'general.apiKey': '' };
+    expect(fields({ ...general, 'general.baseUrl': 'https://bonus.example.test:8443' })).to.deep.equal([
+      'general.apiKey',
+    ]);
+    expect(fields({ ...general, 'general.baseUrl': 'HTTPS://BONUS.example.test/' }), 'the same address').to.deep.equal(
+      [],
+    );
+    const ibonus = { ...VALID_FORMS.ibonus, 'ibonus.login': '', 'ibonus.password': '' };
+    expect(fields({ ...ibonus, 'ibonus.baseUrl': 'https://lk.i-bonus.test/other' })).to.deep.equal(['ibonus.password']);
+    expect(fields({ ...ibonus, 'ibonus.login': 'new-login' })).to.deep.equal(['ibonus.password']);
+    expect(fields(ibonus)).to.deep.equal([]);
   });
 
   it('when new secrets are laid over stored ones, then only the typed ones change', () => {
@@ -111,12 +139,14 @@ describe('Settings form parsing', () => {
       ...NOTHING_STORED,
       backend: 'ledger',
       settings: {
-        ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true, codeWebhookUrl: 'https://sms.example/send' },
+        ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true },
         whenProviderDown: 'refuse',
       },
+      smsWebhookUrl: 'https://sms.example/send?key=k',
     };
     const { change } = parseSettingsForm(formValuesFromStored(stored), stored);
     expect(change!.settings).to.deep.equal(stored.settings);
+    expect(change!.secrets).to.deep.equal({ smsGateway: { webhookUrl: 'https://sms.example/send?key=k' } });
     expect(change!.externalSearch).to.equal(false);
   });
 });

@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import nock from 'nock';
 import { tenants, transactionLog, verificationCodes, type Tenant } from '../../../db/schema/index.js';
+import { SecretBox } from '../../../app/crypto/secret-box.js';
 import { BusinessRuleError, UpstreamError, ValidationError } from '../../../app/errors.js';
 import { VerificationCodes } from '../../../app/ledger/verification-codes.js';
 import { SmsGateway } from '../../../app/sms/sms-gateway.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
+import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { memoryLogger } from '../../helpers/memory-logger.js';
 
@@ -15,8 +18,17 @@ const GATEWAY = 'https://sms.gateway.test';
 const HOOK = `${GATEWAY}/send?key=gateway-secret`;
 const PHONE = '+7 912 345-67-89';
 
-function insertTenant(storage: Storage, accountId: string, codeWebhookUrl?: string): Tenant {
+const box = new SecretBox(randomBytes(32));
+
+/** A tenant with its SMS gateway sealed in its secrets, as the settings form stores it (or in plain settings, as before). */
+function insertTenant(
+  storage: Storage,
+  accountId: string,
+  codeWebhookUrl?: string,
+  stored: 'sealed' | 'plain' = 'sealed',
+): Tenant {
   const now = new Date();
+  const sealed = codeWebhookUrl && stored === 'sealed';
   return storage.db
     .insert(tenants)
     .values({
@@ -25,7 +37,10 @@ function insertTenant(storage: Storage, accountId: string, codeWebhookUrl?: stri
       accountName: accountId,
       status: 'Activated',
       lastCause: 'Install',
-      settings: codeWebhookUrl ? { ledger: { codeWebhookUrl } } : {},
+      settings: codeWebhookUrl && !sealed ? { ledger: { codeWebhookUrl } } : {},
+      providerSecretsEnc: sealed
+        ? sealProviderSecrets(box, accountId, { smsGateway: { webhookUrl: codeWebhookUrl } })
+        : null,
       createdAt: now,
       updatedAt: now,
     })
@@ -52,6 +67,7 @@ describe('VerificationCodes', () => {
     txlog = new TransactionLog(storage.db);
     codes = new VerificationCodes(storage.db, {
       logger: memory.logger,
+      box,
       sms: new SmsGateway({ logger: memory.logger, txlog, timeoutMs: 100 }),
       now: () => clock,
     });
@@ -164,6 +180,13 @@ describe('VerificationCodes', () => {
       expect((error as ValidationError).parameter).to.equal('phone');
       expect((error as Error).message).to.match(/^Укажите телефон покупателя/);
     }
+  });
+
+  it('when the gateway URL is still in plain settings from before it was sealed, then codes are still sent there', async () => {
+    const older = insertTenant(storage, 'tenant-older', HOOK, 'plain');
+    const scope = gatewayAccepts();
+    await codes.send(older, 'spending', PHONE);
+    expect(scope.isDone()).to.equal(true);
   });
 
   it('when the store has no SMS gateway, then the cashier is told the owner must set it up and nothing is stored', async () => {

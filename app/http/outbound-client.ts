@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type InternalAxiosRequestConfig } from 'axios';
 import type { LogKind } from '../../db/schema/index.js';
 import { currentRequestContext, type Logger } from '../logging/logger.js';
+import { blankSecrets } from '../logging/redact.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import type { OutboundGuard } from './outbound-guard.js';
 
@@ -23,6 +24,14 @@ interface ClientSettings {
   headers?: Record<string, string>;
   /** How a request path appears in logs, for paths that carry a secret (МойСклад's one-time contextKey). */
   describePath?: (path: string) => string;
+  /**
+   * The call's secret values (API key, login and password, a key inside the URL, a one-time code). They
+   * are blanked in the log line and the transaction-log row, and in the body of a failed call before the
+   * caller sees it, so a provider that echoes one in its error text never gets it stored or shown.
+   */
+  secrets?: readonly (string | undefined | null)[];
+  /** Files the call under this tenant when no request context names one (a call made outside a request). */
+  tenantId?: string;
   /** Whether a 2xx body is the documented answer; one that is not is logged as failed, not ok. */
   isExpectedAnswer?: (data: unknown, config: InternalAxiosRequestConfig) => boolean;
 }
@@ -63,6 +72,7 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
     return config;
   });
 
+  const secrets = options.secrets ?? [];
   const record = (
     config: TimedConfig | undefined,
     status: number | undefined,
@@ -74,9 +84,14 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
     const path = config?.url ?? '';
     const endpoint = `${(config?.method ?? 'get').toUpperCase()} ${options.name} ${options.describePath?.(path) ?? path}`;
     const context = currentRequestContext();
-    options.logger.log(ok ? 'http' : 'warn', 'outbound call', { endpoint, status, durationMs, error });
+    options.logger.log(ok ? 'http' : 'warn', 'outbound call', {
+      endpoint: blankSecrets(endpoint, secrets),
+      status,
+      durationMs,
+      error: error === undefined ? undefined : blankSecrets(error, secrets),
+    });
     options.txlog?.record({
-      tenantId: context?.accountId,
+      tenantId: context?.accountId ?? options.tenantId,
       saleKey: context?.saleKey,
       documentName: context?.documentName,
       kind: options.kind,
@@ -87,6 +102,7 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
       errorMessage: error,
       request: parseBody(config?.data),
       response,
+      secrets,
     });
   };
 
@@ -94,12 +110,19 @@ export function createHttpClient(options: OutboundClientOptions): AxiosInstance 
     (response) => {
       const expected = options.isExpectedAnswer?.(response.data, response.config) ?? true;
       record(response.config, response.status, expected, response.data, expected ? undefined : 'unexpected answer');
+      // An answer that is not the documented one becomes an error whose details carry the body.
+      if (!expected) response.data = blankSecrets(response.data, secrets);
       return response;
     },
     (error: unknown) => {
       const failure = describeFailure(error);
       const axiosError = error instanceof AxiosError ? error : undefined;
       record(axiosError?.config, failure.status, false, failure.body, failure.reason);
+      if (axiosError) {
+        // Callers copy the body and the message into error details, the outbox and admin pages.
+        axiosError.message = blankSecrets(axiosError.message, secrets);
+        if (axiosError.response) axiosError.response.data = blankSecrets(axiosError.response.data, secrets);
+      }
       return Promise.reject(error);
     },
   );

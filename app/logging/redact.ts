@@ -1,6 +1,7 @@
 /**
  * One redaction rule for logs, the transaction log and admin pages: secrets by key name, JWT-looking
- * strings anywhere, and phone numbers reduced to their last four digits.
+ * strings anywhere, phone numbers reduced to their last four digits, and, when the caller knows them,
+ * the call's own secret values (a key, a password, a one-time code) wherever they appear.
  */
 const SECRET_KEY =
   /(token|secret|password|passwd|apikey|api_key|authorization|cookie|jwt|access_?token|private|credential|^key$|code$|contextKey)/i;
@@ -22,17 +23,69 @@ export function maskPhone(phone: string): string {
   return `***${digits.slice(-4)}`;
 }
 
-export function redactText(text: string): string {
-  return text
+/**
+ * A secret this short would blank ordinary words and numbers everywhere; a one-time code (6 digits)
+ * is the shortest secret we hand out.
+ */
+const MIN_SECRET_LENGTH = 4;
+
+/** The call's secret values as they may appear in text: as given, URL-encoded and JSON-escaped, longest first. */
+export function secretForms(secrets: readonly (string | undefined | null)[]): string[] {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Blanks the given secret values wherever they appear in a string, and nothing else. For bodies of
+ * failed calls before they become error details: a provider that echoes our key in its error text
+ * must not carry it into the outbox or an admin page.
+ */
+export function blankSecrets<T>(value: T, secrets: readonly (string | undefined | null)[]): T {
+  const forms = secretForms(secrets);
+  return forms.length === 0 ? value : (blank(value, forms, 0) as T);
+}
+
+function blank(value: unknown, forms: string[], depth: number): unknown {
+  if (depth > 12) return '[…]';
+  if (typeof value === 'string') return blankText(value, forms);
+  if (Array.isArray(value)) return value.map((item) => blank(item, forms, depth + 1));
+  if (value && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, blank(inner, forms, depth + 1)]));
+  }
+  return value;
+}
+
+function blankText(text: string, forms: string[]): string {
+  let out = text;
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  return out;
+}
+
+export function redactText(text: string, secrets: readonly (string | undefined | null)[] = []): string {
+  return blankText(text, secretForms(secrets))
     .replace(JWT, REDACTED)
     .replace(BEARER, `$1 ${REDACTED}`)
     .replace(PHONE_IN_TEXT, (m) => maskPhone(m));
 }
 
-export function redact(value: unknown, depth = 0): unknown {
+/**
+ * Redacts a body or log fields: secret-named keys, JWTs, bearer credentials and phones anywhere, and
+ * `secrets`, the values the caller knows to be secret for this call, in any string at any depth.
+ */
+export function redact(value: unknown, secrets: readonly (string | undefined | null)[] = []): unknown {
+  return redactDeep(value, secretForms(secrets), 0);
+}
+
+function redactDeep(value: unknown, forms: string[], depth: number): unknown {
   if (depth > 12) return '[…]';
-  if (typeof value === 'string') return redactText(value);
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (typeof value === 'string') return redactText(blankText(value, forms));
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, forms, depth + 1));
   if (value && typeof value === 'object') {
     if (value instanceof Date) return value.toISOString();
     if (Buffer.isBuffer(value)) return '[binary]';
@@ -45,7 +98,7 @@ export function redact(value: unknown, depth = 0): unknown {
         out[key] = REDACTED; // numbers and booleans (error codes, flags) are not secrets
       } else if (PHONE_KEY.test(key) && (typeof inner === 'string' || typeof inner === 'number'))
         out[key] = maskPhone(String(inner));
-      else out[key] = redact(inner, depth + 1);
+      else out[key] = redactDeep(inner, forms, depth + 1);
     }
     return out;
   }

@@ -2,8 +2,7 @@ import { UpstreamError } from '../errors.js';
 import { createHttpClient, describeFailure } from '../http/outbound-client.js';
 import { PUBLIC_ONLY, type OutboundGuard } from '../http/outbound-guard.js';
 import type { Logger } from '../logging/logger.js';
-import { REDACTED } from '../logging/redact.js';
-import type { LogEntry, TransactionLog } from '../txlog/transaction-log.js';
+import type { TransactionLog } from '../txlog/transaction-log.js';
 
 const DEFAULT_TIMEOUT_MS = 3000;
 
@@ -20,7 +19,7 @@ export interface SmsMessage {
   /** 11 digits starting with 7; sent as +7… */
   phone: string;
   text: string;
-  /** A one-time code inside the text: sent as its own field too, and blanked in the transaction log. */
+  /** A one-time code inside the text: sent as its own field too, and blanked in every log. */
   code?: string;
 }
 
@@ -46,7 +45,11 @@ export class SmsGateway {
       baseURL: webhookUrl,
       timeoutMs: this.timeoutMs,
       logger: this.deps.logger,
-      txlog: this.deps.txlog && tenantLog(this.deps.txlog, tenantId, sms.code),
+      txlog: this.deps.txlog,
+      // Verification codes are sent from a LoyaltyAPI call, but a call made elsewhere still has its tenant.
+      tenantId,
+      // The code is in the SMS text too, and a gateway may echo its key or the code in an error.
+      secrets: [sms.code, ...secretsInUrl(webhookUrl)],
     });
     try {
       await client.post('', { phone: `+${sms.phone}`, ...(sms.code ? { code: sms.code } : {}), message: sms.text });
@@ -63,29 +66,25 @@ export class SmsGateway {
   }
 }
 
-/**
- * Files the call under the tenant when no request context does. The transaction log redacts the `code`
- * key, but the SMS text carries the code too: this view of the log blanks it there as well.
- */
-function tenantLog(txlog: TransactionLog, tenantId: string, code: string | undefined): TransactionLog {
-  const view = Object.create(txlog) as TransactionLog;
-  view.record = (entry: LogEntry, tx) =>
-    txlog.record(
-      {
-        ...entry,
-        tenantId: entry.tenantId ?? tenantId,
-        request: code ? withoutCode(entry.request, code) : entry.request,
-      },
-      tx,
-    );
-  return view;
+/** What in the gateway's address is a credential: user info, query values and long path segments (a key in the path). */
+function secretsInUrl(webhookUrl: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(webhookUrl);
+  } catch {
+    return [];
+  }
+  const pathKeys = url.pathname.split('/').filter((segment) => segment.length > 16);
+  return [url.username, url.password, ...pathKeys]
+    .map(decoded)
+    .concat([...url.searchParams.values()])
+    .filter((value) => value !== '');
 }
 
-function withoutCode(body: unknown, code: string): unknown {
-  if (typeof body === 'string') return body.split(code).join(REDACTED);
-  if (Array.isArray(body)) return body.map((item) => withoutCode(item, code));
-  if (body && typeof body === 'object') {
-    return Object.fromEntries(Object.entries(body).map(([key, value]) => [key, withoutCode(value, code)]));
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
   }
-  return body;
 }

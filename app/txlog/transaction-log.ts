@@ -1,6 +1,6 @@
 import { transactionLog, type LogKind, type NewLogRow } from '../../db/schema/index.js';
 import { currentRequestContext } from '../logging/logger.js';
-import { redact, redactText } from '../logging/redact.js';
+import { blankSecrets, redact, redactText } from '../logging/redact.js';
 import type { Db, DbOrTx } from '../storage/database.js';
 
 export interface LogEntry {
@@ -20,6 +20,8 @@ export interface LogEntry {
   errorMessage?: string | null;
   request?: unknown;
   response?: unknown;
+  /** The call's secret values (a key, a password, a one-time code): blanked wherever they appear in this row. */
+  secrets?: readonly (string | undefined | null)[];
 }
 
 const MAX_BODY_CHARS = 64 * 1024;
@@ -65,12 +67,13 @@ export class TransactionLog {
 }
 
 function toRow(entry: LogEntry): NewLogRow {
+  const secrets = entry.secrets ?? [];
   const phoneDigits = entry.phone?.replace(/\D/g, '') ?? '';
   return {
     at: Date.now(),
     tenantId: entry.tenantId ?? null,
     kind: entry.kind,
-    endpoint: entry.endpoint,
+    endpoint: secrets.length > 0 ? blankSecrets(entry.endpoint, secrets) : entry.endpoint,
     httpStatus: entry.httpStatus ?? null,
     ok: entry.ok,
     durationMs: entry.durationMs ?? null,
@@ -82,14 +85,14 @@ function toRow(entry: LogEntry): NewLogRow {
     cardNumber: entry.cardNumber ?? null,
     pointsSpent: entry.pointsSpent ?? null,
     pointsEarned: entry.pointsEarned ?? null,
-    errorMessage: entry.errorMessage ? redactText(entry.errorMessage) : null,
-    requestBody: serialize(entry.request),
-    responseBody: serialize(entry.response),
+    errorMessage: entry.errorMessage ? redactText(entry.errorMessage, secrets) : null,
+    requestBody: serialize(entry.request, secrets),
+    responseBody: serialize(entry.response, secrets),
   };
 }
 
-function serialize(body: unknown): string | null {
+function serialize(body: unknown, secrets: LogEntry['secrets'] = []): string | null {
   if (body === undefined || body === null || body === '') return null;
-  const text = JSON.stringify(redact(body));
+  const text = JSON.stringify(redact(body, secrets));
   return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}…` : text;
 }

@@ -6,6 +6,7 @@ import nock from 'nock';
 import { transactionLog } from '../../db/schema/index.js';
 import { createHttpClient, describeFailure } from '../../app/http/outbound-client.js';
 import { createLogger, runWithRequestContext } from '../../app/logging/logger.js';
+import { memoryLogger } from '../helpers/memory-logger.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
 import { TransactionLog } from '../../app/txlog/transaction-log.js';
 import { rejectionOf } from '../helpers/rejection.js';
@@ -78,5 +79,70 @@ describe('The outbound HTTP client', () => {
       rejectionOf(client().get('/late')),
     );
     expect(describeFailure(error).type).to.equal('timeout');
+  });
+
+  it('when a provider echoes the API key in its error, then neither the log row, the log line nor the error the caller gets carries it', async () => {
+    const key = 'live-key-5f1e9a7c';
+    const memory = memoryLogger();
+    nock(ORIGIN)
+      .post('/retail')
+      .reply(500, { message: `apikey ${key} is not valid for point p1`, echo: { header: key } });
+    const http = createHttpClient({
+      name: 'test-provider',
+      kind: 'provider',
+      destination: 'operator',
+      baseURL: ORIGIN,
+      timeoutMs: 5000,
+      logger: memory.logger,
+      txlog,
+      headers: { apikey: key },
+      secrets: [key],
+    });
+    const error = (await rejectionOf(http.post('/retail', { note: `typed ${key} by mistake` }))) as {
+      response: { data: unknown };
+      message: string;
+    };
+    expect(JSON.stringify(error.response.data)).to.not.include(key);
+    expect(describeFailure(error).body).to.deep.equal({
+      message: 'apikey [скрыто] is not valid for point p1',
+      echo: { header: '[скрыто]' },
+    });
+    const [row] = rows();
+    expect(JSON.stringify(row)).to.not.include(key);
+    expect(row!.responseBody).to.include('apikey [скрыто] is not valid');
+    expect(memory.text()).to.not.include(key);
+  });
+
+  it('when a 200 answer is not the documented one and echoes a secret, then the body the caller reads no longer has it', async () => {
+    nock(ORIGIN).post('/retail').reply(200, { success: false, client: 'password hunter2-xyz rejected' });
+    const http = createHttpClient({
+      name: 'test-provider',
+      kind: 'provider',
+      destination: 'operator',
+      baseURL: ORIGIN,
+      timeoutMs: 5000,
+      logger,
+      txlog,
+      secrets: ['hunter2-xyz'],
+      isExpectedAnswer: (data) => (data as { success?: boolean }).success === true,
+    });
+    const answer = await http.post('/retail', {});
+    expect(answer.data).to.deep.equal({ success: false, client: 'password [скрыто] rejected' });
+    expect(JSON.stringify(rows())).to.not.include('hunter2-xyz');
+  });
+
+  it('when a call is made outside any request, then it is filed under the tenant the client was made for', async () => {
+    nock(ORIGIN).post('/send').reply(200, {});
+    await createHttpClient({
+      name: 'sms',
+      kind: 'provider',
+      destination: 'operator',
+      baseURL: ORIGIN,
+      timeoutMs: 5000,
+      logger,
+      txlog,
+      tenantId: 'tenant-9',
+    }).post('/send', {});
+    expect(rows().map((r) => r.tenantId)).to.deep.equal(['tenant-9']);
   });
 });

@@ -96,6 +96,7 @@ export class GeneralApiClient {
       logger: options.logger,
       txlog: options.txlog,
       headers: { apikey: options.apiKey, 'Content-Type': 'application/json' },
+      secrets: [options.apiKey],
       // `success: false` and shapeless bodies arrive with 200; the transaction log should not call them ok.
       isExpectedAnswer: (data) => field(data, 'success') === true,
     });

@@ -117,6 +117,7 @@ export class IBonusClient {
       logger: options.logger,
       txlog: options.txlog,
       headers: { Accept: 'application/json', 'Content-Type': 'application/json; charset=utf-8' },
+      secrets: [options.login, options.password],
       // Every read answers a JSON array; a 200 with anything else is logged as failed, not ok.
       isExpectedAnswer: (data, config) => config.method !== 'get' || Array.isArray(data),
     });

@@ -142,6 +142,29 @@ describe('VerificationCodes', () => {
     expect(logs()).to.not.include(verificationCode).and.to.not.include('gateway-secret');
   });
 
+  it('when the gateway echoes the code and its key in an error, then no log, log row or error detail carries them', async () => {
+    let sent = '';
+    nock(GATEWAY)
+      .post('/send', (body: { code: string }) => {
+        sent = body.code;
+        return true;
+      })
+      .query({ key: 'gateway-secret' })
+      .reply(400, (_uri, body) => ({
+        error: `code ${(body as { code: string }).code} refused for key=gateway-secret`,
+      }));
+    const error = (await refusal(codes.send(tenant, 'spending', PHONE))) as UpstreamError;
+    expect(error).to.be.instanceOf(UpstreamError);
+    expect(sent).to.match(/^\d{6}$/);
+    txlog.flush();
+    const entries = storage.db.select().from(transactionLog).all();
+    expect(entries).to.have.length(1);
+    expect(entries[0]!.responseBody).to.include('refused for key=[скрыто]');
+    for (const text of [JSON.stringify(entries), logs(), JSON.stringify(error.details), error.message]) {
+      expect(text).to.not.include(sent).and.to.not.include('gateway-secret');
+    }
+  });
+
   it('when a second code is asked inside 60 s, then no SMS goes out and the cashier is told how long to wait', async () => {
     gatewayAccepts();
     await codes.send(tenant, 'spending', PHONE);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { maskPhone, redact, redactText } from '../../../app/logging/redact.js';
+import { blankSecrets, maskPhone, redact, redactText } from '../../../app/logging/redact.js';
 
 describe('Redaction', () => {
   it('when an object has secret-named keys, then their values are hidden at any depth', () => {
@@ -35,6 +35,37 @@ describe('Redaction', () => {
     expect(redact(redact({ phone: '89123456789', note: 'звонить +7 912 345-67-89' }))).to.deep.equal({
       phone: '***6789',
       note: 'звонить ***6789',
+    });
+  });
+
+  it("when the call's secret values are given, then they are blanked inside any string, also URL-encoded or JSON-escaped", () => {
+    const key = 'k3y/with+"odd"chars';
+    const out = redact(
+      {
+        error: `Invalid apikey ${key} for point 7`,
+        nested: [{ note: `see ?key=${encodeURIComponent(key)}` }],
+        raw: `{"message":${JSON.stringify(`bad key ${key}`)}}`,
+      },
+      [key],
+    );
+    const text = JSON.stringify(out);
+    expect(text).to.not.include('k3y');
+    expect(text).to.include('Invalid apikey [скрыто] for point 7');
+    expect(redactText(`code 482913 sent`, ['482913'])).to.equal('code [скрыто] sent');
+  });
+
+  it('when a secret value is shorter than four characters, then ordinary text is left alone', () => {
+    expect(redactText('1 of 2 items', ['1', ''])).to.equal('1 of 2 items');
+    expect(blankSecrets({ a: 'pw 12', n: 12 }, ['12', undefined])).to.deep.equal({ a: 'pw 12', n: 12 });
+  });
+
+  it('when only secret values are blanked, then keys, numbers and phones stay as they were', () => {
+    expect(
+      blankSecrets({ apikey: 'other', text: 'key s3cret-value, call 89123456789', n: 5 }, ['s3cret-value']),
+    ).to.deep.equal({
+      apikey: 'other',
+      text: 'key [скрыто], call 89123456789',
+      n: 5,
     });
   });
 });

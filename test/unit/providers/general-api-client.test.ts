@@ -4,6 +4,7 @@ import { AppError, BusinessRuleError, NotFoundError, UpstreamError } from '../..
 import { createLogger } from '../../../app/logging/logger.js';
 import { GeneralApiClient } from '../../../app/providers/general/general-api-client.js';
 import { GENERAL_API_MESSAGES } from '../../../app/providers/general/general-api-errors.js';
+import { failureText } from '../../../app/outbox/failure-kind.js';
 import { ProviderResilience } from '../../../app/providers/resilience.js';
 
 const ORIGIN = 'https://loyalty.general.test';
@@ -191,6 +192,21 @@ describe('GeneralApiClient', () => {
       const error = await rejectionOf(client().hold({ client: 'c1', point: 'p1', amount: 100 }));
       expect(error).to.be.instanceOf(BusinessRuleError);
       expect(error.message).to.equal('Нельзя списать больше 40 баллов');
+    });
+
+    it('when the provider echoes the API key in its refusal, then the error, its details and the outbox text never carry it', async () => {
+      nock(ORIGIN)
+        .post('/integration/general/retail')
+        .reply(400, { message: `Key ${API_KEY} has no access to point p1` });
+      nock(ORIGIN)
+        .post('/integration/general/bonuses/hold')
+        .reply(200, { success: false, message: `apikey=${API_KEY}` });
+      const refused = await rejectionOf(client().retail({ client: 'c1', point: 'p1', amount: 100, spend: 0 }));
+      const unexpected = await rejectionOf(client().hold({ client: 'c1', point: 'p1', amount: 100 }));
+      for (const error of [refused, unexpected]) {
+        expect(JSON.stringify(error.details)).to.include('[скрыто]');
+        expect(`${error.message} ${JSON.stringify(error.details)} ${failureText(error)}`).to.not.include(API_KEY);
+      }
     });
 
     it('when a retail without spending succeeds, then earn is returned', async () => {

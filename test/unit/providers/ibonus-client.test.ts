@@ -5,6 +5,7 @@ import { createLogger } from '../../../app/logging/logger.js';
 import { IBonusClient, type CreateOrderRequest } from '../../../app/providers/ibonus/ibonus-client.js';
 import { IBONUS_AUTH_MESSAGE, IBonusError } from '../../../app/providers/ibonus/ibonus-errors.js';
 import { ProviderResilience } from '../../../app/providers/resilience.js';
+import { failureText } from '../../../app/outbox/failure-kind.js';
 import { startIBonusFake, type IBonusFake } from '../../fakes/ibonus-fake.js';
 import { LOOPBACK_ALLOWED, testGuard } from '../../helpers/outbound.js';
 
@@ -254,6 +255,16 @@ describe('IBonusClient', () => {
     expect((error as UpstreamError).definite).to.equal(true);
     expect(error.message).to.include('отправка чека продажи');
     expect(error.message).to.not.include('Not enough');
+  });
+
+  it('when i-bonus echoes the login and password in its error message, then the error and the outbox text never carry them', async () => {
+    nock(ORIGIN)
+      .post('/ext/api/v1/fiscal/orders/')
+      .reply(500, errorBody(500, 'Internal Server Error', `auth ${LOGIN}:${PASSWORD} failed`));
+    const error = (await rejectionOf(client.createOrder(SALE))) as IBonusError;
+    expect(error.details?.providerMessage).to.equal('auth [скрыто]:[скрыто] failed');
+    const shown = `${error.message} ${JSON.stringify(error.details)} ${failureText(error)}`;
+    expect(shown).to.not.include(PASSWORD).and.to.not.include(LOGIN);
   });
 
   describe('through ProviderResilience', () => {

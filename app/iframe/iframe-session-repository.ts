@@ -16,6 +16,11 @@ export const iframeSessionRepository = {
     tx.update(iframeSessions).set(changes).where(eq(iframeSessions.id, id)).run();
   },
 
+  /** Every session of an account: they end when the app is uninstalled there. */
+  deleteOfAccount(tx: DbOrTx, accountId: string): number {
+    return tx.delete(iframeSessions).where(eq(iframeSessions.accountId, accountId)).run().changes;
+  },
+
   deleteExpired(tx: DbOrTx, now: Date): number {
     return tx.delete(iframeSessions).where(lt(iframeSessions.expiresAt, now)).run().changes;
   },

@@ -4,6 +4,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { validate } from '../http/validate.js';
 import { immediate, type Db } from '../storage/database.js';
+import { iframeSessionRepository as iframeSessions } from '../iframe/iframe-session-repository.js';
 import { ACCESS_TOKEN_FIELD, issueLoyaltyToken } from '../tenants/loyalty-token.js';
 import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
 
@@ -112,6 +113,9 @@ export class AppLifecycle {
           pendingLoyaltyTokenEnc: null,
           configuredAt: null,
         });
+        // Whoever had the settings open loses them with the app: a page token names a session row, and
+        // a reinstall starts new rows under new random ids, so no token issued before now works again.
+        iframeSessions.deleteOfAccount(tx, accountId);
       }
       return true;
     });

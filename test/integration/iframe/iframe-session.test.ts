@@ -166,6 +166,28 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       expect(textOf(res.data)).to.include('истёк');
     });
 
+    it('when the app is uninstalled, then its open pages stop working, also after a reinstall', async () => {
+      const client = await openIframe(t, accountId);
+      const other = await installAccount(t);
+      const bystander = await openIframe(t, other);
+      const appPath = `/api/moysklad/vendor/1.0/apps/${t.config.moysklad.appId}/${accountId}`;
+      const vendor = async () => ({ headers: { Authorization: `Bearer ${await t.vendorJwt()}` } });
+      expect((await t.http.delete(appPath, { ...(await vendor()), data: { cause: 'Uninstall' } })).status).to.equal(
+        200,
+      );
+      expect((await client.reload()).status).to.be.oneOf([401, 404]);
+
+      const reinstall = { appUid: t.config.moysklad.appUid, accountName: 'Магазин у дома', cause: 'Install' };
+      expect((await t.http.put(appPath, reinstall, await vendor())).status).to.equal(200);
+      const afterReinstall = await client.reload();
+      expect(afterReinstall.status).to.equal(401);
+      expect(textOf(afterReinstall.data)).to.include('откройте приложение заново');
+      const saved = await client.post('/iframe/settings', { ...VALID_FORMS.ledger });
+      expect(saved.status).to.equal(401);
+      expect((await bystander.reload()).status, "another account's session is untouched").to.equal(200);
+      expect((await openIframe(t, accountId)).page.status, 'a page opened after the reinstall works').to.equal(200);
+    });
+
     it('when a POST carries a forged session, then nothing is saved', async () => {
       const client = await openIframe(t, accountId);
       const res = await client.post('/iframe/settings', VALID_FORMS.general, { session: `${client.token}x` });

@@ -1,11 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { csrfSync } from 'csrf-sync';
 import helmet from 'helmet';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { errorHandler } from '../http/error-handler.js';
 import { renderHtmlError } from '../http/html-pages.js';
 import { requireUser } from './auth/access.js';
 import { authRoutes } from './auth/auth-routes.js';
+import { adminCsrf } from './auth/csrf-guards.js';
 import { adminSession } from './auth/session.js';
 import { customerRoutes } from './customers/customer-routes.js';
 import { giftCardRoutes } from './customers/gift-card-routes.js';
@@ -39,15 +39,10 @@ const adminHeaders = [
   },
 ];
 
-/** csrf-sync keeps one token per session; forms send it as `_csrf`. */
-const csrf = csrfSync({
-  getTokenFromRequest: (req) => (req.body as { _csrf?: string } | undefined)?._csrf ?? req.get('x-csrf-token'),
-  size: 32,
-});
-
 /**
  * /admin: support staff's UI. Order matters: headers, form parsing, the SQLite session, CSRF on every
- * POST (sign-in included), the sign-in pages, then the session check in front of everything else.
+ * POST (sign-in included, see csrf-guards.ts), the sign-in pages, then the session check in front of
+ * everything else. An anonymous visitor writes no session row: only a successful sign-in does.
  */
 export function adminRouter(deps: AdminDeps): Router {
   const context: AdminContext = { ...deps, tz: new TimeZone(deps.config.timeZone) };
@@ -57,10 +52,11 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(express.urlencoded({ extended: false, limit: '100kb' }));
   const production = config.env === 'production';
   router.use(adminSession(storage.sqlite, { secret: config.sessionSecret, production }));
-  router.use(csrf.csrfSynchronisedProtection);
+  const csrf = adminCsrf({ production });
+  router.use(csrf.protect);
   router.use((req, res, next) => {
     // Called by the views that render a form, so a page without one starts no session.
-    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.csrfToken = () => csrf.tokenFor(req);
     res.locals.fmt = viewHelpers(context.tz);
     res.locals.path = req.originalUrl;
     res.locals.tzName = config.timeZone;
@@ -68,7 +64,7 @@ export function adminRouter(deps: AdminDeps): Router {
   });
   router.use(exposeFlash);
 
-  router.use(authRoutes({ db: storage.db, txlog: deps.txlog, tz: context.tz, production }));
+  router.use(authRoutes({ db: storage.db, txlog: deps.txlog, tz: context.tz, production, csrf }));
   router.use(requireUser(storage.db));
   router.get('/', (_req, res) => res.redirect(303, '/admin/dashboard'));
   router.use(dashboardRoutes(context));
@@ -82,8 +78,9 @@ export function adminRouter(deps: AdminDeps): Router {
     throw new NotFoundError('Такой страницы нет.');
   });
   router.use((error: unknown, _req: Request, _res: Response, next: NextFunction) => {
-    const stale = error === csrf.invalidCsrfTokenError || (error as { code?: string } | null)?.code === 'EBADCSRFTOKEN';
-    next(stale ? new ForbiddenError('Форма устарела: обновите страницу и повторите действие.') : error);
+    next(
+      csrf.isCsrfError(error) ? new ForbiddenError('Форма устарела: обновите страницу и повторите действие.') : error,
+    );
   });
   router.use(errorHandler(logger, renderHtmlError));
   return router;

@@ -53,9 +53,9 @@ export class AdminClient {
 
   private remember(response: AxiosResponse<string>): AxiosResponse<string> {
     for (const line of (response.headers['set-cookie'] as string[] | undefined) ?? []) {
-      this.lastSetCookie = line;
       const [pair] = line.split(';');
       const [name, value] = pair!.split('=', 2) as [string, string];
+      if (name === 'lb_admin') this.lastSetCookie = line;
       if (/expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }

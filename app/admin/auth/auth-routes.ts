@@ -7,6 +7,7 @@ import type { TimeZone } from '../time-zone.js';
 import { safeNext } from './access.js';
 import { adminUserRepository } from './admin-user-repository.js';
 import { authenticate, normalizeLogin, sessionUser } from './admin-users.js';
+import type { AdminCsrf } from './csrf-guards.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { destroySession, regenerateSession, saveSession, SESSION_COOKIE } from './session.js';
 
@@ -17,7 +18,13 @@ interface LoginForm {
 }
 
 /** Sign-in and sign-out; mounted before the session check, so these pages work signed out. */
-export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; production: boolean }): Router {
+export function authRoutes(deps: {
+  db: Db;
+  txlog: TransactionLog;
+  tz: TimeZone;
+  production: boolean;
+  csrf: Pick<AdminCsrf, 'forgetLoginToken'>;
+}): Router {
   const { db, txlog, tz } = deps;
   const router = Router();
   const renderLogin = (res: Response, status: number, form: LoginForm, error?: string) => {
@@ -57,6 +64,7 @@ export function authRoutes(deps: { db: Db; txlog: TransactionLog; tz: TimeZone; 
       return renderLogin(res, error.status, form, error.message);
     }
     await throttle.forgive(req);
+    deps.csrf.forgetLoginToken(req);
     await regenerateSession(req);
     req.session.userId = user.id;
     req.session.epoch = user.sessionEpoch;

@@ -18,9 +18,6 @@ describe('Admin sign-in', () => {
     await createTestAdmin(t, 'anna');
     const client = new AdminClient(t.baseUrl);
     await client.get('/admin/login');
-    const before = client.cookieHeader;
-    expect(before, 'the login form starts a session for its CSRF token').to.match(/lb_admin=/);
-
     const response = await client.post('/admin/login', { login: 'Anna', password: TEST_PASSWORD });
     expect(response.status).to.equal(303);
     expect(response.headers.location).to.equal('/admin/dashboard');
@@ -29,15 +26,61 @@ describe('Admin sign-in', () => {
       .and.match(/SameSite=Strict/)
       .and.match(/Path=\/admin/);
     expect(client.lastSetCookie, 'no Secure outside production: tests run on plain http').to.not.match(/Secure/);
-    expect(client.cookieHeader, 'a new session id after sign-in (no session fixation)').to.not.equal(before);
+    expect(client.cookieHeader, "the sign-in form's token is spent").to.not.match(/lb_login=/);
     expect((await client.get('/admin/dashboard')).status).to.equal(200);
+  });
 
-    const fixated = new AdminClient(t.baseUrl);
-    fixated.useCookie(before);
+  it('when a session id is planted before sign-in, then sign-in replaces it and the planted id carries nobody', async () => {
+    await createTestAdmin(t, 'anna');
+    const planted = await signedInAdmin(t, 'boris', 'support');
+    const plantedCookie = planted.cookieHeader;
+    const victim = new AdminClient(t.baseUrl);
+    await victim.get('/admin/login');
+    victim.useCookie(`${victim.cookieHeader}; ${plantedCookie}`);
+    expect((await victim.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(303);
+    expect(victim.cookieHeader, 'a new session id after sign-in (no session fixation)').to.not.equal(plantedCookie);
+    expect((await victim.get('/admin/users')).status, 'the victim is signed in as anna').to.equal(200);
+
+    const attacker = new AdminClient(t.baseUrl);
+    attacker.useCookie(plantedCookie);
+    expect((await attacker.get('/admin/users')).status, 'the planted id does not carry anna').to.not.equal(200);
+  });
+
+  it('when anonymous visitors open the sign-in page, then no session row is written, yet the form keeps its CSRF check', async () => {
+    await createTestAdmin(t, 'anna');
+    const sessionRows = () => (t.storage.sqlite.prepare('select count(*) as n from sessions').get() as { n: number }).n;
+    for (let i = 0; i < 20; i++) {
+      const visitor = new AdminClient(t.baseUrl);
+      const page = await visitor.get('/admin/login');
+      expect(page.status).to.equal(200);
+      expect(page.headers['set-cookie']?.join('\n') ?? '', 'no session cookie').to.not.match(/lb_admin=/);
+    }
+    expect(sessionRows()).to.equal(0);
+
+    const client = new AdminClient(t.baseUrl);
+    await client.get('/admin/login');
+    const failed = await client.post('/admin/login', { login: 'anna', password: 'wrong-password' });
+    expect(failed.status).to.equal(401);
+    expect(sessionRows(), 'a failed sign-in writes no session either').to.equal(0);
+
+    // Another visitor's token is worth nothing without that visitor's cookie.
+    const other = new AdminClient(t.baseUrl);
+    const otherToken = /name="_csrf" value="([^"]+)"/.exec((await other.get('/admin/login')).data)![1]!;
+    const stranger = new AdminClient(t.baseUrl);
+    const withoutCookie = await stranger.post('/admin/login', {
+      login: 'anna',
+      password: TEST_PASSWORD,
+      _csrf: otherToken,
+    });
+    expect(withoutCookie.status).to.equal(403);
+    await stranger.get('/admin/login');
     expect(
-      (await fixated.get('/admin/dashboard')).status,
-      'the pre-login session id does not carry the sign-in',
-    ).to.equal(303);
+      (await stranger.post('/admin/login', { login: 'anna', password: TEST_PASSWORD, _csrf: otherToken })).status,
+    ).to.equal(403);
+    expect(sessionRows()).to.equal(0);
+
+    expect((await client.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(303);
+    expect(sessionRows()).to.equal(1);
   });
 
   it('when the password or the login is wrong, then both get the same 401 answer', async () => {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { createPrivateFile } from '../storage/database.js';
 
 export interface BackupResult {
   path: string;
@@ -21,14 +21,21 @@ const stamp = (date: Date) =>
  * many small steps would restart every time the server commits, and might never finish on a busy till).
  * The copy is then switched out of WAL mode, so it is one self-contained file, and checked with
  * `PRAGMA integrity_check`; a copy that fails the check is an error, never a "successful" backup.
+ * The copy is created 0600 (in a 0700 folder when we create it) before a page is written into it: it
+ * holds everything the live database does.
  */
 export async function backupDatabase(sourcePath: string, dir: string, now = new Date()): Promise<BackupResult> {
-  mkdirSync(dir, { recursive: true });
   const path = join(dir, `loyalty-bridge-${stamp(now)}.sqlite`);
-  if (existsSync(path)) throw new Error(`${path} already exists`);
   const source = new Database(sourcePath, { fileMustExist: true });
   let pages: number;
   try {
+    try {
+      createPrivateFile(path, { exclusive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new Error(`${path} already exists`, { cause: error });
+      throw error;
+    }
     source.pragma('busy_timeout = 5000');
     ({ totalPages: pages } = await source.backup(path, { progress: () => 0x7fffffff }));
   } finally {

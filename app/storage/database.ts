@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -16,12 +16,46 @@ export interface Storage {
   close(): void;
 }
 
+/** Owner read and write only: the database holds customers' phones, balances and sealed secrets. */
+export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * Creates a database file readable by its owner only, before SQLite writes a byte into it. SQLite
+ * gives the -wal, -shm and -journal files it creates later the mode of the database file, so they are
+ * 0600 too. `exclusive` refuses a file that already exists (a backup never overwrites one). A folder
+ * created on the way is 0700.
+ */
+export function createPrivateFile(path: string, options: { exclusive?: boolean } = {}): void {
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+  // open(2) applies the umask, which can only take bits away from 0600.
+  closeSync(openSync(path, options.exclusive ? 'wx' : 'a', PRIVATE_FILE_MODE));
+}
+
+/**
+ * A database created by an older version may be world-readable: group and other lose their rights
+ * on the file and its -wal and -shm. A file owned by someone else is left to the operator.
+ */
+function tightenExisting(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, PRIVATE_FILE_MODE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    }
+  }
+}
+
 /**
  * Opens the SQLite file with the pragmas the ledger relies on and applies pending migrations.
  * synchronous=FULL: a 201 for a sale must survive a power cut, and WAL keeps that affordable.
+ * The file, its WAL and SHM are 0600 (see createPrivateFile).
  */
 export function openStorage(path: string, options: { migrate?: boolean } = {}): Storage {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    tightenExisting(path);
+    createPrivateFile(path);
+  }
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

@@ -55,6 +55,33 @@ describe('Vendor API JWT checks', () => {
     expect((await withToken(await t.vendorJwt({ iat: now() - 300, exp: now() - 30 }))).status).to.equal(200);
   });
 
+  it('when iat is in the future beyond the 60 s leeway, then 401; within it, then accepted', async () => {
+    expect((await withToken(await t.vendorJwt({ iat: now() + 120, exp: now() + 180 }))).status).to.equal(401);
+    expect((await withToken(await t.vendorJwt({ iat: now() + 30, exp: now() + 90 }))).status).to.equal(200);
+  });
+
+  it('when exp is more than a day away, then 401; a day away, then accepted', async () => {
+    expect((await withToken(await t.vendorJwt({ exp: now() + 2 * 86_400 }))).status).to.equal(401);
+    expect((await withToken(await t.vendorJwt({ exp: now() + 86_400 }))).status).to.equal(200);
+  });
+
+  for (const [label, jti] of [
+    ['empty', ''],
+    ['a number', 42],
+    ['an object', { id: 'x' }],
+    ['longer than 128 characters', 'j'.repeat(129)],
+  ] as const) {
+    it(`when the jti is ${label}, then 401 and nothing is remembered`, async () => {
+      const before = t.storage.sqlite.prepare('select count(*) as n from jwt_replay').get() as { n: number };
+      expect((await withToken(await t.vendorJwt({ jti }))).status).to.equal(401);
+      expect(t.storage.sqlite.prepare('select count(*) as n from jwt_replay').get()).to.deep.equal(before);
+    });
+  }
+
+  it('when the jti is a 128-character string, then it is accepted', async () => {
+    expect((await withToken(await t.vendorJwt({ jti: 'j'.repeat(128) }))).status).to.equal(200);
+  });
+
   it('when a token is replayed, then the second use is refused', async () => {
     const jwt = await t.vendorJwt();
     expect((await withToken(jwt)).status).to.equal(200);

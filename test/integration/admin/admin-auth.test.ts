@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ensureInitialAdmin } from '../../../app/admin/auth/admin-users.js';
-import { FAILURES_PER_LOGIN } from '../../../app/admin/auth/login-throttle.js';
+import {
+  FAILURES_PER_ADDRESS,
+  FAILURES_PER_LOGIN_EVERYWHERE,
+  FAILURES_PER_LOGIN_FROM_ADDRESS as FAILURES_PER_LOGIN,
+} from '../../../app/admin/auth/login-throttle.js';
 import { AdminClient, createTestAdmin, signedInAdmin, TEST_PASSWORD } from '../../helpers/admin.js';
 import { startTestApp, testConfig, type TestApp } from '../../helpers/test-app.js';
 
@@ -149,6 +153,57 @@ describe('Admin sign-in', () => {
     // Another login is not locked by anna's failures.
     await createTestAdmin(t, 'boris');
     expect((await afterRestart.post('/admin/login', { login: 'boris', password: TEST_PASSWORD })).status).to.equal(303);
+  });
+
+  it('when a login is locked by failures from another address, then the right password still gets in from an address that has not failed', async () => {
+    await createTestAdmin(t, 'anna');
+    const attacker = new AdminClient(t.baseUrl, { 'x-forwarded-for': '203.0.113.66' });
+    await attacker.get('/admin/login');
+    for (let i = 0; i < FAILURES_PER_LOGIN; i++) {
+      expect((await attacker.post('/admin/login', { login: 'anna', password: `guess-${i}` })).status).to.equal(401);
+    }
+    expect((await attacker.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(429);
+
+    const anna = new AdminClient(t.baseUrl, { 'x-forwarded-for': '198.51.100.7' });
+    expect((await anna.signIn('anna')).status).to.equal(303);
+    expect((await attacker.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(429);
+  });
+
+  it('when a login is guessed at from many addresses, then each address gets one try past the ceiling and the real user still gets in', async () => {
+    await createTestAdmin(t, 'anna');
+    const from = async (address: string) => {
+      const client = new AdminClient(t.baseUrl, { 'x-forwarded-for': address });
+      await client.get('/admin/login');
+      return client;
+    };
+    const perAddress = FAILURES_PER_LOGIN - 1;
+    for (let bot = 0; bot * perAddress < FAILURES_PER_LOGIN_EVERYWHERE; bot++) {
+      const client = await from(`203.0.113.${bot + 1}`);
+      for (let i = 0; i < perAddress; i++)
+        await client.post('/admin/login', { login: 'anna', password: `g-${bot}-${i}` });
+    }
+    // Under attack: a fresh address may try once; its second try is refused, right password or not.
+    const fresh = await from('192.0.2.10');
+    expect((await fresh.post('/admin/login', { login: 'anna', password: 'one-more-guess' })).status).to.equal(401);
+    expect((await fresh.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(429);
+    // A bot that still had tries left before the ceiling is down to none.
+    const bot = await from('203.0.113.1');
+    expect((await bot.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(429);
+
+    const anna = await from('198.51.100.7');
+    expect((await anna.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(303);
+  });
+
+  it(`when one address fails ${FAILURES_PER_ADDRESS} times across logins, then that address is locked even for a right password`, async function () {
+    this.timeout(60_000); // every failure checks a scrypt hash
+    await createTestAdmin(t, 'anna');
+    const sprayer = new AdminClient(t.baseUrl, { 'x-forwarded-for': '203.0.113.99' });
+    await sprayer.get('/admin/login');
+    for (let i = 0; i < FAILURES_PER_ADDRESS; i++) {
+      await sprayer.post('/admin/login', { login: `user${i}`, password: 'wrong-password' });
+    }
+    expect((await sprayer.post('/admin/login', { login: 'anna', password: TEST_PASSWORD })).status).to.equal(429);
+    expect((await new AdminClient(t.baseUrl).signIn('anna')).status, 'other addresses are not affected').to.equal(303);
   });
 
   it('when a user signs in after a few failures, then the failures are forgiven', async () => {

@@ -85,6 +85,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     resilience: new ProviderResilience(),
     timeouts: config.providers,
     guard,
+    ibonusDeduplicatesExternalId: config.providers.ibonusDeduplicatesExternalId,
   });
   const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
   const outboxWorker = new OutboxWorker(outbox, logger);

@@ -36,6 +36,11 @@ export interface Config {
     tillTimeoutMs: number;
     /** One outbox delivery call: nobody waits on it, so it may take longer than the till's. */
     deliveryTimeoutMs: number;
+    /**
+     * The operator states that i-bonus ignores a repeated order with the same externalId (the seeds never
+     * promise it). Only then is an i-bonus order of unknown outcome resent automatically.
+     */
+    ibonusDeduplicatesExternalId: boolean;
   };
   outbox: {
     retryBaseMs: number;
@@ -110,6 +115,7 @@ const schema = Joi.object({
   ADMIN_INITIAL_LOGIN: Joi.string().pattern(/^[A-Za-z0-9._@-]{3,64}$/),
   PROVIDER_TIMEOUT_MS: Joi.number().integer().min(100).max(60_000).default(3000),
   PROVIDER_DELIVERY_TIMEOUT_MS: Joi.number().integer().min(100).max(300_000).default(20_000),
+  IBONUS_DEDUPLICATES_EXTERNAL_ID: Joi.boolean().default(false),
   OUTBOX_RETRY_BASE_MS: Joi.number().integer().min(10).default(5000),
   OUTBOX_RETRY_MAX_MS: Joi.number().integer().min(10).default(600_000),
   OUTBOX_GIVE_UP_HOURS: Joi.number().min(0.01).default(72),
@@ -170,7 +176,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: value.TIME_ZONE,
     trustProxy: parseTrustProxy(value.TRUST_PROXY),
     backupDir: value.BACKUP_DIR ?? join(dirname(databasePath), 'backups'),
-    providers: { tillTimeoutMs: value.PROVIDER_TIMEOUT_MS, deliveryTimeoutMs: value.PROVIDER_DELIVERY_TIMEOUT_MS },
+    providers: {
+      tillTimeoutMs: value.PROVIDER_TIMEOUT_MS,
+      deliveryTimeoutMs: value.PROVIDER_DELIVERY_TIMEOUT_MS,
+      ibonusDeduplicatesExternalId: value.IBONUS_DEDUPLICATES_EXTERNAL_ID,
+    },
     outbox: {
       retryBaseMs: value.OUTBOX_RETRY_BASE_MS,
       retryMaxMs: Math.max(value.OUTBOX_RETRY_MAX_MS, value.OUTBOX_RETRY_BASE_MS),

@@ -1,5 +1,5 @@
 import type { OutboxRow, OutboxStatus, ProviderKind } from '../../db/schema/index.js';
-import { NotFoundError, ValidationError, isAppError } from '../errors.js';
+import { ForbiddenError, NotFoundError, ValidationError, isAppError } from '../errors.js';
 import { runWithRequestContext, type Logger } from '../logging/logger.js';
 import { redact } from '../logging/redact.js';
 import { failureKind, failureText } from './failure-kind.js';
@@ -39,10 +39,20 @@ export interface OutboxItemView {
   deliveredAt: Date | null;
   payload: unknown;
   result: unknown;
+  /** Its last attempt may or may not have reached the provider: sending it again may apply it twice. */
+  unknownOutcome: boolean;
 }
 
 export const UNKNOWN_OUTCOME_REASON =
   'Исход неизвестен: система лояльности не ответила, а повтор мог бы провести операцию дважды. Проверьте операцию в системе лояльности, затем повторите отправку или отмените её.';
+
+export const UNKNOWN_OUTCOME_RESEND_REFUSED =
+  'Исход этой отправки неизвестен: повтор может провести операцию дважды (двойное списание или начисление баллов). Отправить её снова может только администратор, подтвердив этот риск.';
+
+/** The reason the outbox writes for an attempt of unknown outcome is what marks such an entry. */
+function isUnknownOutcome(row: Pick<OutboxRow, 'status' | 'supportReason'>): boolean {
+  return row.status === 'needs_support' && row.supportReason === UNKNOWN_OUTCOME_REASON;
+}
 
 /**
  * Sales and returns owed to external loyalty systems. Entries are added inside the caller's
@@ -132,13 +142,31 @@ export class Outbox {
     return new Map(items.countByTenant(this.db, WAITING_STATUSES).map((row) => [row.tenantId, row.count]));
   }
 
-  /** Sends a waiting or failed entry again now. `actor` (the support person) goes to the transaction log. */
-  retryNow(tenantId: string, id: number, actor: string): OutboxItemView {
-    return this.changeByHand(tenantId, id, actor, 'retry', ['pending', 'needs_support'], (now) => ({
-      status: 'pending',
-      nextAttemptAt: now,
-      supportReason: null,
-    }));
+  /**
+   * Sends a waiting or failed entry again now. `actor` (the support person) goes to the transaction log.
+   * An entry of unknown outcome is sent again only when `acceptDoubleSpendRisk` says someone accepted
+   * that the provider may apply it twice (the admin UI asks an admin to confirm exactly that).
+   */
+  retryNow(
+    tenantId: string,
+    id: number,
+    actor: string,
+    options: { acceptDoubleSpendRisk?: boolean } = {},
+  ): OutboxItemView {
+    return this.changeByHand(
+      tenantId,
+      id,
+      actor,
+      'retry',
+      ['pending', 'needs_support'],
+      (now) => ({ status: 'pending', nextAttemptAt: now, supportReason: null }),
+      undefined,
+      (found) => {
+        if (isUnknownOutcome(found) && !options.acceptDoubleSpendRisk)
+          throw new ForbiddenError(UNKNOWN_OUTCOME_RESEND_REFUSED);
+        return isUnknownOutcome(found) ? { acceptedDoubleSpendRisk: true } : undefined;
+      },
+    );
   }
 
   /** Gives up on an entry for good; the reason is kept on it and in the transaction log. */
@@ -286,6 +314,8 @@ export class Outbox {
     from: OutboxStatus[],
     changes: (now: number) => Partial<OutboxRow>,
     reason?: string,
+    /** Refuses the change (throws) or adds what was confirmed to the log row. */
+    check?: (found: OutboxRow) => Record<string, unknown> | undefined,
   ): OutboxItemView {
     const now = this.now();
     const row = immediate(this.db, (tx) => {
@@ -298,12 +328,13 @@ export class Outbox {
             : 'Запись уже обработана.',
         );
       }
+      const confirmed = check?.(found);
       items.update(tx, id, { ...changes(now), updatedAt: now }, from);
       this.log(tx, found, {
         endpoint: `${action} ${found.kind}`,
         ok: true,
         attempt: found.attempts,
-        request: { actor, reason },
+        request: { actor, reason, ...confirmed },
       });
       return items.find(tx, id)!;
     });
@@ -371,5 +402,6 @@ function toView(row: OutboxRow): OutboxItemView {
     deliveredAt: row.deliveredAt === null ? null : new Date(row.deliveredAt),
     payload: redact(row.payload),
     result: row.result === null ? null : redact(row.result),
+    unknownOutcome: isUnknownOutcome(row),
   };
 }

@@ -25,6 +25,8 @@ export interface ProviderWiring {
   timeouts: { tillTimeoutMs: number; deliveryTimeoutMs: number };
   /** Provider addresses are typed by tenants: every call passes this. */
   guard: OutboundGuard;
+  /** The operator's word that i-bonus ignores a repeated externalId (config IBONUS_DEDUPLICATES_EXTERNAL_ID). */
+  ibonusDeduplicatesExternalId?: boolean;
 }
 
 export const NOT_CONFIGURED_MESSAGE =
@@ -74,7 +76,9 @@ export function providerBackendFactories(
             guard,
           }),
       );
-      return new IBonusBackend(deps(tenant, settings), api, ibonus);
+      return new IBonusBackend(deps(tenant, settings), api, ibonus, {
+        deduplicatesExternalId: wiring.ibonusDeduplicatesExternalId ?? false,
+      });
     },
   };
 }

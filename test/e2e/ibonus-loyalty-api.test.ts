@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { eq } from 'drizzle-orm';
 import { outbox } from '../../db/schema/index.js';
+import { UNKNOWN_OUTCOME_REASON } from '../../app/outbox/outbox.js';
 import { IBONUS_EARN_TEXT, IBONUS_SEARCH_HINT } from '../../app/providers/ibonus/ibonus-backend.js';
 import { startIBonusFake, type FakeClient, type IBonusFake } from '../fakes/ibonus-fake.js';
 import { counterpartyMeta, createProviderTenant, position, retailStore, type TestTenant } from '../helpers/tenants.js';
@@ -43,9 +44,7 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
     return res.data;
   };
 
-  beforeEach(async () => {
-    fake = await startIBonusFake(CREDENTIALS);
-    fake.state.clients.push(maria());
+  const startShop = async (env: Record<string, string> = {}) => {
     t = await startTestApp({
       // The fake provider listens on loopback: the operator's allow list lets the app call it.
       env: {
@@ -53,6 +52,7 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
         OUTBOX_RETRY_MAX_MS: '100',
         PROVIDER_DELIVERY_TIMEOUT_MS: '150',
         OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
+        ...env,
       },
     });
     shop = createProviderTenant(
@@ -61,6 +61,12 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
       { ibonus: { baseUrl: fake.url, maxPaidRatePercents: 50, spendRatePointsToRouble: 1 } },
       { ibonus: CREDENTIALS },
     );
+  };
+
+  beforeEach(async () => {
+    fake = await startIBonusFake(CREDENTIALS);
+    fake.state.clients.push(maria());
+    await startShop();
   });
   afterEach(async () => {
     await t.close();
@@ -147,7 +153,27 @@ describe('LoyaltyAPI through i-bonus.me (fake provider)', () => {
     expect(client().points).to.equal(300.5 + 50);
   });
 
-  it('when the answer to an order never comes, then it is sent again and i-bonus recognises the externalId: applied once', async () => {
+  it('when the answer to an order never comes and nobody said i-bonus de-duplicates, then the order goes to support and is not sent again', async () => {
+    const { id } = await searchMaria();
+    const answer = await recalc(id, 'EARNING');
+    fake.state.delayMs = 400;
+    await shop.api.post('/retaildemand', saleFromRecalc(answer, id));
+    await t.services.outbox.deliverDue();
+    expect(outboxRows()[0]).to.include({ status: 'needs_support', attempts: 1, supportReason: UNKNOWN_OUTCOME_REASON });
+
+    fake.state.delayMs = 0;
+    await waitFor('the slow order to land', () => fake.state.orders.length === 1);
+    await t.services.outbox.deliverDue();
+    expect(
+      fake.state.orders.map((o) => o.outcome),
+      'applied once, never sent again by itself',
+    ).to.deep.equal(['applied']);
+    expect(client().points).to.equal(300.5 + 50);
+  });
+
+  it('when the answer to an order never comes and the operator states i-bonus de-duplicates, then it is sent again and i-bonus recognises the externalId: applied once', async () => {
+    await t.close();
+    await startShop({ IBONUS_DEDUPLICATES_EXTERNAL_ID: 'true' });
     const { id } = await searchMaria();
     const answer = await recalc(id, 'EARNING');
     fake.state.delayMs = 400;

@@ -30,6 +30,8 @@ export interface OutboxLine {
   payload: string;
   /** Retry and abandon apply to waiting and failed items; one being sent right now is left alone. */
   actionable: boolean;
+  /** Sending it again may apply it twice: only an admin may, after confirming that risk. */
+  unknownOutcome: boolean;
 }
 
 export function outboxLine(item: OutboxItemView): OutboxLine {
@@ -49,6 +51,7 @@ export function outboxLine(item: OutboxItemView): OutboxLine {
     // Outbox.listItems redacted it already.
     payload: JSON.stringify(item.payload, null, 2),
     actionable: item.status === 'pending' || item.status === 'needs_support',
+    unknownOutcome: item.unknownOutcome,
   };
 }
 

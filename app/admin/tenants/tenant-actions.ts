@@ -50,12 +50,12 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
 
   const outboxAction = (
     by: string,
-    target: { tenantId: string; id: number; reason?: string },
+    target: { tenantId: string; id: number; reason?: string; confirmed?: string },
     action: string,
     run: () => OutboxItemView,
     done: (item: OutboxItemView) => string,
   ): Flash => {
-    const { tenantId, id: outboxId, reason } = target;
+    const { tenantId, id: outboxId, reason, confirmed } = target;
     let item: OutboxItemView;
     try {
       item = run();
@@ -65,7 +65,7 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
         tenantId,
         ok: false,
         errorMessage: error.message,
-        request: { outboxId, reason },
+        request: { outboxId, reason, confirmed },
       });
       return { kind: 'error', text: error.message };
     }
@@ -73,7 +73,7 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
       tenantId,
       saleKey: item.saleKey,
       documentName: item.documentName,
-      request: { outboxId, reason },
+      request: { outboxId, reason, confirmed },
       response: { status: item.status },
     });
     return { kind: 'ok', text: done(item) };
@@ -127,6 +127,20 @@ export function tenantActions({ goLive, outbox, txlog }: TenantActionDeps) {
         'outbox.retry',
         () => outbox.retryNow(tenantId, id, by),
         (item) => `${describeItem(item)}: отправка повторяется сейчас. Обновите страницу, чтобы увидеть результат.`,
+      ),
+
+    /**
+     * An item of unknown outcome, sent again by an admin who confirmed that the provider may apply it
+     * twice (route: admin only, the form's confirmation required).
+     */
+    resendUnknownOutcome: (by: string, tenantId: string, id: number) =>
+      outboxAction(
+        by,
+        { tenantId, id, confirmed: 'double-spend-risk' },
+        'outbox.resend-unknown',
+        () => outbox.retryNow(tenantId, id, by, { acceptDoubleSpendRisk: true }),
+        (item) =>
+          `${describeItem(item)}: отправляется повторно по вашему подтверждению. Если первая отправка всё же прошла, поправьте баллы покупателя в системе лояльности.`,
       ),
 
     /** The reason is kept on the item and in the log; a phone typed into it keeps its last four digits only. */

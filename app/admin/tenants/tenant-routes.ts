@@ -21,6 +21,14 @@ const detailQuery = Joi.object<{ outboxBefore?: number }>({
 const itemParams = Joi.object<{ itemId: number }>({
   itemId: Joi.number().integer().min(1).required().label('Запись очереди'),
 }).unknown(true);
+/** The box an admin ticks to say they know a resend may apply the operation twice. */
+export const DOUBLE_SPEND_CONFIRMATION = 'double-spend-risk';
+const resendUnknownForm = Joi.object<{ confirm: string }>({
+  confirm: Joi.string().valid(DOUBLE_SPEND_CONFIRMATION).required().label('Подтверждение').messages({
+    'any.only': 'Отметьте, что понимаете риск двойного проведения.',
+    'any.required': 'Отметьте, что понимаете риск двойного проведения.',
+  }),
+}).unknown(true);
 const abandonForm = Joi.object<{ reason: string }>({
   reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
 }).unknown(true);
@@ -35,7 +43,8 @@ export interface AbandonFormState {
 /**
  * Tenants: the list, the detail page, and the actions on it. Safe actions are open to support (re-send
  * settings to МойСклад, retry a go-live step or an outbox item: each repeats what was meant to happen);
- * rotating a token and abandoning a sale are the admin's (see docs/decisions.md, "Admin UI").
+ * rotating a token, abandoning a sale and resending one of unknown outcome (it may apply twice) are the
+ * admin's (see docs/decisions.md, "Admin UI").
  */
 export function tenantRoutes({ storage, box, txlog, goLive, outbox, loyaltyApiUrl }: AdminContext): Router {
   const router = Router();
@@ -86,6 +95,15 @@ export function tenantRoutes({ storage, box, txlog, goLive, outbox, loyaltyApiUr
     '/tenants/:accountId/outbox/:itemId/retry',
     act((by, tenant, req) => actions.retryOutboxItem(by, tenant.accountId, itemOf(req))),
   );
+
+  router.post('/tenants/:accountId/outbox/:itemId/resend-unknown', requireRole('admin'), (req, res) => {
+    const { problems } = checkFields(resendUnknownForm, req.body);
+    if (problems.length > 0) {
+      flash(req, { kind: 'error', text: problems.map((p) => p.message).join(' ') });
+      return res.redirect(303, `${pagePath(tenantOfRoute(db, req.params).accountId)}#outbox`);
+    }
+    return act((by, tenant) => actions.resendUnknownOutcome(by, tenant.accountId, itemOf(req)))(req, res);
+  });
 
   router.post('/tenants/:accountId/outbox/:itemId/abandon', requireRole('admin'), (req, res) => {
     const { value, problems } = checkFields(abandonForm, req.body);

@@ -51,16 +51,22 @@ export const IBONUS_EARN_TEXT = 'Баллы за покупку начислит
  * fiscal orders whose externalId is our sale key. Coupons are listed on the receipt.
  */
 export class IBonusBackend extends ProviderBackend {
-  /** An order's externalId lets i-bonus recognise a repeat, so an unknown outcome may be sent again. */
-  readonly resendIsSafe = true;
+  /**
+   * An order carries our sale key as its externalId, but the seeds never promise that i-bonus ignores a
+   * repeat. An order of unknown outcome is sent again by itself only when the operator states that it
+   * does (IBONUS_DEDUPLICATES_EXTERNAL_ID); otherwise it goes to support, like the general API's.
+   */
+  readonly resendIsSafe: boolean;
   private readonly rules: SpendRules;
 
   constructor(
     deps: ProviderBackendDeps,
     private readonly api: { till: IBonusClient; delivery: IBonusClient },
     settings: IBonusSettings,
+    options: { deduplicatesExternalId?: boolean } = {},
   ) {
     super(deps, 'ibonus', { name: 'i-bonus', inName: 'в i-bonus' });
+    this.resendIsSafe = options.deduplicatesExternalId ?? false;
     // The spend limits mean what the ledger's mean, so the same exact points arithmetic applies.
     this.rules = {
       active: true,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { TimeZone } from '../../../app/admin/time-zone.js';
 import { outboxRepository } from '../../../app/outbox/outbox-repository.js';
+import { UNKNOWN_OUTCOME_REASON } from '../../../app/outbox/outbox.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
 import { adminRows, outboxItem, outboxRow, outboxSection } from '../../helpers/admin-tenants.js';
@@ -127,6 +128,50 @@ describe('Admin tenant page: the outbox', () => {
     expect(logged, 'the retry is next to the sale in the log')
       .to.contain('outbox.retry')
       .and.contain('retry sale ibonus');
+  });
+
+  describe('an item of unknown outcome', () => {
+    const unknownItem = () =>
+      outboxItem(t, shop.accountId, { status: 'needs_support', supportReason: UNKNOWN_OUTCOME_REASON, attempts: 1 });
+
+    it('when support opens it, then there is no resend button, only a note that an admin decides; a forged POST is refused', async () => {
+      const unknown = unknownItem();
+      const row = outboxRow((await support.get(page())).data, unknown.id);
+      expect(textOf(row)).to.contain('Исход неизвестен: повторить отправку может только администратор.');
+      expect(row).to.not.contain(`/outbox/${unknown.id}/retry`).and.not.contain('/resend-unknown');
+
+      await support.post(`${page()}/outbox/${unknown.id}/retry`);
+      expect(textOf((await support.get(page())).data)).to.contain('Отправить её снова может только администратор');
+      expect(
+        (await support.post(`${page()}/outbox/${unknown.id}/resend-unknown`, { confirm: 'double-spend-risk' })).status,
+      ).to.equal(403);
+      expect(item(unknown.id)).to.include({ status: 'needs_support', supportReason: UNKNOWN_OUTCOME_REASON });
+      expect(adminRows(t, shop.accountId).map((r) => `${r.endpoint} ${r.ok}`)).to.deep.equal(['outbox.retry false']);
+    });
+
+    it('when an admin resends it, then the form names the double-spend risk, and nothing moves until they confirm it', async () => {
+      const unknown = unknownItem();
+      const row = outboxRow((await admin.get(page())).data, unknown.id);
+      expect(row).to.contain(`/outbox/${unknown.id}/resend-unknown`).and.not.contain(`/outbox/${unknown.id}/retry`);
+      expect(textOf(row)).to.contain('баллы спишутся или начислятся дважды');
+      expect(row).to.match(/<input type="checkbox" name="confirm" value="double-spend-risk" required>/);
+
+      await admin.post(`${page()}/outbox/${unknown.id}/retry`);
+      await admin.post(`${page()}/outbox/${unknown.id}/resend-unknown`, {});
+      expect(textOf((await admin.get(page())).data)).to.contain('Отметьте, что понимаете риск двойного проведения.');
+      await admin.post(`${page()}/outbox/${unknown.id}/resend-unknown`, { confirm: 'yes' });
+      expect(item(unknown.id)).to.include({ status: 'needs_support', supportReason: UNKNOWN_OUTCOME_REASON });
+
+      const before = Date.now();
+      expect(
+        (await admin.post(`${page()}/outbox/${unknown.id}/resend-unknown`, { confirm: 'double-spend-risk' })).status,
+      ).to.equal(303);
+      expect(item(unknown.id)).to.include({ status: 'pending', supportReason: null });
+      expect(item(unknown.id).nextAttemptAt).to.be.at.least(before - 1000);
+      expect(textOf((await admin.get(page())).data)).to.contain('отправляется повторно по вашему подтверждению');
+      const [resent] = adminRows(t, shop.accountId, 'outbox.resend-unknown');
+      expect(resent!.request).to.include({ by: 'anna', outboxId: unknown.id, confirmed: 'double-spend-risk' });
+    });
   });
 
   it('when an admin abandons an item with a reason, then it is abandoned for good with the reason (phone masked) and audited', async () => {

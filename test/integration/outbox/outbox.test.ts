@@ -6,7 +6,13 @@ import { AxiosError, type AxiosResponse } from 'axios';
 import { expect } from 'chai';
 import { asc, eq } from 'drizzle-orm';
 import { outbox, transactionLog, type OutboxRow } from '../../../db/schema/index.js';
-import { BusinessRuleError, NotFoundError, UpstreamError, ValidationError } from '../../../app/errors.js';
+import {
+  BusinessRuleError,
+  ForbiddenError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from '../../../app/errors.js';
 import { createLogger } from '../../../app/logging/logger.js';
 import type { DeliveryResult, OutboxDelivery, OutboxEntry } from '../../../app/outbox/outbox-delivery.js';
 import { outboxRepository } from '../../../app/outbox/outbox-repository.js';
@@ -293,6 +299,32 @@ describe('Outbox', () => {
       expect(JSON.parse(actions[1]!.requestBody!).action).to.deep.equal({
         actor: 'support@shop',
         reason: 'Баллы начислены вручную',
+      });
+    });
+
+    it('when an entry of unknown outcome is retried, then it is refused unless the double-spend risk is accepted, and the acceptance is logged', async () => {
+      build(false);
+      const unknown = add('sale-1');
+      delivery.then(timedOut());
+      await box.deliverDue();
+      expect(box.listItems(tenantId)[0]).to.include({ id: unknown.id, unknownOutcome: true });
+
+      expect(() => box.retryNow(tenantId, unknown.id, 'support@shop')).to.throw(ForbiddenError, /дважды/);
+      expect(row(unknown.id)).to.include({ status: 'needs_support', supportReason: UNKNOWN_OUTCOME_REASON });
+
+      const resent = box.retryNow(tenantId, unknown.id, 'admin@shop', { acceptDoubleSpendRisk: true });
+      expect(resent).to.include({ status: 'pending', unknownOutcome: false });
+      await box.deliverDue();
+      expect(delivery.sent).to.deep.equal(['sale-1', 'sale-1']);
+      txlog.flush();
+      const retry = storage.db
+        .select()
+        .from(transactionLog)
+        .where(eq(transactionLog.endpoint, 'retry sale ibonus'))
+        .get()!;
+      expect(JSON.parse(retry.requestBody!).action).to.deep.equal({
+        actor: 'admin@shop',
+        acceptedDoubleSpendRisk: true,
       });
     });
 

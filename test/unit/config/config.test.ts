@@ -63,4 +63,16 @@ describe('Configuration', () => {
     expect(config.moysklad.vendorApiUrl).to.equal('https://apps-api.moysklad.ru/api/vendor/1.0');
     expect(config.moysklad.jsonApiUrl).to.equal('https://api.moysklad.ru/api/remap/1.2');
   });
+
+  it('when the operator says nothing about i-bonus repeats, then an order of unknown outcome is not resent by itself', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).providers.ibonusDeduplicatesExternalId).to.equal(false);
+    expect(
+      loadConfig({ DATA_DIR: tempDir(), IBONUS_DEDUPLICATES_EXTERNAL_ID: 'true' }).providers
+        .ibonusDeduplicatesExternalId,
+    ).to.equal(true);
+    expect(() => loadConfig({ DATA_DIR: tempDir(), IBONUS_DEDUPLICATES_EXTERNAL_ID: 'perhaps' })).to.throw(
+      ConfigError,
+      /IBONUS_DEDUPLICATES_EXTERNAL_ID/,
+    );
+  });
 });

@@ -19,7 +19,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import { immediate, type Db } from '../storage/database.js';
 import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { CustomerMapping, type FoundCustomer } from './provider-customers.js';
-import type { CallKind, ProviderResilience } from './resilience.js';
+import type { CallKind, CallLane, ProviderResilience } from './resilience.js';
 import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
 
 export interface ProviderBackendDeps {
@@ -125,9 +125,12 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     return customer;
   }
 
-  /** Every provider call goes through the tenant's breaker; reads are also retried. */
-  protected call<T>(kind: CallKind, fn: () => Promise<T>): Promise<T> {
-    return this.deps.resilience.execute(`${this.deps.tenantId}:${this.provider}`, kind, fn);
+  /**
+   * Every provider call goes through a breaker of the tenant's, one for the till's calls and one for the
+   * outbox's deliveries; reads are also retried.
+   */
+  protected call<T>(kind: CallKind, fn: () => Promise<T>, lane: CallLane = 'till'): Promise<T> {
+    return this.deps.resilience.execute(breakerKey(this.deps.tenantId, this.provider, lane), kind, fn);
   }
 
   /** The entry's payload as its adapter wrote it. */
@@ -191,6 +194,11 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     });
     if (entry && !entry.needsSupport) this.deps.outbox.onDue();
   }
+}
+
+/** `tenant:provider:lane`, the key of one breaker in ProviderResilience. */
+export function breakerKey(tenantId: string, provider: ProviderKind, lane: CallLane): string {
+  return `${tenantId}:${provider}:${lane}`;
 }
 
 function ignoreNotFound(error: unknown): undefined {

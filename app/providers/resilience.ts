@@ -25,6 +25,12 @@ export interface ResilienceOptions {
 }
 
 export type CallKind = 'read' | 'write';
+/**
+ * Whose call it is: the till's (someone waits at the checkout) or the outbox's (a delivery in the
+ * background). Each has its own breaker, so failed deliveries in a quiet shop never make the till refuse
+ * calls that would have worked, and a till hammering a slow provider never holds back the outbox.
+ */
+export type CallLane = 'till' | 'delivery';
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export const PROVIDER_UNAVAILABLE_MESSAGE = 'Система лояльности временно недоступна. Повторите через минуту.';

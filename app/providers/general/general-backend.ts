@@ -13,6 +13,7 @@ import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.j
 import { generalPointFor } from './general-settings.js';
 import { beforeSending } from '../../outbox/failure-kind.js';
 import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
+import type { CallLane } from '../resilience.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-api-client.js';
 import { GENERAL_API_MESSAGES } from './general-api-errors.js';
@@ -86,10 +87,14 @@ export class GeneralBackend extends ProviderBackend {
     return client.level.type === 'discount' ? 0 : Math.floor(client.balance);
   }
 
-  protected async lookup(ref: CustomerRef, point = this.point()): Promise<FoundCustomer | undefined> {
+  protected async lookup(
+    ref: CustomerRef,
+    point = this.point(),
+    lane: CallLane = 'till',
+  ): Promise<FoundCustomer | undefined> {
     const key = searchKeyOf(ref);
     if (!key) return undefined;
-    const client = await this.call('read', () => this.api.till.findClient({ search: key, point }));
+    const client = await this.call('read', () => this.api[lane].findClient({ search: key, point }), lane);
     return foundCustomer(client, ref.discountCardNumber);
   }
 
@@ -179,16 +184,19 @@ export class GeneralBackend extends ProviderBackend {
     const sale = this.payloadOf<GeneralSale>(item);
     const point = sale.point ?? this.point(sale.retailStoreId);
     const customer = await beforeSending(
-      this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point)),
+      this.locate(sale.customer, GENERAL_API_MESSAGES.clientNotFound, (ref) => this.lookup(ref, point, 'delivery')),
     );
-    const retail = await this.call('write', () =>
-      this.api.delivery.retail({
-        client: customer.providerId,
-        point,
-        amount: roublesFromKopecks(sale.amountKopecks),
-        spend: sale.spend,
-        hold: sale.holdId ? [sale.holdId] : undefined,
-      }),
+    const retail = await this.call(
+      'write',
+      () =>
+        this.api.delivery.retail({
+          client: customer.providerId,
+          point,
+          amount: roublesFromKopecks(sale.amountKopecks),
+          spend: sale.spend,
+          hold: sale.holdId ? [sale.holdId] : undefined,
+        }),
+      'delivery',
     );
     if (sale.holdId) this.markHold(sale.holdId, 'used');
     return {

@@ -12,6 +12,7 @@ import type { DeliveryResult, OutboxEntry } from '../../outbox/outbox-delivery.j
 import type { IBonusSettings } from './ibonus-settings.js';
 import { beforeSending } from '../../outbox/failure-kind.js';
 import { ProviderBackend, type ProviderBackendDeps } from '../provider-backend.js';
+import type { CallLane } from '../resilience.js';
 import { customerView, type FoundCustomer } from '../provider-customers.js';
 import type {
   FindClientsQuery,
@@ -88,7 +89,7 @@ export class IBonusBackend extends ProviderBackend {
     return Math.floor(balance.points);
   }
 
-  protected async lookup(ref: CustomerRef): Promise<FoundCustomer | undefined> {
+  protected async lookup(ref: CustomerRef, lane: CallLane = 'till'): Promise<FoundCustomer | undefined> {
     const phone = ref.phone ? normalizePhone(ref.phone) : null;
     const query: FindClientsQuery | undefined = phone
       ? { phone: `%${phone.slice(1)}` }
@@ -96,7 +97,7 @@ export class IBonusBackend extends ProviderBackend {
         ? { email: ref.email.toLowerCase() }
         : undefined;
     if (!query) return undefined;
-    const [client] = await this.call('read', () => this.api.till.findClients({ ...query, limit: 1 }));
+    const [client] = await this.call('read', () => this.api[lane].findClients({ ...query, limit: 1 }), lane);
     return client ? foundCustomer(client) : undefined;
   }
 
@@ -171,11 +172,14 @@ export class IBonusBackend extends ProviderBackend {
   async deliver(item: OutboxRow): Promise<DeliveryResult> {
     const { customer, order, amount } = this.payloadOf<IBonusOutboxOrder>(item);
     const contact = await beforeSending(this.contactOf(customer, amount > 0));
-    await this.call('write', () =>
-      this.api.delivery.createOrder({
-        order: { ...order, ...contact },
-        ...(amount > 0 ? { amount, currency: 'points' as const } : {}),
-      }),
+    await this.call(
+      'write',
+      () =>
+        this.api.delivery.createOrder({
+          order: { ...order, ...contact },
+          ...(amount > 0 ? { amount, currency: 'points' as const } : {}),
+        }),
+      'delivery',
     );
     // i-bonus answers a bare 200: what it awarded is not told, so it is not claimed.
     return {
@@ -194,7 +198,9 @@ export class IBonusBackend extends ProviderBackend {
   ): Promise<Pick<IBonusOrder, 'customerPhone' | 'customerEmail'>> {
     let found: ProviderCustomer | undefined;
     try {
-      found = ref ? await this.locate(ref, IBONUS_CLIENT_NOT_FOUND_MESSAGE) : undefined;
+      found = ref
+        ? await this.locate(ref, IBONUS_CLIENT_NOT_FOUND_MESSAGE, (r) => this.lookup(r, 'delivery'))
+        : undefined;
     } catch (error) {
       if (!(error instanceof NotFoundError) || mustExist) throw error;
     }

@@ -388,16 +388,50 @@ describe('GeneralBackend (nock)', () => {
       const open = await rejectionOf(balance());
       expect((open as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
       expect(untouched.isDone(), 'an open breaker does not call the provider').to.equal(false);
-      // A delivery meeting the open breaker knows nothing was sent.
-      knowIvan(h);
-      await h.backend.createSale(h.tenant, saleRequest(0));
-      expect(failureKind(await rejectionOf(h.backend.deliver(h.rows()[0]!)))).to.equal('not-applied');
 
       await new Promise((resolve) => setTimeout(resolve, 70));
       expect(await balance()).to.equal(878);
       untouched.done();
       provider().post(PATH.client).reply(200, CLIENT);
       expect(await balance(), 'closed again').to.equal(878);
+    });
+
+    it("when deliveries keep failing in a quiet shop, then the till's calls still go out, and the other way round", async () => {
+      h.close();
+      h = harness({ breakerFailures: 2, halfOpenAfterMs: 60_000 });
+      knowIvan(h);
+      await h.backend.createSale(h.tenant, saleRequest(0));
+      const sale = h.rows()[0]!;
+      provider().post(PATH.retail).times(2).reply(503, 'down');
+      for (let i = 0; i < 2; i++) await rejectionOf(h.backend.deliver(sale));
+      const notSent = provider().post(PATH.retail).reply(200, RETAIL);
+      // A delivery meeting its open breaker knows nothing was sent.
+      expect(failureKind(await rejectionOf(h.backend.deliver(sale)))).to.equal('not-applied');
+      expect(notSent.isDone()).to.equal(false);
+      nock.cleanAll();
+
+      const balance = () => h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
+      provider().post(PATH.client).reply(200, CLIENT);
+      expect(await balance(), "the deliveries' breaker does not stop the till").to.equal(878);
+
+      provider().post(PATH.client).times(2).reply(503, 'down');
+      for (let i = 0; i < 2; i++) tillUnavailable(await rejectionOf(balance()));
+      expect(((await rejectionOf(balance())) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
+    });
+
+    it("when the till's calls keep failing, then a delivery still goes out", async () => {
+      h.close();
+      h = harness({ breakerFailures: 2, halfOpenAfterMs: 60_000 });
+      const balance = () => h.backend.balance(h.tenant, { id: MS_ID, phone: PHONE }, STORE_ID);
+      provider().post(PATH.client).times(2).reply(503, 'down');
+      for (let i = 0; i < 2; i++) tillUnavailable(await rejectionOf(balance()));
+      expect(((await rejectionOf(balance())) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
+
+      knowIvan(h);
+      await h.backend.createSale(h.tenant, saleRequest(0));
+      const retail = provider().post(PATH.retail).reply(200, RETAIL);
+      expect(await h.backend.deliver(h.rows()[0]!)).to.have.property('pointsSpent', 500);
+      retail.done();
     });
 
     it('when the half-open trial fails, then the breaker opens again', async () => {

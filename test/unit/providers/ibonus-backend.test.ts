@@ -349,8 +349,11 @@ describe('IBonusBackend (nock)', () => {
       const untouched = balanceCall(provider()).reply(200, BALANCE);
       expect(((await rejectionOf(balance())) as Error).message).to.equal(PROVIDER_UNAVAILABLE_MESSAGE);
       expect(untouched.isDone()).to.equal(false);
+      // The outbox's deliveries have their own breaker: a sale still goes out.
       await h.backend.createSale(h.tenant, saleRequest(0));
-      expect(failureKind(await rejectionOf(deliver(h))), 'nothing was sent').to.equal('not-applied');
+      const order = ordersCall(provider()).reply(200, '');
+      await deliver(h);
+      order.done();
 
       await new Promise((resolve) => setTimeout(resolve, 70));
       expect(await balance()).to.equal(300);

@@ -33,4 +33,9 @@ export interface OutboxDelivery {
   readonly resendIsSafe: boolean;
   /** Throws the client's typed errors; the outbox decides from them whether to retry. */
   deliver(item: OutboxRow): Promise<DeliveryResult>;
+  /**
+   * A new support note for an entry waiting for a person (a return) now that its sale was delivered,
+   * e.g. the points to correct by hand, which only the sale's answer tells; undefined keeps the note.
+   */
+  supportNoteAfterSale?(entry: OutboxRow, sale: OutboxRow): string | undefined;
 }

@@ -32,6 +32,23 @@ export const outboxRepository = {
       .get();
   },
 
+  /** Returns of a sale that wait for a person: their note may depend on how the sale went. */
+  returnsNeedingSupport(tx: DbOrTx, tenantId: string, saleKey: string): OutboxRow[] {
+    return tx
+      .select()
+      .from(outbox)
+      .where(
+        and(
+          eq(outbox.tenantId, tenantId),
+          eq(outbox.saleKey, saleKey),
+          eq(outbox.kind, 'return'),
+          eq(outbox.status, 'needs_support'),
+        ),
+      )
+      .orderBy(asc(outbox.id))
+      .all();
+  },
+
   /**
    * Pending items whose time has come and which are first in line for their customer: an earlier
    * item of the same customer still waiting holds them back, so deliveries keep their order.

@@ -204,7 +204,7 @@ export class Outbox {
     try {
       delivery = this.deps.deliveryFor(row.tenantId, row.provider);
       const result = await runWithRequestContext(context, () => delivery!.deliver(row));
-      runWithRequestContext(context, () => this.delivered(row, attempt, startedAt, result));
+      runWithRequestContext(context, () => this.delivered(row, attempt, startedAt, result, delivery!));
     } catch (error) {
       runWithRequestContext(context, () =>
         this.failed(row, attempt, startedAt, error, delivery?.resendIsSafe ?? false),
@@ -212,17 +212,24 @@ export class Outbox {
     }
   }
 
-  private delivered(row: OutboxRow, attempt: number, startedAt: number, result: DeliveryResult): void {
+  private delivered(
+    row: OutboxRow,
+    attempt: number,
+    startedAt: number,
+    result: DeliveryResult,
+    delivery: OutboxDelivery,
+  ): void {
     const now = this.now();
     immediate(this.db, (tx) => {
-      items.update(tx, row.id, {
-        status: 'delivered',
+      const changes = {
+        status: 'delivered' as const,
         deliveredAt: now,
         updatedAt: now,
         claimedUntil: null,
         lastError: null,
         result: result.answer ?? {},
-      });
+      };
+      items.update(tx, row.id, changes);
       this.log(tx, row, {
         endpoint: `deliver ${row.kind}`,
         ok: true,
@@ -232,7 +239,28 @@ export class Outbox {
         pointsEarned: result.pointsEarned,
         response: result.answer,
       });
+      if (row.kind === 'sale') this.renoteReturns(tx, { ...row, ...changes }, delivery, now);
     });
+  }
+
+  /**
+   * Returns made while their sale still waited here were noted "sale not delivered yet"; now that it is,
+   * the adapter may say what to correct by hand. Same transaction as the delivery.
+   */
+  private renoteReturns(tx: DbOrTx, sale: OutboxRow, delivery: OutboxDelivery, now: number): void {
+    if (!delivery.supportNoteAfterSale) return;
+    for (const entry of items.returnsNeedingSupport(tx, sale.tenantId, sale.operationKey)) {
+      const note = delivery.supportNoteAfterSale(entry, sale);
+      if (note === undefined || note === entry.supportReason) continue;
+      items.update(tx, entry.id, { supportReason: note, updatedAt: now }, ['needs_support']);
+      this.log(tx, entry, {
+        endpoint: `renote ${entry.kind}`,
+        ok: true,
+        attempt: entry.attempts,
+        request: { saleDelivered: sale.id },
+        response: { supportReason: note },
+      });
+    }
   }
 
   private failed(row: OutboxRow, attempt: number, startedAt: number, error: unknown, resendIsSafe: boolean): void {

@@ -201,6 +201,40 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(ivan().balance).to.equal(978);
   });
 
+  it('when a return comes while its sale still waits in the outbox, then its support note names the points to correct once the sale is delivered', async () => {
+    const { id } = await searchIvan();
+    const answer = await recalc(id);
+    fake.state.down = true;
+    const sale = saleFromRecalc(answer, id);
+    expect((await shop.api.post('/retaildemand', sale)).status).to.equal(201);
+    await t.services.outbox.deliverDue();
+    expect(outboxRows()[0]).to.include({ status: 'pending', attempts: 1 });
+
+    expect((await shop.api.post('/retailsalesreturn', returnOf(sale, [answer.positions[0]]))).status).to.equal(201);
+    const waiting = () => outboxRows().find((r) => r.kind === 'return')!;
+    expect(waiting()).to.include({ status: 'needs_support' });
+    expect(waiting().supportReason).to.include('ещё не доставлена');
+
+    fake.state.down = false;
+    t.services.outboxWorker.start();
+    await waitFor(
+      'the sale to be delivered',
+      () => outboxRows().find((r) => r.kind === 'sale')!.status === 'delivered',
+    );
+    expect(waiting()).to.include({ status: 'needs_support' });
+    expect(waiting().supportReason)
+      .to.include('вернуть покупателю 400 списанных баллов, снять 0 начисленных')
+      .and.not.include('ещё не доставлена');
+    expect(ivan().balance, 'nothing is refunded by itself').to.equal(378);
+    t.flushLog();
+    const renoted = t.storage.db
+      .select()
+      .from(transactionLog)
+      .where(and(eq(transactionLog.tenantId, shop.accountId), eq(transactionLog.endpoint, 'renote return general')))
+      .all();
+    expect(renoted.map((r) => r.saleKey)).to.deep.equal([sale.meta.id]);
+  });
+
   it('when a sale is answered 201, then its log row is already committed with the outbox entry, and every step carries the sale key', async () => {
     const { id } = await searchIvan();
     const answer = await recalc(id);

@@ -173,6 +173,12 @@ export class GeneralBackend extends ProviderBackend {
     return this.returnDocument(request, sale, payload, generalReturnReason(sale, payload.returnedKopecks));
   }
 
+  /** A return noted before its sale was delivered learns the points to correct by hand from the sale's answer. */
+  supportNoteAfterSale(entry: OutboxRow, sale: OutboxRow): string | undefined {
+    if (entry.kind !== 'return') return undefined;
+    return generalReturnReason(sale, this.payloadOf<GeneralReturn>(entry).returnedKopecks);
+  }
+
   async deliver(item: OutboxRow): Promise<DeliveryResult> {
     if (item.kind === 'return')
       throw new BusinessRuleError(

@@ -46,8 +46,10 @@ describe('The outbox across a killed process', () => {
       ENCRYPTION_KEY: encryptionKey.toString('base64'),
       PORT: String(port),
       LOG_LEVEL: 'error',
-      OUTBOX_RETRY_BASE_MS: '50',
-      OUTBOX_RETRY_MAX_MS: '200',
+      // The next attempt comes 2–4 s after a failure: the kill lands between attempts, never during one
+      // (a kill mid-attempt is the claim-expiry case, tested in the outbox's own tests).
+      OUTBOX_RETRY_BASE_MS: '4000',
+      OUTBOX_RETRY_MAX_MS: '4000',
       OUTBOUND_ALLOW_HOSTS: '127.0.0.1',
     };
     const start = async () => {

@@ -66,8 +66,10 @@ export class LedgerBackend implements LoyaltyBackend {
   }
 
   async sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer> {
-    const phone = request.phone || this.findCustomer(tenant, { id: request.counterpartyId }).phone || undefined;
-    return this.deps.codes.send(tenant, 'spending', phone ? `+${phone}` : undefined);
+    // The till's phone is sent as written (any format, often with its own +); only our stored
+    // 11 digits need the + put in front.
+    const stored = request.phone ? undefined : this.findCustomer(tenant, { id: request.counterpartyId }).phone;
+    return this.deps.codes.send(tenant, 'spending', request.phone || (stored ? `+${stored}` : undefined));
   }
 
   async recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult> {

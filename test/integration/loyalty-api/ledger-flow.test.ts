@@ -226,6 +226,25 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     expect(t.logs()).to.not.include(res.data.verificationCode);
   });
 
+  it('when a spending code is requested with the phone written with a plus, then the gateway gets that phone', async () => {
+    const posted: string[] = [];
+    nock(SMS_GATEWAY)
+      .post('/send', (body) => posted.push(body.phone) > 0)
+      .times(2)
+      .reply(200, {});
+    const res = await shop.api.post('/retaildemand/verify', {
+      retailStore,
+      counterpartyId: msId,
+      phone: '+7 916 555-44-33',
+    });
+    expect(res.status, JSON.stringify(res.data)).to.equal(200);
+    expect(res.data.verificationCode).to.match(/^\d{6}$/);
+    // Without a phone, the code goes to the one stored for the customer.
+    const stored = await shop.api.post('/retaildemand/verify', { retailStore, counterpartyId: msId });
+    expect(stored.status, JSON.stringify(stored.data)).to.equal(200);
+    expect(posted).to.deep.equal(['+79165554433', '+79123456789']);
+  });
+
   it('when an anonymous sale arrives, then it is recorded and changes no balance', async () => {
     const res = await sell(shop, { positions: [position(500)], cashSum: 500 });
     expect(res.status).to.equal(201);

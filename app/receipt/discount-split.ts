@@ -14,7 +14,8 @@
  *   line, which can absorb any sum from 0 to its full price; the whole part (2 units) takes one
  *   price if it fits, otherwise the whole-units cut above (three lines at most).
  * Every target between 0 and the line's full sum is reachable this way, so no remainder ever has
- * to move to another position; the result is still checked before it is returned.
+ * to move to another position; the result is still checked before it is returned. A position whose
+ * share is zero keeps its full price and 0 %.
  */
 
 import { lineAmountKopecks } from './positions.js';
@@ -121,6 +122,9 @@ function largestRemainderShares(amounts: readonly number[], discount: number): n
 
 /** Cuts one position into at most three parts whose line sums add up to `target` exactly. */
 function partsReaching(quantityMilli: number, price: number, target: number): LinePart[] {
+  // No share, no change: on weighed goods another price often reaches the same sum (0.009 × 2.73
+  // and 0.009 × 2.22 both make 0.02 ₽), and МойСклад would record a discount nobody got.
+  if (target === lineAmountKopecks(quantityMilli, price)) return [{ quantityMilli, discountedPriceKopecks: price }];
   const single = priceReaching(quantityMilli, target, price);
   if (single !== null) return [{ quantityMilli, discountedPriceKopecks: single }];
 

@@ -104,6 +104,27 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     expect(res.data.needVerification).to.equal(false);
   });
 
+  it('when an EARNING recalc has a weighed line, then it comes back at its own price with no discount', async () => {
+    const res = await shop.api.post('/retaildemand/recalc', {
+      retailStore,
+      agent: { meta: counterpartyMeta(msId) },
+      positions: [position(2.73, 0.009), position(120)],
+      bonusProgram: { transactionType: 'EARNING' },
+    });
+    expect(res.status, JSON.stringify(res.data)).to.equal(200);
+    expect(
+      res.data.positions.map((p: Record<string, number>) => [
+        p.quantity,
+        p.price,
+        p.discountedPrice,
+        p.discountPercent,
+      ]),
+    ).to.deep.equal([
+      [0.009, 2.73, 2.73, 0],
+      [1, 120, 120, 0],
+    ]);
+  });
+
   it('when SPENDING has no preferred amount, then the maximum allowed is spent (50% of the receipt here)', async () => {
     await earn100(shop, msId);
     const res = await shop.api.post('/retaildemand/recalc', {

@@ -166,6 +166,24 @@ describe('discount-split', () => {
       ]);
     });
 
+    it('when nothing is discounted on a weighed line (0.009 × 2.73 ₽), then its price stays 2.73 ₽ with 0 %', () => {
+      const lines = splitDiscount([{ quantityMilli: 9, priceKopecks: 273 }], 0);
+      expect(lines).to.deep.equal([
+        { sourceIndex: 0, quantityMilli: 9, priceKopecks: 273, discountedPriceKopecks: 273, discountPercent: 0 },
+      ]);
+    });
+
+    it('when points are spent and a weighed line gets no share, then that line keeps its price and 0 %', () => {
+      const positions = [
+        { quantityMilli: 9, priceKopecks: 273 },
+        { quantityMilli: 1000, priceKopecks: 10_000 },
+      ];
+      const lines = splitDiscount(positions, 100);
+      expect(lines[0]).to.include({ quantityMilli: 9, discountedPriceKopecks: 273, discountPercent: 0 });
+      expect(lines[1]).to.include({ discountedPriceKopecks: 9_900, discountPercent: 1 });
+      expectValidSplit(positions, 100, lines);
+    });
+
     it('when a line costs 0, then it stays at 0 with 0 % and takes no discount', () => {
       const positions = [
         { quantityMilli: 1000, priceKopecks: 0 },
@@ -218,6 +236,22 @@ describe('discount-split', () => {
           fc.property(receiptWithDiscount, ([positions, discount]) => {
             const lines = splitDiscount(positions, discount);
             expectValidSplit(positions, discount, lines);
+          }),
+          { numRuns: 2_000 },
+        );
+      });
+
+      it('when a position gets no share of the discount, then each of its lines keeps the full price and 0 %', () => {
+        fc.assert(
+          fc.property(receiptWithDiscount, ([positions, discount]) => {
+            const lines = splitDiscount(positions, discount);
+            positions.forEach((position, index) => {
+              const own = lines.filter((l) => l.sourceIndex === index);
+              if (discountedTotal(own) !== lineAmountKopecks(position.quantityMilli, position.priceKopecks)) return;
+              for (const line of own) {
+                expect(line).to.include({ discountedPriceKopecks: position.priceKopecks, discountPercent: 0 });
+              }
+            });
           }),
           { numRuns: 2_000 },
         );

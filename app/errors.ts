@@ -89,6 +89,19 @@ export class PayloadTooLargeError extends AppError {
   }
 }
 
+/**
+ * LoyaltyAPI's own signal that a new customer must confirm by code (`POST /counterparty`, 412, code
+ * 28001): the till then asks for a registration code and sends the creation again as CHECKED.
+ * Title and message are the official page's, word for word.
+ */
+export class RegistrationCodeRequiredError extends AppError {
+  readonly status = 412;
+  readonly code = 28001;
+  constructor(message = 'Покупатель должен подтвердить свои данные через код.', options: AppErrorOptions = {}) {
+    super(message, options, 'Необходимо подтверждение создания покупателя.');
+  }
+}
+
 /** A system we depend on (МойСклад, a loyalty provider, an SMS gateway) failed or timed out. */
 export class UpstreamError extends AppError {
   readonly status: number;

@@ -117,13 +117,13 @@ const ledgerSchema = Joi.object<LedgerForm>({
   postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
   receiptTemplate: text('Текст в чеке', 1000),
   requireSpendingCode: flag('Спрашивать код перед списанием'),
-  // Gateways often take their key in the query, and we POST to the URL as typed: the query is allowed.
-  codeWebhookUrl: url('Адрес для отправки кодов', { allowQuery: true }).when('requireSpendingCode', {
-    is: true,
-    then: Joi.required().messages({
-      'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.',
-    }),
-  }),
+  confirmRegistrationByCode: flag('Подтверждать регистрацию покупателя кодом'),
+  // Either kind of code goes out through the store's SMS gateway. Gateways often take their key in the
+  // query, and we POST to the URL as typed: the query is allowed.
+  codeWebhookUrl: url('Адрес для отправки кодов', { allowQuery: true })
+    .when('requireSpendingCode', { is: true, then: Joi.required() })
+    .when('confirmRegistrationByCode', { is: true, then: Joi.required() })
+    .messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' }),
 });
 
 const storePointsSchema = Joi.object()

@@ -1,5 +1,5 @@
 import type { Customer, Tenant } from '../../db/schema/index.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, RegistrationCodeRequiredError, ValidationError } from '../errors.js';
 import type {
   CustomerFields,
   CustomerRef,
@@ -40,7 +40,10 @@ export class LedgerBackend implements LoyaltyBackend {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Idempotent on msId: a repeated registration returns the same customer and no second welcome. */
+  /**
+   * Idempotent on msId: a repeated registration returns the same customer and no second welcome. With
+   * confirmation by code on, an UNCHECKED new customer is refused with LoyaltyAPI's 412 (28001).
+   */
   async createCustomer(tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }> {
     if (input.phone && normalizePhone(input.phone) === null) {
       throw new ValidationError('Неверный номер телефона: укажите его как +7 912 345-67-89', { parameter: 'phone' });
@@ -49,6 +52,10 @@ export class LedgerBackend implements LoyaltyBackend {
     return immediate(this.db, (tx) => {
       const existing = input.msId ? customers.findByMsId(tx, ctx.tenantId, input.msId) : undefined;
       if (existing) return { id: existing.id };
+      // The till asks the customer for a code (POST /counterparty/verify) and sends the creation again as CHECKED.
+      if (ctx.rules.confirmRegistrationByCode && input.statusCheck === 'UNCHECKED') {
+        throw new RegistrationCodeRequiredError();
+      }
       return { id: registerCustomer(tx, ctx, input).id };
     });
   }

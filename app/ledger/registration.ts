@@ -6,7 +6,11 @@ import { customerRepository as customers, storedFields } from './customer-reposi
 import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerRules } from './rules.js';
 
-/** Registers a customer in the caller's transaction, with welcome points when the rules give them on registration. */
+/**
+ * Registers a customer in the caller's transaction, with welcome points when the rules give them on
+ * registration. When registration must be confirmed by code, only a CHECKED customer gets them: one the
+ * cashier let through unchecked (IGNORE), or one a sale registers, is created without.
+ */
 export function registerCustomer(
   tx: DbOrTx,
   ctx: { tenantId: string; rules: LedgerRules; now: Date },
@@ -23,7 +27,8 @@ export function registerCustomer(
     updatedAt: ctx.now,
   });
   const { rules } = ctx;
-  if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION') {
+  const confirmed = !rules.confirmRegistrationByCode || input.statusCheck === 'CHECKED';
+  if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION' && confirmed) {
     entries.append(
       tx,
       { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' },

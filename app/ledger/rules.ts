@@ -25,6 +25,11 @@ export interface LedgerRules {
   receiptTemplate: string;
   /** The till must ask for a code sent to the customer before spending. */
   requireSpendingCode: boolean;
+  /**
+   * A new customer confirms registration with a code first: an UNCHECKED creation gets LoyaltyAPI's 412
+   * (28001), and welcome points on REGISTRATION go only to confirmed (CHECKED) customers.
+   */
+  confirmRegistrationByCode: boolean;
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -39,6 +44,7 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   postponedBonusesDelayDays: 0,
   receiptTemplate: 'Баллов было: {balance}. Начислено: {earned}. Списано: {spent}. Стало: {balanceAfter}.',
   requireSpendingCode: false,
+  confirmRegistrationByCode: false,
 };
 
 export const ledgerRulesSchema = Joi.object<LedgerRules>({
@@ -53,6 +59,7 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   postponedBonusesDelayDays: Joi.number().integer().min(0).max(365),
   receiptTemplate: Joi.string().allow('').max(1000),
   requireSpendingCode: Joi.boolean(),
+  confirmRegistrationByCode: Joi.boolean(),
 });
 
 /** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */

@@ -97,7 +97,7 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
       const body = validate(schemas.registrationCodeBody, req.body);
       const fields = map.customerFields(body);
       addFacts(res, { phone: fields.phone });
-      res.json(await backend(res).sendRegistrationCode(tenantOf(res), fields));
+      res.json(await backend(res).sendRegistrationCode(tenantOf(res), fields, map.idOf(body.retailStore?.meta)));
     },
 
     async recalc(req: Request, res: Response): Promise<void> {

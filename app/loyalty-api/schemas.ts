@@ -57,7 +57,8 @@ export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...c
   .required()
   .label('тело запроса (JSON)');
 
-export const registrationCodeBody = Joi.object({ meta, ...customerFields })
+/** `retailStore` was added on 2024-06-28; older tills send the body without it. */
+export const registrationCodeBody = Joi.object({ retailStore, meta, ...customerFields })
   .unknown(true)
   .required()
   .label('тело запроса (JSON)');

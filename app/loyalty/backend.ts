@@ -13,7 +13,7 @@ export interface LoyaltyBackend {
   searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]>;
   /** Spendable points now (pending points excluded). */
   balance(tenant: Tenant, customer: CustomerRef, retailStoreId?: string): Promise<number>;
-  sendRegistrationCode(tenant: Tenant, customer: CustomerFields): Promise<VerificationAnswer>;
+  sendRegistrationCode(tenant: Tenant, customer: CustomerFields, retailStoreId?: string): Promise<VerificationAnswer>;
   sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer>;
   recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult>;
   /** Idempotent on request.saleKey: a repeat changes nothing and resolves normally. */

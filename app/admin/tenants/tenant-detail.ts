@@ -115,6 +115,7 @@ function settingLines(box: SecretBox, tenant: Tenant, settings: TenantSettings):
       },
       { label: 'Отсрочка начисления', value: `${rules.postponedBonusesDelayDays} дн.` },
       { label: 'Код подтверждения при списании', value: yesNo(rules.requireSpendingCode) },
+      { label: 'Код подтверждения при регистрации', value: yesNo(rules.confirmRegistrationByCode) },
       { label: 'SMS-шлюз для кодов', value: smsGatewayLine(box, tenant) },
     );
   }

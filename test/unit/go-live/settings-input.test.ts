@@ -78,7 +78,33 @@ describe('Settings form parsing', () => {
       postponedBonusesDelayDays: 0,
       receiptTemplate: 'Баллов: {balanceAfter}',
       requireSpendingCode: false,
+      confirmRegistrationByCode: false,
     });
+  });
+
+  it('when registration must be confirmed by code, then the box is kept and the SMS gateway address is required', () => {
+    const withoutGateway = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.ledger, 'ledger.confirmRegistrationByCode': 'on', 'ledger.codeWebhookUrl': '' }),
+      NOTHING_STORED,
+    );
+    expect(withoutGateway.problems).to.deep.equal([
+      {
+        field: 'ledger.codeWebhookUrl',
+        message: 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.',
+      },
+    ]);
+    const { change } = parseSettingsForm(
+      formValuesOf({
+        ...VALID_FORMS.ledger,
+        'ledger.confirmRegistrationByCode': 'on',
+        'ledger.codeWebhookUrl': 'https://sms.example/send',
+      }),
+      NOTHING_STORED,
+    );
+    expect(change!.settings.ledger).to.include({ confirmRegistrationByCode: true, requireSpendingCode: false });
+    expect(change!.secrets.smsGateway).to.deep.equal({ webhookUrl: 'https://sms.example/send' });
+    const stored = { ...NOTHING_STORED, settings: change!.settings };
+    expect(formValuesFromStored(stored)).to.include({ 'ledger.confirmRegistrationByCode': 'on' });
   });
 
   it('when secrets are already stored for the same addresses, then blank secret fields are valid and change nothing', () => {

@@ -80,8 +80,8 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
     },
 
     async searchCustomers(req: Request, res: Response): Promise<void> {
-      const { search } = validate(schemas.searchQuery, req.query);
-      const rows = await backend(res).searchCustomers(tenantOf(res), search);
+      const { search, retailStoreId } = validate(schemas.searchQuery, req.query);
+      const rows = await backend(res).searchCustomers(tenantOf(res), search, retailStoreId || undefined);
       res.json({ rows });
     },
 

@@ -50,7 +50,11 @@ export const createCustomerBody = Joi.object({
   .required()
   .label('тело запроса (JSON)');
 
-export const searchQuery = Joi.object({ search: Joi.string().trim().min(1).max(255).required() }).unknown(true);
+/** `retailStoreId` is required by the page since 2024-06-28; a till that leaves it out is still served. */
+export const searchQuery = Joi.object({
+  search: Joi.string().trim().min(1).max(255).required(),
+  retailStoreId: Joi.string().max(255).allow(''),
+}).unknown(true);
 
 export const balanceBody = Joi.object({ retailStore, meta: meta.required(), ...customerFields })
   .unknown(true)

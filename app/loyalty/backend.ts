@@ -10,7 +10,8 @@ import type { DbOrTx } from '../storage/database.js';
  */
 export interface LoyaltyBackend {
   createCustomer(tenant: Tenant, input: NewCustomerInput): Promise<{ id: string }>;
-  searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]>;
+  /** `retailStoreId`: the till's store, where a system keeps customers per point of sale. */
+  searchCustomers(tenant: Tenant, search: string, retailStoreId?: string): Promise<CustomerView[]>;
   /** Spendable points now (pending points excluded). */
   balance(tenant: Tenant, customer: CustomerRef, retailStoreId?: string): Promise<number>;
   sendRegistrationCode(tenant: Tenant, customer: CustomerFields, retailStoreId?: string): Promise<VerificationAnswer>;

@@ -8,7 +8,7 @@ import {
 } from '../http/outbound-guard.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
-import { generalPointFor } from './general/general-settings.js';
+import { generalPointsInUse } from './general/general-settings.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { GeneralApiClient } from './general/general-api-client.js';
 import { IBonusClient } from './ibonus/ibonus-client.js';
@@ -71,7 +71,6 @@ async function checkGeneral(
   if (!baseURL || !apiKey) return { ok: false, message: 'Укажите адрес API и ключ API, затем проверьте снова.' };
   const guard = deps.guard ?? PUBLIC_ONLY;
   if (!(await guard.permits(baseURL))) return REFUSED;
-  const point = generalPointFor(settings) ?? '';
   const client = new GeneralApiClient({
     baseURL,
     apiKey,
@@ -80,26 +79,42 @@ async function checkGeneral(
     timeoutMs: deps.timeoutMs ?? 5000,
     guard,
   });
-  try {
-    await client.findClient({ search: PROBE_PHONE, point });
-    return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API.' };
-  } catch (error) {
-    if (isOutboundRefusal(error)) return REFUSED;
-    if (error instanceof NotFoundError)
-      return { ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' };
-    if (error instanceof BusinessRuleError && error.parameter === 'point') {
-      return point
-        ? {
-            ok: false,
-            message: `Ключ API принят, но точки «${point}» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.`,
-          }
-        : {
-            ok: false,
-            message: 'Ключ API принят. Укажите точку по умолчанию: система лояльности требует точку продаж.',
-          };
+  // Every point a till may use is tried: the default one and each store's, not only the first.
+  const points = generalPointsInUse(settings);
+  const unknownPoints: string[] = [];
+  let customerFound = false;
+  for (const point of points.length > 0 ? points : ['']) {
+    try {
+      await client.findClient({ search: PROBE_PHONE, point });
+      customerFound = true;
+    } catch (error) {
+      if (isOutboundRefusal(error)) return REFUSED;
+      if (error instanceof NotFoundError) continue;
+      if (!(error instanceof BusinessRuleError && error.parameter === 'point'))
+        return { ok: false, message: unreachable(error, baseURL) };
+      if (!point)
+        return {
+          ok: false,
+          message: 'Ключ API принят. Укажите точку по умолчанию: система лояльности требует точку продаж.',
+        };
+      unknownPoints.push(point);
     }
-    return { ok: false, message: unreachable(error, baseURL) };
   }
+  if (unknownPoints.length > 0) {
+    const named = unknownPoints.map((point) => `«${point}»`).join(', ');
+    return {
+      ok: false,
+      message: `Ключ API принят, но ${unknownPoints.length === 1 ? 'точки' : 'точек'} ${named} нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.`,
+    };
+  }
+  if (points.length > 1)
+    return {
+      ok: true,
+      message: `Подключение работает: система лояльности приняла ключ API и точки продаж ${points.map((p) => `«${p}»`).join(', ')}.`,
+    };
+  return customerFound
+    ? { ok: true, message: 'Подключение работает: система лояльности приняла ключ API.' }
+    : { ok: true, message: 'Подключение работает: система лояльности приняла ключ API и точку продаж.' };
 }
 
 async function checkIBonus(

@@ -52,7 +52,7 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     this.customers = new CustomerMapping(deps.db, deps.tenantId, provider);
   }
 
-  abstract searchCustomers(tenant: Tenant, search: string): Promise<CustomerView[]>;
+  abstract searchCustomers(tenant: Tenant, search: string, retailStoreId?: string): Promise<CustomerView[]>;
   abstract balance(tenant: Tenant, customer: CustomerRef, retailStoreId?: string): Promise<number>;
   abstract deliver(item: OutboxRow): Promise<DeliveryResult>;
   /** The provider's customer for the till's fields (phone, card, e-mail), if it has one. */

@@ -102,6 +102,20 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect(fake.state.retails).to.have.length(1);
   });
 
+  it("when the till searches with its store (retailStoreId), then the provider is asked at that store's point", async () => {
+    await fake.close();
+    fake = await startGeneralApiFake({ apiKey: API_KEY, points: [FAKE_POINT, 'point-lenina'] });
+    shop = createProviderTenant(t, 'general', settings({ storePoints: { [retailStore.meta.id]: 'point-lenina' } }), {
+      general: { apiKey: API_KEY },
+    });
+    const res = await shop.api.get('/counterparty', {
+      params: { search: IVAN_PHONE, retailStoreId: retailStore.meta.id },
+    });
+    expect(res.status, JSON.stringify(res.data)).to.equal(200);
+    expect(res.data.rows).to.have.length(1);
+    expect(fake.state.requests.map((r) => (r.body as { point?: string }).point)).to.deep.equal(['point-lenina']);
+  });
+
   it('when the customer has a discount level, then the percentage becomes per-position discounts and no points move', async () => {
     const res = await shop.api.get('/counterparty', { params: { search: '8 920 765 43 21' } });
     const answer = await recalc(res.data.rows[0].id);

@@ -68,9 +68,10 @@ export class GeneralBackend extends ProviderBackend {
     super(deps, 'general', { name: 'Система лояльности', inName: 'в системе лояльности' });
   }
 
-  async searchCustomers(_tenant: Tenant, search: string): Promise<CustomerView[]> {
+  /** At the point of the till's store (LoyaltyAPI sends retailStoreId since 2024-06-28). */
+  async searchCustomers(_tenant: Tenant, search: string, retailStoreId?: string): Promise<CustomerView[]> {
     const key = searchKey(search);
-    const point = this.point();
+    const point = this.point(retailStoreId);
     const client = await this.call('read', () => this.api.till.findClient({ search: key, point })).catch(
       (error: unknown) => {
         if (error instanceof NotFoundError) return undefined;

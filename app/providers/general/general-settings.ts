@@ -14,7 +14,7 @@ export const storedGeneralSchema = Joi.object<GeneralSettings>({
 
 /**
  * The general API's point for a МойСклад store: its mapping, else the default point. A call that names no
- * store (customer search, the connection check) uses the default point, else any mapped one.
+ * store (a till older than 2024-06-28 searching customers) uses the default point, else any mapped one.
  */
 export function generalPointFor(
   settings: { general?: GeneralSettings; storePoints?: Record<string, string> },
@@ -28,4 +28,13 @@ export function generalPointFor(
     (retailStoreId ? undefined : Object.values(points).find(Boolean)) ||
     undefined
   );
+}
+
+/** Every point the settings use, the default first, each once: what «Проверить подключение» must try. */
+export function generalPointsInUse(settings: {
+  general?: GeneralSettings;
+  storePoints?: Record<string, string>;
+}): string[] {
+  const points = [settings.general?.defaultPoint, ...Object.values(settings.storePoints ?? {})];
+  return [...new Set(points.filter((point): point is string => Boolean(point)))];
 }

@@ -46,6 +46,38 @@ describe('«Проверить подключение»', () => {
     expect((await check(input)).ok).to.equal(true);
   });
 
+  it('when several stores are mapped, then every point is tried once and the unknown ones are named', async () => {
+    const asked: string[] = [];
+    nock(GENERAL)
+      .post('/integration/general/client', (body) => asked.push(body.point) > 0)
+      .times(4)
+      .reply((_uri, body) =>
+        ['point-1', 'mapped-7'].includes((body as { point: string }).point)
+          ? [422, { client: 'Client not found.' }]
+          : [422, { point: 'Point not found.' }],
+      );
+    const input = general('point-1');
+    input.settings.storePoints = {
+      'store-a': 'mapped-7',
+      'store-b': 'gone-3',
+      'store-c': 'point-1',
+      'store-d': 'gone-4',
+    };
+    expect(await check(input)).to.deep.equal({
+      ok: false,
+      message:
+        'Ключ API принят, но точек «gone-3», «gone-4» нет в системе лояльности. Проверьте точку по умолчанию и соответствие точек.',
+    });
+    expect(asked).to.deep.equal(['point-1', 'mapped-7', 'gone-3', 'gone-4']);
+
+    nock(GENERAL).post('/integration/general/client').times(2).reply(422, { client: 'Client not found.' });
+    input.settings.storePoints = { 'store-a': 'mapped-7' };
+    expect(await check(input)).to.deep.equal({
+      ok: true,
+      message: 'Подключение работает: система лояльности приняла ключ API и точки продаж «point-1», «mapped-7».',
+    });
+  });
+
   it('when the general system does not know the point, then the owner is told which point to fix', async () => {
     nock(GENERAL).post('/integration/general/client').reply(422, { point: 'Point not found.' });
     expect(await check(general('point-9'))).to.deep.equal({

@@ -342,12 +342,18 @@ describe('GeneralBackend (nock)', () => {
     expect(nock.isDone()).to.equal(true);
   });
 
-  it('when a call names no store, then the default point is asked; a mapped store uses its own point, and an unmapped store the default', async () => {
+  it('when a call names no store, then the default point is asked; a mapped store (search included) uses its own point, and an unmapped store the default', async () => {
     const search = provider()
       .post(PATH.client, (body) => body.point === 'p-default')
       .reply(200, CLIENT);
     await h.backend.searchCustomers(h.tenant, '8 (920) 123-45-67');
     expect(search.isDone(), 'search at the default point, not at a mapped store').to.equal(true);
+
+    const searchAtStore = provider()
+      .post(PATH.client, (body) => body.point === 'p-store')
+      .reply(200, CLIENT);
+    await h.backend.searchCustomers(h.tenant, '8 (920) 123-45-67', STORE_ID);
+    expect(searchAtStore.isDone(), "a search naming its store asks at that store's point").to.equal(true);
 
     const atStore = provider()
       .post(PATH.client, (body) => body.point === 'p-store')

@@ -54,6 +54,11 @@ export const saleRepository = {
       .get();
   },
 
+  /** The returns already applied to a sale, oldest first. */
+  returnsOfSale(tx: DbOrTx, saleId: string): SaleReturn[] {
+    return tx.select().from(saleReturns).where(eq(saleReturns.saleId, saleId)).orderBy(saleReturns.createdAt).all();
+  },
+
   insertReturn(tx: DbOrTx, row: NewSaleReturn): void {
     tx.insert(saleReturns).values(row).run();
   },

@@ -6,7 +6,8 @@ import { customerRepository } from './customer-repository.js';
 import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerContext } from './ledger-context.js';
 import { saleRepository } from './sale-repository.js';
-import { lineAmountKopecks, paidTotalKopecks } from '../receipt/positions.js';
+import { paidTotalKopecks, type DiscountedPosition, type ReceiptPosition } from '../receipt/positions.js';
+import { returnedLines, soldLines, valueOfReturn, type ReturnValue } from '../receipt/return-value.js';
 
 /** What one return reverses, given the sale's running totals. */
 export interface Reversal {
@@ -21,16 +22,17 @@ export interface Reversal {
  * Proportional reversal computed on running totals: after this return, floor(points × returned /
  * sold) of each kind is reversed in all, minus what earlier returns already reversed. Earlier
  * rounding is thus corrected later, the last return takes the exact remainder, and the sum over
- * all returns can never exceed what the sale had.
+ * all returns can never exceed what the sale had. `value` is the returned goods as the sale recorded
+ * them (valueOfReturn), never the return's own prices.
  */
-export function reversalFor(sale: Sale, returnPositions: ReturnRequest['positions']): Reversal {
+export function reversalFor(
+  sale: Sale,
+  value: Pick<ReturnValue, 'paidKopecks' | 'fullKopecks' | 'overQuantity'>,
+): Reversal {
   // The basis is what was paid; a sale paid fully with points falls back to full prices.
   const useFull = sale.paidKopecks === 0;
   const basis = useFull ? sale.totalKopecks : sale.paidKopecks;
-  const amount = returnPositions.reduce(
-    (s, p) => s + lineAmountKopecks(p.quantityMilli, useFull ? p.priceKopecks : p.discountedPriceKopecks),
-    0,
-  );
+  const amount = useFull ? value.fullKopecks : value.paidKopecks;
   const wanted = sale.returnedKopecks + amount;
   const returned = Math.min(basis, wanted);
   const share = (points: number) =>
@@ -39,7 +41,7 @@ export function reversalFor(sale: Sale, returnPositions: ReturnRequest['position
     returnedKopecks: returned,
     earnedBack: Math.max(0, share(sale.pointsEarned) - sale.earnedReversed),
     spentBack: Math.max(0, share(sale.pointsSpent) - sale.spentReversed),
-    overReturned: wanted > basis,
+    overReturned: wanted > basis || value.overQuantity,
   };
 }
 
@@ -49,7 +51,10 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
   if (saleRepository.findReturnByKey(tx, tenantId, request.returnKey)) return false;
 
   const returnId = randomUUID();
-  const amountKopecks = paidTotalKopecks(request.positions);
+  const sale = request.saleMsId ? saleRepository.findForReturn(tx, tenantId, request.saleMsId) : undefined;
+  // Worth what the sale recorded for these goods; a return without its sale has only its own prices.
+  const value = sale ? saleValueOf(tx, sale, request.positions) : undefined;
+  const amountKopecks = value ? value.paidKopecks : paidTotalKopecks(request.positions);
   const row = {
     id: returnId,
     tenantId,
@@ -66,8 +71,7 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
     createdAt: now,
   };
 
-  const sale = request.saleMsId ? saleRepository.findForReturn(tx, tenantId, request.saleMsId) : undefined;
-  if (!sale) {
+  if (!sale || !value) {
     // Never dropped: support staff reverse the points by hand from this row.
     const agent = request.agent ? customerRepository.resolve(tx, tenantId, request.agent) : undefined;
     saleRepository.insertReturn(tx, {
@@ -81,7 +85,7 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
     return true;
   }
 
-  const reversal = reversalFor(sale, request.positions);
+  const reversal = reversalFor(sale, value);
   let taken = 0;
   if (sale.customerId) {
     const base = { tenantId, customerId: sale.customerId, saleId: sale.id, returnId };
@@ -98,6 +102,9 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
   }
   const uncollected = sale.customerId ? reversal.earnedBack - taken : 0;
   const reasons = [
+    value.unmatched > 0
+      ? `Позиций возврата, которых нет в продаже: ${value.unmatched}. Баллы за них не пересчитаны`
+      : '',
     uncollected > 0 ? `Не списано ${uncollected} начисленных баллов: покупатель их уже потратил` : '',
     reversal.overReturned ? 'Возвращено больше, чем было продано: пересчитано не больше суммы продажи' : '',
   ].filter(Boolean);
@@ -118,4 +125,14 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
     supportReason: reasons.length > 0 ? reasons.join('; ') : null,
   });
   return true;
+}
+
+/** This return's goods valued at the sale's recorded amounts, after the sale's earlier returns. */
+function saleValueOf(tx: DbOrTx, sale: Sale, positions: ReceiptPosition[]): ReturnValue {
+  const earlier = saleRepository.returnsOfSale(tx, sale.id).flatMap((r) => r.positions as ReceiptPosition[]);
+  return valueOfReturn(
+    soldLines(sale.positions as DiscountedPosition[]),
+    returnedLines(positions),
+    returnedLines(earlier),
+  );
 }

@@ -49,6 +49,16 @@ export const outboxRepository = {
       .all();
   },
 
+  /** The return entries of one sale, oldest first. */
+  returnsOfSale(tx: DbOrTx, tenantId: string, saleKey: string): OutboxRow[] {
+    return tx
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.tenantId, tenantId), eq(outbox.kind, 'return'), eq(outbox.saleKey, saleKey)))
+      .orderBy(asc(outbox.id))
+      .all();
+  },
+
   /**
    * Pending items whose time has come and which are first in line for their customer: an earlier
    * item of the same customer still waiting holds them back, so deliveries keep their order.

@@ -100,6 +100,11 @@ export class Outbox {
     return items.findSale(tx, tenantId, saleKey);
   }
 
+  /** The sale's return entries so far, so a new return counts what earlier ones took back. */
+  returnEntries(tenantId: string, saleKey: string, tx: DbOrTx = this.db): OutboxRow[] {
+    return items.returnsOfSale(tx, tenantId, saleKey);
+  }
+
   /**
    * Entries due now and first in line for their customer, skipping tenants whose lane is busy.
    * Attempts that outlived their claim are settled first.

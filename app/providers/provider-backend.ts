@@ -21,6 +21,14 @@ import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { CustomerMapping, type FoundCustomer } from './provider-customers.js';
 import type { CallKind, CallLane, ProviderResilience } from './resilience.js';
 import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
+import {
+  returnedLines,
+  soldLines,
+  valueOfReturn,
+  type ReturnValue,
+  type ReturnedLine,
+  type SoldLine,
+} from '../receipt/return-value.js';
 
 export interface ProviderBackendDeps {
   db: Db;
@@ -143,16 +151,25 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     return saleKey ? this.deps.outbox.saleEntry(this.deps.tenantId, saleKey) : undefined;
   }
 
-  /** The outbox entry for a sale. */
+  /** The outbox entry for a sale; it records its goods (`lines`), which its returns are valued by. */
   protected saleDocument(request: SaleRequest, payload: object): OutboxEntry {
-    return this.entry(
-      'sale',
-      request.saleKey,
-      request.saleKey,
-      request.name,
-      this.customers.lineKey(request.agent),
-      payload,
-    );
+    return this.entry('sale', request.saleKey, request.saleKey, request.name, this.customers.lineKey(request.agent), {
+      ...payload,
+      lines: soldLines(request.positions),
+    });
+  }
+
+  /**
+   * What a return is worth by what its sale recorded (valueOfReturn), counting the sale's earlier
+   * returns; undefined when we hold no record of the sale's goods.
+   */
+  protected returnValue(request: ReturnRequest, sale: OutboxRow | undefined): ReturnValue | undefined {
+    const sold = (sale?.payload as { lines?: SoldLine[] } | undefined)?.lines;
+    if (!sale || !sold) return undefined;
+    const earlier = this.deps.outbox
+      .returnEntries(this.deps.tenantId, sale.operationKey)
+      .flatMap((row) => (row.payload as { lines?: ReturnedLine[] }).lines ?? []);
+    return valueOfReturn(sold, returnedLines(request.positions), earlier);
   }
 
   /** The outbox entry for a return: it follows its sale's line, so it never overtakes the sale. */
@@ -163,8 +180,9 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     needsSupport?: string,
   ): OutboxEntry {
     const line = sale?.customerKey ?? this.customers.lineKey(request.agent);
+    const withLines = { ...payload, lines: returnedLines(request.positions) };
     return {
-      ...this.entry('return', request.returnKey, request.saleMsId, request.name, line, payload),
+      ...this.entry('return', request.returnKey, request.saleMsId, request.name, line, withLines),
       ...(needsSupport ? { needsSupport } : {}),
     };
   }

@@ -46,7 +46,10 @@ export interface GeneralSale {
 
 export interface GeneralReturn {
   customer?: CustomerRef;
+  /** The returned goods at what the sale recorded for them (app/receipt/return-value.ts). */
   returnedKopecks: number;
+  /** Returned lines whose goods the sale did not have. */
+  unmatched?: number;
 }
 
 /**
@@ -167,27 +170,40 @@ export class GeneralBackend extends ProviderBackend {
     return this.saleDocument(request, payload);
   }
 
-  /** The API has no refund: the return is recorded for support with what to reverse by hand. */
+  /**
+   * The API has no refund: the return is recorded for support with what to reverse by hand, valued by
+   * what the sale recorded for the returned goods (only a sale we never recorded leaves the return's own).
+   */
   protected returnEntry(request: ReturnRequest): OutboxEntry {
     const sale = this.saleOf(request.saleMsId);
-    const payload: GeneralReturn = { customer: request.agent, returnedKopecks: paidTotalKopecks(request.positions) };
-    return this.returnDocument(request, sale, payload, generalReturnReason(sale, payload.returnedKopecks));
+    const value = this.returnValue(request, sale);
+    const payload: GeneralReturn = {
+      customer: request.agent,
+      returnedKopecks: value ? value.paidKopecks : paidTotalKopecks(request.positions),
+      unmatched: value?.unmatched ?? 0,
+    };
+    return this.returnDocument(
+      request,
+      sale,
+      payload,
+      generalReturnReason(sale, payload.returnedKopecks, payload.unmatched),
+    );
   }
 
   /** A return noted before its sale was delivered learns the points to correct by hand from the sale's answer. */
   supportNoteAfterSale(entry: OutboxRow, sale: OutboxRow): string | undefined {
     if (entry.kind !== 'return') return undefined;
-    return generalReturnReason(sale, this.payloadOf<GeneralReturn>(entry).returnedKopecks);
+    const { returnedKopecks, unmatched } = this.payloadOf<GeneralReturn>(entry);
+    return generalReturnReason(sale, returnedKopecks, unmatched);
   }
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {
-    if (item.kind === 'return')
+    if (item.kind === 'return') {
+      const { returnedKopecks, unmatched } = this.payloadOf<GeneralReturn>(item);
       throw new BusinessRuleError(
-        generalReturnReason(
-          this.saleOf(item.saleKey ?? undefined),
-          this.payloadOf<GeneralReturn>(item).returnedKopecks,
-        ),
+        generalReturnReason(this.saleOf(item.saleKey ?? undefined), returnedKopecks, unmatched),
       );
+    }
     const sale = this.payloadOf<GeneralSale>(item);
     const point = sale.point ?? this.point(sale.retailStoreId);
     const customer = await beforeSending(

@@ -14,9 +14,10 @@ const NO_REFUNDS =
 
 /**
  * What support must do for a return the general API cannot take: the points of the returned share
- * of the sale, from what the provider answered when the sale was delivered.
+ * of the sale, from what the provider answered when the sale was delivered. `returnedKopecks` is the
+ * returned goods valued at the sale's own amounts, so the share is of like with like.
  */
-export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks: number): string {
+export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks: number, unmatched = 0): string {
   if (!sale) return `${NO_REFUNDS} Продажа этого возврата нам не известна.`;
   const saleName = sale.documentName ?? sale.operationKey;
   const answer = sale.result as RetailAnswer | null;
@@ -26,5 +27,6 @@ export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks
   const share = paid > 0 ? Math.min(1, returnedKopecks / paid) : 1;
   const giveBack = Math.round((answer.spend ?? 0) * share);
   const takeBack = Math.round((answer.earn ?? 0) * share);
-  return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю ${giveBack} списанных баллов, снять ${takeBack} начисленных.`;
+  const strangers = unmatched > 0 ? ` Позиций возврата, которых нет в продаже: ${unmatched}; они не учтены.` : '';
+  return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю ${giveBack} списанных баллов, снять ${takeBack} начисленных.${strangers}`;
 }

@@ -150,9 +150,20 @@ export class IBonusBackend extends ProviderBackend {
     return this.saleDocument(request, payload);
   }
 
-  /** A refund order with the sale's externalId: i-bonus takes back what it awarded and returns what was spent. */
+  /**
+   * A refund order with the sale's externalId: i-bonus takes back what it awarded and returns what was
+   * spent. Its items are the sale's own order items for the returned goods, quantities capped at what
+   * was sold (app/receipt/return-value.ts); only a sale we never sent leaves the return's items.
+   */
   protected returnEntry(request: ReturnRequest): OutboxEntry {
     const sale = this.saleOf(request.saleMsId);
+    const value = this.returnValue(request, sale);
+    const soldItems = (sale?.payload as IBonusOutboxOrder | undefined)?.order.items ?? [];
+    const items = value
+      ? value.lines.flatMap(({ index, quantityMilli }) =>
+          soldItems[index] ? [{ ...soldItems[index], quantity: quantityMilli / 1000 }] : [],
+        )
+      : orderItems(request.positions);
     const payload: IBonusOutboxOrder = {
       customer: request.agent,
       order: {
@@ -160,13 +171,15 @@ export class IBonusBackend extends ProviderBackend {
         amountCash: roublesFromKopecks(request.cashKopecks),
         amountCard: roublesFromKopecks(request.noCashKopecks),
         externalId: request.saleMsId ?? '',
-        items: orderItems(request.positions),
+        items,
       },
       amount: 0,
     };
-    const unmatched =
+    const unlinked =
       'Возврат пришёл без ссылки на продажу, а i-bonus находит продажу только по её номеру (externalId). Поправьте баллы покупателя в i-bonus вручную.';
-    return this.returnDocument(request, sale, payload, request.saleMsId ? undefined : unmatched);
+    const nothingSold = `В продаже ${sale?.documentName ?? request.saleMsId} нет товаров этого возврата (или они уже возвращены): возвращать в i-bonus нечего. Проверьте возврат и при необходимости поправьте баллы вручную.`;
+    const support = !request.saleMsId ? unlinked : value && items.length === 0 ? nothingSold : undefined;
+    return this.returnDocument(request, sale, payload, support);
   }
 
   async deliver(item: OutboxRow): Promise<DeliveryResult> {

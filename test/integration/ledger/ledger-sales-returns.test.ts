@@ -110,12 +110,42 @@ describe('LedgerBackend: sales and returns', () => {
       expect(flagged[0]!.supportReason).to.contain('больше, чем было продано');
     });
 
-    it('when the same return arrives twice, then it is applied once', async () => {
+    it('when one of 2 × 1000 ₽ that spent 600 points comes back without discounted prices, then 300 points come back, not 428', async () => {
+      const shop = f.tenant({ maxPaidRatePercents: 30 });
+      const id = await f.customerWith(shop, 600);
+      const goods = item(100_000, 2);
+      const sold = sale({ id }, [{ ...goods, discountedPriceKopecks: 70_000, discountPercent: 30 }], {
+        pointsToSpend: 600,
+      });
+      await f.ledger.createSale(shop, sold);
+      expect(await f.ledger.balance(shop, { id })).to.equal(0);
+      // The till sends the returned unit at its full price and without discountedPrice.
+      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([{ ...goods, quantityMilli: 1000 }])));
+      expect(await f.ledger.balance(shop, { id })).to.equal(300);
+      const [row] = f.storage.db.select().from(saleReturns).all();
+      expect(row).to.include({ amountKopecks: 70_000, spentGivenBack: 300, needsSupport: false });
+    });
+
+    it('when returned goods are not in the linked sale, then they reverse nothing and support is told', async () => {
       const shop = f.tenant();
       const id = await f.customerWith(shop, 0);
       const sold = sale({ id }, [item(10_000)]);
       await f.ledger.createSale(shop, sold);
-      const request = returnOf(sold.msId, undiscounted([item(5_000)]));
+      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([item(10_000)])));
+      expect(await f.ledger.balance(shop, { id })).to.equal(100);
+      const [flagged] = saleRepository.returnsNeedingSupport(f.storage.db, shop.accountId);
+      expect(flagged!.supportReason).to.equal(
+        'Позиций возврата, которых нет в продаже: 1. Баллы за них не пересчитаны',
+      );
+    });
+
+    it('when the same return arrives twice, then it is applied once', async () => {
+      const shop = f.tenant();
+      const id = await f.customerWith(shop, 0);
+      const goods = item(5_000, 2);
+      const sold = sale({ id }, [goods]);
+      await f.ledger.createSale(shop, sold);
+      const request = returnOf(sold.msId, undiscounted([{ ...goods, quantityMilli: 1000 }]));
       await Promise.all([f.ledger.createReturn(shop, request), f.ledger.createReturn(shop, request)]);
       expect(await f.ledger.balance(shop, { id })).to.equal(50);
       expect(f.storage.db.select().from(saleReturns).all()).to.have.length(1);
@@ -124,13 +154,14 @@ describe('LedgerBackend: sales and returns', () => {
     it('when earned points were already spent, then the balance stops at zero and the shortfall is flagged', async () => {
       const shop = f.tenant({ maxPaidRatePercents: 100 });
       const id = await f.customerWith(shop, 0);
-      const sold = sale({ id }, [item(10_000)]);
+      const goods = item(10_000);
+      const sold = sale({ id }, [goods]);
       await f.ledger.createSale(shop, sold); // +100
       await f.ledger.createSale(
         shop,
         sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 3_000, discountPercent: 70 }], { pointsToSpend: 70 }),
       );
-      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([item(10_000)])));
+      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([goods])));
       expect(f.books(id)).to.deep.equal({ balance: 0, entries: 0 });
       const [flagged] = saleRepository.returnsNeedingSupport(f.storage.db, shop.accountId);
       expect(flagged).to.include({ earnedTakenBack: 30, uncollectedPoints: 70, needsSupport: true });
@@ -139,9 +170,10 @@ describe('LedgerBackend: sales and returns', () => {
     it('when postponed points are returned before they mature, then other spendable points are untouched', async () => {
       const shop = f.tenant({ postponedBonusesDelayDays: 7 });
       const id = await f.customerWith(shop, 50);
-      const sold = sale({ id }, [item(10_000)]);
+      const goods = item(10_000);
+      const sold = sale({ id }, [goods]);
       await f.ledger.createSale(shop, sold); // +100, pending for 7 days
-      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([item(10_000)])));
+      await f.ledger.createReturn(shop, returnOf(sold.msId, undiscounted([goods])));
       expect(await f.ledger.balance(shop, { id })).to.equal(50);
       f.clock.now = new Date(f.clock.now.getTime() + 8 * 86_400_000);
       expect(await f.ledger.balance(shop, { id })).to.equal(50);

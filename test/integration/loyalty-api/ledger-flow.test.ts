@@ -139,10 +139,11 @@ describe('LoyaltyAPI on the built-in ledger', () => {
   it('when a sale spends points, then the balance drops and a return gives them back in proportion', async () => {
     await earn100(shop, msId);
     const saleId = randomUUID();
+    const goods = position(100, 1, { discountedPrice: 60, discountPercent: 40 });
     const sold = await sell(shop, {
       meta: counterpartyMeta(saleId),
       agent: { meta: counterpartyMeta(msId) },
-      positions: [position(100, 1, { discountedPrice: 60, discountPercent: 40 })],
+      positions: [goods],
       cashSum: 60,
       bonusProgram: { bonusValueToSpend: 40, bonusValueToEarn: 0 },
     });
@@ -155,7 +156,7 @@ describe('LoyaltyAPI on the built-in ledger', () => {
       meta: counterpartyMeta(),
       demand: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/retaildemand/${saleId}`, id: saleId } },
       agent: { href: `https://api.moysklad.ru/api/remap/1.2/entity/counterparty/${msId}`, id: msId },
-      positions: [position(100, 1, { discountedPrice: 60, discountPercent: 40 })],
+      positions: [goods],
       cashSum: 60,
       noCashSum: 0,
     });

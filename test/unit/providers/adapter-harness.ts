@@ -86,6 +86,6 @@ export function adapterHarness<B extends ProviderBackend>(
 }
 
 /** A receipt line as the LoyaltyAPI edge hands it to a back-end. */
-export function line(priceKopecks: number, quantity = 1, id = randomUUID()): ReceiptPosition {
+export function line(priceKopecks: number, quantity = 1, id: string = randomUUID()): ReceiptPosition {
   return { quantityMilli: quantity * 1000, priceKopecks, echo: { assortment: { meta: { id, href: '' } } } };
 }

@@ -368,6 +368,34 @@ describe('GeneralBackend (nock)', () => {
     expect(elsewhere.isDone(), 'an unmapped store falls back to the default point').to.equal(true);
   });
 
+  it('when one of 2 × 1000 ₽ comes back without discounted prices, then the support note values it at the 700 ₽ the sale recorded', async () => {
+    knowIvan(h);
+    const goods = line(100000, 2);
+    const sale = {
+      ...saleRequest(600),
+      positions: [{ ...goods, discountedPriceKopecks: 70000, discountPercent: 30 }],
+      cashKopecks: 140000,
+    };
+    await h.backend.createSale(h.tenant, sale);
+    provider()
+      .post(PATH.retail, (body) => body.amount === 2000 && body.spend === 600)
+      .reply(200, { success: true, retail: { amount: 2000, total: 1400, percent: 10, type: 'cashback', spend: 600 } });
+    await h.outbox.deliverDue();
+    await h.backend.createReturn(h.tenant, {
+      returnKey: randomUUID(),
+      saleMsId: sale.saleKey,
+      agent: { id: MS_ID },
+      positions: [{ ...goods, quantityMilli: 1000, discountedPriceKopecks: 100000, discountPercent: 0 }],
+      cashKopecks: 70000,
+      noCashKopecks: 0,
+    });
+    const returned = h.rows()[1]!;
+    expect(returned).to.include({ status: 'needs_support' });
+    expect(returned.supportReason).to.include(
+      'возвращено 700,00 ₽ из 1 400,00 ₽: вернуть покупателю 300 списанных баллов, снять 0 начисленных.',
+    );
+  });
+
   it('when the store has no point and there is no default point, then the cashier is told to map the store and the sale waits for support', async () => {
     h.close();
     h = harness({}, { general: { baseUrl: ORIGIN } });

@@ -57,7 +57,7 @@ const recalcRequest = (extra: Partial<RecalcRequest> = {}): RecalcRequest => ({
 function positions(spend: number): DiscountedPosition[] {
   return [{ ...line(100000), discountedPriceKopecks: 100000 - spend * 100, discountPercent: spend / 10 }];
 }
-function saleRequest(spend: number, saleKey = randomUUID()): SaleRequest {
+function saleRequest(spend: number, saleKey: string = randomUUID()): SaleRequest {
   return {
     saleKey,
     name: 'S-1',
@@ -321,6 +321,24 @@ describe('IBonusBackend (nock)', () => {
     const order = ordersCall(provider()).reply(200, '');
     await deliver(h);
     order.done();
+  });
+
+  it("when one of 2 units comes back at another price and without discount, then the refund carries the sale's own item for 1 unit", async () => {
+    const goods = line(100000, 2, 'goods-a');
+    await h.backend.createSale(h.tenant, {
+      ...saleRequest(600, 'sale-2x'),
+      positions: [{ ...goods, discountedPriceKopecks: 70000, discountPercent: 30 }],
+    });
+    const sold = (h.rows()[0]!.payload as { order: { items: unknown[] } }).order.items;
+    expect(sold).to.deep.equal([{ Id: 'goods-a', price: 1000, quantity: 2, unit: 'piece', name: 'Позиция 1' }]);
+    const back = { ...line(120000, 1, 'goods-a'), discountedPriceKopecks: 120000, discountPercent: 0 };
+    await h.backend.createReturn(h.tenant, { ...returnRequest('sale-2x'), positions: [back, back] });
+    expect((h.rows()[1]!.payload as { order: { items: unknown[] } }).order.items, 'capped at the 2 sold').to.deep.equal(
+      [{ Id: 'goods-a', price: 1000, quantity: 2, unit: 'piece', name: 'Позиция 1' }],
+    );
+    await h.backend.createReturn(h.tenant, { ...returnRequest('sale-2x'), positions: [back] });
+    expect(h.rows()[2], 'nothing left to return').to.include({ status: 'needs_support' });
+    expect(h.rows()[2]!.supportReason).to.include('нет товаров этого возврата');
   });
 
   it('when a return names no sale, then it is recorded for support at once', async () => {

@@ -10,6 +10,7 @@ import type {
   RecalcRequest,
   RecalcResult,
   ReturnRequest,
+  SaleConflict,
   SaleRequest,
   SpendingCodeRequest,
   VerificationAnswer,
@@ -20,7 +21,8 @@ import { spendablePoints } from './ledger-entry-repository.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { ledgerRulesOf } from './rules.js';
 import { registerCustomer } from './registration.js';
-import { applySale } from './sale.js';
+import { applySale, repeatConflict } from './sale.js';
+import { saleRepository } from './sale-repository.js';
 import type { GiftCardBook, LedgerContext } from './ledger-context.js';
 import { applyReturn } from './sale-return.js';
 import { normalizePhone } from '../locale/phone.js';
@@ -84,9 +86,14 @@ export class LedgerBackend implements LoyaltyBackend {
     return recalcReceipt(this.db, tenantId, rules, request, now);
   }
 
-  async createSale(tenant: Tenant, request: SaleRequest): Promise<void> {
+  /** A repeat of an applied sale changes nothing; one with other content is reported (SaleConflict). */
+  async createSale(tenant: Tenant, request: SaleRequest): Promise<SaleConflict | undefined> {
     const ctx = this.context(tenant);
-    immediate(this.db, (tx) => applySale(tx, ctx, this.deps.giftCards, request));
+    return immediate(this.db, (tx) => {
+      if (applySale(tx, ctx, this.deps.giftCards, request)) return undefined;
+      const recorded = saleRepository.findByKey(tx, ctx.tenantId, request.saleKey);
+      return recorded ? repeatConflict(tx, ctx.tenantId, recorded, request) : undefined;
+    });
   }
 
   async createReturn(tenant: Tenant, request: ReturnRequest): Promise<void> {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { BusinessRuleError } from '../errors.js';
-import type { SaleRequest } from '../loyalty/backend.js';
+import type { Sale } from '../../db/schema/index.js';
+import type { SaleConflict, SaleRequest } from '../loyalty/backend.js';
+import { canonicalJson } from '../loyalty/sale-repeat.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import type { GiftCardBook, LedgerContext } from './ledger-context.js';
@@ -86,4 +88,65 @@ function checkSpend(spent: number, spendable: number, totalKopecks: number, rule
   if (kopecksForPoints(spent, rules) > maxKopecks) {
     throw new BusinessRuleError(`Баллами можно оплатить не больше ${rules.maxPaidRatePercents}% чека`);
   }
+}
+
+/**
+ * For a sale key already applied: a SaleConflict when this request asks for something else than what
+ * was recorded (goods, points spent, payments, customer, number, moment, store), else undefined.
+ * The points to earn are not compared: the ledger computes them itself.
+ */
+export function repeatConflict(
+  tx: DbOrTx,
+  tenantId: string,
+  recorded: Sale,
+  request: SaleRequest,
+): SaleConflict | undefined {
+  const customer = isAnonymous(request.agent)
+    ? undefined
+    : customerRepository.resolve(tx, tenantId, request.agent ?? {});
+  const asked = recordedContent({
+    msId: request.msId || null,
+    name: request.name ?? null,
+    moment: request.moment ?? null,
+    retailStoreId: request.retailStoreId ?? null,
+    customerId: customer?.id ?? null,
+    positions: request.positions,
+    pointsSpent: customer ? request.pointsToSpend : 0,
+    cashKopecks: request.cashKopecks,
+    noCashKopecks: request.noCashKopecks,
+    giftCardKopecks: request.giftCards.reduce((s, g) => s + g.paymentKopecks, 0),
+  });
+  const first = recordedContent(recorded);
+  return canonicalJson(asked) === canonicalJson(first) ? undefined : { recorded: first };
+}
+
+function recordedContent(
+  sale: Pick<
+    Sale,
+    | 'msId'
+    | 'name'
+    | 'moment'
+    | 'retailStoreId'
+    | 'customerId'
+    | 'positions'
+    | 'pointsSpent'
+    | 'cashKopecks'
+    | 'noCashKopecks'
+    | 'giftCardKopecks'
+  >,
+) {
+  const { msId, name, moment, retailStoreId, customerId, positions, pointsSpent } = sale;
+  const { cashKopecks, noCashKopecks, giftCardKopecks } = sale;
+  return {
+    msId,
+    name,
+    moment,
+    retailStoreId,
+    customerId,
+    positions,
+    pointsSpent,
+    cashKopecks,
+    noCashKopecks,
+    giftCardKopecks,
+  };
 }

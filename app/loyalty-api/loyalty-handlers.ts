@@ -4,9 +4,10 @@ import { AuthenticationError, NotFoundError } from '../errors.js';
 import type { LogFacts } from '../http/transaction-logging.js';
 import { validate } from '../http/validate.js';
 import { currentRequestContext } from '../logging/logger.js';
-import type { CommitLog, CustomerRef, LoyaltyBackend } from '../loyalty/backend.js';
+import type { CommitLog, CustomerRef, LoyaltyBackend, SaleConflict, SaleRequest } from '../loyalty/backend.js';
 import type { Db } from '../storage/database.js';
 import { findTenantByLoyaltyToken } from '../tenants/tenant-auth.js';
+import { firstSaleCallBody } from '../txlog/log-query.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import * as map from './mapping.js';
 import * as schemas from './schemas.js';
@@ -46,6 +47,29 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
       );
       res.locals.logWritten = true;
     };
+
+  /**
+   * A sale key sent again with other content: answered like the first time, and a failed log row with
+   * both bodies tells support (the first as logged then, else as the back-end recorded it).
+   */
+  const recordSaleConflict = (req: Request, res: Response, sale: SaleRequest, conflict: SaleConflict): void => {
+    const tenantId = tenantOf(res).accountId;
+    const first = firstSaleCallBody(db, tenantId, sale.saleKey) ?? conflict.recorded;
+    // Nothing moved on this call: the points stay on the first call's row only.
+    const { pointsSpent: _spent, pointsEarned: _earned, ...facts } = res.locals.logFacts ?? {};
+    const named = sale.name ? `Продажа № ${sale.name}` : `Продажа с ключом ${sale.saleKey}`;
+    txlog.record({
+      tenantId,
+      ...facts,
+      kind: 'loyalty-api',
+      endpoint: `${req.method} ${req.route?.path ?? req.path}`,
+      httpStatus: 201,
+      ok: false,
+      errorMessage: `${named} пришла повторно с другим содержимым. Кассе ответили как в первый раз, повтор не применён. Поддержке: сравните first (первая продажа) и repeated (повтор) и при необходимости поправьте баллы вручную.`,
+      request: { first, repeated: req.body },
+      response: {},
+    });
+  };
 
   return {
     /** The token names the tenant; the till's deadline starts when the call arrives. */
@@ -139,7 +163,8 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
         pointsSpent: sale.pointsToSpend,
         pointsEarned: sale.pointsToEarn,
       });
-      await backend(res).createSale(tenantOf(res), sale, commitLog(req, res));
+      const conflict = await backend(res).createSale(tenantOf(res), sale, commitLog(req, res));
+      if (conflict) recordSaleConflict(req, res, sale, conflict);
       res.status(201).json({});
     },
 

@@ -17,8 +17,11 @@ export interface LoyaltyBackend {
   sendRegistrationCode(tenant: Tenant, customer: CustomerFields, retailStoreId?: string): Promise<VerificationAnswer>;
   sendSpendingCode(tenant: Tenant, request: SpendingCodeRequest): Promise<VerificationAnswer>;
   recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult>;
-  /** Idempotent on request.saleKey: a repeat changes nothing and resolves normally. */
-  createSale(tenant: Tenant, request: SaleRequest, commitLog?: CommitLog): Promise<void>;
+  /**
+   * Idempotent on request.saleKey: a repeat changes nothing and resolves normally. A repeat whose content
+   * differs from the first resolves with a SaleConflict, so the caller can tell support.
+   */
+  createSale(tenant: Tenant, request: SaleRequest, commitLog?: CommitLog): Promise<SaleConflict | undefined>;
   /** Idempotent on request.returnKey. */
   createReturn(tenant: Tenant, request: ReturnRequest, commitLog?: CommitLog): Promise<void>;
   giftCard(tenant: Tenant, name: string, retailStoreId?: string): Promise<GiftCardView>;
@@ -34,6 +37,15 @@ export interface LoyaltyBackend {
  * other call's.
  */
 export type CommitLog = (tx: DbOrTx) => void;
+
+/**
+ * A sale key МойСклад sent before with other content. The sale stays as it was first recorded (the
+ * repeat is answered like the first call); support gets both versions to decide what to do.
+ */
+export interface SaleConflict {
+  /** What the first call recorded, as the back-end holds it. */
+  recorded: unknown;
+}
 
 export interface CustomerFields {
   name?: string;

@@ -11,6 +11,7 @@ import type {
   RecalcRequest,
   RecalcResult,
   ReturnRequest,
+  SaleConflict,
   SaleRequest,
   VerificationAnswer,
 } from '../loyalty/backend.js';
@@ -21,6 +22,7 @@ import type { TenantSettings } from '../tenants/tenant-settings.js';
 import { CustomerMapping, type FoundCustomer } from './provider-customers.js';
 import type { CallKind, CallLane, ProviderResilience } from './resilience.js';
 import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
+import { saleDigest } from '../loyalty/sale-repeat.js';
 import {
   returnedLines,
   soldLines,
@@ -103,8 +105,13 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     }
   }
 
-  async createSale(_tenant: Tenant, request: SaleRequest, commitLog?: CommitLog): Promise<void> {
-    this.record(this.saleEntry(request), commitLog);
+  /** A sale key already in the outbox with another digest is a repeat with other content: reported, not sent. */
+  async createSale(_tenant: Tenant, request: SaleRequest, commitLog?: CommitLog): Promise<SaleConflict | undefined> {
+    const entry = this.saleEntry(request);
+    const row = this.record(entry, commitLog);
+    const recorded = row?.payload as { digest?: string } | undefined;
+    if (!entry || !row || recorded?.digest === entry.payload.digest) return undefined;
+    return { recorded: row.payload };
   }
 
   async createReturn(_tenant: Tenant, request: ReturnRequest, commitLog?: CommitLog): Promise<void> {
@@ -151,11 +158,15 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     return saleKey ? this.deps.outbox.saleEntry(this.deps.tenantId, saleKey) : undefined;
   }
 
-  /** The outbox entry for a sale; it records its goods (`lines`), which its returns are valued by. */
+  /**
+   * The outbox entry for a sale; it records its goods (`lines`), which its returns are valued by, and
+   * the digest of what the till asked for, which tells a true repeat from one with other content.
+   */
   protected saleDocument(request: SaleRequest, payload: object): OutboxEntry {
     return this.entry('sale', request.saleKey, request.saleKey, request.name, this.customers.lineKey(request.agent), {
       ...payload,
       lines: soldLines(request.positions),
+      digest: saleDigest(request),
     });
   }
 
@@ -204,13 +215,18 @@ export abstract class ProviderBackend implements LoyaltyBackend, OutboxDelivery 
     );
   }
 
-  /** The outbox entry and the call's log row commit together, before the 201; the worker is woken after. */
-  private record(entry: OutboxEntry | undefined, commitLog?: CommitLog): void {
-    immediate(this.deps.db, (tx) => {
-      if (entry) this.deps.outbox.enqueue(tx, this.deps.tenantId, entry);
+  /**
+   * The outbox entry and the call's log row commit together, before the 201; the worker is woken after.
+   * Returns the entry's row: the one just written, or the one a repeat found.
+   */
+  private record(entry: OutboxEntry | undefined, commitLog?: CommitLog): OutboxRow | undefined {
+    const row = immediate(this.deps.db, (tx) => {
+      const written = entry ? this.deps.outbox.enqueue(tx, this.deps.tenantId, entry) : undefined;
       commitLog?.(tx);
+      return written;
     });
     if (entry && !entry.needsSupport) this.deps.outbox.onDue();
+    return row;
   }
 }
 

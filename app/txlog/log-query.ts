@@ -109,6 +109,35 @@ export function findLogRow(db: DbOrTx, id: number): LogRow | undefined {
 }
 
 /**
+ * The body of a sale's first accepted LoyaltyAPI call (as logged, redacted), for support comparing a
+ * repeat with it; undefined when the log no longer has it (retention) or has not written it yet.
+ */
+export function firstSaleCallBody(db: DbOrTx, tenantId: string, saleKey: string): unknown {
+  const t = transactionLog;
+  const row = db
+    .select({ body: t.requestBody })
+    .from(t)
+    .where(
+      and(
+        eq(t.saleKey, saleKey),
+        eq(t.tenantId, tenantId),
+        eq(t.kind, 'loyalty-api'),
+        eq(t.endpoint, 'POST /retaildemand'),
+        sql`${t.ok} = 1`,
+      ),
+    )
+    .orderBy(asc(t.id))
+    .limit(1)
+    .get();
+  if (!row?.body) return undefined;
+  try {
+    return JSON.parse(row.body);
+  } catch {
+    return row.body; // cut at 64 KB by the writer: shown as text
+  }
+}
+
+/**
  * Error texts come from other systems and may quote a phone or a token; the writer redacts them, and rows
  * are redacted again on the way out, so one written by an older version is safe to show or export too.
  */

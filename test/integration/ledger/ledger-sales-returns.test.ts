@@ -48,6 +48,29 @@ describe('LedgerBackend: sales and returns', () => {
       expect(f.redemptions).to.have.length(1);
     });
 
+    it('when a sale key comes again with other goods, points or payments, then nothing changes and the recorded sale is handed back', async () => {
+      const shop = f.tenant({ maxPaidRatePercents: 100 });
+      const id = await f.customerWith(shop, 100);
+      const first = sale({ id }, [{ ...item(10_000), discountedPriceKopecks: 9_000, discountPercent: 10 }], {
+        pointsToSpend: 10,
+        cashKopecks: 9_000,
+      });
+      expect(await f.ledger.createSale(shop, first), 'a first sale').to.equal(undefined);
+      expect(await f.ledger.createSale(shop, { ...first }), 'a true repeat').to.equal(undefined);
+      const variants = [
+        { ...first, pointsToSpend: 20 },
+        { ...first, cashKopecks: 10_000 },
+        { ...first, positions: [{ ...first.positions[0]!, quantityMilli: 2000 }] },
+        { ...first, agent: {} },
+      ];
+      for (const variant of variants) {
+        const conflict = await f.ledger.createSale(shop, variant);
+        expect(conflict?.recorded).to.deep.include({ customerId: id, pointsSpent: 10, cashKopecks: 9_000 });
+      }
+      expect(await f.ledger.balance(shop, { id }), 'the first sale spent 10').to.equal(90);
+      expect(f.storage.db.select().from(sales).where(eq(sales.saleKey, first.saleKey)).all()).to.have.length(1);
+    });
+
     it('when 50 sales spend from one balance at once, then the balance never goes below zero', async () => {
       const shop = f.tenant({ maxPaidRatePercents: 100 });
       const id = await f.customerWith(shop, 100);

@@ -368,6 +368,17 @@ describe('GeneralBackend (nock)', () => {
     expect(elsewhere.isDone(), 'an unmapped store falls back to the default point').to.equal(true);
   });
 
+  it('when a sale key comes again with other content, then the outbox keeps the first and the repeat is reported with it', async () => {
+    knowIvan(h);
+    const first = saleRequest(100);
+    expect(await h.backend.createSale(h.tenant, first)).to.equal(undefined);
+    expect(await h.backend.createSale(h.tenant, { ...first }), 'a true repeat').to.equal(undefined);
+    const conflict = await h.backend.createSale(h.tenant, { ...first, pointsToSpend: 300 });
+    expect(conflict?.recorded).to.deep.include({ spend: 100, amountKopecks: 100000 });
+    expect(h.rows()).to.have.length(1);
+    expect(h.rows()[0]!.payload).to.include({ spend: 100 });
+  });
+
   it('when one of 2 × 1000 ₽ comes back without discounted prices, then the support note values it at the 700 ₽ the sale recorded', async () => {
     knowIvan(h);
     const goods = line(100000, 2);

@@ -24,6 +24,38 @@ describe('Settings iframe in a real browser, framed from another site with third
   });
   after(() => close?.());
 
+  it("when the form changes height, then МойСклад's page is told each height and the window follows it", async () => {
+    await page.goto(sandbox.embedUrl);
+    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    const iframe = page.locator('iframe[data-app-iframe]');
+    const contentHeight = () =>
+      frame.locator('html').evaluate((html) => Math.ceil(html.getBoundingClientRect().height));
+    const posted = async () => Number(await iframe.getAttribute('data-content-height'));
+    const follows = async () => {
+      const height = await contentHeight();
+      await page.waitForFunction(
+        (h) => document.querySelector('iframe[data-app-iframe]')?.getAttribute('data-content-height') === String(h),
+        height,
+      );
+      expect(await posted()).to.equal(height);
+      expect((await iframe.boundingBox())!.height).to.be.closeTo(Math.max(768, height), 2);
+      return height;
+    };
+    const ledgerForm = await follows();
+    expect(ledgerForm, 'the form is taller than the 768 px window').to.be.greaterThan(768);
+    // Another system shows other sections: the content height changes, and МойСклад hears of it.
+    await frame.getByText('i-bonus.me', { exact: true }).click();
+    const ibonusForm = await follows();
+    expect(ibonusForm).to.not.equal(ledgerForm);
+    await frame.getByText('Встроенная бонусная программа').click();
+    expect(await follows()).to.equal(ledgerForm);
+
+    // Before the first save the owner reads what going live does to the account's discounts.
+    expect(await frame.locator('[data-discount-warning]').textContent()).to.equal(
+      'После сохранения эта программа станет системой скидок аккаунта, и к её чекам МойСклад не будет применять другие скидки.',
+    );
+  });
+
   it('when the owner fills and saves the form, then the account goes live in МойСклад and the till works', async () => {
     expect(new URL(sandbox.embedUrl).hostname).to.not.equal(new URL(sandbox.appUrl).hostname);
     await page.goto(sandbox.embedUrl);
@@ -66,6 +98,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     await frame.getByText('Готово: касса работает с бонусами.').waitFor();
     expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('true');
+    expect(await frame.locator('[data-discount-warning]').count(), 'warned before the first save only').to.equal(0);
     await page.screenshot({ path: artifactPath('iframe-live.png') });
 
     // What МойСклад now holds, and what we stored.

@@ -21,3 +21,14 @@ document.addEventListener('click', async (event) => {
     document.getElementById('name').value = fill.dataset.fillName;
   }
 });
+
+// The embed page behaves like МойСклад's host window: the app's main iframe is as tall as the height it
+// posts, never below 768 px.
+window.addEventListener('message', (event) => {
+  const frame = document.querySelector('iframe[data-app-iframe]');
+  if (!frame || event.source !== frame.contentWindow) return;
+  const height = Number(event.data && event.data.height);
+  if (!Number.isFinite(height) || height <= 0) return;
+  frame.style.height = `${Math.max(768, Math.ceil(height))}px`;
+  frame.dataset.contentHeight = String(height);
+});

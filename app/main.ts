@@ -1,13 +1,16 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config/index.js';
-import { createLogger } from './logging/logger.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createLogger, type Logger } from './logging/logger.js';
 import { openStorage } from './storage/database.js';
 import { ensureDemoTenant } from './tenants/demo-tenant.js';
 import { sealPlainSmsWebhookUrls } from './tenants/tenant-settings.js';
 import { adminUserRepository } from './admin/auth/admin-user-repository.js';
 import { ensureInitialAdmin } from './admin/auth/admin-users.js';
 import { startMaintenance } from './ops/maintenance.js';
+
+/** In-flight requests get this long after a stop signal; kill_timeout in ecosystem.config.cjs is longer. */
+const DRAIN_MS = 10_000;
 
 function start(): void {
   let config;
@@ -27,65 +30,105 @@ function start(): void {
   if (sealed > 0) logger.info('SMS gateway URLs sealed with the secrets', { tenants: sealed });
   if (config.demoLoyaltyToken)
     ensureDemoTenant(storage.db, services.box, config.moysklad.appId, config.demoLoyaltyToken);
-  const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
   const firstAdmin = ensureInitialAdmin(storage.db, config.initialAdmin).then(
     (login) => login && logger.info('first admin created from ADMIN_INITIAL_LOGIN', { login }),
     (error: unknown) => logger.error('first admin not created', { error }),
   );
-  services.outboxWorker.start();
 
-  const server = app.listen(config.port, () => {
-    const local = `http://localhost:${config.port}`;
-    // Plain stdout on purpose: this is the developer's welcome, not a log line.
-    console.log(`Loyalty bridge (${config.env}) is listening on ${local}`);
-    console.log(`  Health:      ${local}/healthz`);
-    console.log(`  LoyaltyAPI:  ${config.publicBaseUrl}/loyalty-api`);
-    console.log(`  Vendor API:  ${config.publicBaseUrl}/api/moysklad/vendor/1.0`);
-    console.log(`  Database:    ${config.databasePath}`);
-    console.log(`  Admin UI:    ${local}/admin`);
-    if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
-    // pm2 (wait_ready) switches traffic to this process only now: migrations done, port open, first admin in place.
+  const server = app.listen(config.port);
+  server.once('error', (error: NodeJS.ErrnoException) => {
+    // Nothing was started yet: say why in one line and exit non-zero, so pm2 counts a failed start.
+    console.error(listenFailure(config, error));
+    logger.error('listen failed', { error });
+    storage.close();
+    process.exit(1);
+  });
+  server.once('listening', () => {
+    // The background jobs start only once this process serves: a start that fails to listen does no work.
+    const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
+    services.outboxWorker.start();
+    installGracefulShutdown(
+      server,
+      logger,
+      async () => {
+        // The jobs stop taking new work at once; the delivery under way finishes (its calls have time-outs),
+        // the rest waits in SQLite for the next process, which may already be running (pm2 reload).
+        await Promise.all([maintenance.stop(), services.outboxWorker.stop()]);
+      },
+      () => {
+        services.txlog.flush();
+        storage.close();
+      },
+    );
+    printWelcome(config);
+    // pm2 (wait_ready) sends traffic here and stops the old process only now: migrations done, port open,
+    // first admin in place.
     void firstAdmin.then(() => {
       if (adminUserRepository.count(storage.db) === 0)
         console.log('No admin users yet: npm run admin:create -- <login>');
       process.send?.('ready');
     });
   });
-  installGracefulShutdown(
-    server,
-    async () => {
-      maintenance.stop();
-      // The delivery under way finishes (its calls have time-outs); the rest wait in SQLite for the next start.
-      await services.outboxWorker.stop();
-      services.txlog.flush();
-      storage.close();
-    },
-    logger,
-  );
 }
 
-/** Stops accepting, lets in-flight requests finish (10 s at most), stops the outbox worker, then closes the database. */
+function listenFailure(config: Config, error: NodeJS.ErrnoException): string {
+  const port = config.port;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `Порт ${port} занят другим процессом (EADDRINUSE), сервер не запущен. Остановите тот процесс (его покажет \`ss -ltnp 'sport = :${port}'\`) или задайте другой PORT.`;
+    case 'EACCES':
+      return `Нет прав открыть порт ${port} (EACCES), сервер не запущен. Задайте PORT больше 1023.`;
+    default:
+      return `Не удалось открыть порт ${port} (${error.code ?? error.message}), сервер не запущен.`;
+  }
+}
+
+function printWelcome(config: Config): void {
+  const local = `http://localhost:${config.port}`;
+  // Plain stdout on purpose: this is the developer's welcome, not a log line.
+  console.log(`Loyalty bridge (${config.env}) is listening on ${local}`);
+  console.log(`  Health:      ${local}/healthz`);
+  console.log(`  LoyaltyAPI:  ${config.publicBaseUrl}/loyalty-api`);
+  console.log(`  Vendor API:  ${config.publicBaseUrl}/api/moysklad/vendor/1.0`);
+  console.log(`  Database:    ${config.databasePath}`);
+  console.log(`  Admin UI:    ${local}/admin`);
+  if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
+}
+
+/**
+ * On SIGINT/SIGTERM (or pm2's 'shutdown' message): stops accepting, lets in-flight requests finish
+ * (DRAIN_MS at most) while the jobs finish their work under way, then writes the queued log rows and
+ * closes the database. In pm2 cluster mode another process already serves new connections by then.
+ */
 function installGracefulShutdown(
   server: Server,
-  closeStorage: () => Promise<void>,
-  logger: ReturnType<typeof createLogger>,
+  logger: Logger,
+  stopJobs: () => Promise<void>,
+  closeStorage: () => void,
 ): void {
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
-    server.close(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
+    try {
+      await Promise.all([closed, stopJobs()]);
       clearTimeout(force);
-      await closeStorage();
+      closeStorage();
       logger.info('stopped');
       process.exit(0);
-    });
-    server.closeIdleConnections();
+    } catch (error) {
+      logger.error('shutdown failed', { error });
+      process.exit(1);
+    }
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  // pm2 sends this message instead of a signal where signals do not reach the process (Windows, shutdown_with_message).
+  process.on('message', (message) => message === 'shutdown' && void stop('shutdown message'));
 }
 
 start();

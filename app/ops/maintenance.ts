@@ -12,7 +12,8 @@ const DASHBOARD_DAYS = 31;
 export interface Maintenance {
   /** One pass now; what the timer runs every hour. */
   runOnce(): Promise<void>;
-  stop(): void;
+  /** No more passes; resolves when the pass under way (if any) has stopped between two steps. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -72,10 +73,11 @@ export function startMaintenance(deps: {
 
   return {
     runOnce,
-    stop: () => {
+    stop: async () => {
       stopping.abort();
       clearTimeout(first);
       clearInterval(interval);
+      await running;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
@@ -35,5 +36,23 @@ describe('The server process', () => {
     const { output, exited } = spawnServer({ NODE_ENV: 'production' });
     expect(await exited).to.equal(1);
     expect(output()).to.include('MOYSKLAD_SECRET_KEY').and.include('ENCRYPTION_KEY').and.include('PUBLIC_BASE_URL');
+  });
+
+  it('when the port is taken by another process, then it says so and exits non-zero without claiming to listen', async () => {
+    const port = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, resolve));
+    try {
+      const { output, exited } = spawnServer({
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'server-busy-')),
+        PORT: String(port),
+        LOG_LEVEL: 'error',
+      });
+      expect(await exited).to.equal(1);
+      expect(output()).to.include(`Порт ${port} занят`).and.include('EADDRINUSE');
+      expect(output()).not.to.include('is listening');
+    } finally {
+      squatter.close();
+    }
   });
 });

@@ -99,14 +99,33 @@ export const outboxRepository = {
       .all();
   },
 
-  /** Takes a pending item for one attempt; false when another worker got there first. */
-  claim(tx: DbOrTx, id: number, now: number, claimedUntil: number): boolean {
-    const result = tx
+  /**
+   * Takes an item for one attempt, only if it is still pending, due and first in line for its customer:
+   * the list it was picked from may be stale (another worker, in this process or in one overlapping it
+   * during a pm2 reload, took it, or it failed and waits for a later retry). One UPDATE, so the check
+   * and the take are atomic. Returns the item as claimed, or undefined when it is not to be sent now.
+   */
+  claim(tx: DbOrTx, id: number, now: number, claimedUntil: number): OutboxRow | undefined {
+    return tx
       .update(outbox)
       .set({ status: 'sending', attempts: sql`${outbox.attempts} + 1`, claimedUntil, updatedAt: now })
-      .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')))
-      .run();
-    return result.changes === 1;
+      .where(and(eq(outbox.id, id), eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now), firstInLine()))
+      .returning()
+      .get();
+  },
+
+  /**
+   * Settles an attempt whose claim ran out, only if that claim is still the one in place: another
+   * worker may have settled it and claimed the item afresh since the stale list was read.
+   */
+  settleStaleClaim(tx: DbOrTx, id: number, now: number, changes: Partial<NewOutboxRow>): boolean {
+    return (
+      tx
+        .update(outbox)
+        .set(changes)
+        .where(and(eq(outbox.id, id), eq(outbox.status, 'sending'), lt(outbox.claimedUntil, now)))
+        .run().changes === 1
+    );
   },
 
   update(tx: DbOrTx, id: number, changes: Partial<NewOutboxRow>, onlyIn?: OutboxStatus[]): boolean {

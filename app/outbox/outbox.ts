@@ -195,10 +195,11 @@ export class Outbox {
   // --- one attempt ----------------------------------------------------------------------------
 
   /** One attempt at one entry; never throws, the outcome is written to the entry and the transaction log. */
-  async attempt(row: OutboxRow): Promise<void> {
+  async attempt(listed: OutboxRow): Promise<void> {
     const startedAt = this.now();
-    if (!immediate(this.db, (tx) => items.claim(tx, row.id, startedAt, startedAt + this.options.claimMs))) return;
-    const attempt = row.attempts + 1;
+    const row = immediate(this.db, (tx) => items.claim(tx, listed.id, startedAt, startedAt + this.options.claimMs));
+    if (!row) return;
+    const attempt = row.attempts;
     const context = {
       requestId: `outbox-${row.id}-${attempt}`,
       accountId: row.tenantId,
@@ -319,15 +320,13 @@ export class Outbox {
         const changes = resendIsSafe
           ? { status: 'pending' as const, nextAttemptAt: now }
           : { status: 'needs_support' as const, supportReason: UNKNOWN_OUTCOME_REASON };
-        if (
-          !items.update(
-            tx,
-            row.id,
-            { ...changes, claimedUntil: null, lastError: 'attempt interrupted', updatedAt: now },
-            ['sending'],
-          )
-        )
-          return;
+        const settled = items.settleStaleClaim(tx, row.id, now, {
+          ...changes,
+          claimedUntil: null,
+          lastError: 'attempt interrupted',
+          updatedAt: now,
+        });
+        if (!settled) return;
         this.log(tx, row, {
           endpoint: `recover ${row.kind}`,
           ok: false,

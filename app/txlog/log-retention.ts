@@ -1,6 +1,6 @@
 import { and, asc, inArray } from 'drizzle-orm';
 import { transactionLog } from '../../db/schema/index.js';
-import type { Db } from '../storage/database.js';
+import { immediate, type Db } from '../storage/database.js';
 import { purgeHoursBefore } from './loyalty-api-stats.js';
 import { recordedBetween } from './time-range.js';
 
@@ -19,7 +19,9 @@ export async function purgeLogBefore(db: Db, cutoff: Date, signal?: AbortSignal)
   const old = recordedBetween(db, undefined, cutoff.getTime());
   let deleted = 0;
   for (;;) {
-    const batch = db.transaction((tx) => {
+    // IMMEDIATE: a deferred read-then-delete fails at once (SQLITE_BUSY) when another process (the other
+    // side of a pm2 reload) commits between the read and the delete; taking the write lock first waits instead.
+    const batch = immediate(db, (tx) => {
       const ids = tx
         .select({ id: t.id })
         .from(t)

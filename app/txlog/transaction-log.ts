@@ -1,7 +1,7 @@
 import { transactionLog, type LogKind, type NewLogRow } from '../../db/schema/index.js';
-import { currentRequestContext } from '../logging/logger.js';
+import { currentRequestContext, type Logger } from '../logging/logger.js';
 import { blankSecrets, redact, redactText } from '../logging/redact.js';
-import type { Db, DbOrTx } from '../storage/database.js';
+import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 
 export interface LogEntry {
   tenantId?: string | null;
@@ -28,6 +28,9 @@ const MAX_BODY_CHARS = 64 * 1024;
 
 const FLUSH_DELAY_MS = 50;
 const MAX_QUEUED = 500;
+/** After a failed write the rows wait this long; at most this many wait, the oldest give way. */
+const RETRY_DELAY_MS = 1000;
+const MAX_KEPT = 20 * MAX_QUEUED;
 
 /**
  * Writes the transaction log. Bodies are redacted here, once, so nothing downstream has to.
@@ -38,8 +41,12 @@ const MAX_QUEUED = 500;
 export class TransactionLog {
   private queued: NewLogRow[] = [];
   private timer?: NodeJS.Timeout;
+  private dropped = 0;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly logger?: Logger,
+  ) {}
 
   record(entry: LogEntry, tx?: DbOrTx): void {
     const row = toRow(entry);
@@ -52,7 +59,16 @@ export class TransactionLog {
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS).unref();
   }
 
-  /** Writes every queued row now; called on a timer, on shutdown, and by tests before reading. */
+  /** Rows waiting to be written (for /metrics). */
+  get queueLength(): number {
+    return this.queued.length;
+  }
+
+  /**
+   * Writes every queued row now; called on a timer, on shutdown, and by tests before reading. Never
+   * throws: when the write fails (the file locked past busy_timeout by another process, e.g. the other
+   * side of a pm2 reload, or a full disk) the rows stay queued and are tried again a second later.
+   */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -60,9 +76,23 @@ export class TransactionLog {
     if (this.queued.length === 0 || !this.db.$client.open) return;
     const rows = this.queued;
     this.queued = [];
-    this.db.transaction((tx) => {
-      for (const row of rows) tx.insert(transactionLog).values(row).run();
-    });
+    try {
+      immediate(this.db, (tx) => {
+        for (const row of rows) tx.insert(transactionLog).values(row).run();
+      });
+    } catch (error) {
+      this.queued = rows.concat(this.queued);
+      if (this.queued.length > MAX_KEPT) {
+        this.dropped += this.queued.length - MAX_KEPT;
+        this.queued = this.queued.slice(-MAX_KEPT);
+      }
+      this.logger?.error('transaction log write failed; rows kept for the next try', {
+        error,
+        queued: this.queued.length,
+        droppedSoFar: this.dropped,
+      });
+      this.timer = setTimeout(() => this.flush(), RETRY_DELAY_MS).unref();
+    }
   }
 }
 

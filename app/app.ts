@@ -29,6 +29,9 @@ import { OutboxWorker } from './outbox/outbox-worker.js';
 import { providerBackendFactories } from './providers/provider-backends.js';
 import { ProviderResilience } from './providers/resilience.js';
 import { deliveryFor } from './providers/delivery-for.js';
+import { Metrics } from './ops/metrics.js';
+import { metricsRouter } from './ops/metrics-router.js';
+import { routesOf } from './ops/metrics-handlers.js';
 
 export interface AppDeps {
   config: Config;
@@ -52,6 +55,10 @@ export interface AppServices {
   outbox: Outbox;
   /** Not started here: main.ts (and tests that want it) start and stop it. */
   outboxWorker: OutboxWorker;
+  /** Provider retries and breakers, shared by every tenant's adapter. */
+  resilience: ProviderResilience;
+  /** What /metrics shows. */
+  metrics: Metrics;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -76,13 +83,14 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       claimMs: config.providers.deliveryTimeoutMs * 2 + 10_000,
     },
   );
+  const resilience = new ProviderResilience();
   const providers = providerBackendFactories({
     db: storage.db,
     box,
     logger,
     txlog,
     outbox,
-    resilience: new ProviderResilience(),
+    resilience,
     timeouts: config.providers,
     guard,
     ibonusDeduplicatesExternalId: config.providers.ibonusDeduplicatesExternalId,
@@ -91,6 +99,11 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const outboxWorker = new OutboxWorker(outbox, logger);
   const loyaltyApiUrl = `${config.publicBaseUrl}/loyalty-api`;
   const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger });
+  const metrics = new Metrics({
+    outboxByStatus: () => outbox.countOwedByStatus(),
+    breakers: () => resilience.states(),
+    txlogQueue: () => txlog.queueLength,
+  });
 
   const app = express();
   app.disable('x-powered-by');
@@ -107,6 +120,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
 
   app.use('/static', express.static(projectPath('public'), { maxAge: '1h', index: false }));
 
+  app.use('/metrics', metricsRouter({ metrics, token: config.metricsToken }));
+
   app.get('/healthz', (_req, res) => {
     const row = storage.sqlite.prepare('select 1 as ok').get() as { ok: number } | undefined;
     res.json({ status: row?.ok === 1 ? 'ok' : 'degraded' });
@@ -118,16 +133,20 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     vendorApiRouter({ lifecycle, jwt: new VendorJwtVerifier(config.moysklad.secretKey, storage.db), logger }),
   );
 
+  const loyaltyApi = loyaltyApiRouter({
+    db: storage.db,
+    logger,
+    txlog,
+    backendFor: (tenant) => backends.for(tenant),
+    tillPatienceMs: config.providers.tillTimeoutMs,
+  });
+  metrics.knowLoyaltyEndpoints(routesOf(loyaltyApi));
   app.use(
     '/loyalty-api',
-    transactionLogging('loyalty-api', txlog, logger),
-    loyaltyApiRouter({
-      db: storage.db,
-      logger,
-      txlog,
-      backendFor: (tenant) => backends.for(tenant),
-      tillPatienceMs: config.providers.tillTimeoutMs,
-    }),
+    transactionLogging('loyalty-api', txlog, logger, (method, path, status, seconds) =>
+      metrics.observeLoyaltyCall(method, path, status, seconds),
+    ),
+    loyaltyApi,
   );
 
   app.use(
@@ -148,5 +167,20 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
-  return { app, services: { box, txlog, moysklad, lifecycle, backends, giftCards, goLive, outbox, outboxWorker } };
+  return {
+    app,
+    services: {
+      box,
+      txlog,
+      moysklad,
+      lifecycle,
+      backends,
+      giftCards,
+      goLive,
+      outbox,
+      outboxWorker,
+      resilience,
+      metrics,
+    },
+  };
 }

@@ -26,6 +26,7 @@ function start(): void {
   const logger = createLogger({ level: config.logLevel });
   const storage = openStorage(config.databasePath);
   const { app, services } = createApp({ config, storage, logger });
+  services.metrics.collectProcessMetrics();
   const sealed = sealPlainSmsWebhookUrls(storage.db, services.box);
   if (sealed > 0) logger.info('SMS gateway URLs sealed with the secrets', { tenants: sealed });
   if (config.demoLoyaltyToken)

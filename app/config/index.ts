@@ -54,6 +54,8 @@ export interface Config {
   outboundAllow: OutboundAllowList;
   /** First admin created on start when the users table is empty (operators may use the CLI instead). */
   initialAdmin?: { login: string; password: string };
+  /** Bearer token that may read /metrics from anywhere; without it only the loopback address may. */
+  metricsToken?: string;
   /** Development only: the demo tenant's LoyaltyAPI token, kept with the dev secrets. */
   demoLoyaltyToken?: string;
 }
@@ -131,6 +133,7 @@ const schema = Joi.object({
       'any.invalid':
         '{{#label}} is a comma list of host names, addresses and CIDR ranges (10.1.2.3, 10.0.0.0/8, fd00::/8); not understood: {{#bad}}',
     }),
+  METRICS_TOKEN: Joi.string().min(32),
 })
   .and('ADMIN_INITIAL_LOGIN', 'ADMIN_INITIAL_PASSWORD')
   .unknown(true);
@@ -190,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     initialAdmin: value.ADMIN_INITIAL_LOGIN
       ? { login: value.ADMIN_INITIAL_LOGIN, password: value.ADMIN_INITIAL_PASSWORD }
       : undefined,
+    metricsToken: value.METRICS_TOKEN,
     demoLoyaltyToken: dev?.demoLoyaltyToken,
   };
 }

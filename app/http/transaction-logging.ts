@@ -8,11 +8,14 @@ export type LogFacts = Partial<
   Omit<LogEntry, 'kind' | 'endpoint' | 'httpStatus' | 'ok' | 'durationMs' | 'request' | 'response'>
 >;
 
+/** Told of every call when its answer is sent (metrics): method, path under the mount point, status, seconds. */
+export type CallObserver = (method: string, path: string, status: number, seconds: number) => void;
+
 /**
  * Writes one transaction-log row per inbound call when the answer is sent. Routes that must commit
  * their log row together with their own writes set res.locals.logWritten and record it themselves.
  */
-export function transactionLogging(kind: LogKind, txlog: TransactionLog, logger: Logger) {
+export function transactionLogging(kind: LogKind, txlog: TransactionLog, logger: Logger, observe?: CallObserver) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const startedAt = performance.now();
     const originalJson = res.json.bind(res);
@@ -21,6 +24,7 @@ export function transactionLogging(kind: LogKind, txlog: TransactionLog, logger:
       return originalJson(body);
     };
     res.on('finish', () => {
+      observe?.(req.method, req.path, res.statusCode, (performance.now() - startedAt) / 1000);
       if (res.locals.logWritten) return;
       const facts = res.locals.logFacts ?? {};
       try {

@@ -150,6 +150,15 @@ export const outboxRepository = {
       .all();
   },
 
+  countByStatus(tx: DbOrTx, statuses: OutboxStatus[]): Array<{ status: OutboxStatus; count: number }> {
+    return tx
+      .select({ status: outbox.status, count: count() })
+      .from(outbox)
+      .where(inArray(outbox.status, statuses))
+      .groupBy(outbox.status)
+      .all();
+  },
+
   countByTenant(tx: DbOrTx, statuses: OutboxStatus[]): Array<{ tenantId: string; count: number }> {
     return tx
       .select({ tenantId: outbox.tenantId, count: count() })

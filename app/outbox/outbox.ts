@@ -147,6 +147,13 @@ export class Outbox {
     return new Map(items.countByTenant(this.db, WAITING_STATUSES).map((row) => [row.tenantId, row.count]));
   }
 
+  /** Entries still owed (pending, sending) and those waiting for support (needs_support), by status. */
+  countOwedByStatus(): Map<OutboxStatus, number> {
+    const statuses: OutboxStatus[] = [...WAITING_STATUSES, 'needs_support'];
+    const counted = new Map(items.countByStatus(this.db, statuses).map((row) => [row.status, row.count]));
+    return new Map(statuses.map((status) => [status, counted.get(status) ?? 0]));
+  }
+
   /**
    * Sends a waiting or failed entry again now. `actor` (the support person) goes to the transaction log.
    * An entry of unknown outcome is sent again only when `acceptDoubleSpendRisk` says someone accepted

@@ -107,6 +107,11 @@ export class ProviderResilience {
     }
   }
 
+  /** Every breaker created so far and its state, for /metrics. */
+  states(): Array<{ key: string; state: BreakerState }> {
+    return [...this.policies.keys()].map((key) => ({ key, state: this.state(key) }));
+  }
+
   private policiesFor(key: string): KeyPolicies {
     const existing = this.policies.get(key);
     if (existing) return existing;

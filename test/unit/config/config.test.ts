@@ -75,4 +75,14 @@ describe('Configuration', () => {
       /IBONUS_DEDUPLICATES_EXTERNAL_ID/,
     );
   });
+
+  it('when METRICS_TOKEN is set, then it must be long enough to stand against guessing; unset, only loopback reads /metrics', () => {
+    expect(() => loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN: 'short' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.includes('METRICS_TOKEN');
+    const token = 'x'.repeat(32);
+    expect(loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN: token }).metricsToken).to.equal(token);
+    expect(loadConfig({ DATA_DIR: tempDir() }).metricsToken).to.equal(undefined);
+  });
 });

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
@@ -114,9 +115,10 @@ function installGracefulShutdown(
     logger.info('shutting down', { signal });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    const leftCluster = leaveCluster();
     const force = setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
     try {
-      await Promise.all([closed, stopJobs()]);
+      await Promise.all([closed, leftCluster, stopJobs()]);
       clearTimeout(force);
       closeStorage();
       logger.info('stopped');
@@ -130,6 +132,21 @@ function installGracefulShutdown(
   process.on('SIGINT', () => void stop('SIGINT'));
   // pm2 sends this message instead of a signal where signals do not reach the process (Windows, shutdown_with_message).
   process.on('message', (message) => message === 'shutdown' && void stop('shutdown message'));
+}
+
+/**
+ * Under pm2 cluster mode the primary (pm2) accepts connections and hands them to a worker. After close()
+ * the primary may still be handing this process a connection; a process that exits then loses it, and
+ * the till waits until its time-out. Disconnecting from the primary is a round trip that it answers only
+ * after our close: every connection handed over before that has been passed back for another worker.
+ */
+function leaveCluster(): Promise<void> {
+  const worker = cluster.worker;
+  if (!worker?.isConnected()) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('disconnect', () => resolve());
+    worker.disconnect();
+  });
 }
 
 start();

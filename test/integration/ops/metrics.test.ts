@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { UpstreamError } from '../../../app/errors.js';
 import { breakerKey } from '../../../app/providers/provider-backend.js';
+import { openStorage } from '../../../app/storage/database.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { counterpartyMeta, createTestTenant, position, retailStore } from '../../helpers/tenants.js';
 import { startTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -78,10 +79,20 @@ describe('/metrics', () => {
     for (let i = 0; i < 5; i++) await t.services.resilience.execute(deliveries, 'write', down).catch(() => {});
     await t.services.resilience.execute(breakerKey(tenantId, 'general', 'till'), 'read', () => Promise.resolve());
     t.flushLog();
-    t.services.txlog.record({ kind: 'outbox', endpoint: 'queued 1', ok: true });
-    t.services.txlog.record({ kind: 'outbox', endpoint: 'queued 2', ok: true });
-
-    const text = (await t.http.get('/metrics')).data as string;
+    // Another process holds the write lock, so the queued rows stay queued (not only until the 50 ms flush).
+    t.storage.sqlite.pragma('busy_timeout = 10');
+    const other = openStorage(t.config.databasePath, { migrate: false });
+    other.sqlite.exec('begin immediate');
+    let text: string;
+    try {
+      t.services.txlog.record({ kind: 'outbox', endpoint: 'queued 1', ok: true });
+      t.services.txlog.record({ kind: 'outbox', endpoint: 'queued 2', ok: true });
+      t.flushLog();
+      text = (await t.http.get('/metrics')).data as string;
+    } finally {
+      other.sqlite.exec('rollback');
+      other.close();
+    }
     expect(sample(text, 'loyalty_outbox_items', { state: 'pending' })).to.equal(2);
     expect(sample(text, 'loyalty_outbox_items', { state: 'sending' })).to.equal(0);
     expect(sample(text, 'loyalty_outbox_items', { state: 'needs_support' })).to.equal(1);

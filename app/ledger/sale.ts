@@ -13,6 +13,7 @@ import type { LedgerRules } from './rules.js';
 import { saleRepository } from './sale-repository.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints } from '../receipt/points.js';
+import { MAX_POINTS } from '../receipt/bounds.js';
 import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 /**
@@ -37,6 +38,13 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
   if (customer && spent > 0) checkSpend(spent, spendablePoints(tx, customer, now), totalKopecks, rules);
   const earned = customer ? pointsToEarn(paidKopecks, spent, rules) : 0;
   const availableAt = earnAvailableAt(now, rules);
+  const welcome =
+    customer !== undefined &&
+    rules.active &&
+    rules.welcomeBonusesEnabled &&
+    rules.welcomeBonusesMode === 'FIRST_PURCHASE' &&
+    !customer.welcomeGranted;
+  if (customer) checkBalanceBound(customer.balance - spent + earned + (welcome ? rules.welcomeBonusesValue : 0));
 
   const saleId = randomUUID();
   saleRepository.insert(tx, {
@@ -65,18 +73,22 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
     const base = { tenantId, customerId: customer.id, saleId };
     entries.append(tx, { ...base, points: -spent, kind: 'spend' }, now);
     entries.append(tx, { ...base, points: earned, kind: 'earn', availableAt }, now);
-    if (
-      rules.active &&
-      rules.welcomeBonusesEnabled &&
-      rules.welcomeBonusesMode === 'FIRST_PURCHASE' &&
-      !customer.welcomeGranted
-    ) {
+    if (welcome) {
       entries.append(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now);
       customerRepository.markWelcomeGranted(tx, customer.id);
     }
   }
   if (request.giftCards.length > 0) giftCards.redeem(tx, tenantId, saleId, request.giftCards, now);
   return true;
+}
+
+/** A balance past MAX_POINTS would leave exact integer arithmetic behind: the sale is refused, nothing is stored. */
+function checkBalanceBound(balanceAfter: number): void {
+  if (balanceAfter > MAX_POINTS) {
+    throw new BusinessRuleError(
+      `Баланс покупателя превысил бы ${MAX_POINTS.toLocaleString('ru-RU')} баллов: продажа с баллами не проведена. Проведите её без карты покупателя и сообщите в поддержку.`,
+    );
+  }
 }
 
 /** The till's spend is re-checked here: a balance may have moved since recalc (another till, a return). */

@@ -7,8 +7,10 @@ import type {
   ReturnRequest,
   SaleRequest,
 } from '../loyalty/backend.js';
-import { kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../receipt/money.js';
-import type { DiscountedPosition, ReceiptPosition } from '../receipt/positions.js';
+import { ValidationError } from '../errors.js';
+import { lineWithinBounds, MAX_RECEIPT_KOPECKS } from '../receipt/bounds.js';
+import { formatRoubles, kopecksFromRoubles, quantityMilliFrom, roublesFromKopecks } from '../receipt/money.js';
+import { lineAmountKopecks, type DiscountedPosition, type ReceiptPosition } from '../receipt/positions.js';
 
 /** The LoyaltyAPI edge: МойСклад's roubles and decimals in, integer kopecks and thousandths out. */
 type Json = Record<string, unknown>;
@@ -53,13 +55,34 @@ export function customerRef(agent: Json | undefined | null): CustomerRef | undef
   return Object.keys(ref).length > 0 ? ref : undefined;
 }
 
+/**
+ * The schema bounds each quantity and price; here their products are bounded too, so a line's sum
+ * and the receipt's total stay within MAX_RECEIPT_KOPECKS and every sum after them is exact.
+ */
 export function receiptPositions(positions: Json[]): ReceiptPosition[] {
-  return positions.map(({ quantity, price, sn, discountPercent: _p, discountedPrice: _d, ...echo }) => ({
+  const mapped = positions.map(({ quantity, price, sn, discountPercent: _p, discountedPrice: _d, ...echo }) => ({
     quantityMilli: quantityMilliFrom(quantity as number),
     priceKopecks: kopecksFromRoubles(price as number),
     ...(Array.isArray(sn) ? { sn } : {}),
     echo,
   }));
+  let totalKopecks = 0;
+  mapped.forEach(({ quantityMilli, priceKopecks }, index) => {
+    if (!lineWithinBounds(quantityMilli, priceKopecks)) {
+      throw new ValidationError(
+        `Сумма позиции ${index + 1} больше ${formatRoubles(MAX_RECEIPT_KOPECKS)}: проверьте количество и цену.`,
+        { parameter: `positions.${index}` },
+      );
+    }
+    totalKopecks += lineAmountKopecks(quantityMilli, priceKopecks);
+  });
+  if (totalKopecks > MAX_RECEIPT_KOPECKS) {
+    throw new ValidationError(
+      `Сумма чека больше ${formatRoubles(MAX_RECEIPT_KOPECKS)}: проверьте количество и цены или разделите чек.`,
+      { parameter: 'positions' },
+    );
+  }
+  return mapped;
 }
 
 /** Sale and return positions carry the discounts the till applied (from our recalc). */

@@ -1,12 +1,16 @@
 import Joi from 'joi';
+import { MAX_POINTS, MAX_QUANTITY, MAX_RECEIPT_KOPECKS, MAX_RECEIPT_ROUBLES } from '../receipt/bounds.js';
 
 /**
  * LoyaltyAPI request shapes. Unknown keys are allowed everywhere: МойСклад adds fields over time.
- * Money arrives in roubles (2 decimals) except gift-card sums, which are kopecks.
+ * Money arrives in roubles (2 decimals) except gift-card sums, which are kopecks. Every number is
+ * bounded (app/receipt/bounds.ts) so the integer arithmetic behind it stays exact; a line's and a
+ * receipt's sums are checked when the positions are mapped (mapping.ts).
  */
 const id = Joi.string().max(255).allow('');
 const meta = Joi.object({ href: Joi.string().max(2000).allow(''), id }).unknown(true);
-const MAX_MONEY = 1_000_000_000;
+const money = Joi.number().min(0).max(MAX_RECEIPT_ROUBLES);
+const points = Joi.number().integer().min(0).max(MAX_POINTS);
 
 export const retailStore = Joi.object({ meta: meta.required(), name: Joi.string().max(255).allow('') }).unknown(true);
 
@@ -29,10 +33,10 @@ const returnAgent = Joi.object({ meta, href: Joi.string().max(2000).allow(''), i
 
 const position = Joi.object({
   assortment: Joi.object({ meta: meta.required() }).unknown(true).required(),
-  quantity: Joi.number().greater(0).max(1_000_000).required(),
-  price: Joi.number().min(0).max(MAX_MONEY).required(),
+  quantity: Joi.number().greater(0).max(MAX_QUANTITY).required(),
+  price: money.required(),
   discountPercent: Joi.number().min(0).max(100),
-  discountedPrice: Joi.number().min(0).max(MAX_MONEY),
+  discountedPrice: money,
   sn: Joi.array().items(Joi.object().unknown(true)).max(100_000),
   pack: Joi.object().unknown(true).allow(null),
 }).unknown(true);
@@ -83,7 +87,7 @@ export const recalcBody = Joi.object({
   bonusProgram: Joi.object({ transactionType: Joi.string().valid('EARNING', 'SPENDING').default('EARNING') }).unknown(
     true,
   ),
-  preferredBonusToSpend: Joi.number().integer().min(0).max(MAX_MONEY).allow(null),
+  preferredBonusToSpend: points.allow(null),
 })
   .unknown(true)
   .required()
@@ -97,21 +101,17 @@ export const saleBody = Joi.object({
   agent: agent.allow(null),
   positions: positions.required(),
   bonusProgram: Joi.object({
-    bonusValueToSpend: Joi.number().integer().min(0).max(MAX_MONEY).default(0),
-    bonusValueToEarn: Joi.number().integer().min(0).max(MAX_MONEY).default(0),
+    bonusValueToSpend: points.default(0),
+    bonusValueToEarn: points.default(0),
   }).unknown(true),
-  cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
-  noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+  cashSum: money.default(0),
+  noCashSum: money.default(0),
   giftCards: Joi.array()
     .items(
       Joi.object({
         id,
         name: Joi.string().max(255).required(),
-        paymentSum: Joi.number()
-          .integer()
-          .min(1)
-          .max(MAX_MONEY * 100)
-          .required(),
+        paymentSum: Joi.number().integer().min(1).max(MAX_RECEIPT_KOPECKS).required(),
       }).unknown(true),
     )
     .max(50)
@@ -129,8 +129,8 @@ export const returnBody = Joi.object({
   demand: Joi.object({ meta }).unknown(true).allow(null),
   agent: returnAgent.allow(null),
   positions: positions.required(),
-  cashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
-  noCashSum: Joi.number().min(0).max(MAX_MONEY).default(0),
+  cashSum: money.default(0),
+  noCashSum: money.default(0),
 })
   .unknown(true)
   .required()

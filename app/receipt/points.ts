@@ -21,14 +21,14 @@ export function spendStepPoints(rules: SpendRules): number {
 }
 
 export function kopecksForPoints(points: number, rules: SpendRules): number {
-  return Math.floor((points * 100) / rules.spendRatePointsToRouble);
+  return mulDivFloor(points, 100, rules.spendRatePointsToRouble);
 }
 
 /** Most points the rules let this receipt spend (maxPaidRatePercents of the total), in whole steps. */
 export function maxPointsForReceipt(totalKopecks: number, rules: SpendRules): number {
   if (!rules.active) return 0;
-  const maxKopecks = Math.floor((totalKopecks * rules.maxPaidRatePercents) / 100);
-  return alignDown(Math.floor((maxKopecks * rules.spendRatePointsToRouble) / 100), rules);
+  const maxKopecks = mulDivFloor(totalKopecks, rules.maxPaidRatePercents, 100);
+  return alignDown(mulDivFloor(maxKopecks, rules.spendRatePointsToRouble, 100), rules);
 }
 
 /** min(wanted, spendable, rule maximum), rounded down to a whole step. */
@@ -46,6 +46,17 @@ export function pointsToSpend(
 function alignDown(points: number, rules: SpendRules): number {
   const step = spendStepPoints(rules);
   return Math.floor(points / step) * step;
+}
+
+/**
+ * ⌊a × b / c⌋ exactly. With the receipt bounds (app/receipt/bounds.ts) a × b stays far below 2^53,
+ * except kopecks × a high points rate (1e10 × 1e6): that one is done in BigInt.
+ */
+function mulDivFloor(a: number, b: number, c: number): number {
+  const product = a * b;
+  const integers = Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(c);
+  if (Number.isSafeInteger(product) || !integers) return Math.floor(product / c);
+  return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
 function gcd(a: number, b: number): number {

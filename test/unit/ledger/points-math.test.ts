@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { pointsToEarn, receiptText } from '../../../app/ledger/points-math.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../../app/ledger/rules.js';
+import { MAX_RECEIPT_KOPECKS } from '../../../app/receipt/bounds.js';
 import { kopecksForPoints, maxPointsForReceipt, pointsToSpend, spendStepPoints } from '../../../app/receipt/points.js';
 
 const rules = (over: Partial<LedgerRules>): LedgerRules => ({ ...DEFAULT_LEDGER_RULES, ...over });
@@ -29,6 +30,25 @@ describe('points math', () => {
           expect((points * 100) % rate).to.equal(0);
           expect(points).to.be.at.most(Math.min(spendable, wanted ?? Infinity, maxPointsForReceipt(total, r)));
           expect(kopecksForPoints(points, r)).to.be.at.most(Math.floor((total * percent) / 100));
+        },
+      ),
+    );
+  });
+
+  it('when the receipt total and the points rate are at their bounds, then the points maths stays exact', () => {
+    // kopecks × rate reaches 1e16 here, past 2^53: the reference is computed in BigInt.
+    const exact = (a: number, b: number, c: number) => Number((BigInt(a) * BigInt(b)) / BigInt(c));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 9_000_000_000, max: MAX_RECEIPT_KOPECKS }),
+        fc.integer({ min: 900_000, max: 1_000_000 }),
+        fc.integer({ min: 90, max: 100 }),
+        (total, rate, percent) => {
+          const r = rules({ spendRatePointsToRouble: rate, maxPaidRatePercents: percent });
+          const step = spendStepPoints(r);
+          const points = Math.floor(exact(exact(total, percent, 100), rate, 100) / step) * step;
+          expect(maxPointsForReceipt(total, r)).to.equal(points);
+          expect(kopecksForPoints(points, r)).to.equal(exact(points, 100, rate));
         },
       ),
     );

@@ -24,7 +24,18 @@ export interface LogEntry {
   secrets?: readonly (string | undefined | null)[];
 }
 
-const MAX_BODY_CHARS = 64 * 1024;
+/**
+ * What one row may keep, so a row costs at most about 34 KB whatever a caller sends: each body 16 KB
+ * (a receipt of 30 or so positions whole; a larger one keeps its first positions, enough for support),
+ * the error text 2 KB, the endpoint 200 characters (before authentication the path is the caller's
+ * own), other texts 255. A cut value ends with a mark that says so and how long it was.
+ */
+const MAX_BODY_CHARS = 16 * 1024;
+const MAX_ERROR_CHARS = 2048;
+const MAX_ENDPOINT_CHARS = 200;
+const MAX_TEXT_CHARS = 255;
+/** Ends a value cut to fit its row. */
+const cutMark = (length: number) => `…[обрезано, было ${length} символов]`;
 
 const FLUSH_DELAY_MS = 50;
 const MAX_QUEUED = 500;
@@ -103,19 +114,19 @@ function toRow(entry: LogEntry): NewLogRow {
     at: Date.now(),
     tenantId: entry.tenantId ?? null,
     kind: entry.kind,
-    endpoint: secrets.length > 0 ? blankSecrets(entry.endpoint, secrets) : entry.endpoint,
+    endpoint: cut(secrets.length > 0 ? blankSecrets(entry.endpoint, secrets) : entry.endpoint, MAX_ENDPOINT_CHARS),
     httpStatus: entry.httpStatus ?? null,
     ok: entry.ok,
     durationMs: entry.durationMs ?? null,
     requestId: currentRequestContext()?.requestId ?? null,
-    documentName: entry.documentName ?? null,
-    saleKey: entry.saleKey ?? null,
-    customerId: entry.customerId ?? null,
+    documentName: cutOrNull(entry.documentName, MAX_TEXT_CHARS),
+    saleKey: cutOrNull(entry.saleKey, MAX_TEXT_CHARS),
+    customerId: cutOrNull(entry.customerId, MAX_TEXT_CHARS),
     phoneLast4: phoneDigits.length >= 4 ? phoneDigits.slice(-4) : null,
-    cardNumber: entry.cardNumber ?? null,
+    cardNumber: cutOrNull(entry.cardNumber, MAX_TEXT_CHARS),
     pointsSpent: entry.pointsSpent ?? null,
     pointsEarned: entry.pointsEarned ?? null,
-    errorMessage: entry.errorMessage ? redactText(entry.errorMessage, secrets) : null,
+    errorMessage: entry.errorMessage ? cut(redactText(entry.errorMessage, secrets), MAX_ERROR_CHARS) : null,
     requestBody: serialize(entry.request, secrets),
     responseBody: serialize(entry.response, secrets),
   };
@@ -123,6 +134,14 @@ function toRow(entry: LogEntry): NewLogRow {
 
 function serialize(body: unknown, secrets: LogEntry['secrets'] = []): string | null {
   if (body === undefined || body === null || body === '') return null;
-  const text = JSON.stringify(redact(body, secrets));
-  return text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}…` : text;
+  return cut(JSON.stringify(redact(body, secrets)), MAX_BODY_CHARS);
+}
+
+/** The first `max` characters and the mark (a cut body is no longer JSON, so the admin page shows it as text). */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max) + cutMark(text.length);
+}
+
+function cutOrNull(text: string | null | undefined, max: number): string | null {
+  return text ? cut(text, max) : null;
 }

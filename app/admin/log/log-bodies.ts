@@ -9,7 +9,7 @@ export function prettyBody(stored: string | null): string | null {
   try {
     return JSON.stringify(redact(JSON.parse(stored)), null, 2);
   } catch {
-    // Cut at 64 KB by the writer, or not JSON at all: show it as text, still redacted.
+    // Cut to fit its row by the writer (app/txlog/transaction-log.ts), or not JSON at all: shown as text, still redacted.
     return redactText(stored);
   }
 }

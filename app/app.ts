@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from './config/index.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { authFailureLimiter } from './http/auth-failures.js';
 import { OutboundGuard, type HostResolver } from './http/outbound-guard.js';
 import { requestContext } from './http/request-context.js';
 import { transactionLogging } from './http/transaction-logging.js';
@@ -59,6 +60,8 @@ export interface AppServices {
   resilience: ProviderResilience;
   /** What /metrics shows. */
   metrics: Metrics;
+  /** Writes the failed-authentication counters now (they are saved a second after they change). */
+  flushAuthFailures: () => void;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -105,6 +108,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     txlogQueue: () => txlog.queueLength,
   });
 
+  const loyaltyAuthFailures = authFailureLimiter({ db: storage.db, logger, name: 'loyalty-api' });
+  const vendorAuthFailures = authFailureLimiter({ db: storage.db, logger, name: 'vendor-api' });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -130,7 +136,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   app.use(
     '/api/moysklad/vendor/1.0',
     transactionLogging('vendor-api', txlog, logger),
-    vendorApiRouter({ lifecycle, jwt: new VendorJwtVerifier(config.moysklad.secretKey, storage.db), logger }),
+    vendorApiRouter({
+      lifecycle,
+      jwt: new VendorJwtVerifier(config.moysklad.secretKey, storage.db),
+      logger,
+      authFailures: vendorAuthFailures,
+    }),
   );
 
   const loyaltyApi = loyaltyApiRouter({
@@ -139,6 +150,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     txlog,
     backendFor: (tenant) => backends.for(tenant),
     tillPatienceMs: config.providers.tillTimeoutMs,
+    authFailures: loyaltyAuthFailures,
   });
   metrics.knowLoyaltyEndpoints(routesOf(loyaltyApi));
   app.use(
@@ -167,6 +179,10 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
   });
 
+  const flushAuthFailures = () => {
+    loyaltyAuthFailures.flush();
+    vendorAuthFailures.flush();
+  };
   return {
     app,
     services: {
@@ -181,6 +197,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       outboxWorker,
       resilience,
       metrics,
+      flushAuthFailures,
     },
   };
 }

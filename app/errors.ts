@@ -102,6 +102,15 @@ export class RegistrationCodeRequiredError extends AppError {
   }
 }
 
+/** Too many failed authentications from one client address (the Retry-After header says until when). */
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+  readonly code = 1007;
+  constructor(message: string, options: AppErrorOptions = {}) {
+    super(message, options, 'Слишком много запросов');
+  }
+}
+
 /** A system we depend on (МойСклад, a loyalty provider, an SMS gateway) failed or timed out. */
 export class UpstreamError extends AppError {
   readonly status: number;

@@ -59,6 +59,7 @@ function start(): void {
       },
       () => {
         services.txlog.flush();
+        services.flushAuthFailures();
         storage.close();
       },
     );

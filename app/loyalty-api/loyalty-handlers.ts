@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Tenant } from '../../db/schema/index.js';
 import { AuthenticationError, NotFoundError } from '../errors.js';
+import { markAuthenticated } from '../http/auth-failures.js';
 import type { LogFacts } from '../http/transaction-logging.js';
 import { validate } from '../http/validate.js';
 import { currentRequestContext } from '../logging/logger.js';
@@ -77,6 +78,7 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
       const receivedAt = Date.now();
       const tenant = findTenantByLoyaltyToken(db, req.get(AUTH_HEADER));
       if (!tenant) throw new AuthenticationError();
+      markAuthenticated(res);
       res.locals.tenant = tenant;
       res.locals.tenantId = tenant.accountId;
       res.locals.receivedAt = receivedAt;

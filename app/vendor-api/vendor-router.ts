@@ -1,5 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppError } from '../errors.js';
+import { markAuthenticated, type AuthFailureLimiter } from '../http/auth-failures.js';
 import { errorHandler } from '../http/error-handler.js';
 import type { AppLifecycle } from './lifecycle.js';
 import type { VendorJwtVerifier } from './vendor-jwt.js';
@@ -12,14 +13,27 @@ function renderVendorError(error: AppError, _req: Request, res: Response): void 
 
 type Params = { appId: string; accountId: string };
 
-export function vendorApiRouter(deps: { lifecycle: AppLifecycle; jwt: VendorJwtVerifier; logger: Logger }): Router {
+/**
+ * The largest body МойСклад sends is an activation with a `permissions` block (an employee's rights,
+ * some 15 KB); 256 KB leaves room, and it is read only after the JWT is verified.
+ */
+const VENDOR_BODY_LIMIT = '256kb';
+
+export function vendorApiRouter(deps: {
+  lifecycle: AppLifecycle;
+  jwt: VendorJwtVerifier;
+  logger: Logger;
+  authFailures: AuthFailureLimiter;
+}): Router {
   const { lifecycle, jwt } = deps;
   const router = Router();
-  router.use(express.json({ limit: '256kb' }));
-  router.use(async (req: Request, _res: Response, next: NextFunction) => {
+  // The JWT first: a caller without a valid one never gets its body read.
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
     await jwt.verify(req.get('Authorization'));
+    markAuthenticated(res);
     next();
   });
+  router.use(express.json({ limit: VENDOR_BODY_LIMIT }));
   router.use('/apps/:appId/:accountId', (req: Request<Params>, res: Response, next: NextFunction) => {
     res.locals.tenantId = req.params.accountId;
     next();
@@ -39,6 +53,6 @@ export function vendorApiRouter(deps: { lifecycle: AppLifecycle; jwt: VendorJwtV
     res.json(lifecycle.applyEvent(req.params.appId, req.params.accountId, req.body));
   });
 
-  router.use(errorHandler(deps.logger, renderVendorError));
+  router.use(deps.authFailures, errorHandler(deps.logger, renderVendorError));
   return router;
 }

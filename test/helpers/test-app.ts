@@ -88,6 +88,7 @@ export async function startTestApp(
       await server.close();
       await services.outboxWorker.stop();
       services.txlog.flush();
+      services.flushAuthFailures();
       storage.close();
       if (!keepFiles && !options.dir) rmSync(dir, { recursive: true, force: true });
     },

@@ -13,6 +13,8 @@ import { rateLimitRepository } from './rate-limit-repository.js';
 export const AUTH_FAILURES_PER_WINDOW = 30;
 export const AUTH_FAILURE_WINDOW_MS = 15 * 60_000;
 
+/** A refused caller still sending more than this gets its connection closed rather than its body drained. */
+const UNREAD_BODY_KEEPALIVE_BYTES = 64 * 1024;
 /** Counts are written to SQLite together, at most once a second: a flood of 401s costs no fsync each. */
 const SAVE_DELAY_MS = 1000;
 /** Past this many addresses in memory, the saved ones are dropped (and read again if they come back). */
@@ -177,6 +179,10 @@ export function authFailureLimiter(deps: { db: Db; logger: Logger; name: string 
     const failedAuthentication =
       error instanceof AppError && (error.status === 401 || error.status === 403) && !isAuthenticated(res);
     if (!failedAuthentication) return next(error);
+    // A large body still on its way is not read to keep the connection: the connection closes instead.
+    if (!req.complete && Number(req.get('content-length') ?? Infinity) > UNREAD_BODY_KEEPALIVE_BYTES) {
+      res.set('Connection', 'close');
+    }
     void limiter(req, res, (limited?: unknown) => next(limited ?? error));
   };
   return Object.assign(middleware, { flush: () => store.flush() });

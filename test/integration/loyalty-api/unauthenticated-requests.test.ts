@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { AUTH_FAILURES_PER_WINDOW } from '../../../app/http/auth-failures.js';
@@ -45,6 +46,33 @@ const post = (t: TestApp, path: string, body: string, headers: Record<string, st
     transformRequest: (data: unknown) => data,
   });
 
+/**
+ * Sends the head of a request over a raw socket (no HTTP client in between) with only `sentBytes` of
+ * its body, and returns what came back once the server closed the connection or answered.
+ */
+function rawRequest(t: TestApp, declaredBytes: number, sentBytes: number): Promise<{ head: string; closed: boolean }> {
+  const { hostname, port } = new URL(t.baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+      // A kept-alive answer leaves the socket open: done once the whole (small) answer is in.
+      if (/\r\n\r\n[\s\S]*\}$/.test(received) && /connection: keep-alive/i.test(received)) {
+        socket.destroy();
+        resolve({ head: received, closed: false });
+      }
+    });
+    socket.on('close', () => resolve({ head: received, closed: true }));
+    socket.write(
+      `POST ${RECALC} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\n` +
+        `${AUTH_HEADER}: wrong\r\nContent-Length: ${declaredBytes}\r\nConnection: keep-alive\r\n\r\n` +
+        'x'.repeat(sentBytes),
+    );
+  });
+}
+
 const recalcBody = (msId: string) =>
   JSON.stringify({
     retailStore,
@@ -72,6 +100,18 @@ describe('LoyaltyAPI without a valid token', () => {
     expect(huge.data.errors[0].error_message).to.match(/Неверный ключ доступа/);
     // With the right token the same bodies are read and refused for what they are.
     expect((await post(t, RECALC, '{"positions": [', valid())).status).to.equal(400);
+  });
+
+  it('when a refused caller is still sending a large body, then the connection closes instead of reading it', async () => {
+    // 1 KB of a declared 3 MB is sent, and the rest never: the 401 comes back and the server hangs up.
+    const large = await rawRequest(t, 3_000_000, 1024);
+    expect(large.head).to.match(/^HTTP\/1\.1 401/);
+    expect(large.head).to.match(/connection: close/i);
+    expect(large.closed).to.equal(true);
+    // A small body is read off the wire as usual and the connection is kept.
+    const small = await rawRequest(t, 2, 2);
+    expect(small.head).to.match(/^HTTP\/1\.1 401/);
+    expect(small.closed).to.equal(false);
   });
 
   it('when a 401 is logged, then its row keeps the time, address, endpoint and size, never the body', async () => {

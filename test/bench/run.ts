@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: LoyaltyAPI recalc and sale throughput on a 100,000-customer ledger, against a bare
- * Express JSON echo as the baseline. A measurement, not a test: exits 0 whether or not the targets
+ * Express JSON echo as the baseline; the same recalc beside a flood of unauthenticated 1.8 MB requests,
+ * against itself alone. A measurement, not a test: exits 0 whether or not the targets
  * hold, and 1 only when the bench itself is broken (a non-2xx answer, a connection error).
  *
  *   BENCH_SECONDS   seconds per measured run (default 10)
@@ -16,6 +17,7 @@ import { startEchoServer, type RunningServer } from './echo-server.js';
 import { measure, type Load, type Measurement } from './measure.js';
 import { balanceMismatches, openingBalanceOf, seedCustomers } from './seed.js';
 import { bridgeOverhead, reportOverhead } from './bridge-overhead.js';
+import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const CUSTOMERS = positiveInt('BENCH_CUSTOMERS', 100_000);
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
     if (mismatches > 0) fail(`${mismatches} balances do not match their entries`);
     if (brokenRequests > 0) fail(`${brokenRequests} requests failed (non-2xx, errors or timeouts, warm-ups included)`);
 
+    reportFlood(await recalcUnderAuthFlood(bench, loads[1]!, fail));
     reportOverhead(await bridgeOverhead(bench, BRIDGE_ITERATIONS, fail));
   } finally {
     await echoServer?.close();

@@ -13,6 +13,8 @@ export interface Load {
   headers?: Record<string, string>;
   /** A fixed body; otherwise the body comes from LOYALTY_REQUESTS per request. */
   body?: string;
+  /** Requests per second over all connections; as fast as answers come when unset. */
+  overallRate?: number;
 }
 
 export interface Measurement {
@@ -37,6 +39,7 @@ export async function measure(load: Load): Promise<Measurement> {
     connections: load.connections,
     duration: load.seconds,
     workers: 1,
+    ...(load.overallRate ? { overallRate: load.overallRate } : {}),
     headers: { 'content-type': 'application/json', ...load.headers },
     requests: [
       load.body !== undefined

@@ -20,9 +20,10 @@ export const adminUsers = sqliteTable('admin_users', {
 });
 
 /**
- * Failed-login counters of express-rate-limit, kept in SQLite so a lockout survives a restart
- * (app/admin/auth/login-throttle.ts). Sessions live in the `sessions` table that
- * better-sqlite3-session-store creates and owns.
+ * express-rate-limit counters, kept in SQLite so a lockout survives a restart, each limiter under its
+ * own key prefix: failed sign-ins (app/admin/auth/login-throttle.ts) and failed API authentications
+ * (app/http/auth-failures.ts). Sessions live in the `sessions` table that better-sqlite3-session-store
+ * creates and owns.
  */
 export const loginThrottle = sqliteTable('login_throttle', {
   key: text('key').primaryKey(),

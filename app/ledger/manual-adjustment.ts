@@ -1,5 +1,6 @@
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
 import { redactText } from '../logging/redact.js';
+import { MAX_POINTS } from '../receipt/bounds.js';
 import { immediate, type Db } from '../storage/database.js';
 import { recordAdminAction } from '../txlog/admin-audit.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
@@ -30,7 +31,8 @@ export interface AdjustmentResult {
 /**
  * A manual correction by an admin, in one BEGIN IMMEDIATE transaction: the ledger entry (kind
  * 'adjustment'), who made it and why, and the audit row in the transaction log (kind 'admin') commit
- * together or not at all. Like a return, it never takes a balance below zero.
+ * together or not at all. Like a return, it never takes a balance below zero; like a sale, never past
+ * MAX_POINTS.
  */
 export function adjustBalance(
   db: Db,
@@ -58,6 +60,12 @@ export function adjustBalance(
       throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, {
         parameter: 'points',
       });
+    }
+    if (customer.balance + request.points > MAX_POINTS) {
+      throw new BusinessRuleError(
+        `Нельзя начислить ${request.points} баллов: баланс превысил бы ${MAX_POINTS.toLocaleString('ru-RU')}.`,
+        { parameter: 'points' },
+      );
     }
 
     const entryId = entries.append(

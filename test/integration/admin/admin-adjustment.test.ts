@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entry-repository.js';
 import { adjustBalance } from '../../../app/ledger/manual-adjustment.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
+import { MAX_POINTS } from '../../../app/receipt/bounds.js';
 import { ledgerAdjustments, ledgerEntries, transactionLog } from '../../../db/schema/index.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
 import { counterpartyMeta, createTestTenant, type TestTenant } from '../../helpers/tenants.js';
@@ -116,6 +117,26 @@ describe('Manual balance adjustment', () => {
     expect(t.storage.db.select().from(ledgerAdjustments).all()).to.have.length(0);
     t.flushLog();
     expect(auditRows()).to.have.length(0);
+  });
+
+  it('when an adjustment would take a balance past the bound, then it is refused and nothing is written', () => {
+    ledgerEntriesRepository.append(
+      t.storage.db,
+      { tenantId: tenant.accountId, customerId, points: MAX_POINTS - 100 - 10, kind: 'adjustment' },
+      new Date(),
+    );
+    const adjust = (points: number) =>
+      adjustBalance(t.storage.db, t.services.txlog, {
+        tenantId: tenant.accountId,
+        customerId,
+        points,
+        reason: 'Начисление',
+        adminLogin: 'anna',
+        requestKey: randomUUID(),
+      });
+    expect(() => adjust(11)).to.throw(/Нельзя начислить 11 баллов: баланс превысил бы/);
+    expect(balance()).to.equal(MAX_POINTS - 10);
+    expect(adjust(10).balance).to.equal(MAX_POINTS);
   });
 
   it('when the audit row cannot be written, then the adjustment rolls back with it', () => {

@@ -19,6 +19,10 @@ declare global {
       logFacts?: LogFacts;
       /** Set when a handler wrote its own log row inside its transaction. */
       logWritten?: boolean;
+      /** Set once the API's token or JWT was accepted (`markAuthenticated`); before that, a call keeps metadata only. */
+      authenticated?: boolean;
+      /** Set on a refusal past the failed-authentication limit after the first: no log row at all. */
+      skipLog?: boolean;
       responseBody?: unknown;
     }
   }

@@ -7,6 +7,7 @@ import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { sealProviderSecrets, type ProviderSecrets, type TenantSettings } from '../../app/tenants/tenant-settings.js';
+import type { DbOrTx } from '../../app/storage/database.js';
 import type { TestApp } from './test-app.js';
 
 export interface TestTenant {
@@ -88,4 +89,25 @@ export function position(price: number, quantity = 1, extra: Record<string, unkn
 
 export function counterpartyMeta(id: string = randomUUID()) {
   return { href: `https://api.moysklad.ru/api/remap/1.2/entity/counterparty/${id}`, id };
+}
+
+/** A bare activated tenant row straight in the database, for tests below the HTTP layer; returns its account id. */
+export function insertTenantRow(
+  db: DbOrTx,
+  fields: { backend?: BackendKind; settings?: TenantSettings; accountId?: string } = {},
+): string {
+  const accountId = fields.accountId ?? randomUUID();
+  const now = new Date();
+  tenantRepository.insert(db, {
+    accountId,
+    appId: randomUUID(),
+    accountName: 'shop',
+    status: 'Activated',
+    lastCause: 'Install',
+    backend: fields.backend ?? 'ledger',
+    settings: (fields.settings ?? {}) as Record<string, unknown>,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return accountId;
 }

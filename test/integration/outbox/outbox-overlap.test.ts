@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { outboxRepository } from '../../../app/outbox/outbox-repository.js';
 import { OutboxWorker } from '../../../app/outbox/outbox-worker.js';
 import { Outbox, type DeliveryFor } from '../../../app/outbox/outbox.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
-import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { insertTenantRow } from '../../helpers/tenants.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -62,21 +61,7 @@ describe('Two outbox workers on one database file (a reload overlap)', () => {
       { txlog: new TransactionLog(storage.db), logger, deliveryFor },
       { retryBaseMs: 5, retryMaxMs: 20, giveUpAfterMs: 3_600_000, claimMs: 60_000, now },
     );
-  const addTenant = (storage: Storage) => {
-    const accountId = randomUUID();
-    const now = new Date();
-    tenantRepository.insert(storage.db, {
-      accountId,
-      appId: randomUUID(),
-      accountName: 'shop',
-      status: 'Activated',
-      lastCause: 'Install',
-      backend: 'ibonus',
-      createdAt: now,
-      updatedAt: now,
-    });
-    return accountId;
-  };
+  const addTenant = (storage: Storage) => insertTenantRow(storage.db, { backend: 'ibonus' });
   const add = (box: Outbox, storage: Storage, tenantId: string, operationKey: string, customerKey = 'c1') =>
     box.enqueue(storage.db, tenantId, {
       provider: 'ibonus',

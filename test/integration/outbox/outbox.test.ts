@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import { outboxRepository } from '../../../app/outbox/outbox-repository.js';
 import { OutboxWorker } from '../../../app/outbox/outbox-worker.js';
 import { Outbox, UNKNOWN_OUTCOME_REASON } from '../../../app/outbox/outbox.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
-import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { insertTenantRow } from '../../helpers/tenants.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
@@ -91,21 +90,7 @@ describe('Outbox', () => {
       ...extra,
     });
   const row = (id: number) => outboxRepository.find(storage.db, id)!;
-  const addTenant = () => {
-    const accountId = randomUUID();
-    const now = new Date();
-    tenantRepository.insert(storage.db, {
-      accountId,
-      appId: randomUUID(),
-      accountName: 'shop',
-      status: 'Activated',
-      lastCause: 'Install',
-      backend: 'ibonus',
-      createdAt: now,
-      updatedAt: now,
-    });
-    return accountId;
-  };
+  const addTenant = () => insertTenantRow(storage.db, { backend: 'ibonus' });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'outbox-'));

@@ -9,6 +9,7 @@ import { Outbox } from '../../../app/outbox/outbox.js';
 import type { ProviderBackend, ProviderBackendDeps } from '../../../app/providers/provider-backend.js';
 import { ProviderResilience, type ResilienceOptions } from '../../../app/providers/resilience.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
+import { insertTenantRow } from '../../helpers/tenants.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import type { TenantSettings } from '../../../app/tenants/tenant-settings.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
@@ -39,19 +40,7 @@ export function adapterHarness<B extends ProviderBackend>(
 ): AdapterHarness<B> {
   const dir = mkdtempSync(join(tmpdir(), 'adapter-'));
   const storage = openStorage(join(dir, 'adapter.sqlite'));
-  const now = new Date();
-  const accountId = randomUUID();
-  tenantRepository.insert(storage.db, {
-    accountId,
-    appId: randomUUID(),
-    accountName: 'shop',
-    status: 'Activated',
-    lastCause: 'Install',
-    backend: kind,
-    settings: settings as Record<string, unknown>,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const accountId = insertTenantRow(storage.db, { backend: kind, settings });
   const tenant = tenantRepository.find(storage.db, accountId)!;
   let backend: B | undefined;
   const outbox = new Outbox(

@@ -12,6 +12,23 @@ export interface ReceiptPosition {
   sn?: unknown[];
   /** Everything else МойСклад sent for the position (assortment, pack, ...), echoed back. */
   echo: Record<string, unknown>;
+  /** What the restricted-goods rules allow on this line (app/receipt/restrictions.ts); absent: everything. */
+  rule?: LineRule;
+}
+
+/** Why a line gets no discount: the law, the product card, the owner's settings, or nobody could tell. */
+export type RestrictionReason = 'law' | 'prohibited' | 'owner' | 'unknown';
+
+/**
+ * What the restricted-goods rules allow on one line (app/receipt/restrictions.ts). A position without
+ * one is allowed: a tenant with no МойСклад behind it has no flags to read.
+ */
+export interface LineRule {
+  /** Spent points may become a discount on this line. */
+  discount: boolean;
+  /** The line's paid amount earns points. */
+  earn: boolean;
+  reason?: RestrictionReason;
 }
 
 export interface DiscountedPosition extends ReceiptPosition {

@@ -19,13 +19,14 @@ import { immediate, type Db } from '../storage/database.js';
 import { customerRepository as customers } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
-import { ledgerRulesOf } from './rules.js';
+import { inAudience, ledgerRulesOf, type LedgerRules } from './rules.js';
 import { registerCustomer } from './registration.js';
 import { applySale, repeatConflict } from './sale.js';
 import { saleRepository } from './sale-repository.js';
-import type { GiftCardBook, LedgerContext } from './ledger-context.js';
+import type { Audience, CustomerTagSource, GiftCardBook, LedgerContext } from './ledger-context.js';
 import { applyReturn } from './sale-return.js';
 import { normalizePhone } from '../locale/phone.js';
+import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 export interface CodeSender {
   send(tenant: Tenant, purpose: 'registration' | 'spending', phone: string | undefined): Promise<VerificationAnswer>;
@@ -37,7 +38,13 @@ export class LedgerBackend implements LoyaltyBackend {
 
   constructor(
     private readonly db: Db,
-    private readonly deps: { codes: CodeSender; giftCards: GiftCardBook; now?: () => Date },
+    private readonly deps: {
+      codes: CodeSender;
+      giftCards: GiftCardBook;
+      /** МойСклад's counterparty tags, for a program with an audience; without them nobody is found in it. */
+      customerTags?: CustomerTagSource;
+      now?: () => Date;
+    },
   ) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -83,14 +90,16 @@ export class LedgerBackend implements LoyaltyBackend {
 
   async recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult> {
     const { tenantId, rules, now } = this.context(tenant);
-    return recalcReceipt(this.db, tenantId, rules, request, now);
+    const audience = await this.audience(tenant, rules, request.agent);
+    return recalcReceipt(this.db, tenantId, rules, request, now, audience);
   }
 
   /** A repeat of an applied sale changes nothing; one with other content is reported (SaleConflict). */
   async createSale(tenant: Tenant, request: SaleRequest): Promise<SaleConflict | undefined> {
     const ctx = this.context(tenant);
+    const audience = await this.audience(tenant, ctx.rules, request.agent);
     return immediate(this.db, (tx) => {
-      if (applySale(tx, ctx, this.deps.giftCards, request)) return undefined;
+      if (applySale(tx, ctx, this.deps.giftCards, request, audience)) return undefined;
       const recorded = saleRepository.findByKey(tx, ctx.tenantId, request.saleKey);
       return recorded ? repeatConflict(tx, ctx.tenantId, recorded, request) : undefined;
     });
@@ -107,6 +116,21 @@ export class LedgerBackend implements LoyaltyBackend {
 
   private context(tenant: Tenant): LedgerContext {
     return { tenantId: tenant.accountId, rules: ledgerRulesOf(tenant), now: this.now() };
+  }
+
+  /**
+   * A program for some customers only asks МойСклад for the customer's tags (cached, within the
+   * till's patience). The counterparty is named by МойСклад's id: the one we stored, else the till's.
+   */
+  private async audience(tenant: Tenant, rules: LedgerRules, ref: CustomerRef | undefined): Promise<Audience> {
+    if (rules.allAgents || !ref || isAnonymous(ref)) return { member: true };
+    const customer = customers.resolve(this.db, tenant.accountId, ref);
+    const counterpartyId = customer?.msId ?? (customer ? undefined : ref.id);
+    const tags =
+      counterpartyId && this.deps.customerTags
+        ? await this.deps.customerTags.tagsOf(tenant, counterpartyId)
+        : undefined;
+    return { member: inAudience(rules, tags) };
   }
 
   private findCustomer(tenant: Tenant, ref: CustomerRef): Customer {

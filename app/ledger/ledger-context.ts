@@ -1,3 +1,4 @@
+import type { Tenant } from '../../db/schema/index.js';
 import type { GiftCardPayment, GiftCardView } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import type { LedgerRules } from './rules.js';
@@ -14,4 +15,17 @@ export interface GiftCardBook {
   find(tx: DbOrTx, tenantId: string, name: string, now: Date): GiftCardView;
   /** Inside the sale's transaction; idempotent per (card, sale); throws BusinessRuleError if a card can't pay. */
   redeem(tx: DbOrTx, tenantId: string, saleId: string, payments: GiftCardPayment[], now: Date): void;
+}
+
+/**
+ * МойСклад's tags («группы») of a counterparty, for a bonus program that applies only to some
+ * customers. Answers within the till's patience; undefined when that could not be found out.
+ */
+export interface CustomerTagSource {
+  tagsOf(tenant: Tenant, counterpartyId: string): Promise<string[] | undefined>;
+}
+
+/** Whether this receipt's customer is in the program's audience: outside it they neither earn nor spend. */
+export interface Audience {
+  member: boolean;
 }

@@ -1,49 +1,70 @@
 import type { RecalcRequest, RecalcResult } from '../loyalty/backend.js';
 import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
-import { discountedPositions } from '../receipt/discount-split.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
-import { receiptTotalKopecks } from '../receipt/positions.js';
+import type { Audience } from './ledger-context.js';
 import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
+import {
+  allowedTotalKopecks,
+  discountAllowedLines,
+  earningPaidKopecks,
+  withRestrictionNote,
+} from '../receipt/restrictions.js';
+
+export const OUTSIDE_AUDIENCE_TEXT =
+  'Покупатель не участвует в бонусной программе: баллы не начисляются и не списываются.';
 
 export const CUSTOMER_NOT_FOUND =
   'Покупатель не найден в программе лояльности. Зарегистрируйте его или проверьте телефон/карту.';
 
-/** Find customer → compute spendable → choose points → split the discount → compute earning. */
+/**
+ * Find customer → compute spendable → choose points over the lines points may discount → split the
+ * discount over those lines → compute earning on the lines that earn. A customer outside the
+ * program's audience neither spends nor earns.
+ */
 export function recalcReceipt(
   tx: DbOrTx,
   tenantId: string,
   rules: LedgerRules,
   request: RecalcRequest,
   now: Date,
+  audience: Audience = { member: true },
 ): RecalcResult {
   if (isAnonymous(request.agent)) return noDiscount(request);
   const customer = customerRepository.resolve(tx, tenantId, request.agent);
   // A customer МойСклад knows but we do not yet has no points; the sale will register them.
   const spendable = customer ? spendablePoints(tx, customer, now) : 0;
-  const total = receiptTotalKopecks(request.positions);
-  const spending = request.transactionType === 'SPENDING' && rules.active;
-  const spent = spending ? pointsToSpend(request.preferredPointsToSpend, spendable, total, rules) : 0;
+  const active = rules.active && audience.member;
+  const spending = request.transactionType === 'SPENDING' && active;
+  const allowed = allowedTotalKopecks(request.positions);
+  const spent = spending ? pointsToSpend(request.preferredPointsToSpend, spendable, allowed, rules) : 0;
   const discount = kopecksForPoints(spent, rules);
-  const earned = pointsToEarn(total - discount, spent, rules);
+  const positions = discountAllowedLines(request.positions, discount);
+  const earned = active ? pointsToEarn(earningPaidKopecks(positions), spent, rules) : 0;
   // Postponed points are not spendable right after the sale, so the till should not show them.
   const earnedNow = rules.postponedBonusesDelayDays === 0 ? earned : 0;
   const balanceAfter = spendable - spent + earnedNow;
+  const text = !rules.active
+    ? undefined
+    : audience.member
+      ? withRestrictionNote(
+          receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter }),
+          request.positions,
+        )
+      : OUTSIDE_AUDIENCE_TEXT;
 
   return {
-    positions: discountedPositions(request.positions, discount),
+    positions,
     transactionType: request.transactionType,
     agentBonusBalance: spendable,
     bonusValueToSpend: spent,
     bonusValueToEarn: earned,
     agentBonusBalanceAfter: balanceAfter,
     paidByBonusPointsKopecks: discount,
-    receiptExtraInfo: rules.active
-      ? receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter })
-      : undefined,
+    receiptExtraInfo: text,
     needVerification: rules.requireSpendingCode && spent > 0,
   };
 }

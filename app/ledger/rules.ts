@@ -30,6 +30,10 @@ export interface LedgerRules {
    * (28001), and welcome points on REGISTRATION go only to confirmed (CHECKED) customers.
    */
   confirmRegistrationByCode: boolean;
+  /** The program applies to every customer; false: only to those with one of `agentTags` (bonusprogram's audience). */
+  allAgents: boolean;
+  /** МойСклад counterparty tags («группы») of the customers the program applies to, when allAgents is false. */
+  agentTags: string[];
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -45,6 +49,8 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   receiptTemplate: 'Баллов было: {balance}. Начислено: {earned}. Списано: {spent}. Стало: {balanceAfter}.',
   requireSpendingCode: false,
   confirmRegistrationByCode: false,
+  allAgents: true,
+  agentTags: [],
 };
 
 export const ledgerRulesSchema = Joi.object<LedgerRules>({
@@ -60,7 +66,17 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   receiptTemplate: Joi.string().allow('').max(1000),
   requireSpendingCode: Joi.boolean(),
   confirmRegistrationByCode: Joi.boolean(),
+  allAgents: Joi.boolean(),
+  agentTags: Joi.array().items(Joi.string().trim().min(1).max(255)).max(100),
 });
+
+/** Whether a customer with these МойСклад tags is in the program's audience; unknown tags are outside. */
+export function inAudience(rules: Pick<LedgerRules, 'allAgents' | 'agentTags'>, tags: readonly string[] | undefined) {
+  if (rules.allAgents) return true;
+  if (!tags) return false;
+  const wanted = new Set(rules.agentTags.map((tag) => tag.trim().toLowerCase()));
+  return tags.some((tag) => wanted.has(tag.trim().toLowerCase()));
+}
 
 /** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */
 export function ledgerRulesOf(tenant: Pick<Tenant, 'settings'>): LedgerRules {

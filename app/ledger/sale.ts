@@ -5,7 +5,7 @@ import type { SaleConflict, SaleRequest } from '../loyalty/backend.js';
 import { canonicalJson } from '../loyalty/sale-repeat.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import type { GiftCardBook, LedgerContext } from './ledger-context.js';
+import type { Audience, GiftCardBook, LedgerContext } from './ledger-context.js';
 import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entry-repository.js';
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
@@ -14,14 +14,23 @@ import { saleRepository } from './sale-repository.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import { MAX_POINTS } from '../receipt/bounds.js';
+import { allowedTotalKopecks, earningPaidKopecks } from '../receipt/restrictions.js';
 import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 /**
  * Applies a sale once per saleKey; call inside immediate() so the check-then-write cannot race.
  * Returns false for a repeat (nothing changed). Order: spend (checked against what is spendable
- * now), earn, first-purchase welcome, gift cards, all in the caller's transaction.
+ * now and against the lines points may discount), earn on the lines that earn, first-purchase
+ * welcome, gift cards, all in the caller's transaction. A customer outside the program's audience
+ * neither spends nor earns.
  */
-export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBook, request: SaleRequest): boolean {
+export function applySale(
+  tx: DbOrTx,
+  ctx: LedgerContext,
+  giftCards: GiftCardBook,
+  request: SaleRequest,
+  audience: Audience = { member: true },
+): boolean {
   const { tenantId, rules, now } = ctx;
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
 
@@ -35,12 +44,16 @@ export function applySale(tx: DbOrTx, ctx: LedgerContext, giftCards: GiftCardBoo
   const paidKopecks = paidTotalKopecks(request.positions);
   // An anonymous sale has nobody to debit or credit: it is recorded for the log and returns only.
   const spent = customer ? request.pointsToSpend : 0;
-  if (customer && spent > 0) checkSpend(spent, spendablePoints(tx, customer, now), totalKopecks, rules);
-  const earned = customer ? pointsToEarn(paidKopecks, spent, rules) : 0;
+  if (customer && spent > 0) {
+    if (!audience.member) throw new BusinessRuleError(OUTSIDE_AUDIENCE_SPEND);
+    checkSpend(spent, spendablePoints(tx, customer, now), allowedTotalKopecks(request.positions), rules);
+  }
+  const earned = customer && audience.member ? pointsToEarn(earningPaidKopecks(request.positions), spent, rules) : 0;
   const availableAt = earnAvailableAt(now, rules);
   const welcome =
     customer !== undefined &&
     rules.active &&
+    audience.member &&
     rules.welcomeBonusesEnabled &&
     rules.welcomeBonusesMode === 'FIRST_PURCHASE' &&
     !customer.welcomeGranted;
@@ -91,12 +104,18 @@ function checkBalanceBound(balanceAfter: number): void {
   }
 }
 
-/** The till's spend is re-checked here: a balance may have moved since recalc (another till, a return). */
-function checkSpend(spent: number, spendable: number, totalKopecks: number, rules: LedgerRules): void {
+const OUTSIDE_AUDIENCE_SPEND =
+  'Покупатель не участвует в бонусной программе: списать баллы нельзя. Проведите продажу без списания.';
+
+/**
+ * The till's spend is re-checked here: a balance may have moved since recalc (another till, a
+ * return). The maximum share is of the lines points may discount.
+ */
+function checkSpend(spent: number, spendable: number, allowedKopecks: number, rules: LedgerRules): void {
   if (!Number.isSafeInteger(spent) || spent < 0) throw new BusinessRuleError(`Неверное число баллов: ${spent}`);
   if (!rules.active) throw new BusinessRuleError('Программа лояльности отключена: списание баллов невозможно');
   if (spent > spendable) throw new BusinessRuleError(`Недостаточно баллов: доступно ${spendable}`);
-  const maxKopecks = Math.floor((totalKopecks * rules.maxPaidRatePercents) / 100);
+  const maxKopecks = Math.floor((allowedKopecks * rules.maxPaidRatePercents) / 100);
   if (kopecksForPoints(spent, rules) > maxKopecks) {
     throw new BusinessRuleError(`Баллами можно оплатить не больше ${rules.maxPaidRatePercents}% чека`);
   }

@@ -6,6 +6,7 @@ import { immediate, type Db } from '../storage/database.js';
 import { tenantRepository as tenants } from './tenant-repository.js';
 import { storedGeneralSchema, type GeneralSettings } from '../providers/general/general-settings.js';
 import { storedIBonusSchema, type IBonusSettings } from '../providers/ibonus/ibonus-settings.js';
+import { DEFAULT_RESTRICTION_SETTINGS, type RestrictionSettings } from '../receipt/restrictions.js';
 
 export const PROVIDER_SECRETS_FIELD = 'providerSecrets';
 
@@ -21,6 +22,8 @@ export interface TenantSettings {
   storePoints?: Record<string, string>;
   /** What recalc answers while the provider is down: a clear error, or the receipt without discount. */
   whenProviderDown?: 'refuse' | 'no-discount';
+  /** Goods spent points never discount, beyond the law's; for every loyalty system. */
+  restrictions?: RestrictionSettings;
 }
 
 /** Credentials of the systems a tenant connects, sealed as one JSON value per tenant (tenants.provider_secrets_enc). */
@@ -37,6 +40,12 @@ const storedSchema = Joi.object<TenantSettings>({
   ibonus: storedIBonusSchema,
   storePoints: Joi.object().pattern(Joi.string(), Joi.string()),
   whenProviderDown: Joi.string().valid('refuse', 'no-discount'),
+  restrictions: Joi.object({
+    excludedTrackingTypes: Joi.array().items(Joi.string().max(64)).max(100).required(),
+    excludedFolderIds: Joi.array().items(Joi.string().max(64)).max(5000).required(),
+    earnOnLawRestricted: Joi.boolean().required(),
+    earnOnOtherRestricted: Joi.boolean().required(),
+  }),
 }).unknown(true);
 
 /** The tenant's stored settings; a section that no longer validates is dropped rather than trusted. */
@@ -48,6 +57,11 @@ export function settingsOf(tenant: Pick<Tenant, 'settings'>): TenantSettings {
     if (!error) Object.assign(settings, value);
   }
   return settings;
+}
+
+/** The owner's restricted-goods choices, or the defaults (law only; restricted lines other than tobacco earn). */
+export function restrictionSettingsOf(tenant: Pick<Tenant, 'settings'>): RestrictionSettings {
+  return settingsOf(tenant).restrictions ?? DEFAULT_RESTRICTION_SETTINGS;
 }
 
 export function providerSecretsOf(

@@ -19,6 +19,10 @@ export interface LedgerFixture {
   ledger: LedgerBackend;
   clock: { now: Date };
   codesSent: { purpose: string; phone: string | undefined }[];
+  /** МойСклад's tags per counterparty id, as the customer-tag source answers them; absent: unknown. */
+  tags: Map<string, string[]>;
+  /** Counterparty ids whose tags were asked for, in order. */
+  tagLookups: string[];
   redemptions: { saleId: string; names: string[] }[];
   tenant(rules?: Partial<LedgerRules>): Tenant;
   /** Registers a customer and gives them `points` through a sale that earns exactly that many. */
@@ -46,13 +50,23 @@ export function openLedgerFixture(): LedgerFixture {
       redemptions.push({ saleId, names: payments.map((p) => p.name) });
     },
   };
-  const ledger = new LedgerBackend(storage.db, { codes, giftCards, now: () => clock.now });
+  const tags = new Map<string, string[]>();
+  const tagLookups: string[] = [];
+  const customerTags = {
+    tagsOf: async (_tenant: Tenant, counterpartyId: string) => {
+      tagLookups.push(counterpartyId);
+      return tags.get(counterpartyId);
+    },
+  };
+  const ledger = new LedgerBackend(storage.db, { codes, giftCards, customerTags, now: () => clock.now });
 
   const fixture: LedgerFixture = {
     storage,
     ledger,
     clock,
     codesSent,
+    tags,
+    tagLookups,
     redemptions,
     tenant(rules = {}) {
       const accountId = randomUUID();

@@ -19,10 +19,15 @@ import type { GeneralApiClient, GeneralClient, GeneralRecalc } from './general-a
 import { GENERAL_API_MESSAGES } from './general-api-errors.js';
 import { generalHoldRepository as holds } from './general-hold-repository.js';
 import { generalReturnReason } from './general-return-reason.js';
-import { paidTotalKopecks, receiptTotalKopecks } from '../../receipt/positions.js';
+import { paidTotalKopecks } from '../../receipt/positions.js';
 import { roublesFromKopecks } from '../../receipt/money.js';
 import { normalizePhone } from '../../locale/phone.js';
-import { discountedPositions } from '../../receipt/discount-split.js';
+import {
+  allowedTotalKopecks,
+  discountAllowedLines,
+  earningFullKopecks,
+  withRestrictionNote,
+} from '../../receipt/restrictions.js';
 import { isAnonymous } from '../../loyalty/anonymous-receipt.js';
 
 /** Minutes the provider holds points for a SPENDING recalc (its default is 10, its maximum 30). */
@@ -35,7 +40,10 @@ export interface GeneralSale {
   retailStoreId?: string;
   /** Resolved when the sale arrived; absent when the store had no point then (support fixes settings, then retries). */
   point?: string;
-  /** Σ full line amounts: the provider applies its own discount or spend to it. */
+  /**
+   * Σ full line amounts of the lines that may be discounted or earn (restricted goods the owner lets
+   * earn included): the provider awards points on it and applies the spend to it.
+   */
   amountKopecks: number;
   paidKopecks: number;
   spend: number;
@@ -102,9 +110,13 @@ export class GeneralBackend extends ProviderBackend {
     return foundCustomer(client, ref.discountCardNumber);
   }
 
+  /**
+   * The provider sees only the lines points may discount: `amount` is their sum, and its spend or
+   * discount level is spread over them; restricted lines keep their price.
+   */
   protected async recalcWithProvider(request: RecalcRequest): Promise<RecalcResult> {
     const point = this.point(request.retailStoreId);
-    const totalKopecks = receiptTotalKopecks(request.positions);
+    const totalKopecks = allowedTotalKopecks(request.positions);
     const known = this.customers.known(request.agent);
     const previous = known
       ? holds.active(this.deps.db, { tenantId: this.deps.tenantId, point, clientId: known.providerId }, this.now())
@@ -136,14 +148,14 @@ export class GeneralBackend extends ProviderBackend {
     // A discount level is a percentage off the receipt, not points: it becomes per-position discounts.
     const discountKopecks = discountLevel ? percentOf(totalKopecks, recalc.percent) : spend * 100;
     return {
-      positions: discountedPositions(request.positions, discountKopecks),
+      positions: discountAllowedLines(request.positions, discountKopecks),
       transactionType: request.transactionType,
       agentBonusBalance: balance,
       bonusValueToSpend: spend,
       bonusValueToEarn: earn,
       agentBonusBalanceAfter: balance - spend + earn,
       paidByBonusPointsKopecks: discountLevel ? 0 : discountKopecks,
-      receiptExtraInfo: receiptText(client, recalc, { balance, spend, earn }),
+      receiptExtraInfo: withRestrictionNote(receiptText(client, recalc, { balance, spend, earn }), request.positions),
       needVerification: false,
     };
   }
@@ -161,7 +173,7 @@ export class GeneralBackend extends ProviderBackend {
       customer,
       retailStoreId: request.retailStoreId,
       point,
-      amountKopecks: receiptTotalKopecks(request.positions),
+      amountKopecks: earningFullKopecks(request.positions),
       paidKopecks: paidTotalKopecks(request.positions),
       spend: request.pointsToSpend,
       holdId: hold?.holdId,

@@ -23,11 +23,11 @@ import type {
   IBonusOrderItem,
 } from './ibonus-client.js';
 import { IBONUS_CLIENT_NOT_FOUND_MESSAGE } from './ibonus-errors.js';
-import { receiptTotalKopecks, type DiscountedPosition } from '../../receipt/positions.js';
+import type { DiscountedPosition } from '../../receipt/positions.js';
 import { roublesFromKopecks } from '../../receipt/money.js';
 import { normalizePhone } from '../../locale/phone.js';
 import { kopecksForPoints, pointsToSpend, type SpendRules } from '../../receipt/points.js';
-import { discountedPositions } from '../../receipt/discount-split.js';
+import { allowedTotalKopecks, discountAllowedLines, withRestrictionNote } from '../../receipt/restrictions.js';
 import { isAnonymous } from '../../loyalty/anonymous-receipt.js';
 
 const SEARCH_LIMIT = 20;
@@ -112,14 +112,15 @@ export class IBonusBackend extends ProviderBackend {
       }),
     ]);
     const points = Math.max(0, Math.floor(balance.points));
-    const totalKopecks = receiptTotalKopecks(request.positions);
+    // Points may pay only for the lines they may discount, and at most the tenant's share of those.
+    const allowedKopecks = allowedTotalKopecks(request.positions);
     const spend =
       request.transactionType === 'SPENDING'
-        ? pointsToSpend(request.preferredPointsToSpend, points, totalKopecks, this.rules)
+        ? pointsToSpend(request.preferredPointsToSpend, points, allowedKopecks, this.rules)
         : 0;
     const discountKopecks = kopecksForPoints(spend, this.rules);
     return {
-      positions: discountedPositions(request.positions, discountKopecks),
+      positions: discountAllowedLines(request.positions, discountKopecks),
       transactionType: request.transactionType,
       agentBonusBalance: points,
       bonusValueToSpend: spend,
@@ -127,9 +128,12 @@ export class IBonusBackend extends ProviderBackend {
       bonusValueToEarn: 0,
       agentBonusBalanceAfter: points - spend,
       paidByBonusPointsKopecks: discountKopecks,
-      receiptExtraInfo: [`Баланс i-bonus: ${points} баллов. Списано: ${spend}.`, IBONUS_EARN_TEXT, couponText(coupons)]
-        .filter(Boolean)
-        .join('\n'),
+      receiptExtraInfo: withRestrictionNote(
+        [`Баланс i-bonus: ${points} баллов. Списано: ${spend}.`, IBONUS_EARN_TEXT, couponText(coupons)]
+          .filter(Boolean)
+          .join('\n'),
+        request.positions,
+      ),
       needVerification: false,
     };
   }

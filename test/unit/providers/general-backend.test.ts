@@ -327,6 +327,61 @@ describe('GeneralBackend (nock)', () => {
     expect(nock.isDone()).to.equal(true);
   });
 
+  describe('restricted goods', () => {
+    const tobacco = { ...line(300000), rule: { discount: false, earn: false, reason: 'law' as const } };
+    const prohibited = { ...line(50000), rule: { discount: false, earn: true, reason: 'prohibited' as const } };
+
+    it('when the receipt has tobacco, then the provider is asked about the other lines only and its spend lands on them', async () => {
+      knowIvan(h);
+      provider().post(PATH.client).reply(200, CLIENT);
+      const recalc = provider()
+        .post(PATH.recalc, (body) => body.amount === 1000)
+        .reply(200, { success: true, recalc: { amount: 1000, percent: 10, type: 'cashback', spend: 500, earn: 100 } });
+      provider().post(PATH.hold).reply(200, HELD);
+      const result = await h.backend.recalc(h.tenant, recalcRequest({ positions: [tobacco, line(100000)] }));
+      recalc.done();
+      expect(result.positions[0]).to.include({ discountedPriceKopecks: 300000, discountPercent: 0 });
+      expect(result.positions[1]).to.include({ discountedPriceKopecks: 50000 });
+      expect(result.paidByBonusPointsKopecks).to.equal(50000);
+      expect(result.receiptExtraInfo!.split('\n').at(-1)).to.equal(
+        'Скидка баллами не применяется к 1 поз.: табак или товары без скидок.',
+      );
+    });
+
+    it('when a discount level applies, then its percentage is of the allowed lines and spread over them', async () => {
+      knowIvan(h);
+      provider()
+        .post(PATH.client)
+        .reply(200, {
+          ...CLIENT,
+          client: { ...CLIENT.client, level: { ...CLIENT.client.level, type: 'discount', percent: 10 } },
+        });
+      provider()
+        .post(PATH.recalc, (body) => body.amount === 1000)
+        .reply(200, { success: true, recalc: { amount: 1000, percent: 10, type: 'discount', spend: 0, earn: 0 } });
+      const result = await h.backend.recalc(h.tenant, recalcRequest({ positions: [line(100000), tobacco] }));
+      expect(result.positions[0]).to.include({ discountedPriceKopecks: 90000 });
+      expect(result.positions[1]).to.include({ discountedPriceKopecks: 300000, discountPercent: 0 });
+    });
+
+    it("when a sale has tobacco and a line with discounts prohibited, then retail's amount counts the lines that earn", async () => {
+      knowIvan(h);
+      const sale = saleRequest(0);
+      sale.positions = [
+        { ...line(100000), discountedPriceKopecks: 100000, discountPercent: 0 },
+        { ...tobacco, discountedPriceKopecks: 300000, discountPercent: 0 },
+        { ...prohibited, discountedPriceKopecks: 50000, discountPercent: 0 },
+      ];
+      await h.backend.createSale(h.tenant, sale);
+      provider().post(PATH.client).reply(200, CLIENT);
+      const retail = provider()
+        .post(PATH.retail, (body) => body.amount === 1500 && body.spend === 0)
+        .reply(200, RETAIL);
+      await h.backend.deliver(h.rows()[0]!);
+      retail.done();
+    });
+  });
+
   it('when releasing a superseded hold fails, then the recalc still answers and a new hold is made', async () => {
     knowIvan(h);
     provider().post(PATH.client).times(2).reply(200, CLIENT);

@@ -309,6 +309,17 @@ describe('IBonusBackend (nock)', () => {
     });
   }
 
+  it('when the receipt has tobacco, then at most the share of the other lines is spent and tobacco keeps its price', async () => {
+    knowMaria(h);
+    balanceCall(provider()).reply(200, BALANCE);
+    couponsCall(provider()).reply(200, []);
+    const tobacco = { ...line(500000), rule: { discount: false, earn: false, reason: 'law' as const } };
+    const result = await h.backend.recalc(h.tenant, recalcRequest({ positions: [tobacco, line(20000)] }));
+    expect(result.bonusValueToSpend).to.equal(100); // 50 % of 200 ₽, not of 5 200 ₽
+    expect(result.positions[0]).to.include({ discountedPriceKopecks: 500000, discountPercent: 0 });
+    expect(result.positions[1]).to.include({ discountedPriceKopecks: 10000 });
+  });
+
   it('when a sale spends points for a customer i-bonus does not know, then the delivery is refused for support', async () => {
     await h.backend.createSale(h.tenant, { ...saleRequest(100), agent: { id: MS_ID, phone: '+7 900 000-00-00' } });
     clientsCall(provider()).reply(200, []);

@@ -10,3 +10,4 @@ export * from './ledger-adjustments.js';
 export * from './loyalty-api-stats.js';
 export * from './provider-customers.js';
 export * from './outbox.js';
+export * from './catalog.js';

@@ -1,9 +1,10 @@
-import type { AxiosInstance } from 'axios';
+import { AxiosError, type AxiosInstance } from 'axios';
 import type { Logger } from '../logging/logger.js';
 import { createHttpClient } from '../http/outbound-client.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { signVendorToken } from './moysklad-jwt.js';
 import { toMoyskladError } from './moysklad-errors.js';
+import { JsonApiLimits } from './json-api-limits.js';
 
 export type AppStatus = 'Activating' | 'SettingsRequired' | 'Activated';
 
@@ -35,12 +36,28 @@ export interface MoyskladClientOptions {
   txlog?: TransactionLog;
   /** A store owner waits on these calls in the iframe; 8 s is patient but bounded. */
   timeoutMs?: number;
+  /** Parallel requests and 429 retries per access token (JsonApiLimits' defaults otherwise). */
+  jsonApiLimits?: JsonApiLimits;
 }
+
+/** A JSON API entity as МойСклад sends it; app/catalog reads the fields it needs. */
+export type JsonApiRow = Record<string, unknown>;
+
+/** The entities whose lists we page through. */
+export type ListedEntity = 'product' | 'variant' | 'productfolder';
+/** Goods a receipt line may name (assortment meta.type). */
+export type AssortmentEntity = 'product' | 'variant' | 'service' | 'bundle';
+
+/** A JSON API list page holds at most 1000 rows (`_restrictions.md`). */
+export const JSON_API_PAGE = 1000;
+/** A full page of goods can be several megabytes and slow; nobody waits on these background reads. */
+const LIST_PAGE = { timeout: 60_000, maxContentLength: 64 * 1024 * 1024 };
 
 /** МойСклад's side of the Vendor API, plus the few JSON API reads we need. */
 export class MoyskladClient {
   private readonly vendor: AxiosInstance;
   private readonly jsonApi: AxiosInstance;
+  private readonly limits: JsonApiLimits;
 
   constructor(private readonly options: MoyskladClientOptions) {
     const timeoutMs = options.timeoutMs ?? 8000;
@@ -59,6 +76,7 @@ export class MoyskladClient {
       config.headers.set('Authorization', `Bearer ${await signVendorToken(options.appUid, options.secretKey)}`);
       return config;
     });
+    this.limits = options.jsonApiLimits ?? new JsonApiLimits();
     this.jsonApi = createHttpClient({
       name: 'moysklad-json',
       kind: 'moysklad',
@@ -119,5 +137,100 @@ export class MoyskladClient {
       this.jsonApi.get('/entity/retailstore', { headers: { Authorization: `Bearer ${accessToken}` } }),
     );
     return (page.rows ?? []).map((row) => ({ id: row.id, name: row.name }));
+  }
+
+  /** One page of a list, `limit` 1000 from `offset`; `size` is the list's total. */
+  async listPage(
+    accessToken: string,
+    entity: ListedEntity,
+    offset: number,
+    filter?: string,
+  ): Promise<{ rows: JsonApiRow[]; size: number }> {
+    const params = { limit: JSON_API_PAGE, offset, ...(filter ? { filter } : {}) };
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
+      accessToken,
+      `чтение списка ${entity}`,
+      (headers) => this.jsonApi.get(`/entity/${entity}`, { headers, params, ...LIST_PAGE }),
+    );
+    const rows = page.rows ?? [];
+    return { rows, size: page.meta?.size ?? offset + rows.length };
+  }
+
+  /**
+   * One product, variant, service, bundle or counterparty by its id; undefined when МойСклад has no
+   * such entity. `budgetMs` bounds the call (and its wait for a slot) for a caller in a hurry.
+   */
+  async getEntity(
+    accessToken: string,
+    entity: AssortmentEntity | 'counterparty',
+    id: string,
+    options: { expand?: string; budgetMs?: number } = {},
+  ): Promise<JsonApiRow | undefined> {
+    const params = options.expand ? { expand: options.expand } : undefined;
+    return this.jsonApiRead<JsonApiRow>(
+      accessToken,
+      `чтение ${entity}`,
+      (headers) =>
+        this.jsonApi.get(`/entity/${entity}/${encodeURIComponent(id)}`, {
+          headers,
+          params,
+          ...(options.budgetMs ? { timeout: options.budgetMs } : {}),
+        }),
+      { budgetMs: options.budgetMs, missingIsUndefined: true },
+    );
+  }
+
+  /** The product the till created offline with this syncId (the product page documents `filter=syncId=`). */
+  async findProductBySyncId(
+    accessToken: string,
+    syncId: string,
+    options: { budgetMs?: number } = {},
+  ): Promise<JsonApiRow | undefined> {
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[] }>(
+      accessToken,
+      'поиск товара по syncId',
+      (headers) =>
+        this.jsonApi.get('/entity/product', {
+          headers,
+          params: { filter: `syncId=${syncId}`, limit: 1 },
+          ...(options.budgetMs ? { timeout: options.budgetMs } : {}),
+        }),
+      { budgetMs: options.budgetMs },
+    );
+    return page.rows?.[0];
+  }
+
+  async listWebhooks(accessToken: string): Promise<JsonApiRow[]> {
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[] }>(accessToken, 'чтение вебхуков', (headers) =>
+      this.jsonApi.get('/entity/webhook', { headers }),
+    );
+    return page.rows ?? [];
+  }
+
+  async createWebhook(
+    accessToken: string,
+    webhook: { url: string; action: 'CREATE' | 'UPDATE' | 'DELETE'; entityType: string },
+  ): Promise<void> {
+    await this.jsonApiRead(accessToken, 'создание вебхука', (headers) =>
+      this.jsonApi.post('/entity/webhook', webhook, { headers }),
+    );
+  }
+
+  /** A JSON API call with the account's token, inside the token's limits (JsonApiLimits). */
+  private async jsonApiRead<T>(
+    accessToken: string,
+    action: string,
+    request: (headers: Record<string, string>) => Promise<{ data: T }>,
+    options: { budgetMs?: number; missingIsUndefined?: boolean } = {},
+  ): Promise<T> {
+    const headers = { Authorization: `Bearer ${accessToken}` };
+    try {
+      return (await this.limits.run(accessToken, () => request(headers), options.budgetMs)).data;
+    } catch (error) {
+      if (options.missingIsUndefined && error instanceof AxiosError && error.response?.status === 404) {
+        return undefined as T;
+      }
+      throw toMoyskladError(error, action);
+    }
   }
 }

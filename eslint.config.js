@@ -26,6 +26,8 @@ const HTTP_EDGES = [
 
 const UPPER = ['admin', 'cli', 'ops', 'iframe', 'go-live', 'vendor-api', 'loyalty-api'];
 const SYSTEMS = ['ledger', 'providers', 'outbox'];
+/** МойСклад's goods and customer tags, cached: below the settings and admin pages, beside the loyalty systems. */
+const CATALOG = 'catalog';
 /** An import path that enters one of these app folders, from anywhere in app/. */
 const folders = (...names) => `(^|/)(${names.join('|')})/`;
 
@@ -35,17 +37,22 @@ const folders = (...names) => `(^|/)(${names.join('|')})/`;
  * nothing more of them.
  */
 const LAYERS = {
-  'app/{receipt,locale}': { regex: folders(...UPPER, ...SYSTEMS, 'loyalty', 'tenants', 'moysklad', 'txlog', 'http') },
-  'app/{config,crypto,logging,storage}': { regex: folders(...UPPER, ...SYSTEMS, 'loyalty', 'tenants', 'moysklad') },
-  'app/{txlog,http,moysklad}': { regex: folders(...UPPER, ...SYSTEMS, 'loyalty', 'tenants') },
-  'app/loyalty': { regex: folders(...UPPER, ...SYSTEMS, 'tenants', 'moysklad') },
-  'app/tenants': {
-    regex: `${folders(...UPPER, 'outbox', 'moysklad')}|(^|/)providers/(?!\\w+/\\w+-settings\\.js$)|(^|/)ledger/(?!rules\\.js$)`,
+  'app/{receipt,locale}': {
+    regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'loyalty', 'tenants', 'moysklad', 'txlog', 'http'),
   },
-  'app/outbox': { regex: folders(...UPPER, 'ledger', 'providers', 'tenants') },
-  'app/ledger': { regex: folders(...UPPER, 'providers', 'outbox') },
+  'app/{config,crypto,logging,storage}': {
+    regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'loyalty', 'tenants', 'moysklad'),
+  },
+  'app/{txlog,http,moysklad}': { regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'loyalty', 'tenants') },
+  'app/loyalty': { regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'tenants', 'moysklad') },
+  'app/tenants': {
+    regex: `${folders(...UPPER, 'outbox', 'moysklad', CATALOG)}|(^|/)providers/(?!\\w+/\\w+-settings\\.js$)|(^|/)ledger/(?!rules\\.js$)`,
+  },
+  'app/outbox': { regex: folders(...UPPER, 'ledger', 'providers', 'tenants', CATALOG) },
+  'app/ledger': { regex: folders(...UPPER, 'providers', 'outbox', CATALOG) },
+  'app/catalog': { regex: folders(...UPPER, ...SYSTEMS, 'loyalty') },
   'app/{providers,loyalty-api}': {
-    regex: folders('admin', 'cli', 'ops', 'iframe', 'go-live', 'vendor-api', 'ledger'),
+    regex: folders('admin', 'cli', 'ops', 'iframe', 'go-live', 'vendor-api', 'ledger', CATALOG),
     message: 'app/ledger is the built-in loyalty system only; shared arithmetic lives in app/receipt.',
   },
 };

@@ -33,6 +33,10 @@ import { deliveryFor } from './providers/delivery-for.js';
 import { Metrics } from './ops/metrics.js';
 import { metricsRouter } from './ops/metrics-router.js';
 import { routesOf } from './ops/metrics-handlers.js';
+import { CatalogSync } from './catalog/catalog-sync.js';
+import { RestrictedGoods } from './catalog/restricted-goods.js';
+import { CustomerTags } from './catalog/customer-tags.js';
+import { catalogWebhookRouter } from './catalog/catalog-webhook-router.js';
 
 export interface AppDeps {
   config: Config;
@@ -62,6 +66,9 @@ export interface AppServices {
   metrics: Metrics;
   /** Writes the failed-authentication counters now (they are saved a second after they change). */
   flushAuthFailures: () => void;
+  /** Keeps each tenant's goods cache current; not started here either. */
+  catalog: CatalogSync;
+  restrictedGoods: RestrictedGoods;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -74,9 +81,19 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const moysklad = deps.moysklad ?? new MoyskladClient({ ...config.moysklad, logger, txlog });
   const lifecycle = new AppLifecycle(storage.db, box, config.moysklad);
   const giftCards = new GiftCards();
+  const catalog = new CatalogSync({
+    db: storage.db,
+    box,
+    moysklad,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    webhookSecret: config.encryptionKey,
+  });
+  const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
   const ledger = new LedgerBackend(storage.db, {
     codes: new VerificationCodes(storage.db, { logger, box, sms: new SmsGateway({ logger, txlog, guard }) }),
     giftCards,
+    customerTags: new CustomerTags({ db: storage.db, box, moysklad, logger }),
   });
   const outbox = new Outbox(
     storage.db,
@@ -101,7 +118,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
   const outboxWorker = new OutboxWorker(outbox, logger);
   const loyaltyApiUrl = `${config.publicBaseUrl}/loyalty-api`;
-  const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger });
+  const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger, catalog });
   const metrics = new Metrics({
     outboxByStatus: () => outbox.countOwedByStatus(),
     breakers: () => resilience.states(),
@@ -149,6 +166,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     logger,
     txlog,
     backendFor: (tenant) => backends.for(tenant),
+    goods: restrictedGoods,
     tillPatienceMs: config.providers.tillTimeoutMs,
     authFailures: loyaltyAuthFailures,
   });
@@ -159,6 +177,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       metrics.observeLoyaltyCall(method, path, status, seconds),
     ),
     loyaltyApi,
+  );
+
+  app.use(
+    '/moysklad-webhooks',
+    transactionLogging('moysklad', txlog, logger),
+    catalogWebhookRouter({ sync: catalog, logger }),
   );
 
   app.use(
@@ -198,6 +222,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       resilience,
       metrics,
       flushAuthFailures,
+      catalog,
+      restrictedGoods,
     },
   };
 }

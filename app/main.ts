@@ -49,13 +49,14 @@ function start(): void {
     // The background jobs start only once this process serves: a start that fails to listen does no work.
     const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
     services.outboxWorker.start();
+    services.catalog.start();
     installGracefulShutdown(
       server,
       logger,
       async () => {
         // The jobs stop taking new work at once; the delivery under way finishes (its calls have time-outs),
         // the rest waits in SQLite for the next process, which may already be running (pm2 reload).
-        await Promise.all([maintenance.stop(), services.outboxWorker.stop()]);
+        await Promise.all([maintenance.stop(), services.outboxWorker.stop(), services.catalog.stop()]);
       },
       () => {
         services.txlog.flush();

@@ -10,6 +10,7 @@ import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
 import { providerSecretsOf, sealProviderSecrets } from '../tenants/tenant-settings.js';
 import { goLiveStateOf, heldByMoysklad, pendingStep, type GoLiveState, type GoLiveStep } from './go-live-state.js';
 import { mergeSecrets, type SettingsChange } from './settings-input.js';
+import type { CatalogSync } from '../catalog/catalog-sync.js';
 
 export type ReportedStep = 'settings' | 'token' | GoLiveStep;
 /** done: it happened now; unchanged: nothing to send; failed: see message; waiting: not tried, an earlier step is missing. */
@@ -40,6 +41,8 @@ export interface GoLiveDeps {
   /** What МойСклад's till calls: PUBLIC_BASE_URL + /loyalty-api. */
   loyaltyApiUrl: string;
   logger: Logger;
+  /** The goods cache the restricted-goods rule reads: filled in the background on go-live. */
+  catalog?: Pick<CatalogSync, 'ensureFilled'>;
 }
 
 /**
@@ -68,6 +71,8 @@ export class GoLive {
         });
         this.writeState(tx, accountId, (state) => state);
       });
+      // The till must know the shop's tobacco before the first receipt: МойСклад's goods are read now.
+      this.deps.catalog?.ensureFilled(accountId);
       const steps = await this.send(accountId, { full: false });
       return this.report(accountId, [{ step: 'settings', outcome: 'done', message: 'Настройки сохранены.' }, ...steps]);
     });

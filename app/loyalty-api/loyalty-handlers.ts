@@ -5,7 +5,14 @@ import { markAuthenticated } from '../http/auth-failures.js';
 import type { LogFacts } from '../http/transaction-logging.js';
 import { validate } from '../http/validate.js';
 import { currentRequestContext } from '../logging/logger.js';
-import type { CommitLog, CustomerRef, LoyaltyBackend, SaleConflict, SaleRequest } from '../loyalty/backend.js';
+import type {
+  CommitLog,
+  CustomerRef,
+  GoodsClassifier,
+  LoyaltyBackend,
+  SaleConflict,
+  SaleRequest,
+} from '../loyalty/backend.js';
 import type { Db } from '../storage/database.js';
 import { findTenantByLoyaltyToken } from '../tenants/tenant-auth.js';
 import { firstSaleCallBody } from '../txlog/log-query.js';
@@ -19,12 +26,14 @@ export interface LoyaltyHandlerDeps {
   db: Db;
   txlog: TransactionLog;
   backendFor: (tenant: Tenant) => LoyaltyBackend;
+  /** Tells each receipt line whether points may discount it and whether it earns. */
+  goods: GoodsClassifier;
   /** The till's patience: outbound calls made for one LoyaltyAPI call end within it. */
   tillPatienceMs: number;
 }
 
 /** LoyaltyAPI 1.0 handlers: each validates, maps to integers, asks the tenant's back-end, maps back. */
-export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: LoyaltyHandlerDeps) {
+export function loyaltyHandlers({ db, txlog, backendFor, goods, tillPatienceMs }: LoyaltyHandlerDeps) {
   const tenantOf = (res: Response): Tenant => res.locals.tenant as Tenant;
   const backend = (res: Response) => backendFor(tenantOf(res));
 
@@ -132,7 +141,7 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
       const result = await backend(res).recalc(tenantOf(res), {
         retailStoreId: map.idOf(body.retailStore?.meta),
         agent,
-        positions: map.receiptPositions(body.positions),
+        positions: await goods.classify(tenantOf(res), map.receiptPositions(body.positions)),
         transactionType: body.bonusProgram?.transactionType ?? 'EARNING',
         preferredPointsToSpend: body.preferredBonusToSpend ?? undefined,
       });
@@ -165,8 +174,9 @@ export function loyaltyHandlers({ db, txlog, backendFor, tillPatienceMs }: Loyal
         pointsSpent: sale.pointsToSpend,
         pointsEarned: sale.pointsToEarn,
       });
-      const conflict = await backend(res).createSale(tenantOf(res), sale, commitLog(req, res));
-      if (conflict) recordSaleConflict(req, res, sale, conflict);
+      const classified = { ...sale, positions: await goods.classify(tenantOf(res), sale.positions) };
+      const conflict = await backend(res).createSale(tenantOf(res), classified, commitLog(req, res));
+      if (conflict) recordSaleConflict(req, res, classified, conflict);
       res.status(201).json({});
     },
 

@@ -28,6 +28,14 @@ export interface LoyaltyBackend {
 }
 
 /**
+ * What the restricted-goods rules allow on each receipt line (app/catalog reads МойСклад's flags):
+ * the positions come back with their `rule`, which every loyalty system honours.
+ */
+export interface GoodsClassifier {
+  classify<P extends ReceiptPosition>(tenant: Tenant, positions: P[]): Promise<P[]>;
+}
+
+/**
  * Writes the call's transaction-log row inside the back-end's own write transaction, so "answered
  * 201" and "recorded" commit together. A back-end that calls it must not fail after committing.
  *

@@ -54,7 +54,8 @@ export class JsonApiLimits {
     const left = [budgetMs, deadlineAt === undefined ? undefined : deadlineAt - Date.now()].filter(
       (ms): ms is number => ms !== undefined,
     );
-    const signal = left.length > 0 ? AbortSignal.timeout(Math.max(1, Math.min(...left))) : undefined;
+    // AbortSignal.timeout takes whole milliseconds only: a fraction would throw before any request.
+    const signal = left.length > 0 ? AbortSignal.timeout(Math.max(1, Math.floor(Math.min(...left)))) : undefined;
     return this.policyFor(accessToken).execute(() => fn(), signal) as Promise<T>;
   }
 

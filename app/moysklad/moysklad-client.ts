@@ -48,6 +48,11 @@ export type ListedEntity = 'product' | 'variant' | 'productfolder';
 /** Goods a receipt line may name (assortment meta.type). */
 export type AssortmentEntity = 'product' | 'variant' | 'service' | 'bundle';
 
+/** A caller's budget as axios' timeout: whole milliseconds, as AbortSignal.timeout demands. */
+function budgetTimeout(budgetMs: number | undefined): { timeout?: number } {
+  return budgetMs === undefined ? {} : { timeout: Math.max(1, Math.floor(budgetMs)) };
+}
+
 /** A JSON API list page holds at most 1000 rows (`_restrictions.md`). */
 export const JSON_API_PAGE = 1000;
 /** A full page of goods can be several megabytes and slow; nobody waits on these background reads. */
@@ -174,7 +179,7 @@ export class MoyskladClient {
         this.jsonApi.get(`/entity/${entity}/${encodeURIComponent(id)}`, {
           headers,
           params,
-          ...(options.budgetMs ? { timeout: options.budgetMs } : {}),
+          ...budgetTimeout(options.budgetMs),
         }),
       { budgetMs: options.budgetMs, missingIsUndefined: true },
     );
@@ -193,7 +198,7 @@ export class MoyskladClient {
         this.jsonApi.get('/entity/product', {
           headers,
           params: { filter: `syncId=${syncId}`, limit: 1 },
-          ...(options.budgetMs ? { timeout: options.budgetMs } : {}),
+          ...budgetTimeout(options.budgetMs),
         }),
       { budgetMs: options.budgetMs },
     );

@@ -6,14 +6,55 @@ import { listenOnLoopback } from '../helpers/loopback-server.js';
 
 /**
  * A small, stateful МойСклад for end-to-end tests and the sandbox: the Vendor API's status, loyalty
- * and context endpoints (JWT-checked like the real one), the two JSON API lists the settings iframe
- * reads, and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
+ * and context endpoints (JWT-checked like the real one), the JSON API the app reads (retail stores,
+ * bonus programs; products, variants and folders with their flags, paged 1000 at a time; counterparties
+ * with tags; webhooks), and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
+ * `changeProduct()` edits a product and posts the change to the webhooks registered for it.
  */
 export interface FakeEmployee {
   id: string;
   fullName: string;
   uid: string;
   isAdmin: boolean;
+}
+
+/** A product card's fields the restricted-goods rule reads. */
+export interface FakeProduct {
+  id: string;
+  name: string;
+  syncId?: string;
+  /** МойСклад's `trackingType` (TOBACCO, OTP, NCP, BEER_ALCOHOL, ...); absent: not tracked. */
+  trackingType?: string;
+  discountProhibited?: boolean;
+  folderId?: string;
+  archived?: boolean;
+}
+
+export interface FakeVariant {
+  id: string;
+  productId: string;
+  name: string;
+  syncId?: string;
+}
+
+export interface FakeFolder {
+  id: string;
+  name: string;
+  parentId?: string;
+}
+
+export interface FakeCounterparty {
+  id: string;
+  name: string;
+  tags: string[];
+}
+
+export interface FakeWebhook {
+  id: string;
+  url: string;
+  entityType: string;
+  action: string;
+  enabled: boolean;
 }
 
 export interface FakeAccount {
@@ -26,6 +67,13 @@ export interface FakeAccount {
   retailStores: Array<{ id: string; name: string }>;
   bonusPrograms: Array<Record<string, unknown>>;
   employees: FakeEmployee[];
+  products: FakeProduct[];
+  variants: FakeVariant[];
+  folders: FakeFolder[];
+  counterparties: FakeCounterparty[];
+  webhooks: FakeWebhook[];
+  /** False: the tariff or the app's permissions forbid webhooks, and POST entity/webhook answers 403. */
+  webhooksAllowed: boolean;
 }
 
 export interface FakeFailure {
@@ -35,13 +83,15 @@ export interface FakeFailure {
   /** An HTTP status to answer with, or "hang" to never answer (a time-out for the caller). */
   answer: number | 'hang';
   body?: unknown;
+  /** Extra answer headers, e.g. a 429's X-Lognex-Retry-After. */
+  headers?: Record<string, string>;
 }
 
 export interface MoyskladFakeState {
   accounts: Map<string, FakeAccount>;
   contextKeys: Map<string, { accountId: string; employeeId: string; used: boolean; forOtherApp: boolean }>;
   /** Every request that passed authentication, in order. */
-  requests: Array<{ method: string; path: string; body: unknown }>;
+  requests: Array<{ method: string; path: string; body: unknown; query?: Record<string, unknown> }>;
   /** Consumed one per matching request, before the normal answer. */
   failures: FakeFailure[];
   seenJti: Set<string>;
@@ -53,8 +103,30 @@ export interface MoyskladFake {
   jsonApiUrl: string;
   state: MoyskladFakeState;
   addAccount(
-    input?: Partial<Pick<FakeAccount, 'accountId' | 'accountName' | 'retailStores' | 'bonusPrograms' | 'employees'>>,
+    input?: Partial<
+      Pick<
+        FakeAccount,
+        | 'accountId'
+        | 'accountName'
+        | 'retailStores'
+        | 'bonusPrograms'
+        | 'employees'
+        | 'products'
+        | 'variants'
+        | 'folders'
+        | 'counterparties'
+        | 'webhooksAllowed'
+      >
+    >,
   ): FakeAccount;
+  /** Edits a product and posts the change to the app's webhooks for it, as МойСклад does; resolves when they answered. */
+  changeProduct(
+    accountId: string,
+    productId: string,
+    changes: Partial<FakeProduct>,
+    /** Where the app really listens, when its public address is not reachable from a test. */
+    reach?: (url: string) => string,
+  ): Promise<number[]>;
   /** A one-time key, as МойСклад appends to the iframe URL. */
   issueContextKey(accountId: string, employeeId?: string, options?: { forOtherApp?: boolean }): string;
   /** Sends the activation webhook to the app (signed JWT) and records the app's answer. */
@@ -147,12 +219,13 @@ export async function startMoyskladFake(app: {
   };
 
   const recordAndInject = (prefix: string) => (req: Request, res: Response, next: NextFunction) => {
-    state.requests.push({ method: req.method, path: prefix + req.path, body: req.body });
+    state.requests.push({ method: req.method, path: prefix + req.path, body: req.body, query: { ...req.query } });
     const index = state.failures.findIndex((f) => f.method === req.method && req.path.endsWith(f.pathEnds));
     if (index < 0) return next();
     const [failure] = state.failures.splice(index, 1);
     if (failure!.answer === 'hang') return; // the caller's deadline ends it
     res
+      .set(failure!.headers ?? {})
       .status(failure!.answer)
       .json(failure!.body ?? { errors: [{ error: 'Ошибка на стороне МоегоСклада (подстроено тестом)', code: 9999 }] });
   };
@@ -236,6 +309,144 @@ export async function startMoyskladFake(app: {
     page(res, 'bonusprogram', (res.locals.account as FakeAccount).bonusPrograms),
   );
 
+  const href = (type: string, id: string) => `${jsonApiUrl}/entity/${type}/${id}`;
+  const meta = (type: string, id: string) => ({ meta: { href: href(type, id), type, mediaType: 'application/json' } });
+  const pathOf = (account: FakeAccount, folderId: string | undefined): string => {
+    const names: string[] = [];
+    for (let id = folderId; id; id = account.folders.find((f) => f.id === id)?.parentId) {
+      const folder = account.folders.find((f) => f.id === id);
+      if (!folder) break;
+      names.unshift(folder.name);
+    }
+    return names.join('/');
+  };
+  const productJson = (account: FakeAccount, p: FakeProduct) => ({
+    ...meta('product', p.id),
+    id: p.id,
+    accountId: account.accountId,
+    name: p.name,
+    ...(p.syncId ? { syncId: p.syncId } : {}),
+    archived: p.archived ?? false,
+    discountProhibited: p.discountProhibited ?? false,
+    ...(p.trackingType ? { trackingType: p.trackingType } : {}),
+    ...(p.folderId ? { productFolder: meta('productfolder', p.folderId) } : {}),
+    pathName: pathOf(account, p.folderId),
+    variantsCount: account.variants.filter((v) => v.productId === p.id).length,
+  });
+  const variantJson = (account: FakeAccount, v: FakeVariant, expand: boolean) => {
+    const product = account.products.find((p) => p.id === v.productId);
+    return {
+      ...meta('variant', v.id),
+      id: v.id,
+      accountId: account.accountId,
+      name: v.name,
+      ...(v.syncId ? { syncId: v.syncId } : {}),
+      product: expand && product ? productJson(account, product) : meta('product', v.productId),
+    };
+  };
+  const folderJson = (account: FakeAccount, f: FakeFolder) => ({
+    ...meta('productfolder', f.id),
+    id: f.id,
+    name: f.name,
+    pathName: pathOf(account, f.parentId),
+    ...(f.parentId ? { productFolder: meta('productfolder', f.parentId) } : {}),
+  });
+  /** limit (1..1000, default 1000) and offset, with meta.size the list's total, as the JSON API pages. */
+  const paged = (req: Request, res: Response, type: string, rows: unknown[]) => {
+    const limit = Number(req.query.limit ?? 1000);
+    const offset = Number(req.query.offset ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000 || !Number.isInteger(offset) || offset < 0)
+      return moyskladError(res, 400, 'Неверные параметры limit/offset', 1015);
+    res.json({ meta: { type, size: rows.length, limit, offset }, rows: rows.slice(offset, offset + limit) });
+  };
+  const filterOf = (req: Request): Record<string, string[]> => {
+    const result: Record<string, string[]> = {};
+    for (const part of String(req.query.filter ?? '')
+      .split(';')
+      .filter(Boolean)) {
+      const [name, value] = part.split('=');
+      if (name && value !== undefined) (result[name] ??= []).push(value);
+    }
+    return result;
+  };
+  const notFound = (res: Response, type: string, id: string) =>
+    moyskladError(res, 404, `Объект '${type}' с UUID '${id}' не найден`, 1021);
+
+  jsonApi.get('/entity/product', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const filter = filterOf(req);
+    // Without an archived filter the JSON API lists only goods not in the archive.
+    const archived = filter.archived ?? ['false'];
+    const rows = account.products
+      .filter((p) => archived.includes(String(p.archived ?? false)))
+      .filter((p) => !filter.syncId || filter.syncId.includes(p.syncId ?? ''))
+      .map((p) => productJson(account, p));
+    paged(req, res, 'product', rows);
+  });
+  jsonApi.get('/entity/product/:id', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const product = account.products.find((p) => p.id === req.params.id);
+    if (!product) return notFound(res, 'product', req.params.id);
+    res.json(productJson(account, product));
+  });
+  jsonApi.get('/entity/variant', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    paged(
+      req,
+      res,
+      'variant',
+      account.variants.map((v) => variantJson(account, v, req.query.expand === 'product')),
+    );
+  });
+  jsonApi.get('/entity/variant/:id', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const variant = account.variants.find((v) => v.id === req.params.id);
+    if (!variant) return notFound(res, 'variant', req.params.id);
+    res.json(variantJson(account, variant, req.query.expand === 'product'));
+  });
+  jsonApi.get('/entity/productfolder', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    paged(
+      req,
+      res,
+      'productfolder',
+      account.folders.map((f) => folderJson(account, f)),
+    );
+  });
+  for (const type of ['service', 'bundle']) {
+    jsonApi.get(`/entity/${type}/:id`, (req, res) => notFound(res, type, req.params.id!));
+  }
+  jsonApi.get('/entity/counterparty/:id', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const counterparty = account.counterparties.find((c) => c.id === req.params.id);
+    if (!counterparty) return notFound(res, 'counterparty', req.params.id);
+    res.json({ ...meta('counterparty', counterparty.id), ...counterparty });
+  });
+  jsonApi.get('/entity/webhook', (_req, res) => {
+    const account = res.locals.account as FakeAccount;
+    if (!account.webhooksAllowed) return moyskladError(res, 403, 'Нет прав на работу с вебхуками', 1016);
+    page(
+      res,
+      'webhook',
+      account.webhooks.map((w) => ({ ...meta('webhook', w.id), accountId: account.accountId, method: 'POST', ...w })),
+    );
+  });
+  jsonApi.post('/entity/webhook', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    if (!account.webhooksAllowed) return moyskladError(res, 403, 'Нет прав на работу с вебхуками', 1016);
+    const { url, action, entityType } = (req.body ?? {}) as Record<string, unknown>;
+    if (
+      typeof url !== 'string' ||
+      url.length > 255 ||
+      !['CREATE', 'UPDATE', 'DELETE'].includes(String(action)) ||
+      typeof entityType !== 'string'
+    )
+      return moyskladError(res, 412, 'Неверные поля вебхука', 3000);
+    const webhook: FakeWebhook = { id: randomUUID(), url, action: String(action), entityType, enabled: true };
+    account.webhooks.push(webhook);
+    res.json({ ...meta('webhook', webhook.id), accountId: account.accountId, method: 'POST', ...webhook });
+  });
+
   server.use(VENDOR, vendor);
   server.use(JSON_API, jsonApi);
   const listening = await listenOnLoopback(server);
@@ -258,6 +469,13 @@ export async function startMoyskladFake(app: {
         ],
         bonusPrograms: input.bonusPrograms ?? defaultBonusPrograms(),
         employees: input.employees ?? defaultEmployees(),
+        // Copies: a test's changes to this account never reach the objects another test passes in.
+        products: structuredClone(input.products ?? []),
+        variants: structuredClone(input.variants ?? []),
+        folders: structuredClone(input.folders ?? []),
+        counterparties: structuredClone(input.counterparties ?? []),
+        webhooks: [],
+        webhooksAllowed: input.webhooksAllowed ?? true,
       };
       state.accounts.set(account.accountId, account);
       return account;
@@ -296,6 +514,32 @@ export async function startMoyskladFake(app: {
     failNext(failure) {
       state.failures.push(failure);
     },
+    async changeProduct(accountId, productId, changes, reach = (url) => url) {
+      const account = state.accounts.get(accountId)!;
+      const product = account.products.find((p) => p.id === productId);
+      if (product) Object.assign(product, changes);
+      else account.products.push({ id: productId, name: 'Новый товар', ...changes });
+      const action = product ? 'UPDATE' : 'CREATE';
+      const body = {
+        auditContext: {
+          meta: { type: 'audit', href: `${jsonApiUrl}/audit/${randomUUID()}` },
+          moment: moment(),
+          uid: 'admin@shop',
+        },
+        events: [{ meta: { type: 'product', href: `${jsonApiUrl}/entity/product/${productId}` }, action, accountId }],
+      };
+      const targets = account.webhooks.filter((w) => w.enabled && w.entityType === 'product' && w.action === action);
+      const answers = await Promise.all(
+        targets.map((w) =>
+          axios.post(reach(w.url), body, {
+            params: { requestId: randomUUID() },
+            validateStatus: () => true,
+            timeout: 1500,
+          }),
+        ),
+      );
+      return answers.map((answer) => answer.status);
+    },
     close: listening.close,
   };
 }
@@ -321,6 +565,10 @@ function employeeJson(account: FakeAccount, employee: FakeEmployee) {
       ? { admin: { view: 'ALL' }, retailstore: all, counterparty: all }
       : { admin: { view: 'NO' }, retailstore: { view: 'ALL' }, counterparty: { view: 'ALL' } },
   };
+}
+
+function moment(): string {
+  return new Date().toISOString().replace('T', ' ').slice(0, 19);
 }
 
 function pick(body: Record<string, unknown>, names: string[]): Record<string, unknown> {

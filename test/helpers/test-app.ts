@@ -87,6 +87,7 @@ export async function startTestApp(
     close: async ({ keepFiles = false } = {}) => {
       await server.close();
       await services.outboxWorker.stop();
+      await services.catalog.stop();
       services.txlog.flush();
       services.flushAuthFailures();
       storage.close();

@@ -89,6 +89,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   appServer.on('request', created.app);
   // As app/main.ts does: sales for a provider are delivered by the worker, after the till's 201.
   created.services.outboxWorker.start();
+  // As app/main.ts does: the goods cache is filled on go-live and kept current in the background.
+  created.services.catalog.start();
   await ensureInitialAdmin(storage.db, config.initialAdmin);
 
   const account = moysklad.addAccount({ accountName: 'Песочница' });
@@ -131,6 +133,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       }
       // A delivery under way finishes first; what is left waits in SQLite, which the next start wipes.
       await created.services.outboxWorker.stop();
+      await created.services.catalog.stop();
       await Promise.all([moysklad.close(), providers.close()]);
       created.services.txlog.flush();
       storage.close();

@@ -70,6 +70,11 @@ describe('МойСклад JSON API reads for the goods cache', () => {
     expect(nock.isDone()).to.equal(true);
   });
 
+  it('when the caller gives a budget with a fraction of a millisecond, then the read still goes out', async () => {
+    jsonApi().get(`${JSON_BASE}/entity/product/p1`).reply(200, { id: 'p1' });
+    expect(await client().getEntity(TOKEN, 'product', 'p1', { budgetMs: 1499.5 })).to.deep.equal({ id: 'p1' });
+  });
+
   it('when an entity does not exist, then the read answers undefined rather than an error', async () => {
     jsonApi()
       .get(`${JSON_BASE}/entity/variant/v1`)

@@ -38,11 +38,20 @@ export interface FakeGeneralRetail {
   total: number;
 }
 
+/** The amounts (roubles) the provider was asked about, per call, in order. */
+export interface FakeGeneralAmount {
+  call: 'recalc' | 'hold' | 'retail';
+  client: string;
+  amount: number;
+}
+
 export interface GeneralApiFakeState {
   clients: Map<string, FakeGeneralClient>;
   points: Set<string>;
   holds: Map<string, FakeGeneralHold>;
   retails: FakeGeneralRetail[];
+  /** Every amount a recalc, hold or retail carried: what the provider saw of a receipt. */
+  amounts: FakeGeneralAmount[];
   /** Every authorised request, in order: path and body. */
   requests: Array<{ path: string; body: unknown }>;
   down: boolean;
@@ -94,6 +103,7 @@ export async function startGeneralApiFake(options: {
     points: new Set(options.points ?? [FAKE_POINT]),
     holds: new Map(),
     retails: [],
+    amounts: [],
     requests: [],
     down: false,
     delayMs: 0,
@@ -191,6 +201,7 @@ export async function startGeneralApiFake(options: {
     const amount = found && amountOf(req, res);
     if (!found || amount === undefined) return;
     const { client } = found;
+    state.amounts.push({ call: 'recalc', client: client.id, amount });
     res.json({
       success: true,
       recalc: {
@@ -211,6 +222,7 @@ export async function startGeneralApiFake(options: {
     if (typeof duration !== 'number' || duration <= 0 || duration > 30) {
       return refuse(res, 'duration', 'Duration must be between 1 and 30.');
     }
+    state.amounts.push({ call: 'hold', client: found.client.id, amount });
     dropHoldsAt(found.point);
     const max = available(found.client, []);
     if (amount > max) return refuse(res, 'spend', `Spend can't be more ${max}`);
@@ -236,6 +248,7 @@ export async function startGeneralApiFake(options: {
     const spend = found && amount !== undefined ? amountOf(req, res, 'spend') : undefined;
     if (!found || amount === undefined || spend === undefined) return;
     const { client, point } = found;
+    state.amounts.push({ call: 'retail', client: client.id, amount });
     const listed = new Set(Array.isArray(req.body.hold) ? (req.body.hold as unknown[]).map(String) : []);
     // A new operation drops the point's other holds before it is checked.
     dropHoldsAt(point, listed);

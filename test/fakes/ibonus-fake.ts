@@ -32,9 +32,19 @@ interface SaleEffect {
   refunded: boolean;
 }
 
+/** What one order asked for: the points to spend (`amount`) and the roubles of its items. */
+export interface FakeIBonusAmount {
+  externalId: string;
+  receiptType: string;
+  points: number;
+  itemsRoubles: number;
+}
+
 export interface IBonusFakeState {
   clients: FakeClient[];
   orders: FakeOrderRecord[];
+  /** Every order's points and item sum, in order: what i-bonus saw of a receipt. */
+  amounts: FakeIBonusAmount[];
   /** Sales applied, by externalId, so a refund can reverse them. */
   sales: Map<string, SaleEffect>;
   /** Points awarded per rouble paid (0.05 = 5 %). */
@@ -64,6 +74,7 @@ export async function startIBonusFake(
   const state: IBonusFakeState = {
     clients: [],
     orders: [],
+    amounts: [],
     sales: new Map(),
     awardRate: 0.05,
     down: false,
@@ -135,6 +146,19 @@ export async function startIBonusFake(
     ) {
       return reject(400, 'Bad Request', 'order.receiptType, order.externalId and order.items are required');
     }
+    state.amounts.push({
+      externalId: order.externalId,
+      receiptType: order.receiptType,
+      points: typeof body?.amount === 'number' ? body.amount : 0,
+      itemsRoubles:
+        Math.round(
+          order.items.reduce(
+            (sum: number, item: { price?: unknown; quantity?: unknown }) =>
+              sum + Number(item.price ?? 0) * Number(item.quantity ?? 0) * 100,
+            0,
+          ),
+        ) / 100,
+    });
     const previous = state.sales.get(order.externalId);
 
     if (order.receiptType === 'refund') {

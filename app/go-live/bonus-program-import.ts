@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { checkFields } from '../http/validate.js';
 import type { LedgerRules } from '../ledger/rules.js';
-import { ledgerFormValues, type SettingsFormValues } from './settings-input.js';
+import { ledgerFormField, ledgerFormValues, type SettingsFormValues } from './settings-input.js';
 
 /** A МойСклад bonus program as the owner picks it from a list. */
 export interface BonusProgramChoice {
@@ -9,6 +9,15 @@ export interface BonusProgramChoice {
   name: string;
   active: boolean;
   rules: Partial<LedgerRules>;
+  /** Who it applies to, in the owner's words (audienceText). */
+  audience: string;
+}
+
+/** Who a program applies to, in the owner's words: «всем покупателям» or «покупателям с тегами: vip». */
+export function audienceText(rules: Pick<Partial<LedgerRules>, 'allAgents' | 'agentTags'>): string {
+  if (rules.allAgents !== false) return 'всем покупателям';
+  const tags = rules.agentTags ?? [];
+  return tags.length > 0 ? `покупателям с тегами: ${tags.join(', ')}` : 'никому: теги покупателей не заданы';
 }
 
 /**
@@ -29,6 +38,9 @@ const bonusProgramSchema = Joi.object<BonusProgramRow>({
   welcomeBonusesValue: Joi.number().integer().min(0),
   welcomeBonusesMode: Joi.string().valid('REGISTRATION', 'FIRST_PURCHASE'),
   postponedBonusesDelayDays: Joi.number().integer().min(0).max(365),
+  // The audience: all customers, or only those with one of these counterparty tags.
+  allAgents: Joi.boolean(),
+  agentTags: Joi.array().items(Joi.string().trim().min(1).max(255)).max(100).default([]),
 }).unknown(true);
 
 const RULE_FIELDS = [
@@ -41,6 +53,8 @@ const RULE_FIELDS = [
   'welcomeBonusesValue',
   'welcomeBonusesMode',
   'postponedBonusesDelayDays',
+  'allAgents',
+  'agentTags',
 ] as const;
 
 /**
@@ -59,7 +73,15 @@ export function bonusProgramChoices(rows: Array<Record<string, unknown>>): Bonus
     // A program without delayed points gives them at once; the field is absent then.
     rules.postponedBonusesDelayDays ??= 0;
     if (rules.welcomeBonusesEnabled === false) rules.welcomeBonusesValue ??= 0;
-    choices.push({ id: value.id, name: value.name || 'Без названия', active: value.active, rules });
+    // Tags matter only to a program for some customers; one for all carries an empty list.
+    if (rules.allAgents !== false) rules.agentTags = [];
+    choices.push({
+      id: value.id,
+      name: value.name || 'Без названия',
+      active: value.active,
+      rules,
+      audience: audienceText(rules),
+    });
   }
   return choices;
 }
@@ -69,7 +91,7 @@ export function bonusProgramChoices(rows: Array<Record<string, unknown>>): Bonus
  * replace the posted checkboxes; fields МойСклад has no counterpart for (receipt text, codes) stay.
  */
 export function withImportedRules(values: SettingsFormValues, choice: BonusProgramChoice): SettingsFormValues {
-  const imported = new Set<string>(RULE_FIELDS.map((field) => `ledger.${field}`));
+  const imported = new Set<string>(RULE_FIELDS.map(ledgerFormField));
   const kept = Object.entries(values).filter(([name]) => !imported.has(name));
   return { ...Object.fromEntries(kept), backend: 'ledger', ...ledgerFormValues(choice.rules) };
 }

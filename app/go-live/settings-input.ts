@@ -5,6 +5,11 @@ import { checkFields, type FieldProblem } from '../http/validate.js';
 import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../ledger/rules.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
 import { IBONUS_DEFAULTS } from '../providers/ibonus/ibonus-settings.js';
+import {
+  DEFAULT_RESTRICTION_SETTINGS,
+  OWNER_EXCLUDABLE_TRACKING_TYPES,
+  type RestrictionSettings,
+} from '../receipt/restrictions.js';
 
 /**
  * The settings form as flat fields named like `general.baseUrl` or `storePoints.<retailstore id>`:
@@ -54,7 +59,7 @@ export function secretsSetOf(secrets: ProviderSecrets): SecretsSet {
   };
 }
 
-const SECTIONS = ['general', 'ibonus', 'ledger', 'storePoints'] as const;
+const SECTIONS = ['general', 'ibonus', 'ledger', 'storePoints', 'restrictions'] as const;
 const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
 const SUBKEY = /^[\w-]{1,64}$/;
 
@@ -97,6 +102,16 @@ const ibonusSchema = Joi.object({
   spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽', 1, 1_000_000),
 });
 
+/**
+ * The ledger's rules as the form has them: the audience is a choice and a comma-separated list, and
+ * the SMS gateway's address (sealed with the secrets, not stored with the rules).
+ */
+type LedgerForm = Omit<LedgerRules, 'allAgents' | 'agentTags'> & {
+  audience: 'all' | 'tags';
+  agentTags: string;
+  codeWebhookUrl?: string;
+};
+
 const ledgerSchema = Joi.object<LedgerForm>({
   active: flag('Программа включена'),
   earnRateRoublesToPoint: whole('Сколько рублей дают 1 балл', 1, 1_000_000),
@@ -124,7 +139,43 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .when('requireSpendingCode', { is: true, then: Joi.required() })
     .when('confirmRegistrationByCode', { is: true, then: Joi.required() })
     .messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' }),
+  audience: Joi.string()
+    .valid('all', 'tags')
+    .default('all')
+    .label('Кому действует программа')
+    .messages({ 'any.only': 'Выберите, кому действует программа.' }),
+  agentTags: Joi.when('audience', {
+    is: 'tags',
+    then: Joi.string()
+      .trim()
+      .max(2000)
+      .pattern(/[^,\s]/)
+      .required()
+      .messages({
+        'any.required': 'Укажите хотя бы один тег покупателей: программа будет действовать только для них.',
+        'string.empty': 'Укажите хотя бы один тег покупателей: программа будет действовать только для них.',
+        'string.pattern.base': 'Укажите хотя бы один тег покупателей: программа будет действовать только для них.',
+      }),
+    otherwise: Joi.string().allow('').max(2000).default(''),
+  }).label('Теги покупателей'),
 });
+
+/**
+ * Goods points never discount beyond the law's: checkboxes named `type_<TRACKING TYPE>` and
+ * `folder_<id>`, and two earn switches. `shown` marks a post that had the section: without it the
+ * stored choices stay, so a form that never showed them cannot clear them.
+ */
+const restrictionsSchema = Joi.object({
+  shown: Joi.string().valid('1').required(),
+  earnLaw: flag('Начислять баллы за табак и никотинсодержащую продукцию'),
+  earnOther: flag('Начислять баллы за остальные товары без скидки'),
+})
+  .pattern(
+    Joi.string().valid(...OWNER_EXCLUDABLE_TRACKING_TYPES.map(([code]) => `type_${code}`)),
+    Joi.string().valid('on'),
+  )
+  .pattern(/^folder_[\w-]{1,56}$/, Joi.string().valid('on'))
+  .messages({ 'object.unknown': 'Такого вида маркировки или группы товаров нет.' });
 
 const storePointsSchema = Joi.object()
   .pattern(Joi.string().guid(), text('Точка в системе лояльности'))
@@ -153,9 +204,8 @@ const formSchema = Joi.object({
     then: storePointsSchema.default({}),
     otherwise: Joi.any().strip(),
   }),
+  restrictions: restrictionsSchema,
 });
-
-type LedgerForm = LedgerRules & { codeWebhookUrl?: string };
 
 interface ParsedForm {
   backend: BackendKind;
@@ -171,6 +221,7 @@ interface ParsedForm {
   };
   ledger?: LedgerForm;
   storePoints?: Record<string, string>;
+  restrictions?: Record<string, string | boolean>;
 }
 
 /** Picks the form's known fields out of a posted body; anything else (session, _csrf, ...) is ignored. */
@@ -235,11 +286,35 @@ export function parseSettingsForm(
     if (login || password) secrets.ibonus = { ...(login ? { login } : {}), ...(password ? { password } : {}) };
   }
   if (value.ledger) {
-    const { codeWebhookUrl, ...rules } = value.ledger;
-    settings.ledger = rules;
+    const { codeWebhookUrl, audience, agentTags, ...rules } = value.ledger;
+    settings.ledger = {
+      ...rules,
+      allAgents: audience === 'all',
+      agentTags: audience === 'tags' ? tagList(agentTags) : [],
+    };
     secrets.smsGateway = { webhookUrl: codeWebhookUrl ?? null };
   }
+  if (value.restrictions) settings.restrictions = restrictionsOf(value.restrictions);
   return { change: { backend: value.backend, externalSearch: value.externalSearch, settings, secrets }, problems: [] };
+}
+
+/** "vip, Постоянные ,vip" → ["vip", "Постоянные"]: МойСклад's counterparty tags, as typed. */
+function tagList(text: string): string[] {
+  const tags = text
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  return [...new Set(tags)];
+}
+
+function restrictionsOf(fields: Record<string, string | boolean>): RestrictionSettings {
+  const names = Object.keys(fields);
+  return {
+    excludedTrackingTypes: names.filter((n) => n.startsWith('type_')).map((n) => n.slice('type_'.length)),
+    excludedFolderIds: names.filter((n) => n.startsWith('folder_')).map((n) => n.slice('folder_'.length)),
+    earnOnLawRestricted: fields.earnLaw === true,
+    earnOnOtherRestricted: fields.earnOther === true,
+  };
 }
 
 /**
@@ -316,7 +391,9 @@ export async function refusedAddresses(change: SettingsChange, guard: OutboundGu
  */
 export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>): SettingsFormValues {
   const { settings } = stored;
-  const { codeWebhookUrl: _plain, ...ledger } = { ...DEFAULT_LEDGER_RULES, ...settings.ledger } as LedgerForm;
+  const { codeWebhookUrl: _plain, ...ledger } = { ...DEFAULT_LEDGER_RULES, ...settings.ledger } as LedgerRules & {
+    codeWebhookUrl?: string;
+  };
   const ibonus = { ...IBONUS_DEFAULTS, ...settings.ibonus };
   const values: SettingsFormValues = {
     backend: stored.backend,
@@ -329,21 +406,41 @@ export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>)
     'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),
     ...ledgerFormValues(ledger),
     'ledger.codeWebhookUrl': stored.smsWebhookUrl ?? '',
+    ...restrictionFormValues(settings.restrictions ?? DEFAULT_RESTRICTION_SETTINGS),
   };
   for (const [store, point] of Object.entries(settings.storePoints ?? {})) values[`storePoints.${store}`] = point;
   return values;
+}
+
+/** The form field a ledger rule is edited in: the audience is one choice, the tags one text field. */
+export function ledgerFormField(rule: keyof LedgerRules): string {
+  return rule === 'allAgents' ? 'ledger.audience' : `ledger.${rule}`;
 }
 
 /** Ledger rules as form fields; checkboxes are "on" or absent, like a browser posts them. */
 export function ledgerFormValues(rules: Partial<LedgerRules>): SettingsFormValues {
   const values: SettingsFormValues = {};
   for (const [key, value] of Object.entries(rules)) {
-    if (typeof value === 'boolean') {
+    if (key === 'allAgents') {
+      values['ledger.audience'] = value ? 'all' : 'tags';
+    } else if (key === 'agentTags') {
+      values['ledger.agentTags'] = (value as string[]).join(', ');
+    } else if (typeof value === 'boolean') {
       if (value) values[`ledger.${key}`] = 'on';
     } else if (value !== undefined) {
       values[`ledger.${key}`] = String(value);
     }
   }
+  return values;
+}
+
+/** The restricted-goods choices as form fields (checkboxes "on" or absent). */
+export function restrictionFormValues(restrictions: RestrictionSettings): SettingsFormValues {
+  const values: SettingsFormValues = { 'restrictions.shown': '1' };
+  for (const code of restrictions.excludedTrackingTypes) values[`restrictions.type_${code}`] = 'on';
+  for (const id of restrictions.excludedFolderIds) values[`restrictions.folder_${id}`] = 'on';
+  if (restrictions.earnOnLawRestricted) values['restrictions.earnLaw'] = 'on';
+  if (restrictions.earnOnOtherRestricted) values['restrictions.earnOther'] = 'on';
   return values;
 }
 

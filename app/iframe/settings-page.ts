@@ -16,7 +16,16 @@ import type { MoyskladClient } from '../moysklad/moysklad-client.js';
 import type { Db } from '../storage/database.js';
 import { ACCESS_TOKEN_FIELD } from '../tenants/loyalty-token.js';
 import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
-import { providerSecretsOf, settingsOf, smsWebhookUrlOf, type ProviderSecrets } from '../tenants/tenant-settings.js';
+import {
+  providerSecretsOf,
+  restrictionSettingsOf,
+  settingsOf,
+  smsWebhookUrlOf,
+  type ProviderSecrets,
+} from '../tenants/tenant-settings.js';
+import { catalogOverview } from '../catalog/catalog-overview.js';
+import { agoText } from '../locale/ago.js';
+import { LAW_RESTRICTED_TRACKING_TYPES, OWNER_EXCLUDABLE_TRACKING_TYPES } from '../receipt/restrictions.js';
 import type { IframeSession } from './iframe-sessions.js';
 
 /** A one-time message above the form: the steps of the last action, or what to fix. */
@@ -100,6 +109,14 @@ export class SettingsPage {
       stores,
       programs,
       goLive: goLiveSummary(tenant, this.deps.loyaltyApiUrl),
+      goods: {
+        // No access token, no МойСклад behind the tenant: nothing to read flags from (the local demo).
+        connected: Boolean(tenant.accessTokenEnc),
+        catalog: catalogOverview(this.deps.db, tenant.accountId, restrictionSettingsOf(tenant)),
+        ago: (ms: number) => agoText(ms, Date.now()),
+        lawTypes: LAW_RESTRICTED_TRACKING_TYPES,
+        trackingTypes: OWNER_EXCLUDABLE_TRACKING_TYPES,
+      },
       stepTitles: STEP_TITLES,
       notice:
         input.notice ??

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import nock from 'nock';
 import { providerSecretsOf, settingsOf } from '../../../app/tenants/tenant-settings.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { catalogRepository } from '../../../app/catalog/catalog-repository.js';
 import {
   BONUS_PROGRAM,
   JSON_API,
@@ -10,6 +11,7 @@ import {
   VALID_FORMS,
   VENDOR,
   accountWithIframe,
+  answerJsonApiLists,
   fieldError,
   startIframeTestApp,
   followRedirect,
@@ -341,6 +343,67 @@ describe('Settings form: validation, secrets, import and the connection check', 
     expect(isChecked(res.data, 'ledger.earnWhileRedeeming')).to.equal(true);
     expect(res.data, 'fields МойСклад has no counterpart for stay as typed').to.include('>Спасибо!</textarea>');
     expect(settingsOf(tenant()).ledger).to.equal(undefined);
+  });
+
+  it('when a program applies to tagged customers only, then the list names its audience and importing fills the audience fields', async () => {
+    nock.cleanAll();
+    const program = { ...BONUS_PROGRAM, allAgents: false, agentTags: ['vip'] };
+    answerJsonApiLists({ programs: [program] });
+    const page = await client.reload();
+    expect(textOf(page.data)).to.include('Бонусы за покупки — покупателям с тегами: vip');
+    const res = await client.post('/iframe/import-bonus-program', { ...VALID_FORMS.ledger, programId: program.id });
+    expect(res.data).to.match(/<option value="tags" selected>/);
+    expect(inputValue(res.data, 'ledger.agentTags')).to.equal('vip');
+  });
+
+  it('when the goods were read, then the page says how many are excluded now, and a folder excluded on saving counts with its subfolders', async () => {
+    const db = t.storage.db;
+    const drinks = '5b2a1c9e-0000-4000-8000-00000000000d';
+    const beer = '5b2a1c9e-0000-4000-8000-00000000000b';
+    catalogRepository.upsertFolders(db, accountId, [
+      { id: drinks, parentId: null, name: 'Напитки', pathName: '', seenAt: 1 },
+      { id: beer, parentId: drinks, name: 'Пиво', pathName: 'Напитки', seenAt: 1 },
+    ]);
+    catalogRepository.upsertGoods(db, accountId, [
+      { id: 'p-tobacco', kind: 'product', trackingType: 'TOBACCO', seenAt: 1 },
+      { id: 'p-lager', kind: 'product', folderId: beer, seenAt: 1 },
+      { id: 'p-coffee', kind: 'product', seenAt: 1 },
+      { id: 'v-lager', kind: 'variant', productId: 'p-lager', seenAt: 1 },
+    ]);
+    catalogRepository.claim(db, accountId, 1, 2);
+    catalogRepository.recordRun(db, accountId, { now: Date.now(), nextRunAt: Date.now(), filled: true });
+    const page = await client.reload();
+    expect(textOf(page.data)).to.include(
+      'Сейчас без скидки баллами: 1 из 3 товаров. Список товаров обновлён только что.',
+    );
+    expect(textOf(page.data)).to.include('Напитки').and.include('Пиво');
+    expect(isChecked(page.data, 'restrictions.earnOther')).to.equal(true);
+    expect(isChecked(page.data, 'restrictions.earnLaw')).to.equal(false);
+
+    acceptGoLive();
+    const saved = await client.post('/iframe/settings', {
+      ...VALID_FORMS.ledger,
+      'restrictions.shown': '1',
+      [`restrictions.folder_${drinks}`]: 'on',
+      'restrictions.type_MILK': 'on',
+      'restrictions.earnOther': 'on',
+    });
+    const after = await followRedirect(t, client, saved);
+    expect(settingsOf(tenant()).restrictions).to.deep.equal({
+      excludedTrackingTypes: ['MILK'],
+      excludedFolderIds: [drinks],
+      earnOnLawRestricted: false,
+      earnOnOtherRestricted: true,
+    });
+    expect(textOf(after.data)).to.include('Сейчас без скидки баллами: 2 из 3 товаров.');
+    expect(isChecked(after.data, `restrictions.folder_${drinks}`)).to.equal(true);
+    expect(isChecked(after.data, 'restrictions.type_MILK')).to.equal(true);
+  });
+
+  it('when the account gave no access to its goods, then the page says every line is discounted', async () => {
+    tenantRepository.update(t.storage.db, accountId, { accessTokenEnc: null });
+    const page = await client.reload();
+    expect(textOf(page.data)).to.include('Нет доступа к товарам МоегоСклада: скидка применяется ко всем позициям.');
   });
 
   it('when the chosen program is unknown or МойСклад cannot list programs, then the owner is told next to the picker', async () => {

@@ -19,8 +19,25 @@ describe('Importing a МойСклад bonus program', () => {
         welcomeBonusesValue: 100,
         welcomeBonusesMode: 'REGISTRATION',
         postponedBonusesDelayDays: 7,
+        allAgents: true,
+        agentTags: [],
       },
+      audience: 'всем покупателям',
     });
+  });
+
+  it('when a program applies only to customers with some tags, then its audience is imported into the form and named in the list', () => {
+    const [choice] = bonusProgramChoices([{ ...BONUS_PROGRAM, allAgents: false, agentTags: ['vip', 'постоянные'] }]);
+    expect(choice!.rules).to.include({ allAgents: false });
+    expect(choice!.rules.agentTags).to.deep.equal(['vip', 'постоянные']);
+    expect(choice!.audience).to.equal('покупателям с тегами: vip, постоянные');
+    const values = withImportedRules({ ...VALID_FORMS.ledger, 'ledger.audience': 'all' }, choice!);
+    expect(values).to.include({ 'ledger.audience': 'tags', 'ledger.agentTags': 'vip, постоянные' });
+  });
+
+  it('when a program for all customers still lists tags, then the tags are dropped: they would mean nothing', () => {
+    const [choice] = bonusProgramChoices([{ ...BONUS_PROGRAM, allAgents: true, agentTags: ['vip'] }]);
+    expect(choice!.rules.agentTags).to.deep.equal([]);
   });
 
   it('when the tariff has no delayed points or welcome points are off, then those rules are zero rather than left over', () => {

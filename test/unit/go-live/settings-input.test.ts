@@ -79,6 +79,8 @@ describe('Settings form parsing', () => {
       receiptTemplate: 'Баллов: {balanceAfter}',
       requireSpendingCode: false,
       confirmRegistrationByCode: false,
+      allAgents: true,
+      agentTags: [],
     });
   });
 
@@ -105,6 +107,62 @@ describe('Settings form parsing', () => {
     expect(change!.secrets.smsGateway).to.deep.equal({ webhookUrl: 'https://sms.example/send' });
     const stored = { ...NOTHING_STORED, settings: change!.settings };
     expect(formValuesFromStored(stored)).to.include({ 'ledger.confirmRegistrationByCode': 'on' });
+  });
+
+  it('when the program is limited to some customers, then their tags are taken, and none typed is a problem on the tags field', () => {
+    const limited = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.ledger, 'ledger.audience': 'tags', 'ledger.agentTags': ' vip, Постоянные ,vip,' }),
+      NOTHING_STORED,
+    );
+    expect(limited.change!.settings.ledger).to.include({ allAgents: false });
+    expect(limited.change!.settings.ledger!.agentTags).to.deep.equal(['vip', 'Постоянные']);
+    const empty = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.ledger, 'ledger.audience': 'tags', 'ledger.agentTags': ' , ' }),
+      NOTHING_STORED,
+    );
+    expect(empty.problems.map((p) => p.field)).to.deep.equal(['ledger.agentTags']);
+  });
+
+  it('when goods are excluded in the form, then tracking types, folders and the earn switches are stored for any system', () => {
+    const folder = '5b2a1c9e-0000-4000-8000-000000000001';
+    const { change } = parseSettingsForm(
+      formValuesOf({
+        ...VALID_FORMS.general,
+        'restrictions.shown': '1',
+        'restrictions.type_BEER_ALCOHOL': 'on',
+        [`restrictions.folder_${folder}`]: 'on',
+        'restrictions.earnLaw': 'on',
+      }),
+      NOTHING_STORED,
+    );
+    expect(change!.settings.restrictions).to.deep.equal({
+      excludedTrackingTypes: ['BEER_ALCOHOL'],
+      excludedFolderIds: [folder],
+      earnOnLawRestricted: true,
+      earnOnOtherRestricted: false,
+    });
+  });
+
+  it('when a tracking type is not one the owner may exclude, then the form says so and nothing is stored', () => {
+    const { problems } = parseSettingsForm(
+      formValuesOf({ ...VALID_FORMS.ledger, 'restrictions.shown': '1', 'restrictions.type_TOBACCO': 'on' }),
+      NOTHING_STORED,
+    );
+    expect(problems.map((p) => p.field)).to.deep.equal(['restrictions.type_TOBACCO']);
+  });
+
+  it('when a post has no restricted-goods section, then the stored choices are kept', () => {
+    const restrictions = {
+      excludedTrackingTypes: ['MILK'],
+      excludedFolderIds: [],
+      earnOnLawRestricted: false,
+      earnOnOtherRestricted: true,
+    };
+    const { change } = parseSettingsForm(formValuesOf(VALID_FORMS.ledger), {
+      ...NOTHING_STORED,
+      settings: { restrictions },
+    });
+    expect(change!.settings.restrictions).to.deep.equal(restrictions);
   });
 
   it('when secrets are already stored for the same addresses, then blank secret fields are valid and change nothing', () => {
@@ -165,8 +223,14 @@ describe('Settings form parsing', () => {
       ...NOTHING_STORED,
       backend: 'ledger',
       settings: {
-        ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true },
+        ledger: { ...DEFAULT_LEDGER_RULES, earnWhileRedeeming: true, allAgents: false, agentTags: ['vip', 'опт'] },
         whenProviderDown: 'refuse',
+        restrictions: {
+          excludedTrackingTypes: ['BEER_ALCOHOL', 'MILK'],
+          excludedFolderIds: ['5b2a1c9e-0000-4000-8000-000000000001'],
+          earnOnLawRestricted: true,
+          earnOnOtherRestricted: false,
+        },
       },
       smsWebhookUrl: 'https://sms.example/send?key=k',
     };

@@ -7,6 +7,9 @@ import type { Outbox } from '../../outbox/outbox.js';
 import type { Db } from '../../storage/database.js';
 import { providerSecretsOf, settingsOf, smsWebhookUrlOf, type TenantSettings } from '../../tenants/tenant-settings.js';
 import { goLiveView, type GoLiveView } from './go-live-view.js';
+import { catalogOverview, type CatalogOverview } from '../../catalog/catalog-overview.js';
+import { restrictionSettingsOf } from '../../tenants/tenant-settings.js';
+import { agoText } from '../../locale/ago.js';
 import { OUTBOX_PAGE, outboxLine, type OutboxLine } from './outbox-view.js';
 
 export interface SettingLine {
@@ -34,6 +37,13 @@ export interface TenantDetail {
   /** Sales and returns still owed to the provider, or failed: waiting, sending, needs support; newest first. */
   outbox: { items: OutboxLine[]; older?: number; shown: boolean };
   returnsNeedingSupport: SaleReturn[];
+  /** The goods cache the restricted-goods rule reads: its age and size, and how it keeps current. */
+  goods: {
+    connected: boolean;
+    catalog: CatalogOverview;
+    /** «5 мин назад», or undefined before the first fill. */
+    age?: string;
+  };
 }
 
 export interface TenantDetailDeps {
@@ -66,6 +76,16 @@ export function tenantDetail(
       shown: tenant.backend !== 'ledger' || items.length > 0 || options.outboxBefore !== undefined,
     },
     returnsNeedingSupport: saleRepository.returnsNeedingSupport(deps.db, tenant.accountId).slice(0, 50),
+    goods: goodsCache(deps.db, tenant),
+  };
+}
+
+function goodsCache(db: Db, tenant: Tenant): TenantDetail['goods'] {
+  const catalog = catalogOverview(db, tenant.accountId, restrictionSettingsOf(tenant));
+  return {
+    connected: Boolean(tenant.accessTokenEnc),
+    catalog,
+    age: catalog.filledAt === undefined ? undefined : agoText(catalog.filledAt, Date.now()),
   };
 }
 

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { safeUrl } from '../../../app/logging/safe-url.js';
 import { TENANTS_PER_PAGE } from '../../../app/admin/tenants/tenant-list.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { catalogRepository } from '../../../app/catalog/catalog-repository.js';
+import { ACCESS_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
 import { counterpartyMeta, createTestTenant } from '../../helpers/tenants.js';
@@ -80,6 +82,30 @@ describe('Admin tenant pages', () => {
     expect(page.data).to.contain('<dt>Токен доступа к JSON API МоегоСклада</dt><dd>не задан</dd>');
     expect(page.data).to.contain('не больше 40 % чека').and.contain('продавать без скидки').and.contain('point-7');
     expect(page.data).to.not.contain('shop-login').and.not.contain('shop-password');
+  });
+
+  it("when a tenant's goods were read, then its page shows the cache's age and size and how it keeps current", async () => {
+    const shop = createTestTenant(t);
+    const db = t.storage.db;
+    tenantRepository.update(db, shop.accountId, {
+      accessTokenEnc: t.services.box.seal('access', shop.accountId, ACCESS_TOKEN_FIELD),
+    });
+    const before = await admin.get(`/admin/tenants/${shop.accountId}`);
+    expect(before.data).to.match(/data-goods-age>ещё не загружено</);
+
+    catalogRepository.upsertGoods(db, shop.accountId, [
+      { id: 'p1', kind: 'product', trackingType: 'TOBACCO', seenAt: 1 },
+      { id: 'p2', kind: 'product', seenAt: 1 },
+      { id: 'v1', kind: 'variant', productId: 'p2', seenAt: 1 },
+    ]);
+    catalogRepository.claim(db, shop.accountId, 1, 2);
+    catalogRepository.recordWebhooks(db, shop.accountId, 'unavailable', 'МойСклад отказал, HTTP 403');
+    catalogRepository.recordRun(db, shop.accountId, { now: Date.now() - 5 * 60_000, nextRunAt: 0, filled: true });
+    const page = await admin.get(`/admin/tenants/${shop.accountId}`);
+    expect(page.data).to.match(/data-goods-age>[^<]*\(5 мин назад\)</);
+    expect(page.data).to.contain('2 товаров, услуг и комплектов, 1 модификаций, 0 групп');
+    expect(page.data).to.contain('<dt>Без скидки баллами сейчас</dt><dd>1</dd>');
+    expect(page.data).to.contain('вебхуки недоступны (МойСклад отказал, HTTP 403), полное обновление раз в час');
   });
 
   it('when a configured address carries a credential, then only its host and short path are shown', () => {

@@ -87,7 +87,9 @@ describe('Settings iframe in a real browser, framed from another site with third
 
     // Back to the built-in ledger, with the rules of the account's МойСклад bonus program.
     await frame.getByText('Встроенная бонусная программа').click();
-    await frame.getByLabel('Перенести правила из МоегоСклада').selectOption({ label: 'Бонусы за покупки' });
+    await frame
+      .getByLabel('Перенести правила из МоегоСклада')
+      .selectOption({ label: 'Бонусы за покупки — всем покупателям' });
     await frame.getByRole('button', { name: 'Заполнить правила' }).click();
     await frame.getByText('Правила программы «Бонусы за покупки» подставлены').waitFor();
     expect(await frame.locator('#f-ledger-earnRateRoublesToPoint').inputValue()).to.equal('7');

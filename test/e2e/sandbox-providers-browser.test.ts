@@ -75,12 +75,23 @@ describe('The sandbox with the external providers, in a real browser', function 
     await page.getByLabel('Списать баллы').check();
     await pressAtTill('Рассчитать', 200);
 
-    // 890 + 2 × 95.50 = 1081 ₽, at most 50 % by points: 540 of Ivan's 878, held for the sale.
+    // 890 + 2 × 95.50 = 1081 ₽ (the cigarettes are never discounted), at most 50 % by points: 540 of
+    // Ivan's 878, held for the sale.
     const recalc = await tillResponse();
     expect(recalc.bonusProgram).to.include({
       agentBonusBalance: 878,
       bonusValueToSpend: 540,
       agentBonusBalanceAfter: 338,
+    });
+    const cigarettes = recalc.positions.find((p: { name: string }) => p.name === 'Сигареты «Ява»');
+    expect(cigarettes).to.include({ price: 230, discountedPrice: 230, discountPercent: 0 });
+    expect(recalc.bonusProgram.receiptExtraInfo).to.contain(
+      'Скидка баллами не применяется к 1 поз.: табак или товары без скидок.',
+    );
+    expect(general.fake.state.amounts[0], 'the provider is asked about the goods points may pay for').to.deep.equal({
+      call: 'recalc',
+      client: 'client-cashback',
+      amount: 1081,
     });
     const mapped = providerCustomerRepository.findByProviderId(
       sandbox.storage.db,
@@ -147,8 +158,8 @@ describe('The sandbox with the external providers, in a real browser', function 
       externalId: sale.meta.id,
       customerPhone: '79123456789',
     });
-    // 581 ₽ paid in money, 5 % awarded by i-bonus.
-    expect(ibonus.fake.state.clients.find((c) => c.name === 'Ольга')!.points).to.equal(29.05);
+    // 811 ₽ paid in money (the cigarettes at full price), 5 % awarded: i-bonus decides what it awards on.
+    expect(ibonus.fake.state.clients.find((c) => c.name === 'Ольга')!.points).to.equal(40.55);
     await page.screenshot({ path: artifactPath('sandbox-till-ibonus-sale.png'), fullPage: true });
 
     await pressAtTill('Вернуть последнюю продажу', 201);

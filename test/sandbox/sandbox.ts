@@ -12,7 +12,8 @@ import { ensureInitialAdmin } from '../../app/admin/auth/admin-users.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { startMoyskladFake, type FakeAccount, type MoyskladFake } from '../fakes/moysklad-fake.js';
 import { startProviderFakes, type ProviderFakes } from '../fakes/provider-fakes.js';
-import { tillRouter } from './till.js';
+import { SANDBOX_GOODS, tillRouter } from './till.js';
+import { sandboxProductId } from './till-documents.js';
 
 export interface SandboxOptions {
   /** Wiped at start: the fake МойСклад keeps its state in memory, so the app starts from scratch too. */
@@ -93,7 +94,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   created.services.catalog.start();
   await ensureInitialAdmin(storage.db, config.initialAdmin);
 
-  const account = moysklad.addAccount({ accountName: 'Песочница' });
+  const account = moysklad.addAccount({
+    accountName: 'Песочница',
+    products: SANDBOX_GOODS.map((goods) => ({ id: sandboxProductId(goods.name), ...goods })),
+  });
   await moysklad.install(appUrl, account.accountId);
 
   const adminUrl = `${appUrl}/admin`;

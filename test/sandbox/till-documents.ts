@@ -35,6 +35,12 @@ export function searchedCounterparty(row: {
   return { meta: remapMeta('counterparty', row.id), name: row.name, ...fields };
 }
 
+/** The sandbox account's id for a product name: the till and the fake МойСклад name the same goods alike. */
+export function sandboxProductId(name: string): string {
+  const hex = createHash('sha256').update(`sandbox-product:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** "Название; количество; цена" per line, as a cashier would read a receipt aloud. */
 export function parseLines(text: string): Json[] {
   const lines = text
@@ -47,8 +53,13 @@ export function parseLines(text: string): Json[] {
     if (!name || !Number(quantity) || price === undefined || Number.isNaN(Number(price))) {
       throw new Error(`Строка ${index + 1} не похожа на «Название; количество; цена».`);
     }
-    const id = createHash('sha256').update(`sandbox-product:${name}`).digest('hex').slice(0, 32);
-    return { assortment: { meta: remapMeta('product', id) }, quantity: Number(quantity), price: Number(price), name };
+    const id = sandboxProductId(name);
+    return {
+      assortment: { meta: { ...remapMeta('product', id), idType: 'native', type: 'product' } },
+      quantity: Number(quantity),
+      price: Number(price),
+      name,
+    };
   });
 }
 

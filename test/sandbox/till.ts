@@ -61,13 +61,20 @@ interface Outcome {
 }
 
 interface Till {
+  account: FakeAccount;
   api: AxiosInstance;
   form: TillForm;
   retailStore: Json;
   externalSearch: boolean;
 }
 
-const EXAMPLE_LINES = 'Кофе в зёрнах; 1; 890\nМолоко; 2; 95.50';
+/** The sandbox account's goods: a tobacco product among them shows that points never discount it. */
+export const SANDBOX_GOODS = [
+  { name: 'Кофе в зёрнах' },
+  { name: 'Молоко', trackingType: 'MILK' },
+  { name: 'Сигареты «Ява»', trackingType: 'TOBACCO' },
+] as const;
+const EXAMPLE_LINES = 'Кофе в зёрнах; 1; 890\nМолоко; 2; 95.50\nСигареты «Ява»; 1; 230';
 const LEDGER_CUSTOMER = { phone: '+7 900 000-00-01', name: 'Анна' };
 const SYSTEM_TITLES: Record<BackendKind, string> = {
   ledger: 'встроенная бонусная программа',
@@ -119,6 +126,7 @@ export function tillRouter({ account, customers, systemOf, adminUrl }: TillDeps)
     }
     const store = account.retailStores.find((s) => s.id === form.store) ?? account.retailStores[0]!;
     const till: Till = {
+      account,
       api: axios.create({
         baseURL: account.loyalty.url,
         headers: { [AUTH_HEADER]: account.loyalty.token },
@@ -143,6 +151,11 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
   if (action === 'return') return returnLastSale(till, sales);
   if (!['balance', 'recalc', 'sale'].includes(action)) return { title: 'Неизвестное действие', error: action };
   const positions = parseLines(till.form.lines);
+  // What the cashier types exists in МойСклад: a new name becomes an ordinary product of the account first.
+  for (const position of positions) {
+    const id = position.assortment.meta.id as string;
+    if (!till.account.products.some((p) => p.id === id)) till.account.products.push({ id, name: position.name });
+  }
   const customer = await customerAtTill(till);
   if ('failed' in customer) return customer.failed;
   const withCustomer = (outcome: Outcome): Outcome => ({ ...outcome, customer: customer.note });

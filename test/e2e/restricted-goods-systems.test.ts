@@ -147,6 +147,12 @@ describe('Restricted goods in every loyalty system (fake МойСклад and pr
       });
     });
 
+    it('when МойСклад does not answer about a customer in time, then the receipt comes within the till’s patience, outside the program', async () => {
+      const stranger = randomUUID();
+      w.fake.failNext({ method: 'GET', pathEnds: `/entity/counterparty/${stranger}`, answer: 'hang' });
+      expect(await earn(stranger)).to.include({ bonusValueToEarn: 0 });
+    });
+
     it('when the customer was asked about once, then the next receipt does not ask МойСклад again', async () => {
       await earn(vip.id);
       const before = w.fake.state.requests.length;

@@ -106,6 +106,35 @@ describe('Restricted goods end to end (fake МойСклад)', () => {
       expect(catalogRepository.sizes(w.t.storage.db, accountId()).product).to.equal(2504);
     });
 
+    it('when two processes fill the same tenant at once, then one fills and the other finds it claimed', async () => {
+      const outcomes = await Promise.all([
+        w.t.services.catalog.fill(accountId()),
+        w.t.services.catalog.fill(accountId()),
+      ]);
+      expect(outcomes.sort()).to.deep.equal(['busy', 'filled']);
+    });
+
+    it('when a fill fails half-way, then what was read stays, the error is recorded and the fill is tried again later', async () => {
+      w.fake.failNext({ method: 'GET', pathEnds: '/entity/variant', answer: 500 });
+      const before = Date.now();
+      expect(await w.t.services.catalog.fill(accountId())).to.equal('failed');
+      const state = catalogRepository.syncState(w.t.storage.db, accountId())!;
+      expect(state).to.include({ filledAt: null, claimedUntil: null });
+      expect(state.lastError).to.contain('HTTP 500');
+      expect(state.nextRunAt - before).to.be.within(10 * 60_000 - 1000, 11 * 60_000);
+      expect(catalogRepository.sizes(w.t.storage.db, accountId()).product).to.equal(2504);
+    });
+
+    it('when a variant is not in the cache, then it is read with its product and takes the product’s flags', async () => {
+      const variant = w.account.variants[0]!;
+      const before = calls();
+      const answer = await recalc([goodsLine(w.fake, { id: variant.id, type: 'variant' }, 200)]);
+      expect(jsonApiCallsSince(w.fake, before)).to.deep.equal([`GET /entity/variant/${variant.id}`]);
+      expect(w.fake.state.requests.at(-1)!.query).to.deep.equal({ expand: 'product' });
+      expect(answer.bonusProgram.receiptExtraInfo).to.contain('табак или товары без скидок');
+      expect(catalogRepository.goodsByIds(w.t.storage.db, accountId(), [variant.id, CIGARETTES.id])).to.have.length(2);
+    });
+
     it('when a product the cache knows is sold, then recalc asks МойСклад nothing; tobacco and its variant are not discounted', async () => {
       await w.t.services.catalog.fill(accountId());
       const agent = await customerWith(1000);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BusinessRuleError } from '../errors.js';
 import type { Sale } from '../../db/schema/index.js';
 import type { SaleConflict, SaleRequest } from '../loyalty/backend.js';
-import { canonicalJson } from '../loyalty/sale-repeat.js';
+import { canonicalJson, tillLines } from '../loyalty/sale-repeat.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import type { Audience, GiftCardBook, LedgerContext } from './ledger-context.js';
@@ -174,7 +174,8 @@ function recordedContent(
     moment,
     retailStoreId,
     customerId,
-    positions,
+    // The restricted-goods rule is ours and may differ between two sends of the same sale.
+    positions: tillLines(positions as Array<{ rule?: unknown }>),
     pointsSpent,
     cashKopecks,
     noCashKopecks,

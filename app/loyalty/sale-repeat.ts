@@ -10,8 +10,19 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
-/** A digest of what a sale asks for (goods, points, payments, customer, number): equal for a true repeat. */
+/**
+ * A digest of what a sale asks for (goods, points, payments, customer, number): equal for a true repeat.
+ * Each line's restricted-goods `rule` is ours, not the till's: it may change between two sends (a product
+ * МойСклад did not answer about the first time), so it is left out.
+ */
 export function saleDigest(request: SaleRequest): string {
   const { saleKey: _key, ...content } = request;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...content, positions: tillLines(content.positions) }))
+    .digest('hex');
+}
+
+/** Sale lines as the till sent them: without the restricted-goods rule we added. */
+export function tillLines<P extends { rule?: unknown }>(positions: readonly P[]): Omit<P, 'rule'>[] {
+  return positions.map(({ rule: _rule, ...line }) => line);
 }

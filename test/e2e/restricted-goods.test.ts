@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { catalogRepository } from '../../app/catalog/catalog-repository.js';
+import { logPage } from '../../app/txlog/log-query.js';
 import type { FakeProduct } from '../fakes/moysklad-fake.js';
 import { counterpartyMeta, retailStore } from '../helpers/tenants.js';
 import { goodsLine, jsonApiCallsSince, startMoyskladWorld, type MoyskladWorld } from '../helpers/moysklad-world.js';
@@ -202,6 +203,29 @@ describe('Restricted goods end to end (fake МойСклад)', () => {
       expect(answer.bonusProgram.bonusValueToSpend).to.equal(0);
       expect(answer.bonusProgram.receiptExtraInfo).to.contain(
         'Скидка не применена к 1 поз.: не удалось проверить товар в МоемСкладе.',
+      );
+    });
+
+    it('when a sale is sent again after its product became known, then it is a plain repeat, not a conflict for support', async () => {
+      const tea: FakeProduct = { id: randomUUID(), name: 'Чай' };
+      w.account.products.push(tea);
+      const body = {
+        retailStore,
+        name: '00042',
+        meta: { href: '', id: randomUUID() },
+        agent: { meta: counterpartyMeta(), phone: '+7 900 000-00-42' },
+        positions: [{ ...goodsLine(w.fake, tea, 100), discountedPrice: 100, discountPercent: 0 }],
+        cashSum: 100,
+        noCashSum: 0,
+      };
+      w.fake.failNext({ method: 'GET', pathEnds: `/entity/product/${tea.id}`, answer: 'hang' });
+      expect((await w.till.post('/retaildemand', body)).status).to.equal(201);
+      await w.t.services.catalog.fill(accountId());
+      expect((await w.till.post('/retaildemand', body)).status).to.equal(201);
+      w.t.flushLog();
+      const errors = logPage(w.t.storage.db, { tenantId: accountId(), status: 'error' }).rows;
+      expect(errors.map((row) => row.errorMessage ?? '').filter((m) => m.includes('пришла повторно'))).to.deep.equal(
+        [],
       );
     });
 

@@ -35,11 +35,12 @@ export class CustomerTags {
   }
 
   async tagsOf(tenant: Tenant, counterpartyId: string): Promise<string[] | undefined> {
-    const accessToken = openAccessToken(this.deps.box, tenant);
-    if (!accessToken || !isEntityId(counterpartyId)) return undefined;
+    if (!tenant.accessTokenEnc || !isEntityId(counterpartyId)) return undefined;
     const cached = catalog.tagsOf(this.deps.db, tenant.accountId, counterpartyId);
+    // The token is opened only when МойСклад must be asked: a customer the cache knows decrypts nothing.
+    const accessToken = () => openAccessToken(this.deps.box, tenant)!;
     if (cached) {
-      if (this.now() - cached.fetchedAt > FRESH_MS) this.refresh(tenant.accountId, accessToken, counterpartyId);
+      if (this.now() - cached.fetchedAt > FRESH_MS) this.refresh(tenant.accountId, accessToken(), counterpartyId);
       return cached.tags;
     }
     const deadlineAt = currentRequestContext()?.deadlineAt;
@@ -48,7 +49,7 @@ export class CustomerTags {
         ? LOOKUP_BUDGET_MS
         : Math.max(1, Math.floor(Math.min(LOOKUP_BUDGET_MS, (deadlineAt - this.now()) / 2)));
     try {
-      return await this.fetch(tenant.accountId, accessToken, counterpartyId, budgetMs);
+      return await this.fetch(tenant.accountId, accessToken(), counterpartyId, budgetMs);
     } catch (error) {
       this.deps.logger.warn('customer tags: МойСклад did not answer in time', {
         tenantId: tenant.accountId,

@@ -39,15 +39,16 @@ export class RestrictedGoods {
   }
 
   async classify<P extends ReceiptPosition>(tenant: Tenant, positions: P[]): Promise<P[]> {
-    const accessToken = openAccessToken(this.deps.box, tenant);
-    if (!accessToken || positions.length === 0) return positions;
+    // The token is opened only when МойСклад must be asked: a receipt the cache knows decrypts nothing.
+    if (!tenant.accessTokenEnc || positions.length === 0) return positions;
+    const accessToken = () => openAccessToken(this.deps.box, tenant)!;
     const tenantId = tenant.accountId;
     const settings = restrictionSettingsOf(tenant);
     const refs = positions.map((position) => assortmentRefOf(position.echo));
     let known = this.cached(tenantId, refs);
     const missing = uniqueRefs(refs.filter((ref): ref is AssortmentRef => !!ref && !known.has(keyOf(ref))));
     if (missing.length > 0) {
-      await this.lookUp(tenantId, accessToken, missing);
+      await this.lookUp(tenantId, accessToken(), missing);
       known = this.cached(tenantId, refs);
     }
     this.refreshStale(tenantId, accessToken, [...known.values()]);
@@ -119,7 +120,7 @@ export class RestrictedGoods {
   }
 
   /** Services and bundles are not listed by fills: an old row is served and read again in the background. */
-  private refreshStale(tenantId: string, accessToken: string, goods: CatalogGood[]): void {
+  private refreshStale(tenantId: string, accessToken: () => string, goods: CatalogGood[]): void {
     const stale = goods.filter(
       (g) => (g.kind === 'service' || g.kind === 'bundle') && this.now() - g.seenAt > ON_DEMAND_FRESH_MS,
     );
@@ -129,7 +130,7 @@ export class RestrictedGoods {
       this.refreshing.add(key);
       // A context of its own: the till's deadline does not bound a background read.
       void runWithRequestContext({ requestId: `catalog-refresh-${good.id}`, accountId: tenantId }, () =>
-        lookUpGood({ ...this.deps, now: this.now }, tenantId, accessToken, {
+        lookUpGood({ ...this.deps, now: this.now }, tenantId, accessToken(), {
           id: good.id,
           kind: good.kind,
           sync: false,

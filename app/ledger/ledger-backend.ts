@@ -58,6 +58,7 @@ export class LedgerBackend implements LoyaltyBackend {
       throw new ValidationError('Неверный номер телефона: укажите его как +7 912 345-67-89', { parameter: 'phone' });
     }
     const ctx = this.context(tenant);
+    const member = await this.welcomeAudience(tenant, ctx.rules, input.msId);
     return immediate(this.db, (tx) => {
       const existing = input.msId ? customers.findByMsId(tx, ctx.tenantId, input.msId) : undefined;
       if (existing) return { id: existing.id };
@@ -65,7 +66,7 @@ export class LedgerBackend implements LoyaltyBackend {
       if (ctx.rules.confirmRegistrationByCode && input.statusCheck === 'UNCHECKED') {
         throw new RegistrationCodeRequiredError();
       }
-      return { id: registerCustomer(tx, ctx, input).id };
+      return { id: registerCustomer(tx, ctx, input, member).id };
     });
   }
 
@@ -131,6 +132,16 @@ export class LedgerBackend implements LoyaltyBackend {
         ? await this.deps.customerTags.tagsOf(tenant, counterpartyId)
         : undefined;
     return { member: inAudience(rules, tags) };
+  }
+
+  /**
+   * Welcome points on registration follow the audience too. Tags are asked only when such points could be
+   * given; a customer МойСклад names by no id has no tags to check, so is outside a tagged program.
+   */
+  private async welcomeAudience(tenant: Tenant, rules: LedgerRules, msId: string | undefined): Promise<Audience> {
+    const welcomes = rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION';
+    if (!welcomes || rules.allAgents) return { member: true };
+    return msId ? this.audience(tenant, rules, { id: msId }) : { member: false };
   }
 
   private findCustomer(tenant: Tenant, ref: CustomerRef): Customer {

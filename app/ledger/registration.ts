@@ -4,17 +4,20 @@ import type { NewCustomerInput } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository as customers, storedFields } from './customer-repository.js';
 import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
+import type { Audience } from './ledger-context.js';
 import type { LedgerRules } from './rules.js';
 
 /**
  * Registers a customer in the caller's transaction, with welcome points when the rules give them on
  * registration. When registration must be confirmed by code, only a CHECKED customer gets them: one the
- * cashier let through unchecked (IGNORE), or one a sale registers, is created without.
+ * cashier let through unchecked (IGNORE), or one a sale registers, is created without. A customer
+ * outside the program's audience earns nothing, welcome points included.
  */
 export function registerCustomer(
   tx: DbOrTx,
   ctx: { tenantId: string; rules: LedgerRules; now: Date },
   input: NewCustomerInput,
+  audience: Audience = { member: true },
 ): Customer {
   const id = randomUUID();
   customers.insert(tx, {
@@ -28,7 +31,13 @@ export function registerCustomer(
   });
   const { rules } = ctx;
   const confirmed = !rules.confirmRegistrationByCode || input.statusCheck === 'CHECKED';
-  if (rules.active && rules.welcomeBonusesEnabled && rules.welcomeBonusesMode === 'REGISTRATION' && confirmed) {
+  if (
+    audience.member &&
+    rules.active &&
+    rules.welcomeBonusesEnabled &&
+    rules.welcomeBonusesMode === 'REGISTRATION' &&
+    confirmed
+  ) {
     entries.append(
       tx,
       { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' },

@@ -38,7 +38,7 @@ export function applySale(
   const customer = isAnonymous(request.agent)
     ? undefined
     : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ??
-      registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }));
+      registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }, audience));
 
   const totalKopecks = receiptTotalKopecks(request.positions);
   const paidKopecks = paidTotalKopecks(request.positions);

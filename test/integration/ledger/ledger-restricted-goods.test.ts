@@ -185,6 +185,18 @@ describe('LedgerBackend: restricted goods and the program audience', () => {
       expect(result.bonusValueToEarn).to.equal(0);
     });
 
+    it('when a customer outside the audience registers, then no welcome points; one inside gets them', async () => {
+      const shop = f.tenant({ ...vipOnly, welcomeBonusesEnabled: true, welcomeBonusesValue: 50 });
+      const outsider = randomUUID();
+      const insider = randomUUID();
+      f.tags.set(outsider, ['оптовики']);
+      f.tags.set(insider, ['VIP']);
+      const out = await f.ledger.createCustomer(shop, { msId: outsider, name: 'А' });
+      const inside = await f.ledger.createCustomer(shop, { msId: insider, name: 'Б' });
+      expect(await f.ledger.balance(shop, { id: out.id })).to.equal(0);
+      expect(await f.ledger.balance(shop, { id: inside.id })).to.equal(50);
+    });
+
     it('when the program applies to everyone, then nobody asks for tags', async () => {
       const shop = f.tenant({ earnRateRoublesToPoint: 1 });
       const result = await f.ledger.recalc(shop, {

@@ -99,7 +99,8 @@ async function main(): Promise<void> {
   console.log(
     `bench: ${CONNECTIONS} connections, ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs shared by server and autocannon`,
   );
-  const bench = await startTestApp({ quietLogs: true });
+  // The provider fakes of the bridge overhead listen on loopback, which the outbound guard refuses unless named.
+  const bench = await startTestApp({ quietLogs: true, env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
   let echoServer: RunningServer | undefined;
   try {
     const tenant = createTestTenant(bench);

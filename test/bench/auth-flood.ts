@@ -1,4 +1,4 @@
-import type { TestApp } from '../helpers/test-app.js';
+import { databaseBytes, type TestApp } from '../helpers/test-app.js';
 import { measure, type Load, type Measurement } from './measure.js';
 
 /**
@@ -80,16 +80,6 @@ function lastLogId(bench: TestApp): number {
   return (
     bench.storage.sqlite.prepare('select coalesce(max(id), 0) as id from transaction_log').get() as { id: number }
   ).id;
-}
-
-/** The file's size once queued log rows and counters are written and the WAL is folded back in. */
-function databaseBytes(bench: TestApp): number {
-  bench.flushLog();
-  bench.services.flushAuthFailures();
-  bench.storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  const pages = bench.storage.sqlite.pragma('page_count', { simple: true }) as number;
-  const pageSize = bench.storage.sqlite.pragma('page_size', { simple: true }) as number;
-  return pages * pageSize;
 }
 
 export function reportFlood(result: FloodResult): void {

@@ -106,3 +106,13 @@ export async function signTestJwt(
     .setProtectedHeader({ alg, typ: 'JWT' })
     .sign(new TextEncoder().encode(secret));
 }
+
+/** The database's size once every queued log row and counter is written and the WAL is folded back in. */
+export function databaseBytes(t: TestApp): number {
+  t.flushLog();
+  t.services.flushAuthFailures();
+  t.storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+  const pages = t.storage.sqlite.pragma('page_count', { simple: true }) as number;
+  const pageSize = t.storage.sqlite.pragma('page_size', { simple: true }) as number;
+  return pages * pageSize;
+}

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { AUTH_FAILURES_PER_WINDOW } from '../../../app/http/auth-failures.js';
 import { AUTH_HEADER } from '../../../app/loyalty-api/loyalty-handlers.js';
 import { counterpartyMeta, createTestTenant, position, retailStore, type TestTenant } from '../../helpers/tenants.js';
-import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+import { databaseBytes, startTestApp, type TestApp } from '../../helpers/test-app.js';
 
 /** Issue 11 §2: a caller without a valid token costs almost nothing, and never slows a caller with one. */
 
@@ -18,16 +18,6 @@ interface LogRow {
   request_body: string | null;
   response_body: string | null;
   error_message: string | null;
-}
-
-/** The database's size once every queued row and counter is written and the WAL is folded in. */
-function databaseBytes(t: TestApp): number {
-  t.flushLog();
-  t.services.flushAuthFailures();
-  t.storage.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-  const pages = t.storage.sqlite.pragma('page_count', { simple: true }) as number;
-  const pageSize = t.storage.sqlite.pragma('page_size', { simple: true }) as number;
-  return pages * pageSize;
 }
 
 function logRowsSince(t: TestApp, id: number): LogRow[] {

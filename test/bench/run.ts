@@ -1,30 +1,47 @@
 /**
- * `npm run bench`: LoyaltyAPI recalc and sale throughput on a 100,000-customer ledger, against a bare
- * Express JSON echo as the baseline; the same recalc beside a flood of unauthenticated 1.8 MB requests,
- * against itself alone. A measurement, not a test: exits 0 whether or not the targets
- * hold, and 1 only when the bench itself is broken (a non-2xx answer, a connection error).
+ * `npm run bench`: the till's LoyaltyAPI calls on the built-in ledger, each figure a ratio against a
+ * baseline measured in the same run (a bare Express JSON echo; the same call alone; a smaller ledger).
+ * A measurement, not a test: exits 0 whether or not the targets hold, and 1 only when the bench itself is
+ * broken (a non-2xx answer, a connection error, a balance that is not the sum of its entries).
  *
- *   BENCH_SECONDS   seconds per measured run (default 10)
- *   BENCH_CUSTOMERS seeded customers (default 100000)
+ * In order: recalc at 1,000 customers; echo, recalc and sale as fast as they go and at a fixed 500 req/s,
+ * with the transaction log's bytes per call, at BENCH_CUSTOMERS; recalc beside a 401 flood; the provider
+ * bridge's overhead; recalc again at BENCH_SCALE_CUSTOMERS.
+ *
+ *   BENCH_SECONDS           seconds per measured run (default 10)
+ *   BENCH_CUSTOMERS         customers for the main runs (default 100000)
+ *   BENCH_SCALE_CUSTOMERS   customers for the last recalc (default 1000000)
  *   BENCH_BRIDGE_ITERATIONS requests per variant for the provider bridge overhead (default 3000)
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { createTestTenant } from '../helpers/tenants.js';
-import { startTestApp } from '../helpers/test-app.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { msIdOf, recalcBody, saleBody } from './bodies.js';
-import { startEchoServer, type RunningServer } from './echo-server.js';
+import { startEchoServer } from './echo-server.js';
 import { measure, type Load, type Measurement } from './measure.js';
 import { balanceMismatches, openingBalanceOf, seedCustomers } from './seed.js';
-import { bridgeOverhead, reportOverhead } from './bridge-overhead.js';
+import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-overhead.js';
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
+import { bytesPerCall, logFootprint } from './log-bytes.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
+const SMALL_CUSTOMERS = 1000;
 const CUSTOMERS = positiveInt('BENCH_CUSTOMERS', 100_000);
+const SCALE_CUSTOMERS = positiveInt('BENCH_SCALE_CUSTOMERS', 1_000_000);
 const BRIDGE_ITERATIONS = positiveInt('BENCH_BRIDGE_ITERATIONS', 3000);
 const CONNECTIONS = 32;
+const FIXED_RATE = 500;
 const WARMUP_SECONDS = 1;
-const TARGETS = { recalcShare: 0.5, recalcP99Ms: 10, saleShare: 0.3 };
+/** Issue 13's targets. */
+const TARGETS = {
+  recalcShare: 0.3,
+  saleShare: 0.2,
+  recalcP99AtRateMs: 10,
+  saleP99AtRateMs: 15,
+  logBytesPerRow: 1536,
+  scalingDrift: 0.2,
+};
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -63,35 +80,65 @@ async function smokeCheck(api: ReturnType<typeof createTestTenant>['api']): Prom
 
 const ms = (value: number) => value.toFixed(value < 10 ? 1 : 0);
 const pct = (value: number) => `${Math.round(value * 100)}%`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`;
 
-function report(results: Measurement[], echo: Measurement): void {
-  const header = ['', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'vs echo'];
-  const rows = results.map((r) => [
-    r.name,
-    r.reqPerSec.toFixed(0),
-    ms(r.p50Ms),
-    ms(r.p99Ms),
-    String(r.non2xx + r.errors),
-    pct(r.reqPerSec / echo.reqPerSec),
-  ]);
+function table(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   for (const row of [header, ...rows])
     console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
 }
 
-function verdicts(recalc: Measurement, sale: Measurement, echo: Measurement): void {
-  const mark = (ok: boolean) => (ok ? 'HOLDS' : 'MISSED');
-  const recalcShare = recalc.reqPerSec / echo.reqPerSec;
-  const saleShare = sale.reqPerSec / echo.reqPerSec;
-  console.log('\nissue targets:');
-  console.log(
-    `  recalc ≥ ${pct(TARGETS.recalcShare)} of echo req/s: ${pct(recalcShare)} — ${mark(recalcShare >= TARGETS.recalcShare)}`,
+/** What a run printed against its target, gathered so the verdicts come last, all together. */
+const verdicts: string[] = [];
+function target(text: string, measured: string, holds: boolean): void {
+  verdicts.push(`  ${text}: ${measured} — ${holds ? 'HOLDS' : 'MISSED'}`);
+}
+
+let brokenRequests = 0;
+/** A warm-up, then the measured run; every failed request, warm-ups included, breaks the bench. */
+async function run(load: Load): Promise<Measurement> {
+  const warmup = await measure({ ...load, seconds: WARMUP_SECONDS });
+  const result = await measure(load);
+  brokenRequests += warmup.non2xx + warmup.errors + result.non2xx + result.errors;
+  if (brokenRequests > 0) fail(`${brokenRequests} requests failed (non-2xx, errors or timeouts, warm-ups included)`);
+  return result;
+}
+
+/** Seeds up to `customers` and tells autocannon's worker (through its inherited environment) how many there are. */
+function growLedger(bench: TestApp, tenantId: string, from: number, customers: number): void {
+  const start = performance.now();
+  seedCustomers(bench.storage.sqlite, tenantId, from, customers);
+  process.env.BENCH_CUSTOMERS = String(customers);
+  console.log(`\nledger: ${customers} customers (seeded in ${((performance.now() - start) / 1000).toFixed(1)} s)`);
+}
+
+interface ScalePoint {
+  customers: number;
+  echo: Measurement;
+  recalc: Measurement;
+}
+
+function reportScaling(points: ScalePoint[]): void {
+  console.log('\nrecalc by ledger size (share of the echo measured beside it):');
+  const base = points[0]!;
+  const share = (p: ScalePoint) => p.recalc.reqPerSec / p.echo.reqPerSec;
+  table(
+    ['customers', 'recalc req/s', 'echo req/s', 'vs echo', 'p99 ms', `share vs ${base.customers}`],
+    points.map((p) => [
+      String(p.customers),
+      p.recalc.reqPerSec.toFixed(0),
+      p.echo.reqPerSec.toFixed(0),
+      pct(share(p)),
+      ms(p.recalc.p99Ms),
+      (share(p) / share(base)).toFixed(2),
+    ]),
   );
-  console.log(
-    `  recalc p99 ≤ ${TARGETS.recalcP99Ms} ms: ${ms(recalc.p99Ms)} ms — ${mark(recalc.p99Ms <= TARGETS.recalcP99Ms)}`,
-  );
-  console.log(
-    `  sale ≥ ${pct(TARGETS.saleShare)} of echo req/s: ${pct(saleShare)} — ${mark(saleShare >= TARGETS.saleShare)}`,
+  const last = points[points.length - 1]!;
+  const drift = 1 - share(last) / share(base);
+  target(
+    `recalc from ${base.customers} to ${last.customers} customers within ${pct(TARGETS.scalingDrift)}`,
+    `${drift >= 0 ? '−' : '+'}${pct(Math.abs(drift))}`,
+    drift <= TARGETS.scalingDrift,
   );
 }
 
@@ -101,63 +148,110 @@ async function main(): Promise<void> {
   );
   // The provider fakes of the bridge overhead listen on loopback, which the outbound guard refuses unless named.
   const bench = await startTestApp({ quietLogs: true, env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
-  let echoServer: RunningServer | undefined;
+  const echoServer = await startEchoServer();
   try {
     const tenant = createTestTenant(bench);
-    const seedStart = performance.now();
-    seedCustomers(bench.storage.sqlite, tenant.accountId, CUSTOMERS);
-    console.log(`seeded ${CUSTOMERS} customers in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
-    await smokeCheck(tenant.api);
-
-    // The worker thread running autocannon reads the customer count from its (inherited) environment.
-    process.env.BENCH_CUSTOMERS = String(CUSTOMERS);
-    echoServer = await startEchoServer();
-    const echoBody = recalcBody(msIdOf(0));
     const auth = { 'Lognex-Discount-API-Auth-Token': tenant.token };
-    const loads: Load[] = [
-      { name: 'echo', url: echoServer.url, path: '/echo', body: echoBody, seconds: SECONDS, connections: CONNECTIONS },
-      {
-        name: 'recalc',
-        url: bench.baseUrl,
-        path: '/loyalty-api/retaildemand/recalc',
-        headers: auth,
-        seconds: SECONDS,
-        connections: CONNECTIONS,
-      },
-      {
-        name: 'sale',
-        url: bench.baseUrl,
-        path: '/loyalty-api/retaildemand',
-        headers: auth,
-        seconds: SECONDS,
-        connections: CONNECTIONS,
-      },
-    ];
+    const echo: Load = {
+      name: 'echo',
+      url: echoServer.url,
+      path: '/echo',
+      body: recalcBody(msIdOf(0)),
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+    };
+    const recalc: Load = {
+      name: 'recalc',
+      url: bench.baseUrl,
+      path: '/loyalty-api/retaildemand/recalc',
+      headers: auth,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+    };
+    const sale: Load = { ...recalc, name: 'sale', path: '/loyalty-api/retaildemand' };
     console.log(
-      `bodies: echo and recalc ${Buffer.byteLength(echoBody)} B, sale ${Buffer.byteLength(saleBody(msIdOf(0), randomUUID()))} B\n`,
+      `bodies: echo and recalc ${Buffer.byteLength(echo.body!)} B, sale ${Buffer.byteLength(saleBody(msIdOf(0), randomUUID()))} B`,
     );
 
-    const results: Measurement[] = [];
-    let brokenRequests = 0;
-    for (const load of loads) {
-      const warmup = await measure({ ...load, seconds: WARMUP_SECONDS });
-      const result = await measure(load);
-      brokenRequests += warmup.non2xx + warmup.errors + result.non2xx + result.errors;
-      results.push(result);
-    }
-    const [echo, recalc, sale] = results as [Measurement, Measurement, Measurement];
-    report(results, echo);
-    verdicts(recalc, sale, echo);
+    growLedger(bench, tenant.accountId, 0, SMALL_CUSTOMERS);
+    await smokeCheck(tenant.api);
+    const scaling: ScalePoint[] = [{ customers: SMALL_CUSTOMERS, echo: await run(echo), recalc: await run(recalc) }];
+
+    growLedger(bench, tenant.accountId, SMALL_CUSTOMERS, CUSTOMERS);
+    const echoed = await run(echo);
+    const beforeRecalc = logFootprint(bench);
+    const recalcs = await run(recalc);
+    const beforeSale = logFootprint(bench);
+    const sales = await run(sale);
+    const afterSale = logFootprint(bench);
+    const recalcAtRate = await run({ ...recalc, name: `recalc at ${FIXED_RATE}/s`, overallRate: FIXED_RATE });
+    const saleAtRate = await run({ ...sale, name: `sale at ${FIXED_RATE}/s`, overallRate: FIXED_RATE });
+    scaling.push({ customers: CUSTOMERS, echo: echoed, recalc: recalcs });
+
+    console.log('');
+    table(
+      ['', 'req/s', 'p50 ms', 'p99 ms', 'vs echo'],
+      [echoed, recalcs, sales, recalcAtRate, saleAtRate].map((r) => [
+        r.name,
+        r.reqPerSec.toFixed(0),
+        ms(r.p50Ms),
+        ms(r.p99Ms),
+        pct(r.reqPerSec / echoed.reqPerSec),
+      ]),
+    );
+    const recalcShare = recalcs.reqPerSec / echoed.reqPerSec;
+    const saleShare = sales.reqPerSec / echoed.reqPerSec;
+    target(`recalc ≥ ${pct(TARGETS.recalcShare)} of echo req/s`, pct(recalcShare), recalcShare >= TARGETS.recalcShare);
+    target(`sale ≥ ${pct(TARGETS.saleShare)} of echo req/s`, pct(saleShare), saleShare >= TARGETS.saleShare);
+    target(
+      `recalc p99 at ${FIXED_RATE} req/s ≤ ${TARGETS.recalcP99AtRateMs} ms`,
+      `${ms(recalcAtRate.p99Ms)} ms`,
+      recalcAtRate.p99Ms <= TARGETS.recalcP99AtRateMs,
+    );
+    target(
+      `sale p99 at ${FIXED_RATE} req/s ≤ ${TARGETS.saleP99AtRateMs} ms`,
+      `${ms(saleAtRate.p99Ms)} ms`,
+      saleAtRate.p99Ms <= TARGETS.saleP99AtRateMs,
+    );
+
+    const recalcBytes = bytesPerCall(beforeRecalc, beforeSale, recalcs.requests);
+    const saleBytes = bytesPerCall(beforeSale, afterSale, sales.requests);
+    const pairBytes = (recalcBytes + saleBytes) / 2;
+    console.log(
+      `\ntransaction log, stored bytes per call (table and indexes): recalc ${kb(recalcBytes)}, sale ${kb(saleBytes)}; a recalc+sale pair ${kb(recalcBytes + saleBytes)}, ${kb(pairBytes)} per row`,
+    );
+    target(
+      `log ≤ ${kb(TARGETS.logBytesPerRow)} per row over a recalc+sale pair`,
+      kb(pairBytes),
+      pairBytes <= TARGETS.logBytesPerRow,
+    );
 
     const mismatches = balanceMismatches(bench.storage.sqlite, tenant.accountId);
-    console.log(`\nledger after the run: ${mismatches} customers with balance ≠ Σ entries`);
+    console.log(`ledger after the runs: ${mismatches} customers with balance ≠ Σ entries`);
     if (mismatches > 0) fail(`${mismatches} balances do not match their entries`);
-    if (brokenRequests > 0) fail(`${brokenRequests} requests failed (non-2xx, errors or timeouts, warm-ups included)`);
 
-    reportFlood(await recalcUnderAuthFlood(bench, loads[1]!, fail));
-    reportOverhead(await bridgeOverhead(bench, BRIDGE_ITERATIONS, fail));
+    reportFlood(await recalcUnderAuthFlood(bench, recalc, fail));
+    const overhead = await bridgeOverhead(bench, BRIDGE_ITERATIONS, fail);
+    reportOverhead(overhead);
+    for (const r of overhead) {
+      const added = r.bridge.p99Ms - r.direct.p99Ms;
+      target(
+        `${r.name}: added p99 ≤ ${TARGET_ADDED_P99_MS} ms`,
+        `${added.toFixed(2)} ms`,
+        added <= TARGET_ADDED_P99_MS,
+      );
+    }
+
+    if (SCALE_CUSTOMERS > CUSTOMERS) {
+      growLedger(bench, tenant.accountId, CUSTOMERS, SCALE_CUSTOMERS);
+      scaling.push({ customers: SCALE_CUSTOMERS, echo: await run(echo), recalc: await run(recalc) });
+    }
+    reportScaling(scaling);
+
+    console.log('\nissue 13 targets:');
+    for (const line of verdicts) console.log(line);
   } finally {
-    await echoServer?.close();
+    await echoServer.close();
     await bench.close();
   }
 }

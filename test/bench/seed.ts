@@ -19,12 +19,12 @@ function insertInto(sqlite: Database.Database, table: SQLiteTable, columns: SQLi
 export const openingBalanceOf = (i: number): number => 500 + (i % 1000);
 
 /**
- * Seeds `count` ledger customers for one tenant in a single transaction of prepared INSERTs, each
+ * Seeds ledger customers number `from` to `to - 1` for one tenant in a single transaction of prepared INSERTs, each
  * with a phone, a card, a МойСклад id (bodies.ts msIdOf) and a balance. customers.balance is Σ
  * ledger_entries.points, so each customer also gets one opening 'earn' entry of that amount,
  * already spendable.
  */
-export function seedCustomers(sqlite: Database.Database, tenantId: string, count: number): void {
+export function seedCustomers(sqlite: Database.Database, tenantId: string, from: number, to: number): void {
   const c = customers;
   const e = ledgerEntries;
   const insertCustomer = insertInto(sqlite, c, [
@@ -44,7 +44,7 @@ export function seedCustomers(sqlite: Database.Database, tenantId: string, count
 
   const now = Date.now();
   sqlite.transaction(() => {
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < to; i++) {
       const id = randomUUID();
       const name = `Покупатель ${i}`;
       const balance = openingBalanceOf(i);

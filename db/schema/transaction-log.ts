@@ -34,6 +34,25 @@ export const transactionLog = sqliteTable(
     /** Redacted JSON (see app/logging/redact.ts). */
     requestBody: text('request_body'),
     responseBody: text('response_body'),
+    /**
+     * A successful read (recalc, balance, search) keeps its bodies for LOG_READ_BODIES_DAYS only:
+     * 1 while they are stored, 0 once dropped or when never stored; null on every other row, whose
+     * bodies stay as long as the row does.
+     */
+    readBodies: integer('read_bodies'),
+    /** Facts of a recalc that outlive its bodies: what the till showed. */
+    receiptLines: integer('receipt_lines'),
+    /** The receipt's sum before the discount. */
+    receiptKopecks: integer('receipt_kopecks'),
+    /** Paid by points (the recalc's discount). */
+    discountKopecks: integer('discount_kopecks'),
+    /** The customer's points before and after (a balance read has only "before"). */
+    balanceBefore: integer('balance_before'),
+    balanceAfter: integer('balance_after'),
+    /** The text the till printed on the receipt (receiptExtraInfo). */
+    receiptText: text('receipt_text'),
+    /** Customers a search found. */
+    foundCount: integer('found_count'),
   },
   (table) => [
     index('txlog_tenant_idx').on(table.tenantId, table.id),
@@ -52,6 +71,10 @@ export const transactionLog = sqliteTable(
     index('txlog_phone_idx').on(table.phoneLast4),
     index('txlog_card_idx').on(table.cardNumber),
     index('txlog_at_idx').on(table.at),
+    // The bodies the retention job will drop, oldest first; a row leaves it when they are dropped.
+    index('txlog_read_bodies_idx')
+      .on(table.at)
+      .where(sql`${table.readBodies} = 1`),
   ],
 );
 

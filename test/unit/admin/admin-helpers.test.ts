@@ -88,6 +88,14 @@ describe('Transaction log CSV', () => {
     pointsSpent: null,
     pointsEarned: null,
     errorMessage: null,
+    readBodies: null,
+    receiptLines: null,
+    receiptKopecks: null,
+    discountKopecks: null,
+    balanceBefore: null,
+    balanceAfter: null,
+    receiptText: null,
+    foundCount: null,
     ...overrides,
   });
   const time = () => '2025-01-01 03:00:00';

@@ -75,7 +75,7 @@ export interface AppServices {
 export function createApp(deps: AppDeps): { app: Express; services: AppServices } {
   const { config, storage, logger } = deps;
   const box = new SecretBox(config.encryptionKey);
-  const txlog = new TransactionLog(storage.db, logger);
+  const txlog = new TransactionLog(storage.db, logger, { keepReadBodies: config.logReadBodiesDays > 0 });
   // Every address a tenant types (providers, SMS gateway) is called through this guard only.
   const guard = new OutboundGuard(config.outboundAllow, { resolve: deps.resolveHost });
   const moysklad = deps.moysklad ?? new MoyskladClient({ ...config.moysklad, logger, txlog });

@@ -47,7 +47,12 @@ function start(): void {
   });
   server.once('listening', () => {
     // The background jobs start only once this process serves: a start that fails to listen does no work.
-    const maintenance = startMaintenance({ storage, logger, retentionDays: config.logRetentionDays });
+    const maintenance = startMaintenance({
+      storage,
+      logger,
+      retentionDays: config.logRetentionDays,
+      readBodiesDays: config.logReadBodiesDays,
+    });
     services.outboxWorker.start();
     services.catalog.start();
     installGracefulShutdown(

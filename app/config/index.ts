@@ -25,6 +25,8 @@ export interface Config {
   encryptionKey: Buffer;
   logLevel: string;
   logRetentionDays: number;
+  /** How long a successful recalc, balance or search keeps its bodies (its facts stay); 0: never stored. */
+  logReadBodiesDays: number;
   /** IANA zone the admin UI shows and reads dates in. */
   timeZone: string;
   /** Express `trust proxy`: who may set X-Forwarded-For/Proto (the TLS proxy); hops count or addresses. */
@@ -108,6 +110,7 @@ const schema = Joi.object({
   ENCRYPTION_KEY: base64Key32,
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
   LOG_RETENTION_DAYS: Joi.number().integer().min(1).default(90),
+  LOG_READ_BODIES_DAYS: Joi.number().integer().min(0).default(7),
   TIME_ZONE: Joi.string()
     .default('Europe/Moscow')
     .custom((value: string, helpers) => (isTimeZone(value) ? value : helpers.error('any.invalid')))
@@ -176,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: Buffer.from(value.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64'),
     logLevel: value.LOG_LEVEL,
     logRetentionDays: value.LOG_RETENTION_DAYS,
+    logReadBodiesDays: value.LOG_READ_BODIES_DAYS,
     timeZone: value.TIME_ZONE,
     trustProxy: parseTrustProxy(value.TRUST_PROXY),
     backupDir: value.BACKUP_DIR ?? join(dirname(databasePath), 'backups'),

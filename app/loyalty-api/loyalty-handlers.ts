@@ -4,6 +4,7 @@ import { AuthenticationError, NotFoundError } from '../errors.js';
 import { markAuthenticated } from '../http/auth-failures.js';
 import type { LogFacts } from '../http/transaction-logging.js';
 import { validate } from '../http/validate.js';
+import { looksLikePhone } from '../locale/phone.js';
 import { currentRequestContext } from '../logging/logger.js';
 import type {
   CommitLog,
@@ -13,6 +14,7 @@ import type {
   SaleConflict,
   SaleRequest,
 } from '../loyalty/backend.js';
+import { receiptTotalKopecks } from '../receipt/positions.js';
 import type { Db } from '../storage/database.js';
 import { findTenantByLoyaltyToken } from '../tenants/tenant-auth.js';
 import { firstSaleCallBody } from '../txlog/log-query.js';
@@ -117,6 +119,13 @@ export function loyaltyHandlers({ db, txlog, backendFor, goods, tillPatienceMs }
     async searchCustomers(req: Request, res: Response): Promise<void> {
       const { search, retailStoreId } = validate(schemas.searchQuery, req.query);
       const rows = await backend(res).searchCustomers(tenantOf(res), search, retailStoreId || undefined);
+      addFacts(res, {
+        read: true,
+        foundCount: rows.length,
+        // The id the till's next calls carry for a customer МойСклад knows, so the rows link up.
+        customerId: rows.length === 1 ? (rows[0]!.msId ?? rows[0]!.id) : undefined,
+        phone: looksLikePhone(search) ? search : undefined,
+      });
       res.json({ rows });
     },
 
@@ -125,6 +134,7 @@ export function loyaltyHandlers({ db, txlog, backendFor, goods, tillPatienceMs }
       const ref = map.customerRef(body) ?? {};
       addFacts(res, customerFacts(ref));
       const agentBonusBalance = await backend(res).balance(tenantOf(res), ref, map.idOf(body.retailStore?.meta));
+      addFacts(res, { read: true, balanceBefore: agentBonusBalance });
       res.json({ bonusProgram: { agentBonusBalance } });
     },
 
@@ -138,18 +148,27 @@ export function loyaltyHandlers({ db, txlog, backendFor, goods, tillPatienceMs }
     async recalc(req: Request, res: Response): Promise<void> {
       const body = validate(schemas.recalcBody, req.body);
       const agent = map.customerRef(body.agent) ?? {};
+      const positions = map.receiptPositions(body.positions);
       const result = await backend(res).recalc(tenantOf(res), {
         retailStoreId: map.idOf(body.retailStore?.meta),
         agent,
-        positions: await goods.classify(tenantOf(res), map.receiptPositions(body.positions)),
+        positions: await goods.classify(tenantOf(res), positions),
         transactionType: body.bonusProgram?.transactionType ?? 'EARNING',
         preferredPointsToSpend: body.preferredBonusToSpend ?? undefined,
       });
+      // What the till showed outlives the bodies: support answers "what did the till show?" from these.
       addFacts(res, {
         ...customerFacts(agent),
+        read: true,
         pointsSpent: result.bonusValueToSpend,
         pointsEarned: result.bonusValueToEarn,
         errorMessage: result.notice,
+        receiptLines: positions.length,
+        receiptKopecks: receiptTotalKopecks(positions),
+        discountKopecks: result.paidByBonusPointsKopecks,
+        balanceBefore: result.agentBonusBalance,
+        balanceAfter: result.agentBonusBalanceAfter,
+        receiptText: result.receiptExtraInfo,
       });
       res.json(map.recalcResponse(body.agent, result));
     },

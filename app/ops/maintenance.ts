@@ -1,7 +1,7 @@
 import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
 import type { Logger } from '../logging/logger.js';
 import type { Storage } from '../storage/database.js';
-import { purgeLogBefore } from '../txlog/log-retention.js';
+import { dropReadBodiesBefore, purgeLogBefore } from '../txlog/log-retention.js';
 import { HOUR_MS, rollUpLoyaltyHours } from '../txlog/loyalty-api-stats.js';
 
 const DAY_MS = 86_400_000;
@@ -17,14 +17,17 @@ export interface Maintenance {
 }
 
 /**
- * The in-process hourly job: the transaction log's retention purge, the dashboard's hourly roll-up,
- * expired login counters, and `PRAGMA optimize` so the query planner's statistics follow the data.
+ * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
+ * bodies, the dashboard's hourly roll-up, expired login counters, and `PRAGMA optimize` so the query
+ * planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  */
 export function startMaintenance(deps: {
   storage: Storage;
   logger: Logger;
   retentionDays: number;
+  /** LOG_READ_BODIES_DAYS: successful reads' bodies older than this are dropped. */
+  readBodiesDays: number;
   now?: () => Date;
 }): Maintenance {
   const { storage, logger } = deps;
@@ -40,6 +43,13 @@ export function startMaintenance(deps: {
       new Date(started.getTime() - deps.retentionDays * DAY_MS),
       stopping.signal,
     );
+    const droppedBodies = stopping.signal.aborted
+      ? 0
+      : await dropReadBodiesBefore(
+          storage.db,
+          new Date(started.getTime() - deps.readBodiesDays * DAY_MS),
+          stopping.signal,
+        );
     const fromHour = Math.floor(started.getTime() / HOUR_MS) - DASHBOARD_DAYS * 24;
     let rolledUp = 0;
     while (!stopping.signal.aborted) {
@@ -53,6 +63,7 @@ export function startMaintenance(deps: {
     storage.sqlite.pragma('optimize');
     logger.info('maintenance done', {
       purgedLogRows: purged,
+      droppedReadBodies: droppedBodies,
       rolledUpHours: rolledUp,
       ms: now().getTime() - started.getTime(),
     });

@@ -43,7 +43,13 @@ describe('Transaction log retention', () => {
   it('when the maintenance job runs, then it applies LOG_RETENTION_DAYS, and a purged row is a clear 404 page', async () => {
     const oldest = t.storage.sqlite.prepare('select min(id) as id from transaction_log').get() as { id: number };
     const { logger, text } = memoryLogger();
-    const maintenance = startMaintenance({ storage: t.storage, logger, retentionDays: 95, now: () => new Date(now) });
+    const maintenance = startMaintenance({
+      storage: t.storage,
+      logger,
+      retentionDays: 95,
+      readBodiesDays: 7,
+      now: () => new Date(now),
+    });
     try {
       await maintenance.runOnce();
     } finally {

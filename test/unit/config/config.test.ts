@@ -85,4 +85,15 @@ describe('Configuration', () => {
     expect(loadConfig({ DATA_DIR: tempDir(), METRICS_TOKEN: token }).metricsToken).to.equal(token);
     expect(loadConfig({ DATA_DIR: tempDir() }).metricsToken).to.equal(undefined);
   });
+
+  it('when LOG_READ_BODIES_DAYS is not set, then successful reads keep their bodies 7 days; 0 is allowed, a negative or fractional value is not', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).logReadBodiesDays).to.equal(7);
+    expect(loadConfig({ DATA_DIR: tempDir(), LOG_READ_BODIES_DAYS: '0' }).logReadBodiesDays).to.equal(0);
+    for (const bad of ['-1', '1.5', 'week']) {
+      expect(() => loadConfig({ DATA_DIR: tempDir(), LOG_READ_BODIES_DAYS: bad }), bad).to.throw(
+        ConfigError,
+        /LOG_READ_BODIES_DAYS/,
+      );
+    }
+  });
 });

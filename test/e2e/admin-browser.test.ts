@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createTestAdmin, TEST_PASSWORD } from '../helpers/admin.js';
 import { seedAdminDemo, seedProviderTenantInTrouble } from '../helpers/admin-demo-data.js';
+import { dropReadBodiesBefore } from '../../app/txlog/log-retention.js';
 import { artifactPath, launchBrowser } from '../helpers/browser.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -77,5 +78,30 @@ describe('Admin UI in a real browser', function () {
     await page.click('#outbox tr.is-error details.payload summary');
     await page.screenshot({ path: artifactPath('admin-tenant.png'), fullPage: true });
     expect(blocked).to.deep.equal([]);
+  });
+
+  it('when support opens the recalc before a sale after its bodies were dropped, then the page shows what the till showed', async () => {
+    // Eight days on, the hourly job has dropped the bodies of successful reads (LOG_READ_BODIES_DAYS = 7).
+    expect(await dropReadBodiesBefore(t.storage.db, new Date(Date.now() + 8 * 86_400_000))).to.be.greaterThan(0);
+    const page = await browser.context.newPage();
+    await page.goto(`${t.baseUrl}/admin/log?doc=0042`);
+    if (page.url().includes('/admin/login')) {
+      await page.fill('#login', 'anna');
+      await page.fill('#password', TEST_PASSWORD);
+      await Promise.all([page.waitForURL('**/admin/log?**'), page.click('button[type=submit]')]);
+    }
+    await Promise.all([
+      page.waitForURL(/\/admin\/log\/\d+$/),
+      page.locator('table.grid--log tbody tr a').first().click(),
+    ]);
+    const recalc = page.locator('table.grid--log tbody tr', { hasText: 'POST /retaildemand/recalc' });
+    await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), recalc.locator('a').first().click()]);
+    expect(await page.textContent('h1')).to.contain('POST /retaildemand/recalc');
+    const facts = await page.textContent('#till-facts');
+    expect(facts).to.contain('Что показала касса').and.contain('Позиций в чеке').and.contain('1 900,00 ₽');
+    expect(await page.textContent('#till-facts pre.receipt-text')).to.contain('Баллов было');
+    expect(await page.textContent('#bodies-dropped')).to.contain('хранятся 7 дн.');
+    expect(await page.locator('pre.body').count(), 'no body left to show').to.equal(0);
+    await page.screenshot({ path: artifactPath('admin-log-recalc-facts.png'), fullPage: true });
   });
 });

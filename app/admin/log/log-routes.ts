@@ -18,7 +18,7 @@ export const MAX_CSV_ROWS = 200_000;
 
 const idParam = Joi.object<{ id: number }>({ id: Joi.number().integer().min(1).required() }).unknown(true);
 
-export function logRoutes({ storage, txlog, tz }: AdminContext): Router {
+export function logRoutes({ storage, txlog, tz, config }: AdminContext): Router {
   const router = Router();
   const db = storage.db;
   const tenantNames = (rows: LogListRow[]) =>
@@ -61,6 +61,7 @@ export function logRoutes({ storage, txlog, tz }: AdminContext): Router {
       linked,
       names: tenantNames([row, ...linked]),
       customer,
+      readBodiesDays: config.logReadBodiesDays,
     });
   });
 

@@ -1,31 +1,23 @@
-import type Database from 'better-sqlite3';
-import { getTableName } from 'drizzle-orm';
-import { transactionLog } from '../../db/schema/index.js';
+import { transactionLogStorage, type LogStorage } from '../../app/txlog/log-storage.js';
 import type { TestApp } from '../helpers/test-app.js';
 
-const LOG_TABLE = getTableName(transactionLog);
-
-export interface LogFootprint {
-  rows: number;
-  /** Pages of the log table and its indexes in use, from SQLite's dbstat: what the disk really keeps. */
-  bytes: number;
-}
-
 /** The transaction log's footprint now, its queued rows written first. */
-export function logFootprint(bench: TestApp): LogFootprint {
+export function logFootprint(bench: TestApp): LogStorage {
   bench.flushLog();
-  const sqlite: Database.Database = bench.storage.sqlite;
-  const { rows } = sqlite.prepare(`select count(*) as rows from "${LOG_TABLE}"`).get() as { rows: number };
-  const { bytes } = sqlite
-    .prepare(
-      `select coalesce(sum(pgsize - unused), 0) as bytes from dbstat
-        where name in (select name from sqlite_schema where tbl_name = ?)`,
-    )
-    .get(LOG_TABLE) as { bytes: number };
-  return { rows, bytes };
+  return transactionLogStorage(bench.storage.sqlite);
 }
 
-/** Bytes the log grew by per call between two footprints (its indexes included). */
-export function bytesPerCall(before: LogFootprint, after: LogFootprint, calls: number): number {
-  return calls > 0 ? (after.bytes - before.bytes) / calls : 0;
+export interface RowBytes {
+  /** Per row added between the two readings, as stored now (a read keeps its bodies for LOG_READ_BODIES_DAYS). */
+  fresh: number;
+  /** The same rows once the retention job has dropped the read bodies: what the log keeps for its whole life. */
+  kept: number;
+}
+
+/** Bytes per row the log grew by between two readings, its indexes included (warm-up rows count as rows too). */
+export function bytesPerRow(before: LogStorage, after: LogStorage): RowBytes {
+  const rows = after.rows - before.rows;
+  if (rows <= 0) return { fresh: 0, kept: 0 };
+  const fresh = (after.bytes - before.bytes) / rows;
+  return { fresh, kept: fresh - (after.expiringBodyBytes - before.expiringBodyBytes) / rows };
 }

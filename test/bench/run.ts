@@ -23,7 +23,7 @@ import { measure, type Load, type Measurement } from './measure.js';
 import { balanceMismatches, openingBalanceOf, seedCustomers } from './seed.js';
 import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-overhead.js';
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
-import { bytesPerCall, logFootprint } from './log-bytes.js';
+import { bytesPerRow, logFootprint } from './log-bytes.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const SMALL_CUSTOMERS = 1000;
@@ -214,16 +214,21 @@ async function main(): Promise<void> {
       saleAtRate.p99Ms <= TARGETS.saleP99AtRateMs,
     );
 
-    const recalcBytes = bytesPerCall(beforeRecalc, beforeSale, recalcs.requests);
-    const saleBytes = bytesPerCall(beforeSale, afterSale, sales.requests);
-    const pairBytes = (recalcBytes + saleBytes) / 2;
-    console.log(
-      `\ntransaction log, stored bytes per call (table and indexes): recalc ${kb(recalcBytes)}, sale ${kb(saleBytes)}; a recalc+sale pair ${kb(recalcBytes + saleBytes)}, ${kb(pairBytes)} per row`,
+    const recalcBytes = bytesPerRow(beforeRecalc, beforeSale);
+    const saleBytes = bytesPerRow(beforeSale, afterSale);
+    const pair = (k: keyof typeof recalcBytes) => (recalcBytes[k] + saleBytes[k]) / 2;
+    console.log('\ntransaction log, stored bytes per row (table and indexes):');
+    table(
+      ['', 'recalc', 'sale', 'per row of a pair'],
+      [
+        ['first LOG_READ_BODIES_DAYS', kb(recalcBytes.fresh), kb(saleBytes.fresh), kb(pair('fresh'))],
+        ['after (facts only for reads)', kb(recalcBytes.kept), kb(saleBytes.kept), kb(pair('kept'))],
+      ],
     );
     target(
-      `log ≤ ${kb(TARGETS.logBytesPerRow)} per row over a recalc+sale pair`,
-      kb(pairBytes),
-      pairBytes <= TARGETS.logBytesPerRow,
+      `log ≤ ${kb(TARGETS.logBytesPerRow)} per row over a recalc+sale pair, kept`,
+      kb(pair('kept')),
+      pair('kept') <= TARGETS.logBytesPerRow,
     );
 
     const mismatches = balanceMismatches(bench.storage.sqlite, tenant.accountId);

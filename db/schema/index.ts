@@ -11,3 +11,4 @@ export * from './loyalty-api-stats.js';
 export * from './provider-customers.js';
 export * from './outbox.js';
 export * from './catalog.js';
+export * from './tiers.js';

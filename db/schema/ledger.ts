@@ -29,6 +29,12 @@ export const customers = sqliteTable(
     sex: text('sex').$type<'MALE' | 'FEMALE'>(),
     balance: integer('balance').notNull().default(0),
     welcomeGranted: integer('welcome_granted', { mode: 'boolean' }).notNull().default(false),
+    /** The customer's tier (уровень): an index into the owner's levels, 0 the first (app/ledger/tiers.ts). */
+    tierLevel: integer('tier_level').notNull().default(0),
+    /** Purchases over the tier window when last computed, in kopecks: what the till shows as left to the next level. */
+    tierTotalKopecks: integer('tier_total_kopecks').notNull().default(0),
+    /** Epoch ms the oldest purchase counted leaves the window (or now: due); the tier job recomputes then. */
+    tierRollsAt: integer('tier_rolls_at'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
@@ -37,6 +43,7 @@ export const customers = sqliteTable(
     index('customers_tenant_phone_idx').on(t.tenantId, t.phone),
     index('customers_tenant_card_idx').on(t.tenantId, t.cardNumber),
     index('customers_tenant_email_idx').on(t.tenantId, t.email),
+    index('customers_tenant_tier_rolls_idx').on(t.tenantId, t.tierRollsAt),
   ],
 );
 
@@ -108,6 +115,8 @@ export const sales = sqliteTable(
     uniqueIndex('sales_tenant_key_uq').on(t.tenantId, t.saleKey),
     index('sales_tenant_ms_id_idx').on(t.tenantId, t.msId),
     index('sales_customer_idx').on(t.customerId),
+    // Covers a customer's purchase total over the tier window (app/ledger/tier-repository.ts).
+    index('sales_customer_created_idx').on(t.customerId, t.createdAt, t.paidKopecks, t.returnedKopecks),
   ],
 );
 

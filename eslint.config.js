@@ -46,7 +46,7 @@ const LAYERS = {
   'app/{txlog,http,moysklad}': { regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'loyalty', 'tenants') },
   'app/loyalty': { regex: folders(...UPPER, ...SYSTEMS, CATALOG, 'tenants', 'moysklad') },
   'app/tenants': {
-    regex: `${folders(...UPPER, 'outbox', 'moysklad', CATALOG)}|(^|/)providers/(?!\\w+/\\w+-settings\\.js$)|(^|/)ledger/(?!rules\\.js$)`,
+    regex: `${folders(...UPPER, 'outbox', 'moysklad', CATALOG)}|(^|/)providers/(?!\\w+/\\w+-settings\\.js$)|(^|/)ledger/(?!(rules|tier-rules)\\.js$)`,
   },
   'app/outbox': { regex: folders(...UPPER, 'ledger', 'providers', 'tenants', CATALOG) },
   'app/ledger': { regex: folders(...UPPER, 'providers', 'outbox', CATALOG) },

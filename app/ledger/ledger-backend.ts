@@ -21,6 +21,7 @@ import { spendablePoints } from './ledger-entry-repository.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
 import { inAudience, ledgerRulesOf, type LedgerRules } from './rules.js';
 import { registerCustomer } from './registration.js';
+import { tierRulesOf } from './tier-rules.js';
 import { applySale, repeatConflict } from './sale.js';
 import { saleRepository } from './sale-repository.js';
 import type { Audience, CustomerTagSource, GiftCardBook, LedgerContext } from './ledger-context.js';
@@ -90,9 +91,9 @@ export class LedgerBackend implements LoyaltyBackend {
   }
 
   async recalc(tenant: Tenant, request: RecalcRequest): Promise<RecalcResult> {
-    const { tenantId, rules, now } = this.context(tenant);
+    const { tenantId, rules, now, tiers } = this.context(tenant);
     const audience = await this.audience(tenant, rules, request.agent);
-    return recalcReceipt(this.db, tenantId, rules, request, now, audience);
+    return recalcReceipt(this.db, tenantId, rules, request, now, audience, tiers);
   }
 
   /** A repeat of an applied sale changes nothing; one with other content is reported (SaleConflict). */
@@ -116,7 +117,7 @@ export class LedgerBackend implements LoyaltyBackend {
   }
 
   private context(tenant: Tenant): LedgerContext {
-    return { tenantId: tenant.accountId, rules: ledgerRulesOf(tenant), now: this.now() };
+    return { tenantId: tenant.accountId, rules: ledgerRulesOf(tenant), now: this.now(), tiers: tierRulesOf(tenant) };
   }
 
   /**

@@ -2,12 +2,15 @@ import type { Tenant } from '../../db/schema/index.js';
 import type { GiftCardPayment, GiftCardView } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import type { LedgerRules } from './rules.js';
+import type { TierRules } from './tier-rules.js';
 
 /** What every ledger write needs to know about the call: whose ledger, under which rules, when. */
 export interface LedgerContext {
   tenantId: string;
   rules: LedgerRules;
   now: Date;
+  /** The owner's tiers (tier-rules.ts); absent or off: everyone earns under `rules`. */
+  tiers?: TierRules;
 }
 
 /** The gift cards a sale may be paid with; the ledger redeems them inside the sale's transaction. */

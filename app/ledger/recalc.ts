@@ -6,6 +6,8 @@ import { spendablePoints } from './ledger-entry-repository.js';
 import { pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
 import type { Audience } from './ledger-context.js';
+import { tiersOn, TIERS_OFF, type TierRules } from './tier-rules.js';
+import { newcomerStanding, rulesAtLevel, standingOf, tierReceiptLine } from './tiers.js';
 import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
 import {
   allowedTotalKopecks,
@@ -23,18 +25,24 @@ export const CUSTOMER_NOT_FOUND =
 /**
  * Find customer → compute spendable → choose points over the lines points may discount → split the
  * discount over those lines → compute earning on the lines that earn. A customer outside the
- * program's audience neither spends nor earns.
+ * program's audience neither spends nor earns. With tiers, the customer's level (read with their row)
+ * sets the earn rate and cap, and the receipt text says the level and what is left to the next.
  */
 export function recalcReceipt(
   tx: DbOrTx,
   tenantId: string,
-  rules: LedgerRules,
+  programRules: LedgerRules,
   request: RecalcRequest,
   now: Date,
   audience: Audience = { member: true },
+  tiers: TierRules = TIERS_OFF,
 ): RecalcResult {
   if (isAnonymous(request.agent)) return noDiscount(request);
   const customer = customerRepository.resolve(tx, tenantId, request.agent);
+  const tier = !tiersOn(tiers)
+    ? undefined
+    : (customer ?? newcomerStanding(tx, { tenantId, tiers, now }, request.agent.id));
+  const rules = rulesAtLevel(programRules, tiers, tier);
   // A customer МойСклад knows but we do not yet has no points; the sale will register them.
   const spendable = customer ? spendablePoints(tx, customer, now) : 0;
   const active = rules.active && audience.member;
@@ -51,7 +59,10 @@ export function recalcReceipt(
     ? undefined
     : audience.member
       ? withRestrictionNote(
-          receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter }),
+          withTierLine(
+            receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter }),
+            tier && tierReceiptLine(standingOf(tiers, tier)),
+          ),
           request.positions,
         )
       : OUTSIDE_AUDIENCE_TEXT;
@@ -67,4 +78,9 @@ export function recalcReceipt(
     receiptExtraInfo: text,
     needVerification: rules.requireSpendingCode && spent > 0,
   };
+}
+
+function withTierLine(text: string | undefined, line: string | undefined): string | undefined {
+  if (!line) return text;
+  return text ? `${text}\n${line}` : line;
 }

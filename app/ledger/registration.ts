@@ -6,6 +6,8 @@ import { customerRepository as customers, storedFields } from './customer-reposi
 import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { Audience } from './ledger-context.js';
 import type { LedgerRules } from './rules.js';
+import type { TierRules } from './tier-rules.js';
+import { afterRegistration } from './tiers.js';
 
 /**
  * Registers a customer in the caller's transaction, with welcome points when the rules give them on
@@ -15,7 +17,7 @@ import type { LedgerRules } from './rules.js';
  */
 export function registerCustomer(
   tx: DbOrTx,
-  ctx: { tenantId: string; rules: LedgerRules; now: Date },
+  ctx: { tenantId: string; rules: LedgerRules; now: Date; tiers?: TierRules },
   input: NewCustomerInput,
   audience: Audience = { member: true },
 ): Customer {
@@ -45,5 +47,5 @@ export function registerCustomer(
     );
     customers.markWelcomeGranted(tx, id);
   }
-  return customers.findById(tx, ctx.tenantId, id)!;
+  return afterRegistration(tx, ctx, customers.findById(tx, ctx.tenantId, id)!);
 }

@@ -6,6 +6,7 @@ import { customerRepository } from './customer-repository.js';
 import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerContext } from './ledger-context.js';
 import { saleRepository } from './sale-repository.js';
+import { afterReturn } from './tiers.js';
 import { paidTotalKopecks, type DiscountedPosition, type ReceiptPosition } from '../receipt/positions.js';
 import { returnedLines, soldLines, valueOfReturn, type ReturnValue } from '../receipt/return-value.js';
 
@@ -124,6 +125,7 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
     needsSupport: reasons.length > 0,
     supportReason: reasons.length > 0 ? reasons.join('; ') : null,
   });
+  if (sale.customerId) afterReturn(tx, ctx, sale.customerId, returnId);
   return true;
 }
 

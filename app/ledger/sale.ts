@@ -10,6 +10,7 @@ import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-en
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';
+import { afterSale, rulesAtLevel } from './tiers.js';
 import { saleRepository } from './sale-repository.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints } from '../receipt/points.js';
@@ -31,7 +32,7 @@ export function applySale(
   request: SaleRequest,
   audience: Audience = { member: true },
 ): boolean {
-  const { tenantId, rules, now } = ctx;
+  const { tenantId, now } = ctx;
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
 
   // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
@@ -40,6 +41,8 @@ export function applySale(
     : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ??
       registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }, audience));
 
+  // The customer's level before this sale sets its earning and cap; the sale may then raise the level.
+  const rules = rulesAtLevel(ctx.rules, ctx.tiers, customer);
   const totalKopecks = receiptTotalKopecks(request.positions);
   const paidKopecks = paidTotalKopecks(request.positions);
   // An anonymous sale has nobody to debit or credit: it is recorded for the log and returns only.
@@ -90,6 +93,7 @@ export function applySale(
       entries.append(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now);
       customerRepository.markWelcomeGranted(tx, customer.id);
     }
+    afterSale(tx, ctx, customer, saleId);
   }
   if (request.giftCards.length > 0) giftCards.redeem(tx, tenantId, saleId, request.giftCards, now);
   return true;

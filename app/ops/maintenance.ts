@@ -18,8 +18,9 @@ export interface Maintenance {
 
 /**
  * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
- * bodies, the dashboard's hourly roll-up, expired login counters, and `PRAGMA optimize` so the query
- * planner's statistics follow the data.
+ * bodies, the dashboard's hourly roll-up, expired login counters, the ledger's tiers (downgrades as the
+ * window rolls, seedings a reload cut short), and `PRAGMA optimize` so the query planner's statistics
+ * follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  */
 export function startMaintenance(deps: {
@@ -29,6 +30,11 @@ export function startMaintenance(deps: {
   /** LOG_READ_BODIES_DAYS: successful reads' bodies older than this are dropped. */
   readBodiesDays: number;
   now?: () => Date;
+  /** The ledger's tier job (app/ledger/tier-job.ts) and МойСклад history seeding (app/go-live/tier-seed.ts). */
+  tiers?: {
+    job: { runOnce(signal?: AbortSignal): Promise<{ recomputed: number; changed: number }> };
+    seed: { resumeAbandoned(): Promise<number> };
+  };
 }): Maintenance {
   const { storage, logger } = deps;
   const now = deps.now ?? (() => new Date());
@@ -59,12 +65,18 @@ export function startMaintenance(deps: {
       await pause();
     }
     if (stopping.signal.aborted) return;
+    const tiers = deps.tiers ? await deps.tiers.job.runOnce(stopping.signal) : undefined;
+    const seedsResumed = deps.tiers ? await deps.tiers.seed.resumeAbandoned() : 0;
+    if (stopping.signal.aborted) return;
     clearExpiredThrottles(storage.db, started);
     storage.sqlite.pragma('optimize');
     logger.info('maintenance done', {
       purgedLogRows: purged,
       droppedReadBodies: droppedBodies,
       rolledUpHours: rolledUp,
+      tierRecomputed: tiers?.recomputed ?? 0,
+      tierChanged: tiers?.changed ?? 0,
+      seedsResumed,
       ms: now().getTime() - started.getTime(),
     });
   };

@@ -35,3 +35,9 @@ export function formatRoubles(kopecks: number): string {
     .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
   return `${roubles},${String(kopecks % 100).padStart(2, '0')} ₽`;
 }
+
+/** 319950 → "3 200 ₽": whole roubles, rounded up, for amounts a customer has yet to reach. */
+export function formatWholeRoublesUp(kopecks: number): string {
+  const roubles = Math.ceil(Math.max(0, kopecks) / 100);
+  return `${roubles.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ')} ₽`;
+}

@@ -2,6 +2,7 @@ import Joi from 'joi';
 import type { Tenant } from '../../db/schema/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { LedgerRules } from '../ledger/rules.js';
+import type { TierRules } from '../ledger/tier-rules.js';
 import { immediate, type Db } from '../storage/database.js';
 import { tenantRepository as tenants } from './tenant-repository.js';
 import { storedGeneralSchema, type GeneralSettings } from '../providers/general/general-settings.js';
@@ -16,6 +17,8 @@ export const PROVIDER_SECRETS_FIELD = 'providerSecrets';
  */
 export interface TenantSettings {
   ledger?: Partial<LedgerRules>;
+  /** The built-in ledger's tiers (уровни); validated where they are read (tierRulesOf). */
+  tiers?: TierRules;
   general?: GeneralSettings;
   ibonus?: IBonusSettings;
   /** МойСклад retail store id → the provider's point id, for providers that need one. */
@@ -36,6 +39,7 @@ export interface ProviderSecrets {
 
 const storedSchema = Joi.object<TenantSettings>({
   ledger: Joi.object().unknown(true),
+  tiers: Joi.object().unknown(true),
   general: storedGeneralSchema,
   ibonus: storedIBonusSchema,
   storePoints: Joi.object().pattern(Joi.string(), Joi.string()),

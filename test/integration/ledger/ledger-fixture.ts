@@ -24,7 +24,8 @@ export interface LedgerFixture {
   /** Counterparty ids whose tags were asked for, in order. */
   tagLookups: string[];
   redemptions: { saleId: string; names: string[] }[];
-  tenant(rules?: Partial<LedgerRules>): Tenant;
+  /** A ledger tenant; `settings` adds other sections (e.g. tiers) beside the rules. */
+  tenant(rules?: Partial<LedgerRules>, settings?: Record<string, unknown>): Tenant;
   /** Registers a customer and gives them `points` through a sale that earns exactly that many. */
   customerWith(tenant: Tenant, points: number, fields?: { phone?: string }): Promise<string>;
   /** Σ entries and the materialised balance of a customer. */
@@ -68,7 +69,7 @@ export function openLedgerFixture(): LedgerFixture {
     tags,
     tagLookups,
     redemptions,
-    tenant(rules = {}) {
+    tenant(rules = {}, settings = {}) {
       const accountId = randomUUID();
       const now = new Date();
       tenantRepository.insert(storage.db, {
@@ -81,6 +82,7 @@ export function openLedgerFixture(): LedgerFixture {
         // Defaults that make arithmetic easy to read: 1 point per 1 ₽, 1 point = 1 ₽, up to 50 %.
         settings: {
           ledger: { earnRateRoublesToPoint: 1, spendRatePointsToRouble: 1, maxPaidRatePercents: 50, ...rules },
+          ...settings,
         },
         createdAt: now,
         updatedAt: now,

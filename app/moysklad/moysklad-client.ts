@@ -5,6 +5,7 @@ import type { TransactionLog } from '../txlog/transaction-log.js';
 import { signVendorToken } from './moysklad-jwt.js';
 import { toMoyskladError } from './moysklad-errors.js';
 import { JsonApiLimits } from './json-api-limits.js';
+import { moyskladMoment } from './json-api-moment.js';
 
 export type AppStatus = 'Activating' | 'SettingsRequired' | 'Activated';
 
@@ -156,6 +157,39 @@ export class MoyskladClient {
       accessToken,
       `чтение списка ${entity}`,
       (headers) => this.jsonApi.get(`/entity/${entity}`, { headers, params, ...LIST_PAGE }),
+    );
+    const rows = page.rows ?? [];
+    return { rows, size: page.meta?.size ?? offset + rows.length };
+  }
+
+  /**
+   * One page (1000 from `offset`, oldest first) of the account's applied retail sales (`retaildemand`)
+   * whose moment is in [fromMs, untilMs): the sales history tiers are seeded from. Each row names its
+   * counterparty (`agent`) and its `sum` in kopecks (`_retaildemand.md`).
+   */
+  async listRetailDemands(
+    accessToken: string,
+    range: { fromMs: number; untilMs: number },
+    offset: number,
+  ): Promise<{ rows: JsonApiRow[]; size: number }> {
+    const params = {
+      limit: JSON_API_PAGE,
+      offset,
+      filter: `moment>=${moyskladMoment(range.fromMs)};moment<${moyskladMoment(range.untilMs)};applicable=true`,
+      // A stable order, so that offsets page through the same list.
+      order: 'moment,asc;id,asc',
+    };
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
+      accessToken,
+      'чтение розничных продаж',
+      (headers) =>
+        this.jsonApi.get('/entity/retaildemand', {
+          headers,
+          params,
+          // The filter is an urlencoded string (`_general.md`): its space as %20, not the + axios writes.
+          paramsSerializer: { encode: encodeURIComponent },
+          ...LIST_PAGE,
+        }),
     );
     const rows = page.rows ?? [];
     return { rows, size: page.meta?.size ?? offset + rows.length };

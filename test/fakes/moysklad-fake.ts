@@ -8,7 +8,7 @@ import { listenOnLoopback } from '../helpers/loopback-server.js';
  * A small, stateful МойСклад for end-to-end tests and the sandbox: the Vendor API's status, loyalty
  * and context endpoints (JWT-checked like the real one), the JSON API the app reads (retail stores,
  * bonus programs; products, variants and folders with their flags, paged 1000 at a time; counterparties
- * with tags; webhooks), and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
+ * with tags; webhooks; retail sales filtered by moment, agent and `applicable`, paged), and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
  * `changeProduct()` edits a product and posts the change to the webhooks registered for it.
  */
 export interface FakeEmployee {
@@ -49,6 +49,18 @@ export interface FakeCounterparty {
   tags: string[];
 }
 
+/** A retail sale (retaildemand) in the account's history. */
+export interface FakeRetailDemand {
+  id: string;
+  /** The counterparty's id; absent: a sale without a customer. */
+  agentId?: string;
+  /** Epoch ms; shown as МойСклад writes moments (Moscow time). */
+  momentMs: number;
+  sumKopecks: number;
+  /** False: a draft (не проведена). */
+  applicable?: boolean;
+}
+
 export interface FakeWebhook {
   id: string;
   url: string;
@@ -71,6 +83,7 @@ export interface FakeAccount {
   variants: FakeVariant[];
   folders: FakeFolder[];
   counterparties: FakeCounterparty[];
+  retailDemands: FakeRetailDemand[];
   webhooks: FakeWebhook[];
   /** False: the tariff or the app's permissions forbid webhooks, and POST entity/webhook answers 403. */
   webhooksAllowed: boolean;
@@ -115,6 +128,7 @@ export interface MoyskladFake {
         | 'variants'
         | 'folders'
         | 'counterparties'
+        | 'retailDemands'
         | 'webhooksAllowed'
       >
     >,
@@ -422,6 +436,55 @@ export async function startMoyskladFake(app: {
     if (!counterparty) return notFound(res, 'counterparty', req.params.id);
     res.json({ ...meta('counterparty', counterparty.id), ...counterparty });
   });
+  /**
+   * Retail sales as the JSON API lists them: `filter` conditions joined by `;` with the operators the page
+   * allows on these fields (moment: = != < > <= >=; agent and applicable: =), `order` by moment then id,
+   * and paging. Moments are written and compared in Moscow time.
+   */
+  jsonApi.get('/entity/retaildemand', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const conditions: Array<(d: FakeRetailDemand) => boolean> = [];
+    for (const part of String(req.query.filter ?? '')
+      .split(';')
+      .filter(Boolean)) {
+      const match = /^(\w+)(>=|<=|!=|=|<|>)(.*)$/.exec(part);
+      if (!match) return moyskladError(res, 412, `Неверное условие фильтрации '${part}'`, 1002);
+      const [, field, op, value] = match as unknown as [string, string, string, string];
+      if (field === 'moment') {
+        const at = epochOfMoment(value);
+        if (at === undefined) return moyskladError(res, 412, `Неверный формат даты '${value}'`, 1002);
+        const compare: Record<string, (a: number) => boolean> = {
+          '=': (a) => a === at,
+          '!=': (a) => a !== at,
+          '<': (a) => a < at,
+          '>': (a) => a > at,
+          '<=': (a) => a <= at,
+          '>=': (a) => a >= at,
+        };
+        conditions.push((d) => compare[op]!(d.momentMs));
+      } else if (field === 'applicable' && op === '=') {
+        conditions.push((d) => String(d.applicable ?? true) === value);
+      } else if (field === 'agent' && op === '=') {
+        conditions.push((d) => d.agentId !== undefined && href('counterparty', d.agentId) === value);
+      } else {
+        return moyskladError(res, 412, `Фильтрация по полю '${field}' не поддерживается фейком`, 1002);
+      }
+    }
+    const rows = account.retailDemands
+      .filter((d) => conditions.every((keep) => keep(d)))
+      .sort((a, b) => a.momentMs - b.momentMs || a.id.localeCompare(b.id))
+      .map((d) => ({
+        ...meta('retaildemand', d.id),
+        id: d.id,
+        accountId: account.accountId,
+        name: d.id.slice(0, 5),
+        moment: `${momentOf(d.momentMs)}.000`,
+        applicable: d.applicable ?? true,
+        sum: d.sumKopecks,
+        ...(d.agentId ? { agent: meta('counterparty', d.agentId) } : {}),
+      }));
+    paged(req, res, 'retaildemand', rows);
+  });
   jsonApi.get('/entity/webhook', (_req, res) => {
     const account = res.locals.account as FakeAccount;
     if (!account.webhooksAllowed) return moyskladError(res, 403, 'Нет прав на работу с вебхуками', 1016);
@@ -474,6 +537,7 @@ export async function startMoyskladFake(app: {
         variants: structuredClone(input.variants ?? []),
         folders: structuredClone(input.folders ?? []),
         counterparties: structuredClone(input.counterparties ?? []),
+        retailDemands: structuredClone(input.retailDemands ?? []),
         webhooks: [],
         webhooksAllowed: input.webhooksAllowed ?? true,
       };
@@ -569,6 +633,16 @@ function employeeJson(account: FakeAccount, employee: FakeEmployee) {
 
 function moment(): string {
   return new Date().toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** Epoch ms → a JSON API moment in Moscow time (UTC+3 all year). */
+function momentOf(ms: number): string {
+  return new Date(ms + 3 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function epochOfMoment(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(text)) return undefined;
+  return Date.parse(`${text.replace(' ', 'T')}+03:00`);
 }
 
 function pick(body: Record<string, unknown>, names: string[]): Record<string, unknown> {

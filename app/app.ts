@@ -37,6 +37,8 @@ import { CatalogSync } from './catalog/catalog-sync.js';
 import { RestrictedGoods } from './catalog/restricted-goods.js';
 import { CustomerTags } from './catalog/customer-tags.js';
 import { catalogWebhookRouter } from './catalog/catalog-webhook-router.js';
+import { TierJob } from './ledger/tier-job.js';
+import { TierSeed } from './go-live/tier-seed.js';
 
 export interface AppDeps {
   config: Config;
@@ -69,6 +71,9 @@ export interface AppServices {
   /** Keeps each tenant's goods cache current; not started here either. */
   catalog: CatalogSync;
   restrictedGoods: RestrictedGoods;
+  /** The ledger's tier job and МойСклад history seeding: maintenance.ts runs them, the settings page wakes them. */
+  tierJob: TierJob;
+  tierSeed: TierSeed;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -89,6 +94,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     publicBaseUrl: config.publicBaseUrl,
     webhookSecret: config.encryptionKey,
   });
+  const tierJob = new TierJob({ db: storage.db, logger });
+  const tierSeed = new TierSeed({ db: storage.db, box, moysklad, logger, tierJob });
   const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
   const ledger = new LedgerBackend(storage.db, {
     codes: new VerificationCodes(storage.db, { logger, box, sms: new SmsGateway({ logger, txlog, guard }) }),
@@ -118,7 +125,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const backends = new BackendRegistry({ ledger: () => ledger, ...providers });
   const outboxWorker = new OutboxWorker(outbox, logger);
   const loyaltyApiUrl = `${config.publicBaseUrl}/loyalty-api`;
-  const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger, catalog });
+  const goLive = new GoLive({ db: storage.db, box, moysklad, loyaltyApiUrl, logger, catalog, tiers: tierJob });
   const metrics = new Metrics({
     outboxByStatus: () => outbox.countOwedByStatus(),
     breakers: () => resilience.states(),
@@ -190,8 +197,9 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     iframeRouter({
       frameAncestors: config.moysklad.frameAncestors,
       sessions: new IframeSessions(storage.db, moysklad, config.sessionSecret),
-      page: new SettingsPage({ db: storage.db, box, moysklad, loyaltyApiUrl }),
+      page: new SettingsPage({ db: storage.db, box, moysklad, loyaltyApiUrl, tierSeed }),
       goLive,
+      tierSeed,
       guard,
       logger,
       txlog,
@@ -224,6 +232,8 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       flushAuthFailures,
       catalog,
       restrictedGoods,
+      tierJob,
+      tierSeed,
     },
   };
 }

@@ -52,6 +52,7 @@ function start(): void {
       logger,
       retentionDays: config.logRetentionDays,
       readBodiesDays: config.logReadBodiesDays,
+      tiers: { job: services.tierJob, seed: services.tierSeed },
     });
     services.outboxWorker.start();
     services.catalog.start();
@@ -61,7 +62,13 @@ function start(): void {
       async () => {
         // The jobs stop taking new work at once; the delivery under way finishes (its calls have time-outs),
         // the rest waits in SQLite for the next process, which may already be running (pm2 reload).
-        await Promise.all([maintenance.stop(), services.outboxWorker.stop(), services.catalog.stop()]);
+        await Promise.all([
+          maintenance.stop(),
+          services.outboxWorker.stop(),
+          services.catalog.stop(),
+          services.tierJob.stop(),
+          services.tierSeed.stop(),
+        ]);
       },
       () => {
         services.txlog.flush();

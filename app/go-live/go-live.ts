@@ -11,6 +11,7 @@ import { providerSecretsOf, sealProviderSecrets } from '../tenants/tenant-settin
 import { goLiveStateOf, heldByMoysklad, pendingStep, type GoLiveState, type GoLiveStep } from './go-live-state.js';
 import { mergeSecrets, type SettingsChange } from './settings-input.js';
 import type { CatalogSync } from '../catalog/catalog-sync.js';
+import type { TierJob } from '../ledger/tier-job.js';
 
 export type ReportedStep = 'settings' | 'token' | GoLiveStep;
 /** done: it happened now; unchanged: nothing to send; failed: see message; waiting: not tried, an earlier step is missing. */
@@ -43,6 +44,8 @@ export interface GoLiveDeps {
   logger: Logger;
   /** The goods cache the restricted-goods rule reads: filled in the background on go-live. */
   catalog?: Pick<CatalogSync, 'ensureFilled'>;
+  /** Recomputes levels at once when the owner changed the tiers (otherwise within the hour). */
+  tiers?: Pick<TierJob, 'wake'>;
 }
 
 /**
@@ -73,6 +76,7 @@ export class GoLive {
       });
       // The till must know the shop's tobacco before the first receipt: МойСклад's goods are read now.
       this.deps.catalog?.ensureFilled(accountId);
+      this.deps.tiers?.wake();
       const steps = await this.send(accountId, { full: false });
       return this.report(accountId, [{ step: 'settings', outcome: 'done', message: 'Настройки сохранены.' }, ...steps]);
     });

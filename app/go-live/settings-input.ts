@@ -10,6 +10,7 @@ import {
   OWNER_EXCLUDABLE_TRACKING_TYPES,
   type RestrictionSettings,
 } from '../receipt/restrictions.js';
+import { tierFormValues, tierRulesFromForm, tiersFormSchema, type TierForm } from './tier-settings-input.js';
 
 /**
  * The settings form as flat fields named like `general.baseUrl` or `storePoints.<retailstore id>`:
@@ -59,7 +60,7 @@ export function secretsSetOf(secrets: ProviderSecrets): SecretsSet {
   };
 }
 
-const SECTIONS = ['general', 'ibonus', 'ledger', 'storePoints', 'restrictions'] as const;
+const SECTIONS = ['general', 'ibonus', 'ledger', 'tiers', 'storePoints', 'restrictions'] as const;
 const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
 const SUBKEY = /^[\w-]{1,64}$/;
 
@@ -199,6 +200,7 @@ const formSchema = Joi.object({
   general: Joi.when('backend', { is: 'general', then: generalSchema.required(), otherwise: Joi.any().strip() }),
   ibonus: Joi.when('backend', { is: 'ibonus', then: ibonusSchema.required(), otherwise: Joi.any().strip() }),
   ledger: Joi.when('backend', { is: 'ledger', then: ledgerSchema.required(), otherwise: Joi.any().strip() }),
+  tiers: Joi.when('backend', { is: 'ledger', then: tiersFormSchema, otherwise: Joi.any().strip() }),
   storePoints: Joi.when('backend', {
     is: 'general',
     then: storePointsSchema.default({}),
@@ -220,6 +222,7 @@ interface ParsedForm {
     spendRatePointsToRouble: number;
   };
   ledger?: LedgerForm;
+  tiers?: TierForm;
   storePoints?: Record<string, string>;
   restrictions?: Record<string, string | boolean>;
 }
@@ -293,6 +296,13 @@ export function parseSettingsForm(
       agentTags: audience === 'tags' ? tagList(agentTags) : [],
     };
     secrets.smsGateway = { webhookUrl: codeWebhookUrl ?? null };
+  }
+  if (value.tiers?.shown) {
+    const tiers = tierRulesFromForm(value.tiers);
+    if (tiers.problems.length > 0) return { problems: tiers.problems };
+    // An owner who never touched tiers gets no tiers section stored.
+    const untouched = !tiers.rules.enabled && tiers.rules.levels.length === 0 && !stored.settings.tiers;
+    if (!untouched) settings.tiers = tiers.rules;
   }
   if (value.restrictions) settings.restrictions = restrictionsOf(value.restrictions);
   return { change: { backend: value.backend, externalSearch: value.externalSearch, settings, secrets }, problems: [] };
@@ -406,6 +416,7 @@ export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>)
     'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),
     ...ledgerFormValues(ledger),
     'ledger.codeWebhookUrl': stored.smsWebhookUrl ?? '',
+    ...tierFormValues(settings.tiers),
     ...restrictionFormValues(settings.restrictions ?? DEFAULT_RESTRICTION_SETTINGS),
   };
   for (const [store, point] of Object.entries(settings.storePoints ?? {})) values[`storePoints.${store}`] = point;

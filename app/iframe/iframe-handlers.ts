@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { withImportedRules } from '../go-live/bonus-program-import.js';
 import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
+import type { SeedRequestOutcome, TierSeed } from '../go-live/tier-seed.js';
 import {
   formValuesOf,
   mergeSecrets,
@@ -26,10 +27,28 @@ export interface IframeHandlerDeps {
   guard: OutboundGuard;
   logger: Logger;
   txlog?: TransactionLog;
+  /** Seeding tier totals from МойСклад's sales history, in the background. */
+  tierSeed: Pick<TierSeed, 'request'>;
 }
 
+const SEED_NOTICES: Record<SeedRequestOutcome, Notice> = {
+  started: {
+    kind: 'info',
+    text: 'Загружаем историю покупок из МоегоСклада. Ход загрузки виден в разделе «Уровни покупателей».',
+  },
+  running: { kind: 'info', text: 'История покупок уже загружается: дождитесь окончания.' },
+  'tiers-off': {
+    kind: 'warning',
+    text: 'Сначала включите уровни и сохраните настройки: история загружается за их срок.',
+  },
+  'no-access': {
+    kind: 'error',
+    text: 'Нет доступа к данным МоегоСклада: переустановите приложение или дайте ему доступ заново.',
+  },
+};
+
 /** What each iframe route does; the router lists them. Domain work happens in GoLive and SettingsPage. */
-export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, txlog }: IframeHandlerDeps) {
+export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, txlog, tierSeed }: IframeHandlerDeps) {
   /** The page URL carries the session token, so a reload works without any cookie. */
   const pageUrl = (req: Request, token: string) => `${req.baseUrl}?session=${encodeURIComponent(token)}`;
 
@@ -108,6 +127,17 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
         { logger, txlog, guard },
       );
       res.json(result);
+    },
+
+    /** Starts seeding tier totals from МойСклад's history; the form keeps what was typed, nothing is saved. */
+    requestTierSeed: async (req: Request, res: Response) => {
+      const outcome = tierSeed.request(sessionOf(res).accountId);
+      await render(req, res, { values: formValuesOf(req.body), notice: SEED_NOTICES[outcome] });
+    },
+
+    /** The seeding's progress, for the page to poll while it runs. */
+    tierSeedProgress: (_req: Request, res: Response) => {
+      res.json(page.seedView(page.tenant(sessionOf(res).accountId)));
     },
 
     retry: async (req: Request, res: Response) => showReport(req, res, await goLive.retry(sessionOf(res).accountId)),

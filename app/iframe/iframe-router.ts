@@ -24,6 +24,8 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   router.post('/settings', ...change, handle.save);
   router.post('/import-bonus-program', ...change, handle.importBonusProgram);
   router.post('/check-connection', ...change, handle.checkConnection);
+  router.post('/tier-seed', ...change, handle.requestTierSeed);
+  router.get('/tier-seed', requireSession, handle.tierSeedProgress);
   router.post('/retry', ...change, handle.retry);
   router.post('/rotate-token', ...change, handle.rotateToken);
 

@@ -27,6 +27,9 @@ import { catalogOverview } from '../catalog/catalog-overview.js';
 import { agoText } from '../locale/ago.js';
 import { LAW_RESTRICTED_TRACKING_TYPES, OWNER_EXCLUDABLE_TRACKING_TYPES } from '../receipt/restrictions.js';
 import type { IframeSession } from './iframe-sessions.js';
+import { tierExample } from '../go-live/tier-settings-input.js';
+import { seedProgressText, type TierSeed } from '../go-live/tier-seed.js';
+import { tierRulesOf, tiersOn } from '../ledger/tier-rules.js';
 
 /** A one-time message above the form: the steps of the last action, or what to fix. */
 export interface Notice {
@@ -40,6 +43,14 @@ export interface SettingsPageDeps {
   box: SecretBox;
   moysklad: Pick<MoyskladClient, 'listRetailStores' | 'listBonusPrograms'>;
   loyaltyApiUrl: string;
+  /** Seeding tier totals from МойСклад's sales history: its progress is shown in the tiers section. */
+  tierSeed?: Pick<TierSeed, 'progress'>;
+}
+
+/** The tiers section's seeding, as the page and its poll show it. */
+export interface SeedView {
+  status: string;
+  text: string;
 }
 
 /** What МойСклад's JSON API gave, or why it gave nothing, in words for the owner. */
@@ -117,12 +128,24 @@ export class SettingsPage {
         lawTypes: LAW_RESTRICTED_TRACKING_TYPES,
         trackingTypes: OWNER_EXCLUDABLE_TRACKING_TYPES,
       },
+      tiers: {
+        example: tierExample(values),
+        // Seeding reads the stored tiers' window: offered once tiers are saved on, with МойСклад behind the tenant.
+        canSeed: tiersOn(tierRulesOf(tenant)) && Boolean(tenant.accessTokenEnc),
+        seed: this.seedView(tenant),
+      },
       stepTitles: STEP_TITLES,
       notice:
         input.notice ??
         (problems.size > 0 ? { kind: 'error', text: 'Настройки не сохранены: исправьте отмеченные поля.' } : undefined),
       loyaltyApiUrl: this.deps.loyaltyApiUrl,
     };
+  }
+
+  seedView(tenant: Tenant): SeedView {
+    const progress = this.deps.tierSeed?.progress(tenant.accountId);
+    if (!progress) return { status: 'none', text: '' };
+    return { status: progress.status, text: seedProgressText(progress, tierRulesOf(tenant).windowDays) };
   }
 
   /** Reads with the access token from activation; a failure is shown next to the list, not as an error page. */

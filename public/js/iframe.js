@@ -42,6 +42,27 @@ document.addEventListener('DOMContentLoaded', () => {
     field.querySelector('.field__error')?.remove();
   });
 
+  // Seeding tier totals runs in the background: while it does, its line follows it.
+  const seed = document.querySelector('.tier-seed[data-seed-url]');
+  const busy = (status) => status === 'requested' || status === 'running';
+  if (seed && busy(seed.dataset.seedStatus)) {
+    const line = seed.querySelector('[data-seed-text]');
+    const poll = async () => {
+      try {
+        const response = await fetch(seed.dataset.seedUrl, { headers: { Accept: 'application/json' } });
+        if (!response.ok) return;
+        const view = await response.json();
+        seed.dataset.seedStatus = view.status;
+        if (line && view.text) line.textContent = view.text;
+        if (busy(view.status)) setTimeout(poll, 2000);
+        else seed.querySelector('[data-action="seed"]')?.removeAttribute('disabled');
+      } catch {
+        setTimeout(poll, 5000);
+      }
+    };
+    setTimeout(poll, 1000);
+  }
+
   for (const confirmForm of document.querySelectorAll('form[data-confirm]')) {
     confirmForm.addEventListener('submit', (event) => {
       if (!window.confirm(confirmForm.dataset.confirm)) event.preventDefault();

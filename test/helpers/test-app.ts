@@ -88,6 +88,7 @@ export async function startTestApp(
       await server.close();
       await services.outboxWorker.stop();
       await services.catalog.stop();
+      await Promise.all([services.tierJob.stop(), services.tierSeed.stop()]);
       services.txlog.flush();
       services.flushAuthFailures();
       storage.close();

@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import nock from 'nock';
+import { settingsOf } from '../../../app/tenants/tenant-settings.js';
+import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import {
+  VALID_FORMS,
+  VENDOR,
+  accountWithIframe,
+  fieldError,
+  followRedirect,
+  inputValue,
+  isChecked,
+  openIframe,
+  startIframeTestApp,
+  textOf,
+  type IframeClient,
+} from '../../helpers/iframe.js';
+import type { TestApp } from '../../helpers/test-app.js';
+
+const TIER_FIELDS = {
+  'tiers.shown': '1',
+  'tiers.enabled': 'on',
+  'tiers.windowDays': '365',
+  'tiers.name1': 'Бронза',
+  'tiers.threshold1': '0',
+  'tiers.earnRate1': '10',
+  'tiers.name2': 'Серебро',
+  'tiers.threshold2': '10000',
+  'tiers.earnRate2': '5',
+  'tiers.name3': 'Золото',
+  'tiers.threshold3': '30000',
+  'tiers.earnRate3': '2',
+  'tiers.maxPaid3': '50',
+};
+
+describe('Settings iframe: the tiers section', () => {
+  let t: TestApp;
+  let accountId: string;
+  let client: IframeClient;
+  const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
+  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
+
+  before(async () => {
+    t = await startIframeTestApp();
+  });
+  after(() => t.close());
+  beforeEach(async () => {
+    ({ accountId, client } = await accountWithIframe(t));
+  });
+
+  it('when the owner has not set tiers, then the section is off, with its explanation and an example in roubles', async () => {
+    const text = textOf(client.page.data);
+    expect(text).to.include('Уровни покупателей');
+    expect(text).to.include('Например: Покупка на 1 000 ₽ → 100 баллов (уровень «Серебро»).');
+    expect(isChecked(client.page.data, 'tiers.enabled')).to.equal(false);
+    expect(text).to.include('Когда уровни включены и сохранены, сюда можно загрузить покупки из МоегоСклада');
+  });
+
+  it('when the owner saves three levels, then they are stored, shown again with their example, and history can be loaded', async () => {
+    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+    const page = await followRedirect(
+      t,
+      client,
+      await client.post('/iframe/settings', { ...VALID_FORMS.ledger, ...TIER_FIELDS }),
+    );
+    expect(settingsOf(tenant()).tiers).to.deep.equal({
+      enabled: true,
+      windowDays: 365,
+      levels: [
+        { name: 'Бронза', thresholdKopecks: 0, earnRateRoublesToPoint: 10 },
+        { name: 'Серебро', thresholdKopecks: 1_000_000, earnRateRoublesToPoint: 5 },
+        { name: 'Золото', thresholdKopecks: 3_000_000, earnRateRoublesToPoint: 2, maxPaidRatePercents: 50 },
+      ],
+    });
+    expect(isChecked(page.data, 'tiers.enabled')).to.equal(true);
+    expect(inputValue(page.data, 'tiers.threshold3')).to.equal('30000');
+    expect(inputValue(page.data, 'tiers.maxPaid3')).to.equal('50');
+    const text = textOf(page.data);
+    expect(text).to.include('Например: Покупка на 1 000 ₽ → 200 баллов (уровень «Серебро»).');
+    expect(text).to.include('История ещё не загружалась. Загрузите её, чтобы покупатели сразу получили уровни');
+    expect(page.data).to.match(/data-action="seed"/);
+  });
+
+  it('when thresholds do not ascend, then the error stands at the level and nothing is saved or sent', async () => {
+    const before = tenant().settings;
+    const res = await client.post('/iframe/settings', {
+      ...VALID_FORMS.ledger,
+      ...TIER_FIELDS,
+      'tiers.threshold3': '9000',
+    });
+    expect(res.status).to.equal(400);
+    expect(fieldError(res.data, 'tiers.threshold3')).to.equal(
+      'Порог уровня «Золото» должен быть больше, чем у уровня «Серебро» (10 000 ₽).',
+    );
+    expect(inputValue(res.data, 'tiers.threshold3'), 'the typed value stays').to.equal('9000');
+    expect(tenant().settings).to.deep.equal(before);
+  });
+
+  it('when history is asked for before tiers are saved on, then the owner is told to save them first and nothing starts', async () => {
+    const res = await client.post('/iframe/tier-seed', { ...VALID_FORMS.ledger, ...TIER_FIELDS });
+    expect(res.status).to.equal(200);
+    expect(textOf(res.data)).to.include('Сначала включите уровни и сохраните настройки');
+    expect(inputValue(res.data, 'tiers.name2'), 'what was typed stays in the form').to.equal('Серебро');
+    const progress = await t.http.get(`/iframe/tier-seed?session=${encodeURIComponent(client.token)}`);
+    expect(progress.data).to.deep.include({ status: 'none' });
+  });
+
+  it('when an employee who may not change settings asks for history, then it is refused', async () => {
+    const cashier = await openIframe(t, accountId, { admin: false });
+    const res = await cashier.post('/iframe/tier-seed', {});
+    expect(res.status).to.equal(403);
+    expect(textOf(res.data)).to.include('Изменять настройки могут только администраторы');
+  });
+});

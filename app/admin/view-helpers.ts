@@ -1,4 +1,4 @@
-import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus } from '../../db/schema/index.js';
+import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus, TierChangeReason } from '../../db/schema/index.js';
 import { STEP_TITLES } from '../iframe/settings-page.js';
 import { maskPhone } from '../logging/redact.js';
 import type { TimeZone } from './time-zone.js';
@@ -35,6 +35,13 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   adjustment: 'Ручная корректировка',
 };
 
+export const TIER_REASON_LABELS: Record<TierChangeReason, string> = {
+  sale: 'Покупка',
+  return: 'Возврат',
+  job: 'Пересчёт: покупки вышли за срок или изменились правила',
+  seed: 'История покупок из МоегоСклада',
+};
+
 const groupDigits = (n: number) =>
   Math.abs(n)
     .toString()
@@ -57,6 +64,7 @@ export function viewHelpers(tz: TimeZone) {
     backend: (kind: BackendKind) => BACKEND_LABELS[kind] ?? kind,
     logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
     entryKind: (kind: LedgerEntryKind) => ENTRY_KIND_LABELS[kind] ?? kind,
+    tierReason: (reason: TierChangeReason) => TIER_REASON_LABELS[reason] ?? reason,
     /** The go-live steps as the settings iframe names them, for views/iframe/_steps.ejs. */
     stepTitles: STEP_TITLES,
     /** A link with a query string; empty values are left out. */

@@ -13,6 +13,9 @@ import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
 import { tenantOfRoute } from '../tenants/tenant-directory-queries.js';
 import { looksLikePhone } from '../../locale/phone.js';
+import { tierRulesOf, tiersOn } from '../../ledger/tier-rules.js';
+import { tierRepository } from '../../ledger/tier-repository.js';
+import { standingOf } from '../../ledger/tiers.js';
 
 const id = Joi.string().max(100).required();
 const customerParams = Joi.object<{ customerId: string }>({ customerId: id }).unknown(true);
@@ -67,12 +70,15 @@ export function customerRoutes({ storage, txlog }: AdminContext): Router {
     const { before } = validate(entriesQuery, req.query);
     const now = new Date();
     const entries = customerEntries(db, customer.id, before);
+    const tiers = tierRulesOf(tenant);
     res.status(status).render('admin/customers/detail', {
       tenant,
       customer,
       pending: ledgerEntriesRepository.pending(db, customer.id, now),
       spendable: spendablePoints(db, customer, now),
       entries,
+      tier: tiersOn(tiers) ? standingOf(tiers, customer) : undefined,
+      levelChanges: tierRepository.changesOf(db, customer.id),
       olderEntries: entries.length === ENTRY_PAGE ? entries.at(-1)?.id : undefined,
       requestKey: randomUUID(),
       form,

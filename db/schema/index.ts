@@ -12,3 +12,4 @@ export * from './provider-customers.js';
 export * from './outbox.js';
 export * from './catalog.js';
 export * from './tiers.js';
+export * from './point-lots.js';

@@ -15,3 +15,13 @@ export function groupDigits(count: number): string {
     .toString()
     .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
+
+/** `1 балл`, `3 балла`, `120 баллов`. */
+export function pointsText(count: number): string {
+  return `${count} ${plural(count, ['балл', 'балла', 'баллов'])}`;
+}
+
+/** `1 день`, `2 дня`, `7 дней`. */
+export function daysText(count: number): string {
+  return `${count} ${plural(count, ['день', 'дня', 'дней'])}`;
+}

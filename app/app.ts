@@ -15,6 +15,7 @@ import { vendorApiRouter } from './vendor-api/vendor-router.js';
 import { GiftCards } from './ledger/gift-cards.js';
 import { LedgerBackend } from './ledger/ledger-backend.js';
 import { VerificationCodes } from './ledger/verification-codes.js';
+import { PointExpiry } from './ledger/point-expiry.js';
 import { SmsGateway } from './sms/sms-gateway.js';
 import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
@@ -74,6 +75,8 @@ export interface AppServices {
   /** The ledger's tier job and МойСклад history seeding: maintenance.ts runs them, the settings page wakes them. */
   tierJob: TierJob;
   tierSeed: TierSeed;
+  /** The built-in ledger's expired points; run by the maintenance job (main.ts). */
+  pointExpiry: PointExpiry;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -97,6 +100,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const tierJob = new TierJob({ db: storage.db, logger });
   const tierSeed = new TierSeed({ db: storage.db, box, moysklad, logger, tierJob });
   const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
+  const pointExpiry = new PointExpiry(storage.db);
   const ledger = new LedgerBackend(storage.db, {
     codes: new VerificationCodes(storage.db, { logger, box, sms: new SmsGateway({ logger, txlog, guard }) }),
     giftCards,
@@ -234,6 +238,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       restrictedGoods,
       tierJob,
       tierSeed,
+      pointExpiry,
     },
   };
 }

@@ -53,6 +53,7 @@ function start(): void {
       retentionDays: config.logRetentionDays,
       readBodiesDays: config.logReadBodiesDays,
       tiers: { job: services.tierJob, seed: services.tierSeed },
+      expiry: services.pointExpiry,
     });
     services.outboxWorker.start();
     services.catalog.start();

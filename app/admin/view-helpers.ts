@@ -33,6 +33,7 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   'return-earn': 'Возврат: отмена начисления',
   'return-spend': 'Возврат: возврат списанных',
   adjustment: 'Ручная корректировка',
+  expire: 'Сгорание баллов',
 };
 
 export const TIER_REASON_LABELS: Record<TierChangeReason, string> = {

@@ -1,6 +1,7 @@
 import { and, eq, gt, sql } from 'drizzle-orm';
 import { customers, ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
 import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import { lotRepository } from './lot-repository.js';
 
 export interface NewEntry {
   tenantId: string;
@@ -75,9 +76,15 @@ export const ledgerEntriesRepository = {
 };
 
 /**
- * Spendable points: balance minus pending, never negative. It can dip below zero only when a return
+ * Spendable points: balance minus pending, minus points past their expiry not yet written off (`due`,
+ * when the caller has read it already), never negative. It can dip below zero only when a return
  * took back points already spent out of pending ones; the debt is then settled as they mature.
  */
-export function spendablePoints(tx: DbOrTx, customer: { id: string; balance: number }, now: Date): number {
-  return Math.max(0, customer.balance - ledgerEntriesRepository.pending(tx, customer.id, now));
+export function spendablePoints(
+  tx: DbOrTx,
+  customer: { id: string; balance: number },
+  now: Date,
+  due = lotRepository.dueRemaining(tx, customer.id, now.getTime()),
+): number {
+  return Math.max(0, customer.balance - ledgerEntriesRepository.pending(tx, customer.id, now) - due);
 }

@@ -6,7 +6,8 @@ import { recordAdminAction } from '../txlog/admin-audit.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { adjustmentRepository } from './adjustment-repository.js';
 import { customerRepository } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
+import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
+import type { LedgerRules } from './rules.js';
 
 export const MAX_ADJUSTMENT_POINTS = 1_000_000;
 
@@ -20,6 +21,8 @@ export interface AdjustmentRequest {
   adminLogin: string;
   /** Random per rendered form; a second submit of the same form changes nothing. */
   requestKey: string;
+  /** The tenant's rules: points added live as long as earned ones. Without them, they never expire. */
+  rules?: Pick<LedgerRules, 'pointsLifetimeDays' | 'welcomeLifetimeDays'>;
 }
 
 export interface AdjustmentResult {
@@ -53,9 +56,10 @@ export function adjustBalance(
     });
   }
   return immediate(db, (tx) => {
-    const customer = customerRepository.findById(tx, request.tenantId, request.customerId);
-    if (!customer) throw new NotFoundError('Покупатель не найден.');
-    if (adjustmentRepository.exists(tx, request.requestKey)) return { applied: false, balance: customer.balance };
+    const found = customerRepository.findById(tx, request.tenantId, request.customerId);
+    if (!found) throw new NotFoundError('Покупатель не найден.');
+    if (adjustmentRepository.exists(tx, request.requestKey)) return { applied: false, balance: found.balance };
+    const customer = { ...found, balance: found.balance - settleExpiry(tx, found.id, now) };
     if (customer.balance + request.points < 0) {
       throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, {
         parameter: 'points',
@@ -68,10 +72,11 @@ export function adjustBalance(
       );
     }
 
-    const entryId = entries.append(
+    const entryId = postEntry(
       tx,
       { tenantId: request.tenantId, customerId: customer.id, points: request.points, kind: 'adjustment' },
       now,
+      { expiresAt: request.rules ? lotExpiresAt(request.rules, 'earned', now.getTime()) : null },
     )!;
     adjustmentRepository.insert(tx, {
       requestKey: request.requestKey,

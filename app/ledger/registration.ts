@@ -3,7 +3,7 @@ import type { Customer } from '../../db/schema/index.js';
 import type { NewCustomerInput } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository as customers, storedFields } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
+import { lotExpiresAt, postEntry } from './point-lots.js';
 import type { Audience } from './ledger-context.js';
 import type { LedgerRules } from './rules.js';
 import type { TierRules } from './tier-rules.js';
@@ -40,10 +40,11 @@ export function registerCustomer(
     rules.welcomeBonusesMode === 'REGISTRATION' &&
     confirmed
   ) {
-    entries.append(
+    postEntry(
       tx,
       { tenantId: ctx.tenantId, customerId: id, points: rules.welcomeBonusesValue, kind: 'welcome' },
       ctx.now,
+      { expiresAt: lotExpiresAt(rules, 'welcome', ctx.now.getTime()) },
     );
     customers.markWelcomeGranted(tx, id);
   }

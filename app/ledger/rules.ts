@@ -34,6 +34,17 @@ export interface LedgerRules {
   allAgents: boolean;
   /** МойСклад counterparty tags («группы») of the customers the program applies to, when allAgents is false. */
   agentTags: string[];
+  /**
+   * Days earned points (also given-back spent ones and support's additions) can be spent once they are
+   * available; 0: they never expire. Not in МойСклад's bonusprogram: an import leaves it as it was.
+   */
+  pointsLifetimeDays: number;
+  /** Days welcome (and birthday) points live; 0: as long as earned points. */
+  welcomeLifetimeDays: number;
+  /** An SMS this many days before points expire; 0: none. */
+  expiryReminderDays: number;
+  /** The reminder's text; placeholders {days}, {points}, {date}, {shop} (expiry-reminders.ts). */
+  expiryReminderTemplate: string;
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -51,7 +62,16 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   confirmRegistrationByCode: false,
   allAgents: true,
   agentTags: [],
+  pointsLifetimeDays: 0,
+  welcomeLifetimeDays: 0,
+  expiryReminderDays: 0,
+  expiryReminderTemplate: 'Через {days} сгорит {points}. Ждём вас в «{shop}»!',
 };
+
+export const MAX_LIFETIME_DAYS = 3650;
+export const MAX_REMINDER_DAYS = 90;
+/** About three SMS parts in Cyrillic, placeholders filled in. */
+export const MAX_REMINDER_TEMPLATE = 160;
 
 export const ledgerRulesSchema = Joi.object<LedgerRules>({
   active: Joi.boolean(),
@@ -68,6 +88,10 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   confirmRegistrationByCode: Joi.boolean(),
   allAgents: Joi.boolean(),
   agentTags: Joi.array().items(Joi.string().trim().min(1).max(255)).max(100),
+  pointsLifetimeDays: Joi.number().integer().min(0).max(MAX_LIFETIME_DAYS),
+  welcomeLifetimeDays: Joi.number().integer().min(0).max(MAX_LIFETIME_DAYS),
+  expiryReminderDays: Joi.number().integer().min(0).max(MAX_REMINDER_DAYS),
+  expiryReminderTemplate: Joi.string().trim().min(1).max(MAX_REMINDER_TEMPLATE),
 });
 
 /** Whether a customer with these МойСклад tags is in the program's audience; unknown tags are outside. */

@@ -3,8 +3,9 @@ import type { Sale } from '../../db/schema/index.js';
 import type { ReturnRequest } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
-import { ledgerEntriesRepository as entries } from './ledger-entry-repository.js';
 import type { LedgerContext } from './ledger-context.js';
+import { lotRepository as lots } from './lot-repository.js';
+import { postEntry, settleExpiry } from './point-lots.js';
 import { saleRepository } from './sale-repository.js';
 import { afterReturn } from './tiers.js';
 import { paidTotalKopecks, type DiscountedPosition, type ReceiptPosition } from '../receipt/positions.js';
@@ -88,20 +89,31 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
 
   const reversal = reversalFor(sale, value);
   let taken = 0;
+  let expired = 0;
   if (sale.customerId) {
-    const base = { tenantId, customerId: sale.customerId, saleId: sale.id, returnId };
-    entries.append(tx, { ...base, points: reversal.spentBack, kind: 'return-spend' }, now);
-    const balance = customerRepository.findById(tx, tenantId, sale.customerId)?.balance ?? 0;
+    const customerId = sale.customerId;
+    const base = { tenantId, customerId, saleId: sale.id, returnId };
+    settleExpiry(tx, customerId, now);
+    // Spent points come back with the expiry dates they had; those already past expire at once.
+    for (const part of givenBackParts(tx, sale, reversal.spentBack)) {
+      postEntry(tx, { ...base, points: part.points, kind: 'return-spend' }, now, { expiresAt: part.expiresAt });
+    }
+    settleExpiry(tx, customerId, now);
+    // Earned points that expired are gone already: taking them back again would take other points.
+    const ownLot = lots.earnLotOfSale(tx, sale.id);
+    expired = ownLot ? expiredShare(tx, sale, lots.expiredPoints(tx, ownLot), reversal.earnedBack) : 0;
+    const balance = customerRepository.findById(tx, tenantId, customerId)?.balance ?? 0;
     // CAP policy: never below zero; the shortfall goes to support. Reversing postponed points keeps
     // their date, so the reversal also leaves the pending sum (spendable = balance − pending).
-    taken = Math.min(reversal.earnedBack, Math.max(0, balance));
-    entries.append(
+    taken = Math.min(reversal.earnedBack - expired, Math.max(0, balance));
+    postEntry(
       tx,
       { ...base, points: -taken, kind: 'return-earn', availableAt: Math.max(now.getTime(), sale.earnAvailableAt) },
       now,
+      { takeFirst: ownLot?.entryId },
     );
   }
-  const uncollected = sale.customerId ? reversal.earnedBack - taken : 0;
+  const uncollected = sale.customerId ? reversal.earnedBack - expired - taken : 0;
   const reasons = [
     value.unmatched > 0
       ? `Позиций возврата, которых нет в продаже: ${value.unmatched}. Баллы за них не пересчитаны`
@@ -127,6 +139,53 @@ export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnReque
   });
   if (sale.customerId) afterReturn(tx, ctx, sale.customerId, returnId);
   return true;
+}
+
+/**
+ * The part of this reversal of earned points that had already expired: the sale's lot wrote off
+ * `expiredPoints`, of which earlier returns of the sale were already let off some. What they were let
+ * off is what they reversed but neither took back nor left uncollected.
+ */
+function expiredShare(tx: DbOrTx, sale: Sale, expiredPoints: number, earnedBack: number): number {
+  const earlier = saleRepository.returnsOfSale(tx, sale.id);
+  const settled = earlier.reduce((sum, r) => sum + r.earnedTakenBack + r.uncollectedPoints, 0);
+  const letOffBefore = Math.max(0, sale.earnedReversed - settled);
+  return Math.min(earnedBack, Math.max(0, expiredPoints - letOffBefore));
+}
+
+/**
+ * The spent points this return gives back, as lots: the reverse of the order the spend took them
+ * (undated points, which it took last, first; then dated ones, latest expiry first), continuing after
+ * what earlier returns gave back. A spend from before lots existed took only undated points.
+ */
+export function givenBackParts(
+  tx: DbOrTx,
+  sale: Sale,
+  spentBack: number,
+): Array<{ points: number; expiresAt: number | null }> {
+  if (spentBack <= 0) return [];
+  const uses = lots.usesOfSaleSpend(tx, sale.id);
+  const dated = uses.reduce((sum, use) => sum + use.points, 0);
+  const order = [
+    { points: sale.pointsSpent - dated, expiresAt: null },
+    ...uses.reverse().map((use) => ({ points: use.points, expiresAt: use.expiresAt as number | null })),
+  ];
+  const parts: Array<{ points: number; expiresAt: number | null }> = [];
+  let skip = sale.spentReversed;
+  let left = spentBack;
+  for (const piece of order) {
+    const skipped = Math.min(skip, piece.points);
+    skip -= skipped;
+    const points = Math.min(left, piece.points - skipped);
+    if (points <= 0) continue;
+    left -= points;
+    const last = parts.at(-1);
+    if (last && last.expiresAt === piece.expiresAt) last.points += points;
+    else parts.push({ points, expiresAt: piece.expiresAt });
+  }
+  // Nothing recorded covers the rest (a sale spent more than its uses say): undated, like before lots.
+  if (left > 0) parts.push({ points: left, expiresAt: null });
+  return parts;
 }
 
 /** This return's goods valued at the sale's recorded amounts, after the sale's earlier returns. */

@@ -6,7 +6,8 @@ import { canonicalJson, tillLines } from '../loyalty/sale-repeat.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import type { Audience, GiftCardBook, LedgerContext } from './ledger-context.js';
-import { ledgerEntriesRepository as entries, spendablePoints } from './ledger-entry-repository.js';
+import { spendablePoints } from './ledger-entry-repository.js';
+import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';
@@ -36,10 +37,12 @@ export function applySale(
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
 
   // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
-  const customer = isAnonymous(request.agent)
+  const found = isAnonymous(request.agent)
     ? undefined
     : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ??
       registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }, audience));
+  // Points whose time has come are written off first, so the checks below see the balance without them.
+  const customer = found && { ...found, balance: found.balance - settleExpiry(tx, found.id, now) };
 
   // The customer's level before this sale sets its earning and cap; the sale may then raise the level.
   const rules = rulesAtLevel(ctx.rules, ctx.tiers, customer);
@@ -87,10 +90,14 @@ export function applySale(
 
   if (customer) {
     const base = { tenantId, customerId: customer.id, saleId };
-    entries.append(tx, { ...base, points: -spent, kind: 'spend' }, now);
-    entries.append(tx, { ...base, points: earned, kind: 'earn', availableAt }, now);
+    postEntry(tx, { ...base, points: -spent, kind: 'spend' }, now);
+    postEntry(tx, { ...base, points: earned, kind: 'earn', availableAt }, now, {
+      expiresAt: lotExpiresAt(rules, 'earned', availableAt),
+    });
     if (welcome) {
-      entries.append(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now);
+      postEntry(tx, { ...base, points: rules.welcomeBonusesValue, kind: 'welcome' }, now, {
+        expiresAt: lotExpiresAt(rules, 'welcome', now.getTime()),
+      });
       customerRepository.markWelcomeGranted(tx, customer.id);
     }
     afterSale(tx, ctx, customer, saleId);

@@ -1,4 +1,5 @@
 import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
+import type { PointExpiry } from '../ledger/point-expiry.js';
 import type { Logger } from '../logging/logger.js';
 import type { Storage } from '../storage/database.js';
 import { dropReadBodiesBefore, purgeLogBefore } from '../txlog/log-retention.js';
@@ -19,8 +20,8 @@ export interface Maintenance {
 /**
  * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
  * bodies, the dashboard's hourly roll-up, expired login counters, the ledger's tiers (downgrades as the
- * window rolls, seedings a reload cut short), and `PRAGMA optimize` so the query planner's statistics
- * follow the data.
+ * window rolls, seedings a reload cut short), the ledger's expired points (`expiry`), and `PRAGMA
+ * optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  */
 export function startMaintenance(deps: {
@@ -29,6 +30,7 @@ export function startMaintenance(deps: {
   retentionDays: number;
   /** LOG_READ_BODIES_DAYS: successful reads' bodies older than this are dropped. */
   readBodiesDays: number;
+  expiry?: Pick<PointExpiry, 'expireDue'>;
   now?: () => Date;
   /** The ledger's tier job (app/ledger/tier-job.ts) and МойСклад history seeding (app/go-live/tier-seed.ts). */
   tiers?: {
@@ -69,6 +71,8 @@ export function startMaintenance(deps: {
     const seedsResumed = deps.tiers ? await deps.tiers.seed.resumeAbandoned() : 0;
     if (stopping.signal.aborted) return;
     clearExpiredThrottles(storage.db, started);
+    const points = await expirePoints();
+    if (stopping.signal.aborted) return;
     storage.sqlite.pragma('optimize');
     logger.info('maintenance done', {
       purgedLogRows: purged,
@@ -77,8 +81,21 @@ export function startMaintenance(deps: {
       tierRecomputed: tiers?.recomputed ?? 0,
       tierChanged: tiers?.changed ?? 0,
       seedsResumed,
+      ...points,
       ms: now().getTime() - started.getTime(),
     });
+  };
+
+  // Its own failure (a broken SMS gateway is not one: it is recorded per reminder) leaves the rest of the pass.
+  const expirePoints = async () => {
+    if (!deps.expiry) return {};
+    try {
+      const expired = await deps.expiry.expireDue(stopping.signal);
+      return { expiredLots: expired.lots, expiredPoints: expired.points };
+    } catch (error) {
+      logger.error('point expiry failed', { error });
+      return {};
+    }
   };
 
   const runOnce = () =>

@@ -47,8 +47,19 @@ export const customers = sqliteTable(
   ],
 );
 
-/** 'adjustment': a manual correction by an admin, with its reason in ledger_adjustments. */
-export const LEDGER_ENTRY_KINDS = ['welcome', 'earn', 'spend', 'return-earn', 'return-spend', 'adjustment'] as const;
+/**
+ * 'adjustment': a manual correction by an admin, with its reason in ledger_adjustments. 'expire': the
+ * unconsumed remainder of one lot written off when its time came (ledger_lots.expire_entry_id).
+ */
+export const LEDGER_ENTRY_KINDS = [
+  'welcome',
+  'earn',
+  'spend',
+  'return-earn',
+  'return-spend',
+  'adjustment',
+  'expire',
+] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 
 /** Append-only: points are never edited, only new signed entries are added. */

@@ -7,6 +7,7 @@ import { customerRepository } from '../../ledger/customer-repository.js';
 import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-queries.js';
 import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entry-repository.js';
 import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
+import { ledgerRulesOf } from '../../ledger/rules.js';
 import { redactText } from '../../logging/redact.js';
 import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
@@ -107,6 +108,7 @@ export function customerRoutes({ storage, txlog }: AdminContext): Router {
       reason,
       requestKey,
       adminLogin: currentUser(res).login,
+      rules: ledgerRulesOf(tenant),
     });
     flash(
       req,

@@ -1,3 +1,5 @@
+import { moscowDayMonth } from '../locale/moscow-day.js';
+import { pointsText } from '../locale/plural.js';
 import type { LedgerRules } from './rules.js';
 
 const DAY_MS = 86_400_000;
@@ -22,4 +24,9 @@ export function receiptText(
   return template.replace(/\{(balance|earned|spent|balanceAfter)\}/g, (_m, key: keyof typeof values) =>
     String(values[key]),
   );
+}
+
+/** «Сгорит 120 баллов 01.03»: the last day the points can be spent (they expire at the midnight after it). */
+export function expiryNote(points: number, expiresAt: number): string {
+  return `Сгорит ${pointsText(points)} ${moscowDayMonth(expiresAt - 1)}`;
 }

@@ -3,7 +3,8 @@ import { isAnonymous, noDiscount } from '../loyalty/anonymous-receipt.js';
 import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
-import { pointsToEarn, receiptText } from './points-math.js';
+import { expiryOutlook } from './point-lots.js';
+import { expiryNote, pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
 import type { Audience } from './ledger-context.js';
 import { tiersOn, TIERS_OFF, type TierRules } from './tier-rules.js';
@@ -18,6 +19,10 @@ import {
 
 export const OUTSIDE_AUDIENCE_TEXT =
   'Покупатель не участвует в бонусной программе: баллы не начисляются и не списываются.';
+
+/** The receipt names points that expire within this many days. */
+export const EXPIRY_NOTE_DAYS = 30;
+const EXPIRY_NOTE_MS = EXPIRY_NOTE_DAYS * 86_400_000;
 
 export const CUSTOMER_NOT_FOUND =
   'Покупатель не найден в программе лояльности. Зарегистрируйте его или проверьте телефон/карту.';
@@ -44,7 +49,9 @@ export function recalcReceipt(
     : (customer ?? newcomerStanding(tx, { tenantId, tiers, now }, request.agent.id));
   const rules = rulesAtLevel(programRules, tiers, tier);
   // A customer МойСклад knows but we do not yet has no points; the sale will register them.
-  const spendable = customer ? spendablePoints(tx, customer, now) : 0;
+  // Only the customer's live dated points are read (the first dates within the note's window), never their history.
+  const expiring = customer ? expiryOutlook(tx, customer.id, now, EXPIRY_NOTE_MS) : undefined;
+  const spendable = customer ? spendablePoints(tx, customer, now, expiring?.due) : 0;
   const active = rules.active && audience.member;
   const spending = request.transactionType === 'SPENDING' && active;
   const allowed = allowedTotalKopecks(request.positions);
@@ -55,13 +62,16 @@ export function recalcReceipt(
   // Postponed points are not spendable right after the sale, so the till should not show them.
   const earnedNow = rules.postponedBonusesDelayDays === 0 ? earned : 0;
   const balanceAfter = spendable - spent + earnedNow;
+  // What expires soonest after this receipt's spend, which takes the soonest-expiring points first.
+  const soon = expiring?.soonAfter(spent);
   const text = !rules.active
     ? undefined
     : audience.member
       ? withRestrictionNote(
-          withTierLine(
+          lines(
             receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter }),
             tier && tierReceiptLine(standingOf(tiers, tier)),
+            soon && expiryNote(soon.points, soon.expiresAt),
           ),
           request.positions,
         )
@@ -80,7 +90,7 @@ export function recalcReceipt(
   };
 }
 
-function withTierLine(text: string | undefined, line: string | undefined): string | undefined {
-  if (!line) return text;
-  return text ? `${text}\n${line}` : line;
+function lines(...parts: Array<string | undefined>): string | undefined {
+  const present = parts.filter((part): part is string => Boolean(part));
+  return present.length > 0 ? present.join('\n') : undefined;
 }

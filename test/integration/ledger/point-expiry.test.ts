@@ -252,4 +252,48 @@ describe('Points that expire', () => {
       for (const id of ids) expect(f.books(id)).to.deep.equal({ balance: 0, entries: 0 });
     });
   });
+
+  describe('the receipt', () => {
+    const recalc = (tenant: Tenant, id: string, preferredPointsToSpend = 0) =>
+      f.ledger.recalc(tenant, {
+        agent: { id },
+        positions: [item(100_000)],
+        transactionType: preferredPointsToSpend > 0 ? 'SPENDING' : 'EARNING',
+        preferredPointsToSpend,
+      });
+
+    it('when points expire within 30 days, then the receipt names how many and the last day, after this receipt’s spend', async () => {
+      const tenant = shop({ pointsLifetimeDays: 60, receiptTemplate: 'Баллов: {balanceAfter}' });
+      const id = await customer(tenant);
+      f.clock.now = new Date('2026-01-10T09:00:00Z');
+      await earn(tenant, id, 120); // good through 10 March
+      later(1);
+      await earn(tenant, id, 1); // good through 11 March
+
+      expect((await recalc(tenant, id)).receiptExtraInfo, 'more than 30 days ahead').to.equal('Баллов: 1121');
+      f.clock.now = new Date('2026-02-20T09:00:00Z');
+      expect((await recalc(tenant, id)).receiptExtraInfo).to.equal('Баллов: 1121\nСгорит 120 баллов 10.03');
+      expect((await recalc(tenant, id, 20)).receiptExtraInfo).to.equal('Баллов: 101\nСгорит 100 баллов 10.03');
+      expect((await recalc(tenant, id, 120)).receiptExtraInfo).to.equal('Баллов: 1\nСгорит 1 балл 11.03');
+    });
+
+    it('when points of many dates are due or spent by the receipt, then every due one is left out and the next one named', async () => {
+      const tenant = shop({ pointsLifetimeDays: 30, receiptTemplate: '' });
+      const id = await customer(tenant);
+      f.clock.now = new Date('2026-01-01T09:00:00Z');
+      for (let day = 0; day < 30; day++, later(1)) await earn(tenant, id, 1); // good through 30 January … 28 February
+      f.clock.now = new Date('2026-02-12T09:00:00Z'); // 13 dates past and not written off: recalc writes nothing
+      const answer = await recalc(tenant, id, 15);
+      expect(answer).to.include({ agentBonusBalance: 17, bonusValueToSpend: 15 });
+      expect(answer.receiptExtraInfo).to.equal('Сгорит 1 балл 27.02');
+      expect(entriesOf(id, 'expire')).to.deep.equal([]);
+    });
+
+    it('when points never expire, then the receipt says nothing about it', async () => {
+      const tenant = shop({ pointsLifetimeDays: 0, receiptTemplate: 'Баллов: {balanceAfter}' });
+      const id = await customer(tenant);
+      await earn(tenant, id, 120);
+      expect((await recalc(tenant, id)).receiptExtraInfo).to.equal('Баллов: 1120');
+    });
+  });
 });

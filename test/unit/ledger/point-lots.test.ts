@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { lotExpiresAt, outlookOf } from '../../../app/ledger/point-lots.js';
+import { expiryNote } from '../../../app/ledger/points-math.js';
 
 const rules = (pointsLifetimeDays: number, welcomeLifetimeDays = 0) => ({ pointsLifetimeDays, welcomeLifetimeDays });
 const MARCH_1_NOON = Date.parse('2026-03-01T09:00:00Z');
@@ -54,5 +55,11 @@ describe('point lots', () => {
     it('when nothing is dated, then nothing is due and nothing expires soon', () => {
       expect(outlookOf([], 50, 10)).to.deep.equal({ due: 0, soon: undefined });
     });
+  });
+
+  it('when the receipt note is written, then the numbers agree with their words and the date is the last good day', () => {
+    const gone = Date.parse('2026-02-28T21:00:00Z'); // Moscow midnight starting 1 March
+    expect(expiryNote(120, gone)).to.equal('Сгорит 120 баллов 28.02');
+    expect(expiryNote(1, gone)).to.equal('Сгорит 1 балл 28.02');
   });
 });

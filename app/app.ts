@@ -16,6 +16,7 @@ import { GiftCards } from './ledger/gift-cards.js';
 import { LedgerBackend } from './ledger/ledger-backend.js';
 import { VerificationCodes } from './ledger/verification-codes.js';
 import { PointExpiry } from './ledger/point-expiry.js';
+import { ExpiryReminders } from './ledger/expiry-reminders.js';
 import { SmsGateway } from './sms/sms-gateway.js';
 import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
@@ -75,8 +76,9 @@ export interface AppServices {
   /** The ledger's tier job and МойСклад history seeding: maintenance.ts runs them, the settings page wakes them. */
   tierJob: TierJob;
   tierSeed: TierSeed;
-  /** The built-in ledger's expired points; run by the maintenance job (main.ts). */
+  /** The built-in ledger's expired points and their SMS reminders; run by the maintenance job (main.ts). */
   pointExpiry: PointExpiry;
+  expiryReminders: ExpiryReminders;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -100,9 +102,11 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const tierJob = new TierJob({ db: storage.db, logger });
   const tierSeed = new TierSeed({ db: storage.db, box, moysklad, logger, tierJob });
   const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
+  const sms = new SmsGateway({ logger, txlog, guard });
   const pointExpiry = new PointExpiry(storage.db);
+  const expiryReminders = new ExpiryReminders(storage.db, { logger, box, sms });
   const ledger = new LedgerBackend(storage.db, {
-    codes: new VerificationCodes(storage.db, { logger, box, sms: new SmsGateway({ logger, txlog, guard }) }),
+    codes: new VerificationCodes(storage.db, { logger, box, sms }),
     giftCards,
     customerTags: new CustomerTags({ db: storage.db, box, moysklad, logger }),
   });
@@ -239,6 +243,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       tierJob,
       tierSeed,
       pointExpiry,
+      expiryReminders,
     },
   };
 }

@@ -54,6 +54,7 @@ function start(): void {
       readBodiesDays: config.logReadBodiesDays,
       tiers: { job: services.tierJob, seed: services.tierSeed },
       expiry: services.pointExpiry,
+      reminders: services.expiryReminders,
     });
     services.outboxWorker.start();
     services.catalog.start();

@@ -1,4 +1,5 @@
 import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
+import type { ExpiryReminders } from '../ledger/expiry-reminders.js';
 import type { PointExpiry } from '../ledger/point-expiry.js';
 import type { Logger } from '../logging/logger.js';
 import type { Storage } from '../storage/database.js';
@@ -20,8 +21,8 @@ export interface Maintenance {
 /**
  * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
  * bodies, the dashboard's hourly roll-up, expired login counters, the ledger's tiers (downgrades as the
- * window rolls, seedings a reload cut short), the ledger's expired points (`expiry`), and `PRAGMA
- * optimize` so the query planner's statistics follow the data.
+ * window rolls, seedings a reload cut short), the ledger's expired points and their reminders (`expiry`,
+ * `reminders`), and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  */
 export function startMaintenance(deps: {
@@ -31,6 +32,7 @@ export function startMaintenance(deps: {
   /** LOG_READ_BODIES_DAYS: successful reads' bodies older than this are dropped. */
   readBodiesDays: number;
   expiry?: Pick<PointExpiry, 'expireDue'>;
+  reminders?: Pick<ExpiryReminders, 'remind'>;
   now?: () => Date;
   /** The ledger's tier job (app/ledger/tier-job.ts) and МойСклад history seeding (app/go-live/tier-seed.ts). */
   tiers?: {
@@ -91,7 +93,8 @@ export function startMaintenance(deps: {
     if (!deps.expiry) return {};
     try {
       const expired = await deps.expiry.expireDue(stopping.signal);
-      return { expiredLots: expired.lots, expiredPoints: expired.points };
+      const reminders = stopping.signal.aborted ? undefined : await deps.reminders?.remind(stopping.signal);
+      return { expiredLots: expired.lots, expiredPoints: expired.points, reminders };
     } catch (error) {
       logger.error('point expiry failed', { error });
       return {};

@@ -1,17 +1,27 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
-import { ledgerEntries, ledgerLots, saleReturns, type Tenant } from '../../../db/schema/index.js';
+import nock from 'nock';
+import { expiryReminders, ledgerEntries, ledgerLots, saleReturns, type Tenant } from '../../../db/schema/index.js';
+import { SecretBox } from '../../../app/crypto/secret-box.js';
+import { ExpiryReminders } from '../../../app/ledger/expiry-reminders.js';
 import { PointExpiry } from '../../../app/ledger/point-expiry.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
 import type { ReturnRequest, SaleRequest } from '../../../app/loyalty/backend.js';
+import { SmsGateway } from '../../../app/sms/sms-gateway.js';
 import { PROJECT_ROOT } from '../../../app/project-root.js';
 import { openStorage, type Db } from '../../../app/storage/database.js';
+import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';
+import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { memoryLogger } from '../../helpers/memory-logger.js';
+import { testGuard } from '../../helpers/outbound.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { item, openLedgerFixture, sale, type LedgerFixture } from './ledger-fixture.js';
 
 const DAY = 86_400_000;
+const GATEWAY = 'https://sms.shop.test';
+const box = new SecretBox(randomBytes(32));
 
 describe('Points that expire', () => {
   let f: LedgerFixture;
@@ -294,6 +304,96 @@ describe('Points that expire', () => {
       const id = await customer(tenant);
       await earn(tenant, id, 120);
       expect((await recalc(tenant, id)).receiptExtraInfo).to.equal('Баллов: 1120');
+    });
+  });
+
+  describe('reminders', () => {
+    const remindingShop = (rules: Partial<LedgerRules> = {}) => {
+      const tenant = shop({ expiryReminderDays: 7, ...rules });
+      const secrets = sealProviderSecrets(box, tenant.accountId, { smsGateway: { webhookUrl: `${GATEWAY}/send` } });
+      tenantRepository.update(f.storage.db, tenant.accountId, { providerSecretsEnc: secrets, accountName: 'Ромашка' });
+      return tenantRepository.find(f.storage.db, tenant.accountId)!;
+    };
+    const gatewayJob = (db = f.storage.db) =>
+      new ExpiryReminders(db, {
+        logger: memoryLogger().logger,
+        box,
+        sms: new SmsGateway({ logger: memoryLogger().logger, guard: testGuard() }),
+        now: () => f.clock.now,
+      });
+
+    it('when points expire in 7 days, then one SMS per customer and date goes out, by day, and never again', async () => {
+      const tenant = remindingShop();
+      f.clock.now = new Date('2026-03-01T07:00:00Z'); // 10:00 in Moscow
+      const anna = await customer(tenant, '+7 912 345-67-89');
+      await earn(tenant, anna, 100);
+      await earn(tenant, anna, 20); // the same day: the same date, one SMS
+      const nobody = await customer(tenant);
+      await earn(tenant, nobody, 50);
+
+      // Good through 30 March: gone at the Moscow midnight starting 31 March; the window opens on 24 March.
+      f.clock.now = new Date('2026-03-23T21:30:00Z'); // 00:30 in Moscow on 24 March: not at night
+      expect(await gatewayJob().remind()).to.deep.equal({ sent: 0, failed: 0, noPhone: 0 });
+
+      f.clock.now = new Date('2026-03-24T07:30:00Z'); // 10:30 in Moscow
+      const scope = nock(GATEWAY)
+        .post('/send', { phone: '+79123456789', message: 'Через 7 дней сгорит 120 баллов. Ждём вас в «Ромашка»!' })
+        .reply(200, {});
+      expect(await gatewayJob().remind()).to.deep.equal({ sent: 1, failed: 0, noPhone: 1 });
+      expect(scope.isDone()).to.equal(true);
+      expect(await gatewayJob().remind(), 'a second run').to.deep.equal({ sent: 0, failed: 0, noPhone: 0 });
+
+      const rows = f.storage.db.select().from(expiryReminders).all();
+      expect(rows.map((r) => [r.customerId, r.points, r.status])).to.have.deep.members([
+        [anna, 120, 'sent'],
+        [nobody, 50, 'no-phone'],
+      ]);
+    });
+
+    it('when two processes remind at the same time, then each customer gets one SMS', async () => {
+      const tenant = remindingShop();
+      f.clock.now = new Date('2026-03-01T07:00:00Z');
+      const phones = ['+79120000001', '+79120000002', '+79120000003'];
+      for (const phone of phones) await earn(tenant, await customer(tenant, phone), 10);
+      f.clock.now = new Date('2026-03-25T08:00:00Z');
+      const received: string[] = [];
+      nock(GATEWAY)
+        .post('/send')
+        .times(6)
+        .delay(20)
+        .reply(200, (_uri, body) => void received.push((body as { phone: string }).phone));
+      const other = openStorage(f.storage.sqlite.name, { migrate: false });
+      try {
+        const [a, b] = await Promise.all([gatewayJob().remind(), gatewayJob(other.db).remind()]);
+        expect(a.sent + b.sent).to.equal(3);
+      } finally {
+        other.close();
+      }
+      expect(received.sort()).to.deep.equal(phones);
+    });
+
+    it('when the gateway fails, then the reminder is recorded as failed with the reason and not sent again', async () => {
+      const tenant = remindingShop();
+      f.clock.now = new Date('2026-03-01T07:00:00Z');
+      await earn(tenant, await customer(tenant, '+79120000001'), 10);
+      f.clock.now = new Date('2026-03-25T08:00:00Z');
+      nock(GATEWAY).post('/send').reply(500, {});
+      expect(await gatewayJob().remind()).to.deep.equal({ sent: 0, failed: 1, noPhone: 0 });
+      expect(await gatewayJob().remind()).to.deep.equal({ sent: 0, failed: 0, noPhone: 0 });
+      const [row] = f.storage.db.select().from(expiryReminders).all();
+      expect(row).to.include({ status: 'failed' });
+      expect(row!.error).to.contain('Не удалось отправить SMS');
+    });
+
+    it('when reminders are off, or the shop has no SMS gateway, then nothing is sent or claimed', async () => {
+      const off = remindingShop({ expiryReminderDays: 0 });
+      const noGateway = shop({ expiryReminderDays: 7 });
+      f.clock.now = new Date('2026-03-01T07:00:00Z');
+      await earn(off, await customer(off, '+79120000001'), 10);
+      await earn(noGateway, await customer(noGateway, '+79120000002'), 10);
+      f.clock.now = new Date('2026-03-25T08:00:00Z');
+      expect(await gatewayJob().remind()).to.deep.equal({ sent: 0, failed: 0, noPhone: 0 });
+      expect(f.storage.db.select().from(expiryReminders).all()).to.deep.equal([]);
     });
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { lotExpiresAt, outlookOf } from '../../../app/ledger/point-lots.js';
 import { expiryNote } from '../../../app/ledger/points-math.js';
+import { reminderText } from '../../../app/ledger/expiry-reminders.js';
 
 const rules = (pointsLifetimeDays: number, welcomeLifetimeDays = 0) => ({ pointsLifetimeDays, welcomeLifetimeDays });
 const MARCH_1_NOON = Date.parse('2026-03-01T09:00:00Z');
@@ -61,5 +62,20 @@ describe('point lots', () => {
     const gone = Date.parse('2026-02-28T21:00:00Z'); // Moscow midnight starting 1 March
     expect(expiryNote(120, gone)).to.equal('Сгорит 120 баллов 28.02');
     expect(expiryNote(1, gone)).to.equal('Сгорит 1 балл 28.02');
+  });
+
+  it('when the reminder is written, then the owner’s placeholders are filled with words that agree', () => {
+    const gone = Date.parse('2026-02-28T21:00:00Z'); // Moscow midnight starting 1 March
+    expect(
+      reminderText('Через {days} сгорит {points} ({date}). Ждём вас в «{shop}»!', {
+        days: 7,
+        points: 22,
+        expiresAt: gone,
+        shop: 'Ромашка',
+      }),
+    ).to.equal('Через 7 дней сгорит 22 балла (28.02). Ждём вас в «Ромашка»!');
+    expect(reminderText('{points}, {days}', { days: 1, points: 1, expiresAt: gone, shop: '' })).to.equal(
+      '1 балл, 1 день',
+    );
   });
 });

@@ -2,7 +2,13 @@ import Joi from 'joi';
 import { BACKEND_KINDS, type BackendKind } from '../../db/schema/index.js';
 import { REFUSED_ADDRESS_MESSAGES, readTenantUrl, type OutboundGuard } from '../http/outbound-guard.js';
 import { checkFields, type FieldProblem } from '../http/validate.js';
-import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../ledger/rules.js';
+import {
+  DEFAULT_LEDGER_RULES,
+  MAX_LIFETIME_DAYS,
+  MAX_REMINDER_DAYS,
+  MAX_REMINDER_TEMPLATE,
+  type LedgerRules,
+} from '../ledger/rules.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
 import { IBONUS_DEFAULTS } from '../providers/ibonus/ibonus-settings.js';
 import {
@@ -86,6 +92,8 @@ const url = (label: string, options: { allowQuery: boolean } = { allowQuery: fal
     .label(label);
 const whole = (label: string, min: number, max: number) =>
   Joi.number().integer().min(min).max(max).empty('').required().label(label);
+/** A whole number where blank means 0 (off). */
+const orZero = (label: string, max: number) => Joi.number().integer().min(0).max(max).empty('').default(0).label(label);
 // An unchecked box is simply absent from the post.
 const flag = (label: string) => Joi.boolean().truthy('on').default(false).label(label);
 
@@ -139,7 +147,22 @@ const ledgerSchema = Joi.object<LedgerForm>({
   codeWebhookUrl: url('Адрес для отправки кодов', { allowQuery: true })
     .when('requireSpendingCode', { is: true, then: Joi.required() })
     .when('confirmRegistrationByCode', { is: true, then: Joi.required() })
-    .messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' }),
+    .messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' })
+    .when('expiryReminderDays', {
+      is: Joi.number().greater(0),
+      then: Joi.required().messages({
+        'any.required': 'Чтобы напоминать о сгорании баллов, укажите адрес вашего SMS-шлюза.',
+      }),
+    }),
+  pointsLifetimeDays: orZero('Сколько дней действуют баллы', MAX_LIFETIME_DAYS),
+  welcomeLifetimeDays: orZero('Сколько дней действуют приветственные баллы', MAX_LIFETIME_DAYS),
+  expiryReminderDays: orZero('За сколько дней напомнить о сгорании', MAX_REMINDER_DAYS),
+  expiryReminderTemplate: Joi.string()
+    .trim()
+    .max(MAX_REMINDER_TEMPLATE)
+    .empty('')
+    .default(DEFAULT_LEDGER_RULES.expiryReminderTemplate)
+    .label('Текст напоминания'),
   audience: Joi.string()
     .valid('all', 'tags')
     .default('all')

@@ -142,6 +142,24 @@ const INVALID: InvalidCase[] = [
   },
   {
     form: 'ledger',
+    change: { 'ledger.pointsLifetimeDays': '3651' },
+    field: 'ledger.pointsLifetimeDays',
+    message: 'Поле «Сколько дней действуют баллы» должно быть не больше 3650.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.expiryReminderDays': '7', 'ledger.codeWebhookUrl': '' },
+    field: 'ledger.codeWebhookUrl',
+    message: 'Чтобы напоминать о сгорании баллов, укажите адрес вашего SMS-шлюза.',
+  },
+  {
+    form: 'ledger',
+    change: { 'ledger.expiryReminderTemplate': 'x'.repeat(161) },
+    field: 'ledger.expiryReminderTemplate',
+    message: 'Поле «Текст напоминания» длиннее 160 символов.',
+  },
+  {
+    form: 'ledger',
     change: { 'ledger.active': 'perhaps' },
     field: 'ledger.active',
     message: 'Поле «Программа включена» должно быть true или false.',

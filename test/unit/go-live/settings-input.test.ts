@@ -81,7 +81,43 @@ describe('Settings form parsing', () => {
       confirmRegistrationByCode: false,
       allAgents: true,
       agentTags: [],
+      // Points that expire are off until the owner sets a lifetime.
+      pointsLifetimeDays: 0,
+      welcomeLifetimeDays: 0,
+      expiryReminderDays: 0,
+      expiryReminderTemplate: 'Через {days} сгорит {points}. Ждём вас в «{shop}»!',
     });
+  });
+
+  it('when points expire with reminders, then the days and the template are kept and the SMS gateway address is required', () => {
+    const expiring = {
+      ...VALID_FORMS.ledger,
+      'ledger.pointsLifetimeDays': '180',
+      'ledger.welcomeLifetimeDays': '30',
+      'ledger.expiryReminderDays': '7',
+      'ledger.expiryReminderTemplate': ' Через {days} сгорит {points}. «Ромашка» ',
+    };
+    const withoutGateway = parseSettingsForm(
+      formValuesOf({ ...expiring, 'ledger.codeWebhookUrl': '' }),
+      NOTHING_STORED,
+    );
+    expect(withoutGateway.problems).to.deep.equal([
+      {
+        field: 'ledger.codeWebhookUrl',
+        message: 'Чтобы напоминать о сгорании баллов, укажите адрес вашего SMS-шлюза.',
+      },
+    ]);
+    const { change } = parseSettingsForm(
+      formValuesOf({ ...expiring, 'ledger.codeWebhookUrl': 'https://sms.example.test/send' }),
+      NOTHING_STORED,
+    );
+    expect(change!.settings.ledger).to.include({
+      pointsLifetimeDays: 180,
+      welcomeLifetimeDays: 30,
+      expiryReminderDays: 7,
+      expiryReminderTemplate: 'Через {days} сгорит {points}. «Ромашка»',
+    });
+    expect(change!.secrets.smsGateway).to.deep.equal({ webhookUrl: 'https://sms.example.test/send' });
   });
 
   it('when registration must be confirmed by code, then the box is kept and the SMS gateway address is required', () => {

@@ -1,50 +1,41 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import { customers, type Customer, type NewCustomer } from '../../db/schema/index.js';
 import type { CustomerFields, CustomerRef } from '../loyalty/backend.js';
-import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import type { DbOrTx } from '../storage/database.js';
+import { columnsOf, insertRow, rowOf, statement } from '../storage/statements.js';
 import { normalizePhone } from '../locale/phone.js';
 
 export const SEARCH_LIMIT = 20;
+
+// The till's lookups and the sale's writes run on statements prepared once (app/storage/statements.ts).
+const BY_MS_ID = `select ${columnsOf(customers)} from customers where tenant_id = ? and ms_id = ?`;
+const BY_OWN_ID = `select ${columnsOf(customers)} from customers where tenant_id = ? and id = ?`;
+const BY_PHONE = `select ${columnsOf(customers)} from customers where tenant_id = ? and phone = ?`;
+const BY_CARD = `select ${columnsOf(customers)} from customers where tenant_id = ? and card_number = ?`;
+const MARK_WELCOME_GRANTED = 'update customers set welcome_granted = 1 where id = ?';
 
 /** Plain reads and writes of ledger customers, always scoped to one tenant. */
 export const customerRepository = {
   /** By our UUID or by the МойСклад id: the till sends either as meta.id. */
   findById(tx: DbOrTx, tenantId: string, id: string): Customer | undefined {
-    const byColumn = (column: typeof customers.msId | typeof customers.id) =>
-      tx
-        .select()
-        .from(customers)
-        .where(and(eq(customers.tenantId, sql.placeholder('tenantId')), eq(column, sql.placeholder('id'))))
-        .prepare();
-    const byMsId = preparedOnce(tx, 'customerByMsId', () => byColumn(customers.msId));
-    const byOwnId = preparedOnce(tx, 'customerById', () => byColumn(customers.id));
-    return byMsId.get({ tenantId, id }) ?? byOwnId.get({ tenantId, id });
+    return (
+      rowOf(customers, statement(tx, BY_MS_ID).get(tenantId, id)) ??
+      rowOf(customers, statement(tx, BY_OWN_ID).get(tenantId, id))
+    );
   },
 
   findByMsId(tx: DbOrTx, tenantId: string, msId: string): Customer | undefined {
-    return tx
-      .select()
-      .from(customers)
-      .where(and(eq(customers.tenantId, tenantId), eq(customers.msId, msId)))
-      .get();
+    return rowOf(customers, statement(tx, BY_MS_ID).get(tenantId, msId));
   },
 
   findByPhone(tx: DbOrTx, tenantId: string, phone: string): Customer | undefined {
     const normalized = normalizePhone(phone);
     if (normalized === null) return undefined;
-    return tx
-      .select()
-      .from(customers)
-      .where(and(eq(customers.tenantId, tenantId), eq(customers.phone, normalized)))
-      .get();
+    return rowOf(customers, statement(tx, BY_PHONE).get(tenantId, normalized));
   },
 
   findByCard(tx: DbOrTx, tenantId: string, card: string): Customer | undefined {
-    return tx
-      .select()
-      .from(customers)
-      .where(and(eq(customers.tenantId, tenantId), eq(customers.cardNumber, card.trim())))
-      .get();
+    return rowOf(customers, statement(tx, BY_CARD).get(tenantId, card.trim()));
   },
 
   /** Mapping first (id / msId), then phone, then card. */
@@ -91,7 +82,7 @@ export const customerRepository = {
   },
 
   insert(tx: DbOrTx, row: NewCustomer): void {
-    tx.insert(customers).values(row).run();
+    insertRow(tx, customers, row);
   },
 
   setBalance(tx: DbOrTx, id: string, balance: number, now: Date): void {
@@ -99,7 +90,7 @@ export const customerRepository = {
   },
 
   markWelcomeGranted(tx: DbOrTx, id: string): void {
-    tx.update(customers).set({ welcomeGranted: true }).where(eq(customers.id, id)).run();
+    statement(tx, MARK_WELCOME_GRANTED).run(id);
   },
 };
 

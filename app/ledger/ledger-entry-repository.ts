@@ -1,6 +1,7 @@
-import { and, eq, gt, sql } from 'drizzle-orm';
-import { customers, ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
-import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import { eq, sql } from 'drizzle-orm';
+import { ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
+import type { DbOrTx } from '../storage/database.js';
+import { insertRow, statement } from '../storage/statements.js';
 import { lotRepository } from './lot-repository.js';
 
 export interface NewEntry {
@@ -14,6 +15,11 @@ export interface NewEntry {
   availableAt?: number;
 }
 
+// Every sale and return appends here: statements prepared once (app/storage/statements.ts).
+const ADD_TO_BALANCE = 'update customers set balance = balance + ?, updated_at = ? where id = ?';
+const PENDING =
+  'select coalesce(sum(points), 0) as total from ledger_entries where customer_id = ? and available_at > ?';
+
 /** The append-only points journal and the materialised balance it keeps in step. */
 export const ledgerEntriesRepository = {
   /**
@@ -24,23 +30,17 @@ export const ledgerEntriesRepository = {
   append(tx: DbOrTx, entry: NewEntry, now: Date): number | undefined {
     if (!Number.isSafeInteger(entry.points)) throw new RangeError(`points must be an integer, got ${entry.points}`);
     if (entry.points === 0) return undefined;
-    const { lastInsertRowid } = tx
-      .insert(ledgerEntries)
-      .values({
-        tenantId: entry.tenantId,
-        customerId: entry.customerId,
-        points: entry.points,
-        kind: entry.kind,
-        saleId: entry.saleId ?? null,
-        returnId: entry.returnId ?? null,
-        availableAt: entry.availableAt ?? now.getTime(),
-        createdAt: now.getTime(),
-      })
-      .run();
-    tx.update(customers)
-      .set({ balance: sql`${customers.balance} + ${entry.points}`, updatedAt: now })
-      .where(eq(customers.id, entry.customerId))
-      .run();
+    const { lastInsertRowid } = insertRow(tx, ledgerEntries, {
+      tenantId: entry.tenantId,
+      customerId: entry.customerId,
+      points: entry.points,
+      kind: entry.kind,
+      saleId: entry.saleId ?? null,
+      returnId: entry.returnId ?? null,
+      availableAt: entry.availableAt ?? now.getTime(),
+      createdAt: now.getTime(),
+    });
+    statement(tx, ADD_TO_BALANCE).run(entry.points, now.getTime(), entry.customerId);
     return Number(lastInsertRowid);
   },
 
@@ -49,19 +49,7 @@ export const ledgerEntriesRepository = {
    * same date as the points they reverse, so they cancel out here as well as in the balance.
    */
   pending(tx: DbOrTx, customerId: string, now: Date): number {
-    const query = preparedOnce(tx, 'pendingPoints', () =>
-      tx
-        .select({ total: sql<number>`coalesce(sum(${ledgerEntries.points}), 0)` })
-        .from(ledgerEntries)
-        .where(
-          and(
-            eq(ledgerEntries.customerId, sql.placeholder('customerId')),
-            gt(ledgerEntries.availableAt, sql.placeholder('now')),
-          ),
-        )
-        .prepare(),
-    );
-    return query.get({ customerId, now: now.getTime() })?.total ?? 0;
+    return (statement(tx, PENDING).get(customerId, now.getTime()) as { total: number }).total;
   },
 
   /** Σ all entries; equals customers.balance (tests check the invariant through this). */

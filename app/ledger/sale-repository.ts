@@ -1,33 +1,27 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { saleReturns, sales, type Sale, type SaleReturn } from '../../db/schema/index.js';
-import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import type { DbOrTx } from '../storage/database.js';
+import { columnsOf, insertRow, rowOf, rowsOf, statement } from '../storage/statements.js';
 
 type NewSale = typeof sales.$inferInsert;
 type NewSaleReturn = typeof saleReturns.$inferInsert;
 
+// The sale's and the return's own reads and writes run on statements prepared once (app/storage/statements.ts).
+const SALE_BY_KEY = `select ${columnsOf(sales)} from sales where tenant_id = ? and sale_key = ?`;
+const SALE_BY_MS_ID = `select ${columnsOf(sales)} from sales where tenant_id = ? and ms_id = ? order by created_at desc`;
+const RECORD_REVERSAL = `update sales set returned_kopecks = ?, earned_reversed = ?, spent_reversed = ? where id = ?`;
+const RETURN_BY_KEY = `select ${columnsOf(saleReturns)} from sale_returns where tenant_id = ? and return_key = ?`;
+const RETURNS_OF_SALE = `select ${columnsOf(saleReturns)} from sale_returns where sale_id = ? order by created_at`;
+
 /** Sales and returns as applied to the ledger; callers decide the transaction. */
 export const saleRepository = {
   findByKey(tx: DbOrTx, tenantId: string, saleKey: string): Sale | undefined {
-    const query = preparedOnce(tx, 'saleByKey', () =>
-      tx
-        .select()
-        .from(sales)
-        .where(and(eq(sales.tenantId, sql.placeholder('tenantId')), eq(sales.saleKey, sql.placeholder('saleKey'))))
-        .prepare(),
-    );
-    return query.get({ tenantId, saleKey });
+    return rowOf(sales, statement(tx, SALE_BY_KEY).get(tenantId, saleKey));
   },
 
   /** The sale a return links to: by МойСклад id, else by our key (the till may send either). */
   findForReturn(tx: DbOrTx, tenantId: string, saleMsId: string): Sale | undefined {
-    return (
-      tx
-        .select()
-        .from(sales)
-        .where(and(eq(sales.tenantId, tenantId), eq(sales.msId, saleMsId)))
-        .orderBy(desc(sales.createdAt))
-        .get() ?? this.findByKey(tx, tenantId, saleMsId)
-    );
+    return rowOf(sales, statement(tx, SALE_BY_MS_ID).get(tenantId, saleMsId)) ?? this.findByKey(tx, tenantId, saleMsId);
   },
 
   hasSaleWithCustomer(tx: DbOrTx, customerId: string): boolean {
@@ -35,7 +29,7 @@ export const saleRepository = {
   },
 
   insert(tx: DbOrTx, row: NewSale): void {
-    tx.insert(sales).values(row).run();
+    insertRow(tx, sales, row);
   },
 
   recordReversal(
@@ -43,24 +37,20 @@ export const saleRepository = {
     saleId: string,
     totals: Pick<Sale, 'returnedKopecks' | 'earnedReversed' | 'spentReversed'>,
   ): void {
-    tx.update(sales).set(totals).where(eq(sales.id, saleId)).run();
+    statement(tx, RECORD_REVERSAL).run(totals.returnedKopecks, totals.earnedReversed, totals.spentReversed, saleId);
   },
 
   findReturnByKey(tx: DbOrTx, tenantId: string, returnKey: string): SaleReturn | undefined {
-    return tx
-      .select()
-      .from(saleReturns)
-      .where(and(eq(saleReturns.tenantId, tenantId), eq(saleReturns.returnKey, returnKey)))
-      .get();
+    return rowOf(saleReturns, statement(tx, RETURN_BY_KEY).get(tenantId, returnKey));
   },
 
   /** The returns already applied to a sale, oldest first. */
   returnsOfSale(tx: DbOrTx, saleId: string): SaleReturn[] {
-    return tx.select().from(saleReturns).where(eq(saleReturns.saleId, saleId)).orderBy(saleReturns.createdAt).all();
+    return rowsOf(saleReturns, statement(tx, RETURNS_OF_SALE).all(saleId));
   },
 
   insertReturn(tx: DbOrTx, row: NewSaleReturn): void {
-    tx.insert(saleReturns).values(row).run();
+    insertRow(tx, saleReturns, row);
   },
 
   /** Returns support staff must look at, newest first. */

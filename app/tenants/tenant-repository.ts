@@ -1,6 +1,10 @@
-import { eq, or, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { tenants, type NewTenant, type Tenant } from '../../db/schema/index.js';
-import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import type { DbOrTx } from '../storage/database.js';
+import { columnsOf, rowOf, statement } from '../storage/statements.js';
+
+// Prepared once per connection (app/storage/statements.ts); both columns are unique, so each side is an index lookup.
+const BY_TOKEN_HASH = `select ${columnsOf(tenants)} from tenants where loyalty_token_hash = ? or pending_loyalty_token_hash = ?`;
 
 /** Plain reads and writes of tenants; callers decide the transaction. */
 export const tenantRepository = {
@@ -8,21 +12,9 @@ export const tenantRepository = {
     return tx.select().from(tenants).where(eq(tenants.accountId, accountId)).get();
   },
 
-  /** Current or pending (mid-rotation) LoyaltyAPI token. */
+  /** Current or pending (mid-rotation) LoyaltyAPI token; every LoyaltyAPI call starts here. */
   findByLoyaltyTokenHash(tx: DbOrTx, hash: string): Tenant | undefined {
-    const query = preparedOnce(tx, 'tenantByTokenHash', () =>
-      tx
-        .select()
-        .from(tenants)
-        .where(
-          or(
-            eq(tenants.loyaltyTokenHash, sql.placeholder('hash')),
-            eq(tenants.pendingLoyaltyTokenHash, sql.placeholder('hash')),
-          ),
-        )
-        .prepare(),
-    );
-    return query.get({ hash });
+    return rowOf(tenants, statement(tx, BY_TOKEN_HASH).get(hash, hash));
   },
 
   /** Tenants whose SMS gateway URL still sits unsealed in their settings (written before it was sealed). */

@@ -42,14 +42,20 @@ const MESSAGES: Joi.LanguageMessages = {
   'alternatives.types': 'Неверный тип поля «{{#label}}».',
 };
 
-const prepared = new WeakMap<Joi.Schema, Joi.Schema>();
+const firstProblem = new WeakMap<Joi.Schema, Joi.Schema>();
+const everyProblem = new WeakMap<Joi.Schema, Joi.Schema>();
 
-/** Joi compiles message templates when they are passed in; doing it once per schema keeps the till's path fast. */
-function withRussianMessages<T>(schema: Joi.Schema<T>): Joi.Schema<T> {
-  let ready = prepared.get(schema);
+/**
+ * The schema with our messages and abortEarly set once. joi merges options given to validate() with
+ * the schema's own preferences on every call, compiling every message template again; a schema
+ * whose preferences are all its own validates with a merge joi made once and keeps.
+ */
+function withRussianMessages<T>(schema: Joi.Schema<T>, abortEarly: boolean): Joi.Schema<T> {
+  const cache = abortEarly ? firstProblem : everyProblem;
+  let ready = cache.get(schema);
   if (!ready) {
-    ready = schema.prefs({ messages: MESSAGES, errors: { wrap: { label: false } } });
-    prepared.set(schema, ready);
+    ready = schema.prefs({ messages: MESSAGES, errors: { wrap: { label: false } }, abortEarly });
+    cache.set(schema, ready);
   }
   return ready as Joi.Schema<T>;
 }
@@ -61,7 +67,7 @@ export interface FieldProblem {
 
 /** Validates without throwing: for forms that show every problem next to its field. */
 export function checkFields<T>(schema: Joi.Schema<T>, input: unknown): { value: T; problems: FieldProblem[] } {
-  const { value, error } = withRussianMessages(schema).validate(input, { abortEarly: false });
+  const { value, error } = withRussianMessages(schema, false).validate(input);
   const problems = (error?.details ?? []).map((d) => ({ field: d.path.join('.'), message: d.message }));
   return { value: value as T, problems };
 }
@@ -71,7 +77,7 @@ export function checkFields<T>(schema: Joi.Schema<T>, input: unknown): { value: 
  * first bad field. Unknown keys are allowed by the schemas that need it (МойСклад adds fields).
  */
 export function validate<T>(schema: Joi.Schema<T>, input: unknown): T {
-  const { value, error } = withRussianMessages(schema).validate(input, { abortEarly: true });
+  const { value, error } = withRussianMessages(schema, true).validate(input);
   if (error) {
     const detail = error.details[0];
     const parameter = detail?.path.join('.') || undefined;

@@ -102,9 +102,12 @@ export function inAudience(rules: Pick<LedgerRules, 'allAgents' | 'agentTags'>, 
   return tags.some((tag) => wanted.has(tag.trim().toLowerCase()));
 }
 
+/** Stored rules are read on every recalc and sale: options set once, not passed (and merged) per call. */
+const storedRulesSchema = ledgerRulesSchema.prefs({ stripUnknown: true });
+
 /** The tenant's rules (tenant.settings.ledger) over the defaults; bad stored values fall back to defaults. */
 export function ledgerRulesOf(tenant: Pick<Tenant, 'settings'>): LedgerRules {
   const stored = (tenant.settings as { ledger?: unknown }).ledger;
-  const { value, error } = ledgerRulesSchema.validate(stored ?? {}, { stripUnknown: true });
+  const { value, error } = storedRulesSchema.validate(stored ?? {});
   return { ...DEFAULT_LEDGER_RULES, ...(error ? {} : value) };
 }

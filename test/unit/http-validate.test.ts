@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import Joi from 'joi';
-import { validate } from '../../app/http/validate.js';
+import { checkFields, validate } from '../../app/http/validate.js';
 import { ValidationError } from '../../app/errors.js';
 
 describe('The validation helper', () => {
@@ -41,5 +41,16 @@ describe('The validation helper', () => {
 
   it('when the input is valid, then the converted value comes back', () => {
     expect(validate(schema, { name: 'abc', quantity: '3' })).to.deep.equal({ name: 'abc', quantity: 3 });
+  });
+
+  it('when one schema is used by both a form and an API, then the form lists every problem and the API names the first', () => {
+    const input = { name: 'long name', quantity: 0, kind: 'C' };
+    for (let call = 0; call < 2; call++) {
+      expect(checkFields(schema, input).problems.map((p) => p.field)).to.deep.equal(['quantity', 'name', 'kind']);
+      expect(() => validate(schema, input))
+        .to.throw(ValidationError)
+        .with.property('parameter', 'quantity');
+      expect(checkFields(schema, input).problems[1]!.message).to.equal('Поле «name» длиннее 3 символов.');
+    }
   });
 });

@@ -3,6 +3,7 @@ import helmet from 'helmet';
 import type { Config } from './config/index.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { authFailureLimiter } from './http/auth-failures.js';
+import { jsonApiHeaders } from './http/json-api-headers.js';
 import { OutboundGuard, type HostResolver } from './http/outbound-guard.js';
 import { requestContext } from './http/request-context.js';
 import { transactionLogging } from './http/transaction-logging.js';
@@ -143,13 +144,38 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const loyaltyAuthFailures = authFailureLimiter({ db: storage.db, logger, name: 'loyalty-api' });
   const vendorAuthFailures = authFailureLimiter({ db: storage.db, logger, name: 'vendor-api' });
 
+  const loyaltyApi = loyaltyApiRouter({
+    db: storage.db,
+    logger,
+    txlog,
+    backendFor: (tenant) => backends.for(tenant),
+    goods: restrictedGoods,
+    tillPatienceMs: config.providers.tillTimeoutMs,
+    authFailures: loyaltyAuthFailures,
+  });
+  metrics.knowLoyaltyEndpoints(routesOf(loyaltyApi));
+
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: API answers are fresh on every call, pages carry per-request tokens; static files keep theirs.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   // Server-rendered pages (settings iframe, admin UI) share views/ and public/.
   app.set('view engine', 'ejs');
   app.set('views', projectPath('views'));
   app.use(requestContext);
+
+  // The till's API comes first and runs only what it needs: its headers, the call's log row, then its
+  // router (token before body, one JSON parser). Nothing below it (helmet, static files, sessions) runs for it.
+  app.use(
+    '/loyalty-api',
+    jsonApiHeaders,
+    transactionLogging('loyalty-api', txlog, logger, (method, path, status, seconds) =>
+      metrics.observeLoyaltyCall(method, path, status, seconds),
+    ),
+    loyaltyApi,
+  );
+
   app.use(
     helmet({
       contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
@@ -174,24 +200,6 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       logger,
       authFailures: vendorAuthFailures,
     }),
-  );
-
-  const loyaltyApi = loyaltyApiRouter({
-    db: storage.db,
-    logger,
-    txlog,
-    backendFor: (tenant) => backends.for(tenant),
-    goods: restrictedGoods,
-    tillPatienceMs: config.providers.tillTimeoutMs,
-    authFailures: loyaltyAuthFailures,
-  });
-  metrics.knowLoyaltyEndpoints(routesOf(loyaltyApi));
-  app.use(
-    '/loyalty-api',
-    transactionLogging('loyalty-api', txlog, logger, (method, path, status, seconds) =>
-      metrics.observeLoyaltyCall(method, path, status, seconds),
-    ),
-    loyaltyApi,
   );
 
   app.use(

@@ -12,17 +12,15 @@ import {
   type WebhookState,
 } from '../../db/schema/index.js';
 import type { DbOrTx } from '../storage/database.js';
+import { columnsOf, rowsOf, statement } from '../storage/statements.js';
 
-/** SQLite's limit on bound values is far above this; chunks keep every IN list small. */
-const CHUNK = 500;
 /** Rows per INSERT: 9 values each stays well under SQLite's limit on bound values. */
 const INSERT_BATCH = 200;
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK));
-  return result;
-}
+// The till's lookups: a JSON array of ids, so one statement prepared once serves every receipt (app/storage/statements.ts).
+const GOODS_BY_IDS = `select ${columnsOf(catalogGoods)} from catalog_goods where tenant_id = ? and id in (select value from json_each(?))`;
+const GOODS_BY_SYNC_IDS = `select ${columnsOf(catalogGoods)} from catalog_goods where tenant_id = ? and sync_id in (select value from json_each(?))`;
+const FOLDERS_BY_IDS = `select ${columnsOf(catalogFolders)} from catalog_folders where tenant_id = ? and id in (select value from json_each(?))`;
 
 export type NewCatalogFolder = Omit<CatalogFolder, 'tenantId'>;
 
@@ -72,24 +70,15 @@ export const catalogRepository = {
       .run().changes;
   },
 
+  /** Every recalc and sale of a tenant with goods rules reads its lines here: one prepared statement, any count. */
   goodsByIds(tx: DbOrTx, tenantId: string, ids: readonly string[]): CatalogGood[] {
-    return chunks([...new Set(ids)]).flatMap((part) =>
-      tx
-        .select()
-        .from(catalogGoods)
-        .where(and(eq(catalogGoods.tenantId, tenantId), inArray(catalogGoods.id, part)))
-        .all(),
-    );
+    if (ids.length === 0) return [];
+    return rowsOf(catalogGoods, statement(tx, GOODS_BY_IDS).all(tenantId, JSON.stringify(ids)));
   },
 
   goodsBySyncIds(tx: DbOrTx, tenantId: string, syncIds: readonly string[]): CatalogGood[] {
-    return chunks([...new Set(syncIds)]).flatMap((part) =>
-      tx
-        .select()
-        .from(catalogGoods)
-        .where(and(eq(catalogGoods.tenantId, tenantId), inArray(catalogGoods.syncId, part)))
-        .all(),
-    );
+    if (syncIds.length === 0) return [];
+    return rowsOf(catalogGoods, statement(tx, GOODS_BY_SYNC_IDS).all(tenantId, JSON.stringify(syncIds)));
   },
 
   upsertFolders(tx: DbOrTx, tenantId: string, rows: readonly NewCatalogFolder[]): void {
@@ -120,13 +109,8 @@ export const catalogRepository = {
   },
 
   foldersByIds(tx: DbOrTx, tenantId: string, ids: readonly string[]): CatalogFolder[] {
-    return chunks([...new Set(ids)]).flatMap((part) =>
-      tx
-        .select()
-        .from(catalogFolders)
-        .where(and(eq(catalogFolders.tenantId, tenantId), inArray(catalogFolders.id, part)))
-        .all(),
-    );
+    if (ids.length === 0) return [];
+    return rowsOf(catalogFolders, statement(tx, FOLDERS_BY_IDS).all(tenantId, JSON.stringify(ids)));
   },
 
   /** How many products, variants, services and bundles are cached. */

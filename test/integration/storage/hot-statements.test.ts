@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { and, desc, eq, gt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import {
+  catalogFolders,
+  catalogGoods,
   customers,
   ledgerEntries,
   saleReturns,
@@ -13,6 +15,7 @@ import {
   type NewCustomer,
   type NewTenant,
 } from '../../../db/schema/index.js';
+import { catalogRepository } from '../../../app/catalog/catalog-repository.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entry-repository.js';
 import { saleRepository } from '../../../app/ledger/sale-repository.js';
@@ -367,5 +370,67 @@ describe('Hot statements', () => {
     expect(saleRepository.findForReturn(db, tenantId, 'same'))
       .to.deep.equal(drizzle)
       .and.to.include({ id: 'new' });
+  });
+
+  it('when goods and folders are looked up by many ids, then the rows are drizzle’s, whatever the count, repeats or other tenants', () => {
+    const { db } = storage;
+    const other = randomUUID();
+    db.insert(tenants).values(tenantRow(other)).run();
+    const goods = Array.from({ length: 700 }, (_, i) => ({
+      id: `good-${i}`,
+      kind: i % 3 === 0 ? ('variant' as const) : ('product' as const),
+      productId: i % 3 === 0 ? `good-${i + 1}` : null,
+      syncId: i % 2 === 0 ? `sync-${i}` : null,
+      trackingType: i % 5 === 0 ? 'TOBACCO' : null,
+      discountProhibited: i % 7 === 0,
+      folderId: i % 4 === 0 ? `folder-${i % 40}` : null,
+      seenAt: 1_000 + i,
+    }));
+    catalogRepository.upsertGoods(db, tenantId, goods);
+    catalogRepository.upsertGoods(db, other, goods.slice(0, 10));
+    catalogRepository.upsertFolders(
+      db,
+      tenantId,
+      Array.from({ length: 40 }, (_, i) => ({
+        id: `folder-${i}`,
+        parentId: i > 0 ? `folder-${i - 1}` : null,
+        name: `Папка ${i}`,
+        pathName: '',
+        seenAt: 1,
+      })),
+    );
+    const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
+    // Past the old 500-id chunks, with repeats and ids nobody has.
+    const ids = [...Array.from({ length: 900 }, (_, i) => `good-${i}`), 'good-1', 'good-2', 'nope'];
+    const syncIds = [...Array.from({ length: 800 }, (_, i) => `sync-${i}`), 'sync-0'];
+    const folderIds = ['folder-3', 'folder-3', 'folder-39', 'nope'];
+
+    const goodsByDrizzle = (column: typeof catalogGoods.id | typeof catalogGoods.syncId, values: string[]) =>
+      db
+        .select()
+        .from(catalogGoods)
+        .where(and(eq(catalogGoods.tenantId, tenantId), inArray(column, values)))
+        .all();
+    const found = catalogRepository.goodsByIds(db, tenantId, ids);
+    expect(found).to.have.length(700);
+    expect(byId(found)).to.deep.equal(byId(goodsByDrizzle(catalogGoods.id, ids)));
+    expect(found.find((g) => g.id === 'good-0')).to.include({ discountProhibited: true, kind: 'variant' });
+    const bySync = catalogRepository.goodsBySyncIds(db, tenantId, syncIds);
+    expect(bySync).to.have.length(350);
+    expect(byId(bySync)).to.deep.equal(byId(goodsByDrizzle(catalogGoods.syncId, syncIds)));
+    const folders = catalogRepository.foldersByIds(db, tenantId, folderIds);
+    expect(byId(folders)).to.deep.equal(
+      byId(
+        db
+          .select()
+          .from(catalogFolders)
+          .where(and(eq(catalogFolders.tenantId, tenantId), inArray(catalogFolders.id, folderIds)))
+          .all(),
+      ),
+    );
+    expect(folders.map((f) => f.id).sort()).to.deep.equal(['folder-3', 'folder-39']);
+    expect(catalogRepository.goodsByIds(db, tenantId, [])).to.deep.equal([]);
+    expect(catalogRepository.goodsBySyncIds(db, tenantId, [])).to.deep.equal([]);
+    expect(catalogRepository.foldersByIds(db, tenantId, [])).to.deep.equal([]);
   });
 });

@@ -16,6 +16,7 @@ import type {
   VerificationAnswer,
 } from '../loyalty/backend.js';
 import { immediate, type Db } from '../storage/database.js';
+import { GroupCommit, type GroupCommitOptions } from '../storage/group-commit.js';
 import { customerRepository as customers } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { CUSTOMER_NOT_FOUND, recalcReceipt } from './recalc.js';
@@ -36,6 +37,8 @@ export interface CodeSender {
 /** The built-in points ledger in our own SQLite database: the embedded default loyalty system. */
 export class LedgerBackend implements LoyaltyBackend {
   private readonly now: () => Date;
+  /** Sales and returns share commits (and their fsync); each one still succeeds or fails alone. */
+  private readonly commits: GroupCommit;
 
   constructor(
     private readonly db: Db,
@@ -45,9 +48,11 @@ export class LedgerBackend implements LoyaltyBackend {
       /** МойСклад's counterparty tags, for a program with an audience; without them nobody is found in it. */
       customerTags?: CustomerTagSource;
       now?: () => Date;
+      groupCommit?: GroupCommitOptions;
     },
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.commits = new GroupCommit(db, deps.groupCommit);
   }
 
   /**
@@ -96,11 +101,14 @@ export class LedgerBackend implements LoyaltyBackend {
     return recalcReceipt(this.db, tenantId, rules, request, now, audience, tiers);
   }
 
-  /** A repeat of an applied sale changes nothing; one with other content is reported (SaleConflict). */
+  /**
+   * A repeat of an applied sale changes nothing; one with other content is reported (SaleConflict).
+   * Sales and returns arriving together share one commit (GroupCommit); each resolves once it is durable.
+   */
   async createSale(tenant: Tenant, request: SaleRequest): Promise<SaleConflict | undefined> {
     const ctx = this.context(tenant);
     const audience = await this.audience(tenant, ctx.rules, request.agent);
-    return immediate(this.db, (tx) => {
+    return this.commits.run((tx) => {
       if (applySale(tx, ctx, this.deps.giftCards, request, audience)) return undefined;
       const recorded = saleRepository.findByKey(tx, ctx.tenantId, request.saleKey);
       return recorded ? repeatConflict(tx, ctx.tenantId, recorded, request) : undefined;
@@ -109,7 +117,7 @@ export class LedgerBackend implements LoyaltyBackend {
 
   async createReturn(tenant: Tenant, request: ReturnRequest): Promise<void> {
     const ctx = this.context(tenant);
-    immediate(this.db, (tx) => applyReturn(tx, ctx, request));
+    await this.commits.run((tx) => applyReturn(tx, ctx, request));
   }
 
   async giftCard(tenant: Tenant, name: string, _retailStoreId?: string): Promise<GiftCardView> {

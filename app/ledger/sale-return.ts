@@ -47,7 +47,7 @@ export function reversalFor(
   };
 }
 
-/** Records a return once per returnKey and reverses the linked sale's points; call inside immediate(). */
+/** Records a return once per returnKey and reverses the linked sale's points; call inside one write transaction. */
 export function applyReturn(tx: DbOrTx, ctx: LedgerContext, request: ReturnRequest): boolean {
   const { tenantId, now } = ctx;
   if (saleRepository.findReturnByKey(tx, tenantId, request.returnKey)) return false;

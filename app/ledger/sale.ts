@@ -20,7 +20,8 @@ import { allowedTotalKopecks, earningPaidKopecks } from '../receipt/restrictions
 import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 /**
- * Applies a sale once per saleKey; call inside immediate() so the check-then-write cannot race.
+ * Applies a sale once per saleKey; call inside one write transaction (immediate(), or a GroupCommit
+ * job's savepoint) so the check-then-write cannot race.
  * Returns false for a repeat (nothing changed). Order: spend (checked against what is spendable
  * now and against the lines points may discount), earn on the lines that earn, first-purchase
  * welcome, gift cards, all in the caller's transaction. A customer outside the program's audience

@@ -10,8 +10,12 @@ import { ledgerEntriesRepository } from '../../../app/ledger/ledger-entry-reposi
 import type { LedgerRules } from '../../../app/ledger/rules.js';
 import type { SaleRequest } from '../../../app/loyalty/backend.js';
 import { openStorage, type Storage } from '../../../app/storage/database.js';
+import type { GroupCommitOptions } from '../../../app/storage/group-commit.js';
+import { BusinessRuleError } from '../../../app/errors.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import type { DiscountedPosition, ReceiptPosition } from '../../../app/receipt/positions.js';
+
+export const REFUSED_GIFT_CARD = 'REFUSED';
 
 /** A built-in ledger on a real SQLite file in a temp folder, with fake codes/gift cards and a settable clock. */
 export interface LedgerFixture {
@@ -33,7 +37,11 @@ export interface LedgerFixture {
   close(): void;
 }
 
-export function openLedgerFixture(): LedgerFixture {
+/**
+ * groupCommit: how sales and returns are batched (by default as in production). A gift card named
+ * REFUSED is refused by the fake book after the sale's own rows are written.
+ */
+export function openLedgerFixture(options: { groupCommit?: GroupCommitOptions } = {}): LedgerFixture {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
   const storage = openStorage(join(dir, 'ledger.sqlite'));
   const clock = { now: new Date('2026-11-23T10:00:00Z') };
@@ -48,6 +56,9 @@ export function openLedgerFixture(): LedgerFixture {
   const giftCards: GiftCardBook = {
     find: (_tx, _tenantId, name) => ({ name, status: 'CAN_BE_USED', currentBalanceKopecks: 100_000 }),
     redeem: (_tx, _tenantId, saleId, payments) => {
+      if (payments.some((p) => p.name === REFUSED_GIFT_CARD)) {
+        throw new BusinessRuleError(`Подарочная карта ${REFUSED_GIFT_CARD} не найдена или заблокирована.`);
+      }
       redemptions.push({ saleId, names: payments.map((p) => p.name) });
     },
   };
@@ -59,7 +70,13 @@ export function openLedgerFixture(): LedgerFixture {
       return tags.get(counterpartyId);
     },
   };
-  const ledger = new LedgerBackend(storage.db, { codes, giftCards, customerTags, now: () => clock.now });
+  const ledger = new LedgerBackend(storage.db, {
+    codes,
+    giftCards,
+    customerTags,
+    now: () => clock.now,
+    groupCommit: options.groupCommit,
+  });
 
   const fixture: LedgerFixture = {
     storage,

@@ -25,7 +25,8 @@ function start(): void {
     throw error;
   }
   const logger = createLogger({ level: config.logLevel });
-  const storage = openStorage(config.databasePath);
+  // The maintenance side checkpoints the WAL on a timer (startMaintenance), never inside a sale's commit.
+  const storage = openStorage(config.databasePath, { autoCheckpoint: false });
   const { app, services } = createApp({ config, storage, logger });
   services.metrics.collectProcessMetrics();
   const sealed = sealPlainSmsWebhookUrls(storage.db, services.box);

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Storage } from '../storage/database.js';
 import { dropReadBodiesBefore, purgeLogBefore } from '../txlog/log-retention.js';
 import { HOUR_MS, rollUpLoyaltyHours } from '../txlog/loyalty-api-stats.js';
+import { startWalCheckpoints } from './wal-checkpoints.js';
 
 const DAY_MS = 86_400_000;
 const FIRST_RUN_DELAY_MS = 60_000;
@@ -24,6 +25,7 @@ export interface Maintenance {
  * window rolls, seedings a reload cut short), the ledger's expired points and their reminders (`expiry`,
  * `reminders`), and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
+ * Beside it, every second, the WAL checkpoint the serving connection no longer runs inside a commit.
  */
 export function startMaintenance(deps: {
   storage: Storage;
@@ -39,8 +41,10 @@ export function startMaintenance(deps: {
     job: { runOnce(signal?: AbortSignal): Promise<{ recomputed: number; changed: number }> };
     seed: { resumeAbandoned(): Promise<number> };
   };
+  checkpointEveryMs?: number;
 }): Maintenance {
   const { storage, logger } = deps;
+  const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: deps.checkpointEveryMs });
   const now = deps.now ?? (() => new Date());
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
@@ -118,6 +122,7 @@ export function startMaintenance(deps: {
     runOnce,
     stop: async () => {
       stopping.abort();
+      checkpoints.stop();
       clearTimeout(first);
       clearInterval(interval);
       await running;

@@ -50,8 +50,13 @@ function tightenExisting(path: string): void {
  * Opens the SQLite file with the pragmas the ledger relies on and applies pending migrations.
  * synchronous=FULL: a 201 for a sale must survive a power cut, and WAL keeps that affordable.
  * The file, its WAL and SHM are 0600 (see createPrivateFile).
+ *
+ * autoCheckpoint false (the serving process): SQLite no longer copies the WAL into the database inside
+ * whichever commit crosses 1000 pages, a stall the till's sale would pay for; the caller runs
+ * checkpoints itself (startWalCheckpoints, from the maintenance side). Migrations still run with
+ * SQLite's own checkpoints. Other connections (CLI, backup, tests) keep SQLite's default.
  */
-export function openStorage(path: string, options: { migrate?: boolean } = {}): Storage {
+export function openStorage(path: string, options: { migrate?: boolean; autoCheckpoint?: boolean } = {}): Storage {
   if (path !== ':memory:') {
     tightenExisting(path);
     createPrivateFile(path);
@@ -63,6 +68,7 @@ export function openStorage(path: string, options: { migrate?: boolean } = {}): 
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(sqlite, { schema });
   if (options.migrate !== false) migrate(db, { migrationsFolder: projectPath('db/migrations') });
+  if (options.autoCheckpoint === false) sqlite.pragma('wal_autocheckpoint = 0');
   return {
     sqlite,
     db,

@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { startMaintenance, type Maintenance } from '../../../app/ops/maintenance.js';
+import { startWalCheckpoints } from '../../../app/ops/wal-checkpoints.js';
+import { openStorage, type Storage } from '../../../app/storage/database.js';
+import { memoryLogger } from '../../helpers/memory-logger.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+describe('WAL checkpoints off the request path', () => {
+  let dir: string;
+  let path: string;
+  let storage: Storage;
+  let maintenance: Maintenance | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wal-'));
+    path = join(dir, 'db.sqlite');
+    storage = openStorage(path, { autoCheckpoint: false });
+    storage.sqlite.exec('create table page (body blob not null)');
+  });
+  afterEach(async () => {
+    await maintenance?.stop();
+    maintenance = undefined;
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pageSize = () => storage.sqlite.pragma('page_size', { simple: true }) as number;
+  /** `commits` separate commits of about one page each, as sales come. */
+  const commitPages = (commits: number) => {
+    const insert = storage.sqlite.prepare('insert into page (body) values (zeroblob(?))');
+    for (let i = 0; i < commits; i++) insert.run(pageSize() - 200);
+  };
+  const walBytes = () => statSync(`${path}-wal`).size;
+  const databaseBytes = () => statSync(path).size;
+
+  it('when the serving connection commits past 1000 pages, then it never checkpoints by itself', () => {
+    const before = databaseBytes();
+    commitPages(600);
+    // SQLite's automatic checkpoint would have copied the first 1000 pages in and started the WAL over.
+    expect(databaseBytes(), 'nothing copied into the database file').to.equal(before);
+    expect(walBytes()).to.be.greaterThan(1200 * pageSize());
+  });
+
+  it('when the maintenance side runs, then its timer checkpoints the WAL and the next commit starts it over', async () => {
+    commitPages(600);
+    const walBefore = walBytes();
+    const { logger } = memoryLogger();
+    maintenance = startMaintenance({ storage, logger, retentionDays: 90, readBodiesDays: 7, checkpointEveryMs: 10 });
+    await waitFor('the timer copies the WAL into the database', () => databaseBytes() > 600 * pageSize());
+    commitPages(10);
+    expect(walBytes(), 'the WAL file is reused from its start, not grown').to.equal(walBefore);
+    const frames = storage.sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    expect(frames[0]!.log, 'only the last 10 commits are in the WAL').to.be.lessThan(100);
+  });
+
+  it('when another process holds the write lock, then the checkpoint neither waits for it nor fails', () => {
+    commitPages(50);
+    const other = new Database(path);
+    try {
+      other.exec('begin immediate; insert into page (body) values (zeroblob(10));');
+      const { logger } = memoryLogger();
+      const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000 });
+      const outcome = checkpoints.runOnce();
+      checkpoints.stop();
+      expect(outcome).to.deep.include({ busy: false, checkpointedFrames: outcome?.walFrames });
+      other.exec('commit');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('when the WAL grew past the bound, then it is truncated rather than left long', () => {
+    commitPages(300);
+    const { logger, text } = memoryLogger();
+    const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000, largeWalFrames: 200 });
+    checkpoints.runOnce();
+    checkpoints.stop();
+    expect(walBytes()).to.equal(0);
+    expect(text()).to.match(/WAL too long/);
+  });
+});

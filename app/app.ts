@@ -10,6 +10,7 @@ import { transactionLogging } from './http/transaction-logging.js';
 import type { Logger } from './logging/logger.js';
 import { MoyskladClient } from './moysklad/moysklad-client.js';
 import type { Storage } from './storage/database.js';
+import type { GroupCommitOptions } from './storage/group-commit.js';
 import { TransactionLog } from './txlog/transaction-log.js';
 import { AppLifecycle } from './vendor-api/lifecycle.js';
 import { vendorApiRouter } from './vendor-api/vendor-router.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   moysklad?: MoyskladClient;
   /** How tenant-typed host names are resolved for the outbound guard; tests, which have no DNS, pass their own. */
   resolveHost?: HostResolver;
+  /** How the built-in ledger batches sale commits; the bench compares settings, production keeps the default. */
+  groupCommit?: GroupCommitOptions;
 }
 
 export interface AppServices {
@@ -110,6 +113,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     codes: new VerificationCodes(storage.db, { logger, box, sms }),
     giftCards,
     customerTags: new CustomerTags({ db: storage.db, box, moysklad, logger }),
+    groupCommit: deps.groupCommit,
   });
   const outbox = new Outbox(
     storage.db,

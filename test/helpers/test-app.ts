@@ -12,6 +12,8 @@ import { listenOnLoopback } from './loopback-server.js';
 import { memoryLogger } from './memory-logger.js';
 import { resolveTestHosts } from './outbound.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
+import type { GroupCommitOptions } from '../../app/storage/group-commit.js';
+import { startWalCheckpoints } from '../../app/ops/wal-checkpoints.js';
 
 export const TEST_VENDOR_API = 'https://apps-api.moysklad.test/api/vendor/1.0';
 export const TEST_JSON_API = 'https://api.moysklad.test/api/remap/1.2';
@@ -60,6 +62,9 @@ export async function startTestApp(
     env?: Record<string, string>;
     quietLogs?: boolean;
     resolveHost?: HostResolver;
+    groupCommit?: GroupCommitOptions;
+    /** As the server runs: no automatic checkpoints, a timer checkpoints the WAL between requests. */
+    walCheckpointTimer?: boolean;
   } = {},
 ): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'loyalty-bridge-'));
@@ -68,9 +73,10 @@ export async function startTestApp(
   const { logger, text } = options.quietLogs
     ? { logger: createLogger({ level: 'error' }), text: () => '' }
     : memoryLogger();
-  const storage = openStorage(config.databasePath);
+  const storage = openStorage(config.databasePath, { autoCheckpoint: !options.walCheckpointTimer });
+  const checkpoints = options.walCheckpointTimer ? startWalCheckpoints({ sqlite: storage.sqlite, logger }) : undefined;
   const resolveHost = options.resolveHost ?? resolveTestHosts;
-  const { app, services } = createApp({ config, storage, logger, resolveHost });
+  const { app, services } = createApp({ config, storage, logger, resolveHost, groupCommit: options.groupCommit });
   const server = await listenOnLoopback(app);
   const baseUrl = server.url;
   const http = axios.create({ baseURL: baseUrl, validateStatus: () => true });
@@ -86,6 +92,7 @@ export async function startTestApp(
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
       await server.close();
+      checkpoints?.stop();
       await services.outboxWorker.stop();
       await services.catalog.stop();
       await Promise.all([services.tierJob.stop(), services.tierSeed.stop()]);

@@ -25,7 +25,8 @@ export interface Maintenance {
  * window rolls, seedings a reload cut short), the ledger's expired points and their reminders (`expiry`,
  * `reminders`), and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
- * Beside it, every second, the WAL checkpoint the serving connection no longer runs inside a commit.
+ * Beside it, every second, the WAL checkpoint the serving connection no longer runs inside a commit
+ * (startWalCheckpoints, in a thread of its own).
  */
 export function startMaintenance(deps: {
   storage: Storage;
@@ -122,10 +123,9 @@ export function startMaintenance(deps: {
     runOnce,
     stop: async () => {
       stopping.abort();
-      checkpoints.stop();
       clearTimeout(first);
       clearInterval(interval);
-      await running;
+      await Promise.all([running, checkpoints.stop()]);
     },
   };
 }

@@ -48,24 +48,33 @@ describe('WAL checkpoints off the request path', () => {
   it('when the maintenance side runs, then its timer checkpoints the WAL and the next commit starts it over', async () => {
     commitPages(600);
     const walBefore = walBytes();
-    const { logger } = memoryLogger();
-    maintenance = startMaintenance({ storage, logger, retentionDays: 90, readBodiesDays: 7, checkpointEveryMs: 10 });
-    await waitFor('the timer copies the WAL into the database', () => databaseBytes() > 600 * pageSize());
+    const { logger, text } = memoryLogger();
+    maintenance = startMaintenance({ storage, logger, retentionDays: 90, readBodiesDays: 7, checkpointEveryMs: 20 });
+    const checkpointsLogged = () =>
+      text()
+        .split('\n')
+        .filter((line) => line.includes('"WAL checkpoint"'))
+        .map((line) => JSON.parse(line) as { walFrames: number; checkpointedFrames: number });
+    await waitFor('the timer copies the whole WAL into the database', () =>
+      checkpointsLogged().some((c) => c.walFrames > 1200 && c.checkpointedFrames === c.walFrames),
+    );
+    await maintenance.stop();
+    expect(databaseBytes()).to.be.greaterThan(600 * pageSize());
     commitPages(10);
     expect(walBytes(), 'the WAL file is reused from its start, not grown').to.equal(walBefore);
     const frames = storage.sqlite.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
     expect(frames[0]!.log, 'only the last 10 commits are in the WAL').to.be.lessThan(100);
   });
 
-  it('when another process holds the write lock, then the checkpoint neither waits for it nor fails', () => {
+  it('when another process holds the write lock, then the checkpoint neither waits for it nor fails', async () => {
     commitPages(50);
     const other = new Database(path);
     try {
       other.exec('begin immediate; insert into page (body) values (zeroblob(10));');
       const { logger } = memoryLogger();
       const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000 });
-      const outcome = checkpoints.runOnce();
-      checkpoints.stop();
+      const outcome = await checkpoints.runOnce();
+      await checkpoints.stop();
       expect(outcome).to.deep.include({ busy: false, checkpointedFrames: outcome?.walFrames });
       other.exec('commit');
     } finally {
@@ -73,12 +82,12 @@ describe('WAL checkpoints off the request path', () => {
     }
   });
 
-  it('when the WAL grew past the bound, then it is truncated rather than left long', () => {
+  it('when the WAL grew past the bound, then it is truncated rather than left long', async () => {
     commitPages(300);
     const { logger, text } = memoryLogger();
     const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000, largeWalFrames: 200 });
-    checkpoints.runOnce();
-    checkpoints.stop();
+    await checkpoints.runOnce();
+    await checkpoints.stop();
     expect(walBytes()).to.equal(0);
     expect(text()).to.match(/WAL too long/);
   });

@@ -92,7 +92,7 @@ export async function startTestApp(
     vendorJwt: (claims = {}) => signTestJwt(config.moysklad.secretKey, claims),
     close: async ({ keepFiles = false } = {}) => {
       await server.close();
-      checkpoints?.stop();
+      await checkpoints?.stop();
       await services.outboxWorker.stop();
       await services.catalog.stop();
       await Promise.all([services.tierJob.stop(), services.tierSeed.stop()]);

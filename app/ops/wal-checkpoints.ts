@@ -9,24 +9,41 @@ export interface CheckpointOutcome {
   busy: boolean;
   walFrames: number;
   checkpointedFrames: number;
+  /** Passes the thread made to catch up with the server's writes. */
+  passes: number;
 }
 
-type Mode = 'PASSIVE' | 'TRUNCATE';
+type Mode = 'PASSIVE' | 'RESTART' | 'TRUNCATE';
 
 export const CHECKPOINT_EVERY_MS = 1000;
 /**
- * A WAL this long (64 MB of 4 KB pages) means passive checkpoints are not keeping it short: another
- * process reads without pause (a reload overlap, a long backup), so SQLite never gets to start the WAL
- * over. Then a TRUNCATE checkpoint waits a moment for those readers and empties the file.
+ * SQLite starts the WAL over only at a write that finds every frame copied, which passive checkpoints
+ * beside steady writes may not leave it for seconds. A WAL this long (16 MB of 4 KB pages) after the
+ * passive passes is started over by a RESTART checkpoint: it holds the server's writers back while it
+ * copies what the passes left (a few ms), rather than let the WAL grow.
+ */
+export const RESTART_WAL_FRAMES = 4096;
+/**
+ * A WAL this long (64 MB) means even RESTART could not get its locks: another process reads without
+ * pause (a reload overlap, a long backup). Then TRUNCATE, which also gives the disk space back, with a
+ * warning in the log.
  */
 export const LARGE_WAL_FRAMES = 16_384;
-/** How long that TRUNCATE may wait for other connections; the server's writers wait for it meanwhile. */
-const TRUNCATE_WAIT_MS = 100;
+/** How long RESTART and TRUNCATE may wait for other connections; the server's writers wait for them meanwhile. */
+const LOCK_WAIT_MS = 100;
+
+/** Passes one PASSIVE request may make to catch up with the server's writes (see the worker). */
+const CATCH_UP_PASSES = 8;
 
 /**
  * The checkpointing thread: its own connection to the file, so copying the WAL into the database and
  * its fsyncs never hold up the server's event loop. synchronous=FULL as on the server: the copy is on
  * disk before SQLite may start the WAL over. Plain JavaScript (run as is, also under tsx).
+ *
+ * SQLite starts the WAL over at a write only when every frame in it has been copied. Under steady sales
+ * the server appends while a pass copies, so one pass a second would never let it, and the WAL would
+ * grow to LARGE_WAL_FRAMES. So a PASSIVE request repeats the pass, each shorter than the one before,
+ * until one finds nothing new appended (or CATCH_UP_PASSES).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -34,6 +51,10 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+const checkpoint = (mode) => {
+  const [row] = db.pragma('wal_checkpoint(' + mode + ')');
+  return { busy: row.busy !== 0, walFrames: row.log, checkpointedFrames: row.checkpointed, passes: 1 };
+};
 parentPort.on('message', (mode) => {
   if (mode === 'stop') {
     db.close();
@@ -41,8 +62,15 @@ parentPort.on('message', (mode) => {
     return;
   }
   try {
-    const [row] = db.pragma('wal_checkpoint(' + mode + ')');
-    parentPort.postMessage({ busy: row.busy !== 0, walFrames: row.log, checkpointedFrames: row.checkpointed });
+    let outcome = checkpoint(mode);
+    for (let pass = 2; mode === 'PASSIVE' && pass <= workerData.catchUpPasses; pass++) {
+      const next = checkpoint(mode);
+      // Nothing appended since the last pass (or a write already started the WAL over).
+      const caughtUp = next.walFrames <= outcome.walFrames;
+      outcome = { ...next, passes: pass };
+      if (caughtUp || next.busy) break;
+    }
+    parentPort.postMessage(outcome);
   } catch (error) {
     parentPort.postMessage({ error: error.message });
   }
@@ -60,22 +88,26 @@ export interface WalCheckpoints {
  * thread, beside the requests rather than inside one. PASSIVE never waits for a lock and never blocks
  * a writer, so it is safe while another process uses the file (the two sides of a pm2 reload both run
  * it; one of them finds the work done or reports busy). A checkpoint skipped or cut short is caught up
- * by the next one; the WAL stays below LARGE_WAL_FRAMES unless a reader holds one snapshot throughout.
+ * by the next one; the WAL stays near RESTART_WAL_FRAMES unless another process's reader holds one
+ * snapshot throughout.
  */
 export function startWalCheckpoints(deps: {
   sqlite: Database.Database;
   logger: Logger;
   everyMs?: number;
+  restartWalFrames?: number;
   largeWalFrames?: number;
 }): WalCheckpoints {
   const { sqlite, logger } = deps;
+  const restartWalFrames = deps.restartWalFrames ?? RESTART_WAL_FRAMES;
   const largeWalFrames = deps.largeWalFrames ?? LARGE_WAL_FRAMES;
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       path: sqlite.name,
-      busyTimeoutMs: TRUNCATE_WAIT_MS,
+      busyTimeoutMs: LOCK_WAIT_MS,
+      catchUpPasses: CATCH_UP_PASSES,
     },
   });
   worker.unref();
@@ -112,10 +144,14 @@ export function startWalCheckpoints(deps: {
       if (passive.checkpointedFrames > 0) {
         logger.debug('WAL checkpoint', { ...passive, ms: Math.round(performance.now() - startedAt) });
       }
-      if (passive.walFrames < largeWalFrames) return passive;
-      const truncated = await ask('TRUNCATE');
-      logger.warn('WAL too long for passive checkpoints; truncated', { before: passive, after: truncated });
-      return truncated;
+      if (passive.walFrames < restartWalFrames) return passive;
+      const large = passive.walFrames >= largeWalFrames;
+      const restartedAt = performance.now();
+      const restarted = await ask(large ? 'TRUNCATE' : 'RESTART');
+      const facts = { before: passive, after: restarted, ms: Math.round(performance.now() - restartedAt) };
+      if (large) logger.warn('WAL too long for passive checkpoints; truncated', facts);
+      else logger.debug('WAL restarted', facts);
+      return restarted;
     } catch (error) {
       logger.error('WAL checkpoint failed', { error });
       return undefined;

@@ -82,10 +82,32 @@ describe('WAL checkpoints off the request path', () => {
     }
   });
 
-  it('when the WAL grew past the bound, then it is truncated rather than left long', async () => {
+  it('when the WAL is still long after the passive passes, then a RESTART checkpoint lets the next write start it over', async () => {
+    commitPages(300);
+    const walBefore = walBytes();
+    const { logger, text } = memoryLogger();
+    const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000, restartWalFrames: 200 });
+    await checkpoints.runOnce();
+    await checkpoints.stop();
+    const restarted = text()
+      .split('\n')
+      .filter((line) => line.includes('"WAL restarted"'))
+      .map((line) => JSON.parse(line) as { after: { busy: boolean } });
+    expect(restarted.map((r) => r.after.busy)).to.deep.equal([false]);
+    commitPages(10);
+    expect(walBytes(), 'the file is kept and reused from its start').to.equal(walBefore);
+  });
+
+  it('when the WAL grew past the large bound, then it is truncated and the log says so', async () => {
     commitPages(300);
     const { logger, text } = memoryLogger();
-    const checkpoints = startWalCheckpoints({ sqlite: storage.sqlite, logger, everyMs: 60_000, largeWalFrames: 200 });
+    const checkpoints = startWalCheckpoints({
+      sqlite: storage.sqlite,
+      logger,
+      everyMs: 60_000,
+      restartWalFrames: 100,
+      largeWalFrames: 200,
+    });
     await checkpoints.runOnce();
     await checkpoints.stop();
     expect(walBytes()).to.equal(0);

@@ -24,6 +24,7 @@ import { balanceMismatches, openingBalanceOf, seedCustomers } from './seed.js';
 import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-overhead.js';
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
 import { bytesPerRow, logFootprint } from './log-bytes.js';
+import { measureAtRate } from './paced-load.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const SMALL_CUSTOMERS = 1000;
@@ -104,6 +105,14 @@ async function run(load: Load): Promise<Measurement> {
   return result;
 }
 
+/** The same at FIXED_RATE, evenly spaced (paced-load.ts), after a warm-up at that rate. */
+async function runAtRate(load: Load): Promise<Measurement> {
+  const result = await measureAtRate(load, FIXED_RATE, Number(process.env.BENCH_CUSTOMERS), WARMUP_SECONDS * 2);
+  brokenRequests += result.non2xx;
+  if (brokenRequests > 0) fail(`${brokenRequests} requests failed at a fixed rate`);
+  return result;
+}
+
 /** Seeds up to `customers` and tells autocannon's worker (through its inherited environment) how many there are. */
 function growLedger(bench: TestApp, tenantId: string, from: number, customers: number): void {
   const start = performance.now();
@@ -147,7 +156,12 @@ async function main(): Promise<void> {
     `bench: ${CONNECTIONS} connections, ${SECONDS} s per run (+${WARMUP_SECONDS} s warm-up), ${cpus().length} CPUs shared by server and autocannon`,
   );
   // The provider fakes of the bridge overhead listen on loopback, which the outbound guard refuses unless named.
-  const bench = await startTestApp({ quietLogs: true, env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' } });
+  const bench = await startTestApp({
+    quietLogs: true,
+    env: { OUTBOUND_ALLOW_HOSTS: '127.0.0.1' },
+    // As production runs: WAL checkpoints on their own thread, not inside a sale's commit.
+    walCheckpointTimer: true,
+  });
   const echoServer = await startEchoServer();
   try {
     const tenant = createTestTenant(bench);
@@ -184,8 +198,8 @@ async function main(): Promise<void> {
     const beforeSale = logFootprint(bench);
     const sales = await run(sale);
     const afterSale = logFootprint(bench);
-    const recalcAtRate = await run({ ...recalc, name: `recalc at ${FIXED_RATE}/s`, overallRate: FIXED_RATE });
-    const saleAtRate = await run({ ...sale, name: `sale at ${FIXED_RATE}/s`, overallRate: FIXED_RATE });
+    const recalcAtRate = await runAtRate(recalc);
+    const saleAtRate = await runAtRate(sale);
     scaling.push({ customers: CUSTOMERS, echo: echoed, recalc: recalcs });
 
     console.log('');

@@ -9,6 +9,7 @@
 import { signedInAdmin } from '../helpers/admin.js';
 import { seedTenantId, seedTransactionLog } from '../helpers/log-seed.js';
 import { startTestApp } from '../helpers/test-app.js';
+import { table } from './table.js';
 import { logPage, type LogCursor, type LogFilter } from '../../app/txlog/log-query.js';
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS || 1_000_000);
@@ -44,9 +45,7 @@ function report(title: string, baseline: Timing, rows: Timing[]): void {
     fmt(r.p95Ms),
     (r.medianMs / baseline.medianMs).toFixed(1),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [header, ...lines])
-    console.log(line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  table(header, lines);
 }
 
 async function main(): Promise<void> {

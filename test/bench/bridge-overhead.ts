@@ -4,6 +4,7 @@ import { startIBonusFake } from '../fakes/ibonus-fake.js';
 import { createProviderTenant, retailStore } from '../helpers/tenants.js';
 import type { TestApp } from '../helpers/test-app.js';
 import { recalcBody } from './bodies.js';
+import { table } from './table.js';
 
 /**
  * What the bridge adds on the till's path when a provider answers instantly: the same SPENDING
@@ -169,8 +170,6 @@ export function reportOverhead(results: Overhead[]): void {
     ms(r.direct.p99Ms),
     ms(r.bridge.p99Ms - r.direct.p99Ms),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   console.log('\nbridge overhead, ms (one request at a time; instantly answering fake providers):');
-  for (const row of [header, ...rows])
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  table(header, rows);
 }

@@ -25,6 +25,7 @@ import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-ov
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
 import { bytesPerRow, logFootprint } from './log-bytes.js';
 import { measureAtRate } from './paced-load.js';
+import { table } from './table.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
 const SMALL_CUSTOMERS = 1000;
@@ -82,12 +83,6 @@ async function smokeCheck(api: ReturnType<typeof createTestTenant>['api']): Prom
 const ms = (value: number) => value.toFixed(value < 10 ? 1 : 0);
 const pct = (value: number) => `${Math.round(value * 100)}%`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(2)} KB`;
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows])
-    console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
-}
 
 /** What a run printed against its target, gathered so the verdicts come last, all together. */
 const verdicts: string[] = [];

@@ -16,22 +16,7 @@ import {
   type IframeClient,
 } from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
-
-const TIER_FIELDS = {
-  'tiers.shown': '1',
-  'tiers.enabled': 'on',
-  'tiers.windowDays': '365',
-  'tiers.name1': 'Бронза',
-  'tiers.threshold1': '0',
-  'tiers.earnRate1': '10',
-  'tiers.name2': 'Серебро',
-  'tiers.threshold2': '10000',
-  'tiers.earnRate2': '5',
-  'tiers.name3': 'Золото',
-  'tiers.threshold3': '30000',
-  'tiers.earnRate3': '2',
-  'tiers.maxPaid3': '50',
-};
+import { THREE_TIER_FORM } from '../../helpers/tier-form.js';
 
 describe('Settings iframe: the tiers section', () => {
   let t: TestApp;
@@ -61,7 +46,7 @@ describe('Settings iframe: the tiers section', () => {
     const page = await followRedirect(
       t,
       client,
-      await client.post('/iframe/settings', { ...VALID_FORMS.ledger, ...TIER_FIELDS }),
+      await client.post('/iframe/settings', { ...VALID_FORMS.ledger, ...THREE_TIER_FORM }),
     );
     expect(settingsOf(tenant()).tiers).to.deep.equal({
       enabled: true,
@@ -85,7 +70,7 @@ describe('Settings iframe: the tiers section', () => {
     const before = tenant().settings;
     const res = await client.post('/iframe/settings', {
       ...VALID_FORMS.ledger,
-      ...TIER_FIELDS,
+      ...THREE_TIER_FORM,
       'tiers.threshold3': '9000',
     });
     expect(res.status).to.equal(400);
@@ -97,7 +82,7 @@ describe('Settings iframe: the tiers section', () => {
   });
 
   it('when history is asked for before tiers are saved on, then the owner is told to save them first and nothing starts', async () => {
-    const res = await client.post('/iframe/tier-seed', { ...VALID_FORMS.ledger, ...TIER_FIELDS });
+    const res = await client.post('/iframe/tier-seed', { ...VALID_FORMS.ledger, ...THREE_TIER_FORM });
     expect(res.status).to.equal(200);
     expect(textOf(res.data)).to.include('Сначала включите уровни и сохраните настройки');
     expect(inputValue(res.data, 'tiers.name2'), 'what was typed stays in the form').to.equal('Серебро');

@@ -68,10 +68,27 @@ function blankText(text: string, forms: string[]): string {
 }
 
 export function redactText(text: string, secrets: readonly (string | undefined | null)[] = []): string {
-  return blankText(text, secretForms(secrets))
-    .replace(JWT, REDACTED)
-    .replace(BEARER, `$1 ${REDACTED}`)
-    .replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  return redactPatterns(secrets.length > 0 ? blankText(text, secretForms(secrets)) : text);
+}
+
+/**
+ * JWTs, credentials and phones in a string. Every string of every logged body passes here, so each
+ * pattern is tested before it replaces: most strings (ids, hrefs, names) match none and cost no copy.
+ */
+function redactPatterns(text: string): string {
+  let out = text;
+  if (out.includes('eyJ') && matches(JWT, out)) out = out.replace(JWT, REDACTED);
+  if (matches(BEARER, out)) out = out.replace(BEARER, `$1 ${REDACTED}`);
+  if (matches(PHONE_IN_TEXT, out)) out = out.replace(PHONE_IN_TEXT, (m) => maskPhone(m));
+  return out;
+}
+
+/** test() on a global pattern starts at its lastIndex: reset it, and leave it reset for replace(). */
+function matches(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  const found = pattern.test(text);
+  pattern.lastIndex = 0;
+  return found;
 }
 
 /**
@@ -79,18 +96,21 @@ export function redactText(text: string, secrets: readonly (string | undefined |
  * `secrets`, the values the caller knows to be secret for this call, in any string at any depth.
  */
 export function redact(value: unknown, secrets: readonly (string | undefined | null)[] = []): unknown {
-  return redactDeep(value, secretForms(secrets), 0);
+  return redactDeep(value, secrets.length > 0 ? secretForms(secrets) : [], 0);
 }
 
 function redactDeep(value: unknown, forms: string[], depth: number): unknown {
   if (depth > 12) return '[…]';
-  if (typeof value === 'string') return redactText(blankText(value, forms));
+  if (typeof value === 'string') return redactPatterns(blankText(value, forms));
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, forms, depth + 1));
   if (value && typeof value === 'object') {
     if (value instanceof Date) return value.toISOString();
     if (Buffer.isBuffer(value)) return '[binary]';
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    // for…in over own keys: Object.entries would allocate a pair per key of every logged body.
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      const inner = (value as Record<string, unknown>)[key];
       if (
         SECRET_KEY.test(key) &&
         (typeof inner === 'string' ? inner !== '' : typeof inner === 'object' && inner !== null)

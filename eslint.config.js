@@ -24,7 +24,7 @@ const HTTP_EDGES = [
   'app/admin/auth/login-throttle.ts',
 ];
 
-const UPPER = ['admin', 'cli', 'ops', 'iframe', 'go-live', 'vendor-api', 'loyalty-api'];
+const UPPER = ['admin', 'cli', 'ops', 'iframe', 'widget', 'go-live', 'vendor-api', 'loyalty-api'];
 const SYSTEMS = ['ledger', 'providers', 'outbox'];
 /** МойСклад's goods and customer tags, cached: below the settings and admin pages, beside the loyalty systems. */
 const CATALOG = 'catalog';
@@ -52,7 +52,7 @@ const LAYERS = {
   'app/ledger': { regex: folders(...UPPER, 'providers', 'outbox', CATALOG) },
   'app/catalog': { regex: folders(...UPPER, ...SYSTEMS, 'loyalty') },
   'app/{providers,loyalty-api}': {
-    regex: folders('admin', 'cli', 'ops', 'iframe', 'go-live', 'vendor-api', 'ledger', CATALOG),
+    regex: folders('admin', 'cli', 'ops', 'iframe', 'widget', 'go-live', 'vendor-api', 'ledger', CATALOG),
     message: 'app/ledger is the built-in loyalty system only; shared arithmetic lives in app/receipt.',
   },
 };

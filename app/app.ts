@@ -43,6 +43,8 @@ import { CustomerTags } from './catalog/customer-tags.js';
 import { catalogWebhookRouter } from './catalog/catalog-webhook-router.js';
 import { TierJob } from './ledger/tier-job.js';
 import { TierSeed } from './go-live/tier-seed.js';
+import { CounterpartyCards } from './widget/counterparty-card.js';
+import { widgetRouter } from './widget/widget-router.js';
 
 export interface AppDeps {
   config: Config;
@@ -223,6 +225,22 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       guard,
       logger,
       txlog,
+    }),
+  );
+  app.use(
+    '/widget',
+    widgetRouter({
+      frameAncestors: config.moysklad.frameAncestors,
+      // The settings iframe's sessions: one user context, the same rights, no cookie.
+      sessions: new IframeSessions(storage.db, moysklad, config.sessionSecret),
+      cards: new CounterpartyCards({
+        db: storage.db,
+        txlog,
+        backends,
+        logger,
+        providerPatienceMs: config.providers.tillTimeoutMs,
+      }),
+      logger,
     }),
   );
   app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards, goLive, outbox, loyaltyApiUrl }));

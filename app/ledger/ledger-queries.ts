@@ -26,7 +26,7 @@ export interface EntryLine {
 export const ENTRY_PAGE = 100;
 
 /** A customer's entries, newest first, each with the sale, return or adjustment behind it. */
-export function customerEntries(db: DbOrTx, customerId: string, before?: number): EntryLine[] {
+export function customerEntries(db: DbOrTx, customerId: string, before?: number, limit = ENTRY_PAGE): EntryLine[] {
   const e = ledgerEntries;
   return db
     .select({
@@ -49,7 +49,7 @@ export function customerEntries(db: DbOrTx, customerId: string, before?: number)
     .leftJoin(ledgerAdjustments, eq(ledgerAdjustments.entryId, e.id))
     .where(and(eq(e.customerId, customerId), before === undefined ? undefined : lt(e.id, before)))
     .orderBy(desc(e.id))
-    .limit(ENTRY_PAGE)
+    .limit(limit)
     .all()
     .map((row) => ({
       id: row.id,

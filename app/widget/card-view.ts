@@ -83,7 +83,7 @@ export function cardView(card: CounterpartyCard): CardView {
       },
       { label: 'Ожидают', value: points(c.pending), hint: c.pending > 0 ? 'ещё не доступны' : undefined },
       soon
-        ? { label: 'Скоро сгорят', value: points(soon.points), hint: moscowDayMonth(soon.expiresAt - 1) }
+        ? { label: 'Скоро сгорят', value: points(soon.points), hint: `срок ${moscowDayMonth(soon.expiresAt - 1)}` }
         : { label: 'Скоро сгорят', value: '—', hint: `за ${EXPIRY_NOTE_DAYS} дней — нет` },
     ],
     operations: c.operations.map((line) => ({

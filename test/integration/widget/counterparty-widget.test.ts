@@ -78,7 +78,7 @@ describe('Counterparty widget: the customer’s points on МойСклад’s c
     expect(text).to.include('Мария Иванова');
     expect(text).to.match(/Баланс 600 баллов списать можно 0/);
     expect(text).to.match(/Ожидают 600 баллов ещё не доступны/);
-    expect(text).to.match(/Скоро сгорят 600 баллов \d\d\.\d\d/);
+    expect(text).to.match(/Скоро сгорят 600 баллов срок \d\d\.\d\d/);
     expect(text).to.include('Уровень «Бронза» · до «Серебро» ещё 4 000 ₽');
     const operations = card.data.match(/<tr data-operation>/g) ?? [];
     expect(operations).to.have.length(5);

@@ -13,7 +13,14 @@ import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { startMoyskladFake, type FakeAccount, type MoyskladFake } from '../fakes/moysklad-fake.js';
 import { startProviderFakes, type ProviderFakes } from '../fakes/provider-fakes.js';
 import { SANDBOX_GOODS, tillRouter } from './till.js';
-import { sandboxProductId } from './till-documents.js';
+import { moyskladCounterparty, sandboxProductId } from './till-documents.js';
+import { WIDGET_HEIGHT_PX, WIDGET_WIDTH_PX } from '../../app/widget/card-view.js';
+
+/** МойСклад's counterparties of the sandbox account: sell to their phones at the till, then open their page. */
+export const SANDBOX_COUNTERPARTIES = [
+  { name: 'Мария Иванова', phone: '+7 900 111-22-33' },
+  { name: 'Пётр Смирнов', phone: '+7 900 444-55-66' },
+].map(({ name, phone }) => ({ id: moyskladCounterparty(phone, name).meta.id as string, name, phone, tags: [] }));
 
 export interface SandboxOptions {
   /** Wiped at start: the fake МойСклад keeps its state in memory, so the app starts from scratch too. */
@@ -97,6 +104,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const account = moysklad.addAccount({
     accountName: 'Песочница',
     products: SANDBOX_GOODS.map((goods) => ({ id: sandboxProductId(goods.name), ...goods })),
+    counterparties: SANDBOX_COUNTERPARTIES.map(({ id, name, tags }) => ({ id, name, tags })),
   });
   await moysklad.install(appUrl, account.accountId);
 
@@ -115,6 +123,24 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       iframeUrl: `${appUrl}/iframe?contextKey=${contextKey}`,
       providers,
       admin: { url: adminUrl, ...SANDBOX_ADMIN },
+    });
+  });
+  // A counterparty's page with the app's widget: loaded once with a contextKey, then told `Open` for each
+  // counterparty shown, as МойСклад keeps a widget cached within a tab («Виджеты», Vendor API).
+  embed.get('/counterparty', (req, res) => {
+    const employee = account.employees.find((e) => (req.query.as === 'cashier' ? !e.isAdmin : e.isAdmin))!;
+    const contextKey = moysklad.issueContextKey(account.accountId, employee.id);
+    const query = new URLSearchParams({ contextKey, appUid: config.moysklad.appUid, appId: config.moysklad.appId });
+    res.render('counterparty', {
+      account,
+      employee,
+      counterparties: SANDBOX_COUNTERPARTIES,
+      widget: {
+        url: `${appUrl}/widget/counterparty?${query}&userLocale=ru_RU`,
+        origin: appUrl,
+        width: WIDGET_WIDTH_PX,
+        height: WIDGET_HEIGHT_PX,
+      },
     });
   });
   const systemOf = () => tenantRepository.find(storage.db, account.accountId)?.backend ?? 'ledger';

@@ -6,7 +6,8 @@
  *
  * In order: recalc at 1,000 customers; echo, recalc and sale as fast as they go and at a fixed 500 req/s,
  * with the transaction log's bytes per call, at BENCH_CUSTOMERS; recalc beside a 401 flood; the provider
- * bridge's overhead; recalc again at BENCH_SCALE_CUSTOMERS.
+ * bridge's overhead; recalc again at BENCH_SCALE_CUSTOMERS, and one request at a time alternating with a
+ * 1,000-customer ledger.
  *
  *   BENCH_SECONDS           seconds per measured run (default 10)
  *   BENCH_CUSTOMERS         customers for the main runs (default 100000)
@@ -27,6 +28,7 @@ import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-ov
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
 import { bytesPerRow, logFootprint } from './log-bytes.js';
 import { measureAtRate } from './paced-load.js';
+import { interleavedRecalc, type Latencies, type RecalcTarget } from './interleaved.js';
 import { table } from './table.js';
 
 const SECONDS = positiveInt('BENCH_SECONDS', 10);
@@ -37,6 +39,8 @@ const BRIDGE_ITERATIONS = positiveInt('BENCH_BRIDGE_ITERATIONS', 3000);
 const CONNECTIONS = 32;
 const FIXED_RATE = 500;
 const WARMUP_SECONDS = 1;
+const SCALING_ROUNDS = 6;
+const SCALING_PER_ROUND = 300;
 /** Issue 13's targets. */
 const TARGETS = {
   recalcShare: 0.3,
@@ -129,8 +133,8 @@ interface ScalePoint {
   recalc: Measurement;
 }
 
-function reportScaling(points: ScalePoint[]): void {
-  console.log('\nrecalc by ledger size (share of the echo measured beside it):');
+function reportScaling(points: ScalePoint[], alternating: Latencies[]): void {
+  console.log('\nrecalc by ledger size, as fast as it goes (share of the echo measured beside it):');
   const base = points[0]!;
   const share = (p: ScalePoint) => p.recalc.reqPerSec / p.echo.reqPerSec;
   table(
@@ -144,13 +148,30 @@ function reportScaling(points: ScalePoint[]): void {
       (share(p) / share(base)).toFixed(2),
     ]),
   );
-  const last = points[points.length - 1]!;
-  const drift = 1 - share(last) / share(base);
+  console.log(
+    `\nrecalc one at a time, ${SCALING_ROUNDS} alternating rounds of ${SCALING_PER_ROUND} per ledger (interleaved.ts):`,
+  );
+  table(
+    ['ledger', 'p50 ms', 'p99 ms'],
+    alternating.map((l) => [l.name, l.p50Ms.toFixed(2), l.p99Ms.toFixed(2)]),
+  );
+  const [small, large] = alternating as [Latencies, Latencies];
+  const drift = large.p50Ms / small.p50Ms - 1;
   target(
-    `recalc from ${base.customers} to ${last.customers} customers within ${pct(TARGETS.scalingDrift)}`,
-    `${drift >= 0 ? '−' : '+'}${pct(Math.abs(drift))}`,
+    `recalc p50 from ${small.name} to ${large.name} within ${pct(TARGETS.scalingDrift)}`,
+    `${drift >= 0 ? '+' : '−'}${pct(Math.abs(drift))}`,
     drift <= TARGETS.scalingDrift,
   );
+}
+
+/** A second app whose ledger holds SMALL_CUSTOMERS, to alternate with the grown one. */
+async function smallLedger(): Promise<{ app: TestApp; target: RecalcTarget }> {
+  const app = await startTestApp({ quietLogs: true, walCheckpointTimer: true });
+  const tenant = createTestTenant(app);
+  seedCustomers(app.storage.sqlite, tenant.accountId, 0, SMALL_CUSTOMERS);
+  collectGarbage();
+  const name = `${SMALL_CUSTOMERS} customers`;
+  return { app, target: { name, url: app.baseUrl, token: tenant.token, customers: SMALL_CUSTOMERS } };
 }
 
 async function main(): Promise<void> {
@@ -269,7 +290,19 @@ async function main(): Promise<void> {
       growLedger(bench, tenant.accountId, CUSTOMERS, SCALE_CUSTOMERS);
       scaling.push({ customers: SCALE_CUSTOMERS, echo: await run(echo), recalc: await run(recalc) });
     }
-    reportScaling(scaling);
+    const small = await smallLedger();
+    try {
+      const largeCustomers = Math.max(SCALE_CUSTOMERS, CUSTOMERS);
+      const large = { name: `${largeCustomers} customers`, url: bench.baseUrl, token: tenant.token };
+      const alternating = await interleavedRecalc(
+        [small.target, { ...large, customers: largeCustomers }],
+        SCALING_ROUNDS,
+        SCALING_PER_ROUND,
+      );
+      reportScaling(scaling, alternating);
+    } finally {
+      await small.app.close();
+    }
 
     console.log('\nissue 13 targets:');
     for (const line of verdicts) console.log(line);

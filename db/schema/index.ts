@@ -13,3 +13,4 @@ export * from './outbox.js';
 export * from './catalog.js';
 export * from './tiers.js';
 export * from './point-lots.js';
+export * from './birthdays.js';

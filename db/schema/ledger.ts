@@ -25,7 +25,10 @@ export const customers = sqliteTable(
     legalFirstName: text('legal_first_name'),
     legalMiddleName: text('legal_middle_name'),
     legalLastName: text('legal_last_name'),
+    /** YYYY-MM-DD (app/locale/birth-date.ts); rows from before it was checked may carry МойСклад's time too. */
     birthDate: text('birth_date'),
+    /** MM-DD of birthDate, however МойСклад wrote the time: the birthday job's indexed read. */
+    birthday: text('birthday').generatedAlwaysAs(sql`substr(birth_date, 6, 5)`, { mode: 'virtual' }),
     sex: text('sex').$type<'MALE' | 'FEMALE'>(),
     balance: integer('balance').notNull().default(0),
     welcomeGranted: integer('welcome_granted', { mode: 'boolean' }).notNull().default(false),
@@ -44,12 +47,14 @@ export const customers = sqliteTable(
     index('customers_tenant_card_idx').on(t.tenantId, t.cardNumber),
     index('customers_tenant_email_idx').on(t.tenantId, t.email),
     index('customers_tenant_tier_rolls_idx').on(t.tenantId, t.tierRollsAt),
+    index('customers_tenant_birthday_idx').on(t.tenantId, t.birthday),
   ],
 );
 
 /**
  * 'adjustment': a manual correction by an admin, with its reason in ledger_adjustments. 'expire': the
  * unconsumed remainder of one lot written off when its time came (ledger_lots.expire_entry_id).
+ * 'birthday': the owner's birthday gift, once a year (birthday_grants).
  */
 export const LEDGER_ENTRY_KINDS = [
   'welcome',
@@ -59,6 +64,7 @@ export const LEDGER_ENTRY_KINDS = [
   'return-spend',
   'adjustment',
   'expire',
+  'birthday',
 ] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 

@@ -4,6 +4,7 @@ import type { CustomerFields, CustomerRef } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
 import { columnsOf, insertRow, rowOf, statement } from '../storage/statements.js';
 import { normalizePhone } from '../locale/phone.js';
+import { parseBirthDate } from '../locale/birth-date.js';
 
 export const SEARCH_LIMIT = 20;
 
@@ -110,7 +111,7 @@ export function storedFields(fields: CustomerFields) {
     legalFirstName: fields.legalFirstName ?? null,
     legalMiddleName: fields.legalMiddleName ?? null,
     legalLastName: fields.legalLastName ?? null,
-    birthDate: fields.birthDate ?? null,
+    birthDate: fields.birthDate ? parseBirthDate(fields.birthDate) : null,
     sex: fields.sex ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { parseBirthDate } from '../locale/birth-date.js';
 import { MAX_POINTS, MAX_QUANTITY, MAX_RECEIPT_KOPECKS, MAX_RECEIPT_ROUBLES } from '../receipt/bounds.js';
 
 /**
@@ -14,6 +15,22 @@ const points = Joi.number().integer().min(0).max(MAX_POINTS);
 
 export const retailStore = Joi.object({ meta: meta.required(), name: Joi.string().max(255).allow('') }).unknown(true);
 
+/**
+ * `YYYY-MM-DD HH:MM:SS` (sometimes `.SSS`), as the pages show it; the date alone is kept. Anything else
+ * is refused where the customer is looked at (creation, balance, recalc), so the cashier can fix the
+ * card before the sale.
+ */
+const birthDate = Joi.string()
+  .max(40)
+  .allow('')
+  .custom((value: string, helpers) =>
+    value.trim() === '' || parseBirthDate(value) ? value : helpers.error('birthDate.invalid'),
+  )
+  .messages({
+    'birthDate.invalid':
+      'Дата рождения покупателя «{{#value}}» не похожа на дату (ждём ГГГГ-ММ-ДД). Исправьте её в карточке покупателя.',
+  });
+
 const customerFields = {
   name: Joi.string().max(255).allow(''),
   discountCardNumber: Joi.string().max(255).allow(''),
@@ -22,14 +39,20 @@ const customerFields = {
   legalFirstName: Joi.string().max(255).allow(''),
   legalMiddleName: Joi.string().max(255).allow(''),
   legalLastName: Joi.string().max(255).allow(''),
-  birthDate: Joi.string().max(40).allow(''),
+  birthDate,
   sex: Joi.string().valid('MALE', 'FEMALE', ''),
 };
 
 /** A customer as МойСклад refers to one: meta plus informational fields. */
 export const agent = Joi.object({ meta, ...customerFields }).unknown(true);
+/**
+ * A sale or return is never refused over a birth date (an offline sale may arrive long after the card
+ * was fixed): one that is not a date is simply not stored (app/ledger/birthdays.ts, rememberBirthDate).
+ */
+const documentFields = { ...customerFields, birthDate: Joi.string().max(40).allow('') };
+const saleAgent = Joi.object({ meta, ...documentFields }).unknown(true);
 /** Returns may send the agent as { href, id } without the meta wrapper (changelog 2021-04-19). */
-const returnAgent = Joi.object({ meta, href: Joi.string().max(2000).allow(''), id, ...customerFields }).unknown(true);
+const returnAgent = Joi.object({ meta, href: Joi.string().max(2000).allow(''), id, ...documentFields }).unknown(true);
 
 const position = Joi.object({
   assortment: Joi.object({ meta: meta.required() }).unknown(true).required(),
@@ -98,7 +121,7 @@ export const saleBody = Joi.object({
   name: Joi.string().max(255).allow(''),
   moment: Joi.string().max(40).allow(''),
   meta: meta.required(),
-  agent: agent.allow(null),
+  agent: saleAgent.allow(null),
   positions: positions.required(),
   bonusProgram: Joi.object({
     bonusValueToSpend: points.default(0),

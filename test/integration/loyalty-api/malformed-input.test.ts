@@ -37,6 +37,8 @@ const broken: Record<string, { method: 'get' | 'post'; path: string; cases: unkn
       { meta: counterpartyMeta(), statusCheck: 'MAYBE' },
       { meta: counterpartyMeta(), name: 'x'.repeat(300) },
       { meta: counterpartyMeta(), retailStore: { name: 'no meta' } },
+      { meta: counterpartyMeta(), birthDate: '1990-02-30 00:00:00' },
+      { meta: counterpartyMeta(), birthDate: '01.08.1992' },
     ],
   },
   balance: {
@@ -92,6 +94,7 @@ const broken: Record<string, { method: 'get' | 'post'; path: string; cases: unkn
       { ...recalc, preferredBonusToSpend: -5 },
       { ...recalc, preferredBonusToSpend: 1.5 },
       { ...recalc, positions: [{ ...position(10), price: '10 руб' }] },
+      { ...recalc, agent: { meta: counterpartyMeta(), birthDate: 'вчера' } },
     ],
   },
   'spending code': {

@@ -19,6 +19,7 @@ import { LedgerBackend } from './ledger/ledger-backend.js';
 import { VerificationCodes } from './ledger/verification-codes.js';
 import { PointExpiry } from './ledger/point-expiry.js';
 import { ExpiryReminders } from './ledger/expiry-reminders.js';
+import { BirthdayJob } from './ledger/birthdays.js';
 import { SmsGateway } from './sms/sms-gateway.js';
 import { BackendRegistry } from './loyalty/backend-registry.js';
 import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
@@ -85,6 +86,8 @@ export interface AppServices {
   /** The built-in ledger's expired points and their SMS reminders; run by the maintenance job (main.ts). */
   pointExpiry: PointExpiry;
   expiryReminders: ExpiryReminders;
+  /** The ledger's birthday points: maintenance.ts runs the job. */
+  birthdayJob: BirthdayJob;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -111,10 +114,12 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const sms = new SmsGateway({ logger, txlog, guard });
   const pointExpiry = new PointExpiry(storage.db);
   const expiryReminders = new ExpiryReminders(storage.db, { logger, box, sms });
+  const customerTags = new CustomerTags({ db: storage.db, box, moysklad, logger });
+  const birthdayJob = new BirthdayJob({ db: storage.db, logger, customerTags });
   const ledger = new LedgerBackend(storage.db, {
     codes: new VerificationCodes(storage.db, { logger, box, sms }),
     giftCards,
-    customerTags: new CustomerTags({ db: storage.db, box, moysklad, logger }),
+    customerTags,
     groupCommit: deps.groupCommit,
   });
   const outbox = new Outbox(
@@ -274,6 +279,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       tierSeed,
       pointExpiry,
       expiryReminders,
+      birthdayJob,
     },
   };
 }

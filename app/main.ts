@@ -56,6 +56,7 @@ function start(): void {
       tiers: { job: services.tierJob, seed: services.tierSeed },
       expiry: services.pointExpiry,
       reminders: services.expiryReminders,
+      birthdays: services.birthdayJob,
     });
     services.outboxWorker.start();
     services.catalog.start();

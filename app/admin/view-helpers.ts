@@ -34,6 +34,7 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   'return-spend': 'Возврат: возврат списанных',
   adjustment: 'Ручная корректировка',
   expire: 'Сгорание баллов',
+  birthday: 'Баллы ко дню рождения',
 };
 
 export const TIER_REASON_LABELS: Record<TierChangeReason, string> = {

@@ -28,6 +28,8 @@ import { saleRepository } from './sale-repository.js';
 import type { Audience, CustomerTagSource, GiftCardBook, LedgerContext } from './ledger-context.js';
 import { applyReturn } from './sale-return.js';
 import { normalizePhone } from '../locale/phone.js';
+import { parseBirthDate } from '../locale/birth-date.js';
+import { rememberBirthDate } from './birthdays.js';
 import { isAnonymous } from '../loyalty/anonymous-receipt.js';
 
 export interface CodeSender {
@@ -67,7 +69,7 @@ export class LedgerBackend implements LoyaltyBackend {
     const member = await this.welcomeAudience(tenant, ctx.rules, input.msId);
     return immediate(this.db, (tx) => {
       const existing = input.msId ? customers.findByMsId(tx, ctx.tenantId, input.msId) : undefined;
-      if (existing) return { id: existing.id };
+      if (existing) return { id: rememberBirthDate(tx, existing, input.birthDate).id };
       // The till asks the customer for a code (POST /counterparty/verify) and sends the creation again as CHECKED.
       if (ctx.rules.confirmRegistrationByCode && input.statusCheck === 'UNCHECKED') {
         throw new RegistrationCodeRequiredError();
@@ -80,8 +82,13 @@ export class LedgerBackend implements LoyaltyBackend {
     return customers.search(this.db, tenant.accountId, search).map(toView);
   }
 
+  /** The till sends the customer's card with it: a birth date changed in МойСклад is written (rarely: only then). */
   async balance(tenant: Tenant, ref: CustomerRef): Promise<number> {
-    return spendablePoints(this.db, this.findCustomer(tenant, ref), this.now());
+    const customer = this.findCustomer(tenant, ref);
+    const birthDate = ref.birthDate ? parseBirthDate(ref.birthDate) : null;
+    if (birthDate && birthDate !== customer.birthDate)
+      immediate(this.db, (tx) => rememberBirthDate(tx, customer, birthDate));
+    return spendablePoints(this.db, customer, this.now());
   }
 
   async sendRegistrationCode(tenant: Tenant, customer: CustomerFields): Promise<VerificationAnswer> {

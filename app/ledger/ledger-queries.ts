@@ -99,12 +99,12 @@ export interface PointsHour {
 }
 
 /**
- * Points earned (sales and welcome points) and spent per hour of [fromMs, toMs), all tenants. Read from
+ * Points earned (sales, welcome and birthday points) and spent per hour of [fromMs, toMs), all tenants. Read from
  * the covering index on (created_at, kind, points). Returns and adjustments are not counted here.
  */
 export function pointsByHour(db: DbOrTx, fromMs: number, toMs: number): PointsHour[] {
   const e = ledgerEntries;
-  const earnKinds: LedgerEntryKind[] = ['earn', 'welcome'];
+  const earnKinds: LedgerEntryKind[] = ['earn', 'welcome', 'birthday'];
   const rows = db
     .select({
       hour: sql<number>`${e.createdAt} / 3600000`,

@@ -15,7 +15,7 @@ import type { LedgerRules } from './rules.js';
  */
 
 /** What kind of points a new lot holds, for its lifetime. */
-export type LotKind = 'earned' | 'welcome';
+export type LotKind = 'earned' | 'welcome' | 'birthday';
 
 /**
  * When points that become available at `availableAt` expire, or null (never): N days counted from the
@@ -27,7 +27,8 @@ export function lotExpiresAt(
   kind: LotKind,
   availableAt: number,
 ): number | null {
-  const days = kind === 'welcome' ? rules.welcomeLifetimeDays || rules.pointsLifetimeDays : rules.pointsLifetimeDays;
+  // Gifts (welcome and birthday points) may live shorter than points paid for with purchases.
+  const days = kind === 'earned' ? rules.pointsLifetimeDays : rules.welcomeLifetimeDays || rules.pointsLifetimeDays;
   if (days <= 0) return null;
   return nextMoscowMidnight(availableAt + (days - 1) * DAY_MS);
 }

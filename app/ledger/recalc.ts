@@ -4,6 +4,7 @@ import type { DbOrTx } from '../storage/database.js';
 import { customerRepository } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { expiryOutlook } from './point-lots.js';
+import { birthdayReceiptLine, earnMultiplierAt } from './birthdays.js';
 import { expiryNote, pointsToEarn, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
 import type { Audience } from './ledger-context.js';
@@ -31,7 +32,8 @@ export const CUSTOMER_NOT_FOUND =
  * Find customer → compute spendable → choose points over the lines points may discount → split the
  * discount over those lines → compute earning on the lines that earn. A customer outside the
  * program's audience neither spends nor earns. With tiers, the customer's level (read with their row)
- * sets the earn rate and cap, and the receipt text says the level and what is left to the next.
+ * sets the earn rate and cap, and the receipt text says the level and what is left to the next. Inside
+ * the customer's birthday window the owner's multiplier applies to what the receipt earns.
  */
 export function recalcReceipt(
   tx: DbOrTx,
@@ -58,7 +60,10 @@ export function recalcReceipt(
   const spent = spending ? pointsToSpend(request.preferredPointsToSpend, spendable, allowed, rules) : 0;
   const discount = kopecksForPoints(spent, rules);
   const positions = discountAllowedLines(request.positions, discount);
-  const earned = active ? pointsToEarn(earningPaidKopecks(positions), spent, rules) : 0;
+  // The till's birth date is the one the sale will store (and a newcomer's only one); else the stored one.
+  const birthDate = request.agent.birthDate || customer?.birthDate;
+  const multiplier = active ? earnMultiplierAt(rules, birthDate, now.getTime()) : 1;
+  const earned = active ? pointsToEarn(earningPaidKopecks(positions), spent, rules) * multiplier : 0;
   // Postponed points are not spendable right after the sale, so the till should not show them.
   const earnedNow = rules.postponedBonusesDelayDays === 0 ? earned : 0;
   const balanceAfter = spendable - spent + earnedNow;
@@ -71,6 +76,7 @@ export function recalcReceipt(
           lines(
             receiptText(rules.receiptTemplate, { balance: spendable, earned, spent, balanceAfter }),
             tier && tierReceiptLine(standingOf(tiers, tier)),
+            birthdayReceiptLine(multiplier),
             soon && expiryNote(soon.points, soon.expiresAt),
           ),
           request.positions,

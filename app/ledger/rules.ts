@@ -45,6 +45,16 @@ export interface LedgerRules {
   expiryReminderDays: number;
   /** The reminder's text; placeholders {days}, {points}, {date}, {shop} (expiry-reminders.ts). */
   expiryReminderTemplate: string;
+  /** Birthdays (birthdays.ts): a gift of points once a year and, optionally, more points for purchases, in a window. */
+  birthdayEnabled: boolean;
+  /** Points given once a year within the window; 0: none (the multiplier may still apply). */
+  birthdayPoints: number;
+  /** The window opens this many Moscow calendar days before the birthday … */
+  birthdayDaysBefore: number;
+  /** … and closes after this many days after it (the birthday itself always counts). */
+  birthdayDaysAfter: number;
+  /** Purchases inside the window earn this many times the points; 1: as usual. */
+  birthdayEarnMultiplier: number;
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -66,12 +76,22 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   welcomeLifetimeDays: 0,
   expiryReminderDays: 0,
   expiryReminderTemplate: 'Через {days} сгорит {points}. Ждём вас в «{shop}»!',
+  birthdayEnabled: false,
+  birthdayPoints: 0,
+  birthdayDaysBefore: 3,
+  birthdayDaysAfter: 7,
+  birthdayEarnMultiplier: 1,
 };
 
 export const MAX_LIFETIME_DAYS = 3650;
 export const MAX_REMINDER_DAYS = 90;
 /** About three SMS parts in Cyrillic, placeholders filled in. */
 export const MAX_REMINDER_TEMPLATE = 160;
+/** A window of at most a month each side: the windows of one customer's two birthdays never touch. */
+export const MAX_BIRTHDAY_WINDOW_DAYS = 30;
+/** Earned points × at most this: with MAX_RECEIPT_KOPECKS and a rate of 1 ₽ it stays far below MAX_POINTS. */
+export const MAX_BIRTHDAY_MULTIPLIER = 10;
+export const MAX_BIRTHDAY_POINTS = 1_000_000;
 
 export const ledgerRulesSchema = Joi.object<LedgerRules>({
   active: Joi.boolean(),
@@ -92,6 +112,11 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   welcomeLifetimeDays: Joi.number().integer().min(0).max(MAX_LIFETIME_DAYS),
   expiryReminderDays: Joi.number().integer().min(0).max(MAX_REMINDER_DAYS),
   expiryReminderTemplate: Joi.string().trim().min(1).max(MAX_REMINDER_TEMPLATE),
+  birthdayEnabled: Joi.boolean(),
+  birthdayPoints: Joi.number().integer().min(0).max(MAX_BIRTHDAY_POINTS),
+  birthdayDaysBefore: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
+  birthdayDaysAfter: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
+  birthdayEarnMultiplier: Joi.number().integer().min(1).max(MAX_BIRTHDAY_MULTIPLIER),
 });
 
 /** Whether a customer with these МойСклад tags is in the program's audience; unknown tags are outside. */

@@ -8,6 +8,7 @@ import { customerRepository } from './customer-repository.js';
 import type { Audience, GiftCardBook, LedgerContext } from './ledger-context.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
+import { earnMultiplierAt, rememberBirthDate } from './birthdays.js';
 import { earnAvailableAt, pointsToEarn } from './points-math.js';
 import { registerCustomer } from './registration.js';
 import type { LedgerRules } from './rules.js';
@@ -25,7 +26,8 @@ import { isAnonymous } from '../loyalty/anonymous-receipt.js';
  * Returns false for a repeat (nothing changed). Order: spend (checked against what is spendable
  * now and against the lines points may discount), earn on the lines that earn, first-purchase
  * welcome, gift cards, all in the caller's transaction. A customer outside the program's audience
- * neither spends nor earns.
+ * neither spends nor earns. The till's birth date updates the stored one; inside the birthday window
+ * the sale earns the owner's multiple.
  */
 export function applySale(
   tx: DbOrTx,
@@ -38,10 +40,12 @@ export function applySale(
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
 
   // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
+  const known = isAnonymous(request.agent) ? undefined : customerRepository.resolve(tx, tenantId, request.agent ?? {});
   const found = isAnonymous(request.agent)
     ? undefined
-    : (customerRepository.resolve(tx, tenantId, request.agent ?? {}) ??
-      registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }, audience));
+    : known
+      ? rememberBirthDate(tx, known, request.agent?.birthDate)
+      : registerCustomer(tx, ctx, { ...request.agent, msId: request.agent?.id }, audience);
   // Points whose time has come are written off first, so the checks below see the balance without them.
   const customer = found && { ...found, balance: found.balance - settleExpiry(tx, found.id, now) };
 
@@ -55,7 +59,9 @@ export function applySale(
     if (!audience.member) throw new BusinessRuleError(OUTSIDE_AUDIENCE_SPEND);
     checkSpend(spent, spendablePoints(tx, customer, now), allowedTotalKopecks(request.positions), rules);
   }
-  const earned = customer && audience.member ? pointsToEarn(earningPaidKopecks(request.positions), spent, rules) : 0;
+  const multiplier = customer && audience.member ? earnMultiplierAt(rules, customer.birthDate, now.getTime()) : 1;
+  const earned =
+    customer && audience.member ? pointsToEarn(earningPaidKopecks(request.positions), spent, rules) * multiplier : 0;
   const availableAt = earnAvailableAt(now, rules);
   const welcome =
     customer !== undefined &&

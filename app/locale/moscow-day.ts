@@ -22,3 +22,21 @@ export function moscowDayMonth(ms: number): string {
 export function moscowHour(ms: number): number {
   return new Date(ms + MOSCOW_OFFSET_MS).getUTCHours();
 }
+
+/** A Moscow calendar date: month 1–12. */
+export interface CalendarDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/** The Moscow calendar date `ms` falls on. */
+export function moscowDate(ms: number): CalendarDate {
+  const date = new Date(ms + MOSCOW_OFFSET_MS);
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+}
+
+/** The Moscow midnight that starts `date`. */
+export function moscowMidnightOf(date: CalendarDate): number {
+  return Date.UTC(date.year, date.month - 1, date.day) - MOSCOW_OFFSET_MS;
+}

@@ -1,4 +1,5 @@
 import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
+import type { BirthdayJob } from '../ledger/birthdays.js';
 import type { ExpiryReminders } from '../ledger/expiry-reminders.js';
 import type { PointExpiry } from '../ledger/point-expiry.js';
 import type { Logger } from '../logging/logger.js';
@@ -23,7 +24,7 @@ export interface Maintenance {
  * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
  * bodies, the dashboard's hourly roll-up, expired login counters, the ledger's tiers (downgrades as the
  * window rolls, seedings a reload cut short), the ledger's expired points and their reminders (`expiry`,
- * `reminders`), and `PRAGMA optimize` so the query planner's statistics follow the data.
+ * `reminders`), birthday points (`birthdays`), and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  * Beside it, every second, the WAL checkpoint the serving connection no longer runs inside a commit
  * (startWalCheckpoints, in a thread of its own).
@@ -36,6 +37,8 @@ export function startMaintenance(deps: {
   readBodiesDays: number;
   expiry?: Pick<PointExpiry, 'expireDue'>;
   reminders?: Pick<ExpiryReminders, 'remind'>;
+  /** The ledger's birthday points (app/ledger/birthdays.ts), after expiry: a gift is never written off at once. */
+  birthdays?: Pick<BirthdayJob, 'runOnce'>;
   now?: () => Date;
   /** The ledger's tier job (app/ledger/tier-job.ts) and МойСклад history seeding (app/go-live/tier-seed.ts). */
   tiers?: {
@@ -80,6 +83,8 @@ export function startMaintenance(deps: {
     clearExpiredThrottles(storage.db, started);
     const points = await expirePoints();
     if (stopping.signal.aborted) return;
+    const birthdays = await giveBirthdayPoints();
+    if (stopping.signal.aborted) return;
     storage.sqlite.pragma('optimize');
     logger.info('maintenance done', {
       purgedLogRows: purged,
@@ -89,6 +94,7 @@ export function startMaintenance(deps: {
       tierChanged: tiers?.changed ?? 0,
       seedsResumed,
       ...points,
+      ...birthdays,
       ms: now().getTime() - started.getTime(),
     });
   };
@@ -102,6 +108,16 @@ export function startMaintenance(deps: {
       return { expiredLots: expired.lots, expiredPoints: expired.points, reminders };
     } catch (error) {
       logger.error('point expiry failed', { error });
+      return {};
+    }
+  };
+
+  const giveBirthdayPoints = async () => {
+    if (!deps.birthdays) return {};
+    try {
+      return { birthdayGifts: (await deps.birthdays.runOnce(stopping.signal)).granted };
+    } catch (error) {
+      logger.error('birthday points failed', { error });
       return {};
     }
   };

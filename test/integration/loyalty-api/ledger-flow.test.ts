@@ -200,6 +200,28 @@ describe('LoyaltyAPI on the built-in ledger', () => {
     expect(await balanceOf(shop, msId)).to.equal(10);
   });
 
+  it('when the till sends a birth date, then the date is stored; a changed one replaces it; one that is not a date is refused with a message', async () => {
+    const birthOf = async () =>
+      (await shop.api.get('/counterparty', { params: { search: '2000100', retailStoreId: retailStore.meta.id } })).data
+        .rows[0].birthDate;
+    const card = { retailStore, meta: counterpartyMeta(msId) };
+    expect(
+      (await shop.api.post('/counterparty/detail', { ...card, birthDate: '1992-08-01 00:00:00' })).status,
+    ).to.equal(200);
+    expect(await birthOf()).to.equal('1992-08-01');
+    expect(
+      (await shop.api.post('/counterparty/detail', { ...card, birthDate: '1992-08-02 00:00:00.000' })).status,
+    ).to.equal(200);
+    expect(await birthOf()).to.equal('1992-08-02');
+
+    const refused = await shop.api.post('/counterparty/detail', { ...card, birthDate: '1992-02-30 00:00:00' });
+    expect(refused.status).to.equal(400);
+    expect(refused.data.errors[0].error_message).to.contain(
+      'Дата рождения покупателя «1992-02-30 00:00:00» не похожа на дату',
+    );
+    expect(await birthOf()).to.equal('1992-08-02');
+  });
+
   it('when another tenant asks for this customer, then it sees nothing', async () => {
     const other = createTestTenant(t);
     expect((await other.api.get('/counterparty', { params: { search: '89123456789' } })).data).to.deep.equal({

@@ -4,6 +4,9 @@ import { REFUSED_ADDRESS_MESSAGES, readTenantUrl, type OutboundGuard } from '../
 import { checkFields, type FieldProblem } from '../http/validate.js';
 import {
   DEFAULT_LEDGER_RULES,
+  MAX_BIRTHDAY_MULTIPLIER,
+  MAX_BIRTHDAY_POINTS,
+  MAX_BIRTHDAY_WINDOW_DAYS,
   MAX_LIFETIME_DAYS,
   MAX_REMINDER_DAYS,
   MAX_REMINDER_TEMPLATE,
@@ -163,6 +166,29 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .empty('')
     .default(DEFAULT_LEDGER_RULES.expiryReminderTemplate)
     .label('Текст напоминания'),
+  birthdayEnabled: flag('Дарить баллы ко дню рождения'),
+  birthdayPoints: orZero('Сколько баллов подарить', MAX_BIRTHDAY_POINTS),
+  birthdayDaysBefore: Joi.number()
+    .integer()
+    .min(0)
+    .max(MAX_BIRTHDAY_WINDOW_DAYS)
+    .empty('')
+    .default(DEFAULT_LEDGER_RULES.birthdayDaysBefore)
+    .label('За сколько дней до дня рождения'),
+  birthdayDaysAfter: Joi.number()
+    .integer()
+    .min(0)
+    .max(MAX_BIRTHDAY_WINDOW_DAYS)
+    .empty('')
+    .default(DEFAULT_LEDGER_RULES.birthdayDaysAfter)
+    .label('Сколько дней после дня рождения'),
+  birthdayEarnMultiplier: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_BIRTHDAY_MULTIPLIER)
+    .empty('')
+    .default(1)
+    .label('Во сколько раз больше баллов за покупки'),
   audience: Joi.string()
     .valid('all', 'tags')
     .default('all')

@@ -28,6 +28,7 @@ import { agoText } from '../locale/ago.js';
 import { LAW_RESTRICTED_TRACKING_TYPES, OWNER_EXCLUDABLE_TRACKING_TYPES } from '../receipt/restrictions.js';
 import type { IframeSession } from './iframe-sessions.js';
 import { tierExample } from '../go-live/tier-settings-input.js';
+import { birthdayExample, expiryExample } from '../go-live/program-examples.js';
 import { seedProgressText, type TierSeed } from '../go-live/tier-seed.js';
 import { tierRulesOf, tiersOn } from '../ledger/tier-rules.js';
 
@@ -128,6 +129,7 @@ export class SettingsPage {
         lawTypes: LAW_RESTRICTED_TRACKING_TYPES,
         trackingTypes: OWNER_EXCLUDABLE_TRACKING_TYPES,
       },
+      examples: { expiry: expiryExample(values, Date.now()), birthday: birthdayExample(values) },
       tiers: {
         example: tierExample(values),
         // Seeding reads the stored tiers' window: offered once tiers are saved on, with МойСклад behind the tenant.

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { bonusProgramChoices, withImportedRules } from '../../../app/go-live/bonus-program-import.js';
+import { formValuesFromStored, parseSettingsForm } from '../../../app/go-live/settings-input.js';
+import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../../app/ledger/rules.js';
 import { BONUS_PROGRAM, VALID_FORMS } from '../../helpers/iframe.js';
 
 describe('Importing a МойСклад bonus program', () => {
@@ -87,5 +89,61 @@ describe('Importing a МойСклад bonus program', () => {
       'general.baseUrl': 'https://bonus.example.test',
     });
     expect(values).to.not.have.any.keys('ledger.earnWhileRedeeming', 'ledger.welcomeBonusesEnabled');
+  });
+
+  it('when an owner with expiry, tiers and birthdays set imports a program, then those settings stay as they were', () => {
+    const [choice] = bonusProgramChoices([BONUS_PROGRAM]);
+    const ledger: Partial<LedgerRules> = {
+      pointsLifetimeDays: 180,
+      welcomeLifetimeDays: 30,
+      expiryReminderDays: 7,
+      birthdayEnabled: true,
+      birthdayPoints: 500,
+      birthdayDaysBefore: 5,
+      birthdayDaysAfter: 10,
+      birthdayEarnMultiplier: 2,
+    };
+    const tiers = {
+      enabled: true,
+      windowDays: 365,
+      levels: [{ name: 'Бронза', thresholdKopecks: 0, earnRateRoublesToPoint: 10 }],
+    };
+    const stored = {
+      backend: 'ledger' as const,
+      externalSearch: false,
+      settings: { ledger: { ...DEFAULT_LEDGER_RULES, ...ledger }, tiers },
+      secretsSet: { generalApiKey: false, ibonusLogin: false, ibonusPassword: false },
+      smsWebhookUrl: 'https://sms.shop.test/send',
+    };
+    const values = withImportedRules(formValuesFromStored(stored), choice!);
+    const { change, problems } = parseSettingsForm(values, stored);
+    expect(problems).to.deep.equal([]);
+    expect(change!.settings.ledger).to.include({ ...ledger, earnRateRoublesToPoint: 7, spendRatePointsToRouble: 4 });
+    expect(change!.settings.tiers).to.deep.equal(tiers);
+  });
+
+  it('when an owner who never set them imports a program, then expiry and birthdays are off with their defaults', () => {
+    const [choice] = bonusProgramChoices([BONUS_PROGRAM]);
+    const stored = {
+      backend: 'ledger' as const,
+      externalSearch: false,
+      settings: {},
+      secretsSet: { generalApiKey: false, ibonusLogin: false, ibonusPassword: false },
+    };
+    const { change, problems } = parseSettingsForm(withImportedRules({ ...VALID_FORMS.ledger }, choice!), stored);
+    expect(problems).to.deep.equal([]);
+    const { pointsLifetimeDays, welcomeLifetimeDays, expiryReminderDays, birthdayEnabled, birthdayPoints } =
+      DEFAULT_LEDGER_RULES;
+    expect(change!.settings.ledger).to.include({
+      pointsLifetimeDays,
+      welcomeLifetimeDays,
+      expiryReminderDays,
+      birthdayEnabled,
+      birthdayPoints,
+      birthdayDaysBefore: DEFAULT_LEDGER_RULES.birthdayDaysBefore,
+      birthdayDaysAfter: DEFAULT_LEDGER_RULES.birthdayDaysAfter,
+      birthdayEarnMultiplier: 1,
+    });
+    expect(change!.settings.tiers).to.equal(undefined);
   });
 });

@@ -86,7 +86,27 @@ describe('Settings form parsing', () => {
       welcomeLifetimeDays: 0,
       expiryReminderDays: 0,
       expiryReminderTemplate: 'Через {days} сгорит {points}. Ждём вас в «{shop}»!',
+      // Birthdays are off; the window and multiplier keep their defaults for when the owner turns them on.
+      birthdayEnabled: false,
+      birthdayPoints: 0,
+      birthdayDaysBefore: 3,
+      birthdayDaysAfter: 7,
+      birthdayEarnMultiplier: 1,
     });
+  });
+
+  it('when birthdays are on with a window or multiplier out of bounds, then each is named next to its field', () => {
+    const { problems } = parseSettingsForm(
+      formValuesOf({
+        ...VALID_FORMS.ledger,
+        'ledger.birthdayEnabled': 'on',
+        'ledger.birthdayPoints': '500',
+        'ledger.birthdayDaysBefore': '31',
+        'ledger.birthdayEarnMultiplier': '11',
+      }),
+      NOTHING_STORED,
+    );
+    expect(problems.map((p) => p.field)).to.deep.equal(['ledger.birthdayDaysBefore', 'ledger.birthdayEarnMultiplier']);
   });
 
   it('when points expire with reminders, then the days and the template are kept and the SMS gateway address is required', () => {

@@ -31,6 +31,8 @@ Sandbox is running (Ctrl+C stops it; it starts from scratch each time).
   Account «${sandbox.account.accountName}» ${sandbox.account.accountId} was installed through the Vendor API webhook.
   Loyalty systems to try:
     built-in ledger:     nothing to type; any phone at the till (registered at the first sale)
+                         +7 900 000-00-01 Анна: level «Серебро», 1 200 points expiring in 5 days,
+                         birthday the day after tomorrow (points ×2)
     REST API (general):  ${general.url}   key ${general.apiKey}   point ${general.point}
                          customers ${customers('general')}
     i-bonus.me:          ${ibonus.url}   login ${ibonus.login}   password ${ibonus.password}

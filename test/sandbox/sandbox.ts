@@ -12,8 +12,9 @@ import { ensureInitialAdmin } from '../../app/admin/auth/admin-users.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { startMoyskladFake, type FakeAccount, type MoyskladFake } from '../fakes/moysklad-fake.js';
 import { startProviderFakes, type ProviderFakes } from '../fakes/provider-fakes.js';
-import { SANDBOX_GOODS, tillRouter } from './till.js';
+import { LEDGER_CUSTOMER, SANDBOX_GOODS, tillRouter } from './till.js';
 import { moyskladCounterparty, sandboxProductId } from './till-documents.js';
+import { seedDemoCustomer } from './demo-customer.js';
 import { WIDGET_HEIGHT_PX, WIDGET_WIDTH_PX } from '../../app/widget/card-view.js';
 
 /** МойСклад's counterparties of the sandbox account: sell to their phones at the till, then open their page. */
@@ -107,6 +108,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     counterparties: SANDBOX_COUNTERPARTIES.map(({ id, name, tags }) => ({ id, name, tags })),
   });
   await moysklad.install(appUrl, account.accountId);
+  // The till's customer on the built-in ledger, with a level and points that expire soon.
+  const demoMsId = (moyskladCounterparty(LEDGER_CUSTOMER.phone, LEDGER_CUSTOMER.name).meta as { id: string }).id;
+  await seedDemoCustomer(storage, account.accountId, { msId: demoMsId, ...LEDGER_CUSTOMER });
 
   const adminUrl = `${appUrl}/admin`;
   embed.set('view engine', 'ejs');

@@ -75,7 +75,8 @@ export const SANDBOX_GOODS = [
   { name: 'Сигареты «Ява»', trackingType: 'TOBACCO' },
 ] as const;
 const EXAMPLE_LINES = 'Кофе в зёрнах; 1; 890\nМолоко; 2; 95.50\nСигареты «Ява»; 1; 230';
-const LEDGER_CUSTOMER = { phone: '+7 900 000-00-01', name: 'Анна' };
+/** The till's suggested customer on the built-in ledger; the sandbox gives her a history (demo-customer.ts). */
+export const LEDGER_CUSTOMER = { phone: '+7 900 000-00-01', name: 'Анна' };
 const SYSTEM_TITLES: Record<BackendKind, string> = {
   ledger: 'встроенная бонусная программа',
   general: 'своя система по REST API',

@@ -7,6 +7,8 @@ export interface RecalcTarget {
   url: string;
   token: string;
   customers: number;
+  /** Runs before each of this target's rounds: e.g. switches the tenant's settings. */
+  before?: () => void;
 }
 
 export interface Latencies {
@@ -31,6 +33,7 @@ export async function interleavedRecalc(
   try {
     for (let round = 0; round < rounds; round++) {
       for (const [i, target] of targets.entries()) {
+        target.before?.();
         for (let n = 0; n < perRound; n++) {
           const body = templates.recalc(msIdOf(Math.floor(Math.random() * target.customers)));
           const start = performance.now();

@@ -4,10 +4,11 @@
  * A measurement, not a test: exits 0 whether or not the targets hold, and 1 only when the bench itself is
  * broken (a non-2xx answer, a connection error, a balance that is not the sum of its entries).
  *
- * In order: recalc at 1,000 customers; echo, recalc and sale as fast as they go and at a fixed 500 req/s,
- * with the transaction log's bytes per call, at BENCH_CUSTOMERS; recalc beside a 401 flood; the provider
- * bridge's overhead; recalc again at BENCH_SCALE_CUSTOMERS, and one request at a time alternating with a
- * 1,000-customer ledger.
+ * Every figure is taken with the program of issue 14 on (PROGRAM). In order: recalc at 1,000 customers;
+ * echo, recalc and sale as fast as they go and at a fixed 500 req/s, with the transaction log's bytes per
+ * call, at BENCH_CUSTOMERS; recalc with the program switched off and on; recalc beside a 401 flood; the
+ * provider bridge's overhead; recalc again at BENCH_SCALE_CUSTOMERS, and one request at a time alternating
+ * with a 1,000-customer ledger.
  *
  *   BENCH_SECONDS           seconds per measured run (default 10)
  *   BENCH_CUSTOMERS         customers for the main runs (default 100000)
@@ -18,7 +19,11 @@ import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createTestTenant } from '../helpers/tenants.js';
+import { createTestTenant, type TestTenant } from '../helpers/tenants.js';
+import type { LedgerRules } from '../../app/ledger/rules.js';
+import type { TierRules } from '../../app/ledger/tier-rules.js';
+import { tenantRepository } from '../../app/tenants/tenant-repository.js';
+import type { TenantSettings } from '../../app/tenants/tenant-settings.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { msIdOf, recalcBody, saleBody } from './bodies.js';
 import { startEchoServer } from './echo-server.js';
@@ -41,6 +46,31 @@ const FIXED_RATE = 500;
 const WARMUP_SECONDS = 1;
 const SCALING_ROUNDS = 6;
 const SCALING_PER_ROUND = 300;
+/**
+ * The program every figure is measured with (issue 14): points that expire (every seeded customer holds a
+ * dated lot), three levels with their own rates, birthday points and a ×2 birthday multiplier.
+ */
+const PROGRAM: { ledger: Partial<LedgerRules>; tiers: TierRules } = {
+  ledger: {
+    pointsLifetimeDays: 365,
+    welcomeLifetimeDays: 90,
+    birthdayEnabled: true,
+    birthdayPoints: 300,
+    birthdayEarnMultiplier: 2,
+  },
+  tiers: {
+    enabled: true,
+    windowDays: 365,
+    levels: [
+      { name: 'Бронза', thresholdKopecks: 0, earnRateRoublesToPoint: 10 },
+      { name: 'Серебро', thresholdKopecks: 1_000_000, earnRateRoublesToPoint: 7 },
+      { name: 'Золото', thresholdKopecks: 3_000_000, earnRateRoublesToPoint: 5 },
+    ],
+  },
+};
+/** Recalc with PROGRAM on is at most this much slower (p50, alternating rounds) than with it off. */
+const PROGRAM_COST = 0.1;
+
 /** Issue 13's targets. */
 const TARGETS = {
   recalcShare: 0.3,
@@ -164,6 +194,35 @@ function reportScaling(points: ScalePoint[], alternating: Latencies[]): void {
   );
 }
 
+/** Recalc one at a time on the same tenant and customers, its program switched off and on between rounds. */
+async function programOnAndOff(bench: TestApp, tenant: TestTenant): Promise<Latencies[]> {
+  const switchTo = (settings: TenantSettings) => () =>
+    tenantRepository.update(bench.storage.db, tenant.accountId, { settings: { ...settings }, updatedAt: new Date() });
+  const shared = { url: bench.baseUrl, token: tenant.token, customers: CUSTOMERS };
+  return interleavedRecalc(
+    [
+      { ...shared, name: 'program off', before: switchTo({ ledger: {} }) },
+      { ...shared, name: 'expiry, tiers, birthdays', before: switchTo(PROGRAM) },
+    ],
+    SCALING_ROUNDS,
+    SCALING_PER_ROUND,
+  );
+}
+
+function reportProgramCost([off, on]: Latencies[]): void {
+  console.log(`\nrecalc one at a time, the program switched between ${SCALING_ROUNDS} alternating rounds:`);
+  table(
+    ['program', 'p50 ms', 'p99 ms'],
+    [off!, on!].map((l) => [l.name, l.p50Ms.toFixed(2), l.p99Ms.toFixed(2)]),
+  );
+  const cost = on!.p50Ms / off!.p50Ms - 1;
+  target(
+    `recalc p50 with the program on within ${pct(PROGRAM_COST)} of off`,
+    `${cost >= 0 ? '+' : '−'}${pct(Math.abs(cost))}`,
+    cost <= PROGRAM_COST,
+  );
+}
+
 /** A second app whose ledger holds SMALL_CUSTOMERS, to alternate with the grown one. */
 async function smallLedger(): Promise<{ app: TestApp; target: RecalcTarget }> {
   const app = await startTestApp({ quietLogs: true, walCheckpointTimer: true });
@@ -187,7 +246,7 @@ async function main(): Promise<void> {
   });
   const echoServer = await startEchoServer();
   try {
-    const tenant = createTestTenant(bench);
+    const tenant = createTestTenant(bench, PROGRAM.ledger, { tiers: PROGRAM.tiers });
     const auth = { 'Lognex-Discount-API-Auth-Token': tenant.token };
     const echo: Load = {
       name: 'echo',
@@ -274,6 +333,8 @@ async function main(): Promise<void> {
     console.log(`ledger after the runs: ${mismatches} customers with balance ≠ Σ entries`);
     if (mismatches > 0) fail(`${mismatches} balances do not match their entries`);
 
+    reportProgramCost(await programOnAndOff(bench, tenant));
+
     reportFlood(await recalcUnderAuthFlood(bench, recalc, fail));
     const overhead = await bridgeOverhead(bench, BRIDGE_ITERATIONS, fail);
     reportOverhead(overhead);
@@ -304,7 +365,7 @@ async function main(): Promise<void> {
       await small.app.close();
     }
 
-    console.log('\nissue 13 targets:');
+    console.log('\ntargets (issues 13 and 14):');
     for (const line of verdicts) console.log(line);
   } finally {
     await echoServer.close();

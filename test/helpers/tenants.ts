@@ -3,6 +3,7 @@ import type { AxiosInstance } from 'axios';
 import axios from 'axios';
 import type { BackendKind } from '../../db/schema/index.js';
 import type { LedgerRules } from '../../app/ledger/rules.js';
+import type { TierRules } from '../../app/ledger/tier-rules.js';
 import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import { issueLoyaltyToken } from '../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
@@ -21,10 +22,10 @@ export interface TestTenant {
 export function createTestTenant(
   t: TestApp,
   ledger: Partial<LedgerRules> = {},
-  options: { smsWebhookUrl?: string } = {},
+  options: { smsWebhookUrl?: string; tiers?: TierRules } = {},
 ): TestTenant {
   const secrets = options.smsWebhookUrl ? { smsGateway: { webhookUrl: options.smsWebhookUrl } } : undefined;
-  return insertTenant(t, 'ledger', { ledger }, secrets);
+  return insertTenant(t, 'ledger', options.tiers ? { ledger, tiers: options.tiers } : { ledger }, secrets);
 }
 
 /** A configured tenant on an external provider, its secrets sealed as the settings iframe stores them. */

@@ -1,3 +1,4 @@
+import { csvLine as line } from '../locale/excel-csv.js';
 import type { LogListRow } from './log-query.js';
 
 /**
@@ -5,7 +6,7 @@ import type { LogListRow } from './log-query.js';
  * regional settings opens correctly by double click. Bodies are left out: the export is for counting
  * and sorting; the detail page shows bodies one at a time.
  */
-export const CSV_BOM = '\uFEFF';
+export { CSV_BOM } from '../locale/excel-csv.js';
 
 const COLUMNS: Array<{
   title: string;
@@ -31,17 +32,9 @@ const COLUMNS: Array<{
 ];
 
 export function csvHeader(): string {
-  return `${COLUMNS.map((c) => cell(c.title)).join(';')}\r\n`;
+  return line(COLUMNS.map((c) => c.title));
 }
 
 export function csvLine(row: LogListRow, time: (ms: number) => string): string {
-  return `${COLUMNS.map((c) => cell(c.value(row, time))).join(';')}\r\n`;
-}
-
-function cell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  // A text starting with = + - @ would run as a formula in a spreadsheet (CSV injection): make it text.
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return line(COLUMNS.map((c) => c.value(row, time)));
 }

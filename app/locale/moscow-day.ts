@@ -40,3 +40,61 @@ export function moscowDate(ms: number): CalendarDate {
 export function moscowMidnightOf(date: CalendarDate): number {
   return Date.UTC(date.year, date.month - 1, date.day) - MOSCOW_OFFSET_MS;
 }
+
+/** A Moscow calendar month, `2026-11`. */
+export type MoscowMonth = `${number}-${number}`;
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+
+/** Whether `text` is a month as `<input type="month">` sends it (`2026-11`), years 2000–2099. */
+export function isMoscowMonth(text: unknown): text is MoscowMonth {
+  return typeof text === 'string' && MONTH.test(text) && text >= '2000-01' && text <= '2099-12';
+}
+
+/** The month `ms` falls in on a Moscow calendar. */
+export function moscowMonthOf(ms: number): MoscowMonth {
+  const date = new Date(ms + MOSCOW_OFFSET_MS);
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}` as MoscowMonth;
+}
+
+/** [start, end): the Moscow midnights that start the month and the one after it. */
+export function moscowMonthBounds(month: MoscowMonth): { start: number; end: number } {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  return {
+    start: Date.UTC(year, number - 1, 1) - MOSCOW_OFFSET_MS,
+    end: Date.UTC(year, number, 1) - MOSCOW_OFFSET_MS,
+  };
+}
+
+/** The month before or after: `shiftMonth('2026-01', -1)` is `2025-12`. */
+export function shiftMonth(month: MoscowMonth, by: number): MoscowMonth {
+  const [year, number] = month.split('-').map(Number) as [number, number];
+  const date = new Date(Date.UTC(year, number - 1 + by, 1));
+  return `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}` as MoscowMonth;
+}
+
+const MONTH_NAMES = [
+  'январь',
+  'февраль',
+  'март',
+  'апрель',
+  'май',
+  'июнь',
+  'июль',
+  'август',
+  'сентябрь',
+  'октябрь',
+  'ноябрь',
+  'декабрь',
+];
+
+/** `ноябрь 2026`. */
+export function monthTitle(month: MoscowMonth): string {
+  return `${MONTH_NAMES[Number(month.slice(5)) - 1]} ${month.slice(0, 4)}`;
+}
+
+/** `30.11.2026`: the Moscow date `ms` falls on. */
+export function moscowDateText(ms: number): string {
+  const date = new Date(ms + MOSCOW_OFFSET_MS);
+  return `${moscowDayMonth(ms)}.${date.getUTCFullYear()}`;
+}

@@ -41,3 +41,15 @@ export function formatWholeRoublesUp(kopecks: number): string {
   const roubles = Math.ceil(Math.max(0, kopecks) / 100);
   return `${roubles.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ')} ₽`;
 }
+
+/** -150050 → "-1500,50": a number a spreadsheet with Russian settings reads, no grouping, no sign for zero. */
+export function decimalRoubles(kopecks: number): string {
+  if (!Number.isSafeInteger(kopecks)) throw new RangeError(`kopecks must be an integer, got ${kopecks}`);
+  const abs = Math.abs(kopecks);
+  return `${kopecks < 0 ? '-' : ''}${Math.floor(abs / 100)},${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** -150050 → "−1 500,50 ₽", 150050 → "+1 500,50 ₽": a movement of money, signed. */
+export function formatSignedRoubles(kopecks: number): string {
+  return `${kopecks < 0 ? '−' : kopecks > 0 ? '+' : ''}${formatRoubles(Math.abs(kopecks))}`;
+}

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { daysText, pointsText } from '../../../app/locale/plural.js';
-import { moscowDayMonth, moscowHour, nextMoscowMidnight } from '../../../app/locale/moscow-day.js';
+import {
+  isMoscowMonth,
+  moscowDayMonth,
+  moscowHour,
+  moscowMonthBounds,
+  moscowMonthOf,
+  nextMoscowMidnight,
+  shiftMonth,
+} from '../../../app/locale/moscow-day.js';
 
 describe('Moscow days, and points and days as words', () => {
   it('when points or days are counted, then the word agrees: 1 балл, 3 балла, 120 баллов, 21 день, 7 дней', () => {
@@ -25,5 +33,25 @@ describe('Moscow days, and points and days as words', () => {
     const early = Date.parse('2026-02-28T21:30:00Z'); // 00:30 MSK, 1 March
     expect(moscowDayMonth(early)).to.equal('01.03');
     expect(new Date(nextMoscowMidnight(early)).toISOString()).to.equal('2026-03-01T21:00:00.000Z');
+  });
+
+  it("when a month is named, then it runs from its first Moscow midnight to the next month's, across the new year", () => {
+    const { start, end } = moscowMonthBounds('2026-12');
+    expect(new Date(start).toISOString()).to.equal('2026-11-30T21:00:00.000Z');
+    expect(new Date(end).toISOString()).to.equal('2026-12-31T21:00:00.000Z');
+    expect(moscowMonthOf(end - 1)).to.equal('2026-12');
+    expect(moscowMonthOf(end)).to.equal('2027-01');
+    expect([shiftMonth('2027-01', -1), shiftMonth('2026-12', 1), shiftMonth('2026-03', -15)]).to.deep.equal([
+      '2026-12',
+      '2027-01',
+      '2024-12',
+    ]);
+    expect(['2026-11', '2026-13', '2026-1', '1999-12', 'x'].map(isMoscowMonth)).to.deep.equal([
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

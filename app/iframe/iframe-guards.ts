@@ -55,6 +55,17 @@ export function iframeGuards(sessions: IframeSessions) {
       next();
     },
 
+    /** What the shop owes its customers is the owner's business: account admins only, also to read. */
+    requireAdminToRead: (_req: Request, res: Response, next: NextFunction): void => {
+      if (!sessionOf(res).isAdmin) {
+        throw new ForbiddenError('Баллы и обязательства видят только администраторы аккаунта МоегоСклада.', {
+          title: 'Нет прав на просмотр',
+          details: { hint: 'Попросите администратора аккаунта открыть приложение.' },
+        });
+      }
+      next();
+    },
+
     /** The token the page must send back; created once per session. */
     csrfTokenFor: (req: Request): string => csrf.generateToken(req),
   };

@@ -10,7 +10,8 @@ import {
   type SettingsFormValues,
 } from '../go-live/settings-input.js';
 import type { OutboundGuard } from '../http/outbound-guard.js';
-import type { FieldProblem } from '../http/validate.js';
+import { validate, type FieldProblem } from '../http/validate.js';
+import { statementCsv, statementFileName, statementQuery } from '../ledger/points-statement.js';
 import type { Logger } from '../logging/logger.js';
 import { checkProviderConnection } from '../providers/connection-check.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
@@ -138,6 +139,27 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
     /** The seeding's progress, for the page to poll while it runs. */
     tierSeedProgress: (_req: Request, res: Response) => {
       res.json(page.seedView(page.tenant(sessionOf(res).accountId)));
+    },
+
+    /** «Баллы и обязательства»: a month's statement; the month picker is a GET form carrying the session. */
+    statement: async (req: Request, res: Response) => {
+      const session = sessionOf(res);
+      res.render('iframe/statement', {
+        ...page.statementView(session, validate(statementQuery, req.query).month, Date.now()),
+        session,
+        token: await sessions.tokenFor(session),
+      });
+    },
+
+    statementCsv: (req: Request, res: Response) => {
+      const { tenant, statement } = page.statementView(
+        sessionOf(res),
+        validate(statementQuery, req.query).month,
+        Date.now(),
+      );
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.attachment(statementFileName(statement));
+      res.send(statementCsv(statement, tenant.accountName));
     },
 
     retry: async (req: Request, res: Response) => showReport(req, res, await goLive.retry(sessionOf(res).accountId)),

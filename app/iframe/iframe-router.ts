@@ -12,7 +12,7 @@ export interface IframeRouterDeps extends Omit<IframeHandlerDeps, 'guards'> {
 /** The settings iframe МойСклад shows inside its own page (descriptor: <iframe><sourceUrl>…/iframe). */
 export function iframeRouter(deps: IframeRouterDeps): Router {
   const guards = iframeGuards(deps.sessions);
-  const { requireSession, requireCsrfToken, requireAdmin } = guards;
+  const { requireSession, requireCsrfToken, requireAdmin, requireAdminToRead } = guards;
   const handle = iframeHandlers({ ...deps, guards });
   const change = [requireSession, requireCsrfToken, requireAdmin];
 
@@ -26,6 +26,8 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   router.post('/check-connection', ...change, handle.checkConnection);
   router.post('/tier-seed', ...change, handle.requestTierSeed);
   router.get('/tier-seed', requireSession, handle.tierSeedProgress);
+  router.get('/statement', requireSession, requireAdminToRead, handle.statement);
+  router.get('/statement.csv', requireSession, requireAdminToRead, handle.statementCsv);
   router.post('/retry', ...change, handle.retry);
   router.post('/rotate-token', ...change, handle.rotateToken);
 

@@ -31,6 +31,8 @@ import { tierExample } from '../go-live/tier-settings-input.js';
 import { birthdayExample, expiryExample } from '../go-live/program-examples.js';
 import { seedProgressText, type TierSeed } from '../go-live/tier-seed.js';
 import { tierRulesOf, tiersOn } from '../ledger/tier-rules.js';
+import { pointsStatement, statementFormat, statementMonth, statementRows } from '../ledger/points-statement.js';
+import { moscowMonthOf, shiftMonth, type MoscowMonth } from '../locale/moscow-day.js';
 
 /** A one-time message above the form: the steps of the last action, or what to fix. */
 export interface Notice {
@@ -141,6 +143,21 @@ export class SettingsPage {
         input.notice ??
         (problems.size > 0 ? { kind: 'error', text: 'Настройки не сохранены: исправьте отмеченные поля.' } : undefined),
       loyaltyApiUrl: this.deps.loyaltyApiUrl,
+    };
+  }
+
+  /** «Баллы и обязательства»: the month asked for (never one not begun) and what the page shows around it. */
+  statementView(session: IframeSession, month: MoscowMonth | undefined, now: number) {
+    const tenant = this.tenant(session.accountId);
+    const statement = pointsStatement(this.deps.db, tenant, statementMonth(month, now), now);
+    return {
+      tenant: { accountId: tenant.accountId, accountName: tenant.accountName, backend: tenant.backend },
+      statement,
+      rows: statementRows(statement),
+      format: statementFormat,
+      previous: shiftMonth(statement.month, -1),
+      next: statement.complete ? shiftMonth(statement.month, 1) : undefined,
+      current: moscowMonthOf(now),
     };
   }
 

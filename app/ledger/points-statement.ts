@@ -1,7 +1,15 @@
+import Joi from 'joi';
 import type { LedgerEntryKind, Tenant } from '../../db/schema/index.js';
 import { CSV_BOM, csvLine } from '../locale/excel-csv.js';
-import { moscowDateText, moscowMonthBounds, moscowMonthOf, monthTitle, type MoscowMonth } from '../locale/moscow-day.js';
-import { decimalRoubles } from '../receipt/money.js';
+import {
+  isMoscowMonth,
+  moscowDateText,
+  moscowMonthBounds,
+  moscowMonthOf,
+  monthTitle,
+  type MoscowMonth,
+} from '../locale/moscow-day.js';
+import { decimalRoubles, formatRoubles, formatSignedRoubles } from '../receipt/money.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import type { DbOrTx } from '../storage/database.js';
 import { ledgerRulesOf } from './rules.js';
@@ -159,25 +167,75 @@ export function statementMonth(asked: MoscowMonth | undefined, now: number): Mos
   return asked && asked < current ? asked : current;
 }
 
-/** The lines worth a row: every fixed one, 'other' only when something landed there. */
-export function shownLines(statement: PointsStatement): StatementLine[] {
-  return statement.lines.filter((line) => line.key !== 'other' || line.points !== 0);
+/** One row as the page and the CSV show it. */
+export interface StatementRow {
+  key: 'opening' | StatementLineKey | 'closing' | 'pending';
+  title: string;
+  points: number;
+  kopecks: number;
+  /** A movement (shown with its sign), not a balance. */
+  movement: boolean;
 }
 
-/** The statement as Excel with Russian settings opens it: the rows of the page, roubles with a decimal comma. */
+/** The rows of a statement, in order: every fixed line, 'other' only when something landed there. */
+export function statementRows(statement: PointsStatement): StatementRow[] {
+  const balance = (key: StatementRow['key'], title: string, figure: Figure) => ({
+    key,
+    title,
+    ...figure,
+    movement: false,
+  });
+  return [
+    balance('opening', `Остаток на начало месяца, ${moscowDateText(statement.start)}`, statement.opening),
+    ...statement.lines
+      .filter((line) => line.key !== 'other' || line.points !== 0)
+      .map((line) => ({ ...line, movement: true })),
+    balance(
+      'closing',
+      statement.complete
+        ? `Остаток на конец месяца, ${moscowDateText(statement.end - 1)}`
+        : `Остаток сейчас, ${moscowDateText(statement.asOf)} (месяц не закончился)`,
+      statement.closing,
+    ),
+    balance('pending', 'Из начисленных с отсрочкой ещё не доступно', statement.pending),
+  ];
+}
+
+const grouped = (n: number) =>
+  Math.abs(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+
+/** How the page writes a row's figures: `+1 200`, `−35`, `1 200,00 ₽`. */
+export const statementFormat = {
+  points: (row: Pick<StatementRow, 'points' | 'movement'>) =>
+    `${row.points < 0 ? '−' : row.movement && row.points > 0 ? '+' : ''}${grouped(row.points)}`,
+  roubles: (row: Pick<StatementRow, 'kopecks' | 'movement'>) =>
+    row.movement ? formatSignedRoubles(row.kopecks) : formatRoubles(row.kopecks),
+  roublesOf: formatRoubles,
+};
+
+/** The statement as Excel with Russian settings opens it: the page's rows, roubles with a decimal comma. */
 export function statementCsv(statement: PointsStatement, accountName: string): string {
-  const row = (title: string, figure: Figure) => csvLine([title, figure.points, decimalRoubles(figure.kopecks)]);
-  const endDate = moscowDateText(statement.asOf - 1);
   return [
     CSV_BOM,
     csvLine(['Баллы и обязательства', accountName]),
     csvLine(['Месяц', statement.month]),
-    csvLine(['Курс', `${statement.spendRate} балл. = 1 ₽`]),
+    csvLine(['Баллов за 1 ₽ скидки', statement.spendRate]),
     csvLine(['Статья', 'Баллы', 'Рубли']),
-    row(`Остаток на начало ${moscowDateText(statement.start)}`, statement.opening),
-    ...shownLines(statement).map((line) => row(line.title, line)),
-    row(`Остаток на конец ${endDate}${statement.complete ? '' : ' (месяц не закончился)'}`, statement.closing),
-    row('Начислено с отсрочкой, ещё не доступно', statement.pending),
-    csvLine(['Подарочные карты: остаток сейчас, ₽', '', decimalRoubles(statement.giftCardKopecks)]),
+    ...statementRows(statement).map((row) => csvLine([row.title, row.points, decimalRoubles(row.kopecks)])),
+    csvLine(['Подарочные карты: остаток сейчас (отдельно от баллов)', null, decimalRoubles(statement.giftCardKopecks)]),
   ].join('');
+}
+
+/** `?month=2026-11` as both pages take it; absent: the current month. */
+export const statementQuery = Joi.object<{ month?: MoscowMonth }>({
+  month: Joi.string()
+    .custom((value: string, helpers) => (isMoscowMonth(value) ? value : helpers.error('string.pattern.base')))
+    .label('Месяц'),
+}).unknown(true);
+
+/** `statement-2026-11.csv` */
+export function statementFileName(statement: PointsStatement): string {
+  return `statement-${statement.month}.csv`;
 }

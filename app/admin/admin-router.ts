@@ -12,6 +12,7 @@ import { giftCardRoutes } from './customers/gift-card-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { exposeFlash } from './flash.js';
 import { logRoutes } from './log/log-routes.js';
+import { statementRoutes } from './tenants/statement-routes.js';
 import { tenantRoutes } from './tenants/tenant-routes.js';
 import { TimeZone } from './time-zone.js';
 import { userRoutes } from './users/user-routes.js';
@@ -71,6 +72,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(tenantRoutes(context));
   router.use(customerRoutes(context));
   router.use(giftCardRoutes(context));
+  router.use(statementRoutes(context));
   router.use(logRoutes(context));
   router.use(userRoutes(context));
 

@@ -11,9 +11,9 @@ const DAY_MS = 86_400_000;
  * A month of a shop's points, entry by entry, for the statement's pages: 1 000 points held before it,
  * then in it +500 earned, +100 welcome, +50 birthday, −300 spent, −40 expired, −25 and +10 by a return,
  * −5 by support, and 200 earned on its last day that become spendable only 14 days later.
- * Closing: 1 000 + 500 + 150 − 300 − 40 − 15 − 5 + 200 = 1 490, pending 200.
+ * Closing: 1 000 + 500 + 150 − 300 − 40 − 15 − 5 + 200 = 1 490, pending 200. `scale` multiplies every figure.
  */
-export function seedStatementMonth(db: Db, tenantId: string, month: MoscowMonth): string {
+export function seedStatementMonth(db: Db, tenantId: string, month: MoscowMonth, scale = 1): string {
   const { start, end } = moscowMonthBounds(month);
   const customerId = randomUUID();
   const now = new Date(start - 10 * DAY_MS);
@@ -29,7 +29,7 @@ export function seedStatementMonth(db: Db, tenantId: string, month: MoscowMonth)
     const add = (kind: string, points: number, at: number, availableAt = at) =>
       ledgerEntriesRepository.append(
         tx,
-        { tenantId, customerId, kind: kind as LedgerEntryKind, points, availableAt },
+        { tenantId, customerId, kind: kind as LedgerEntryKind, points: points * scale, availableAt },
         new Date(at),
       );
     add('earn', 1000, start - DAY_MS);

@@ -90,6 +90,8 @@ export const ledgerEntries = sqliteTable(
     index('ledger_entries_sale_idx').on(t.saleId),
     // Covers the dashboard's points per day without reading the table.
     index('ledger_entries_created_idx').on(t.createdAt, t.kind, t.points),
+    // Covers a tenant's points statement (app/ledger/statement-queries.ts): Σ before a date, pending, per kind.
+    index('ledger_entries_tenant_created_idx').on(t.tenantId, t.createdAt, t.kind, t.points, t.availableAt),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `ledger_entries_tenant_created_idx` ON `ledger_entries` (`tenant_id`,`created_at`,`kind`,`points`,`available_at`);

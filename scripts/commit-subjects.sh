@@ -6,7 +6,11 @@ cd "$(dirname "$0")/.."
 git rev-parse --git-dir >/dev/null 2>&1 || exit 0
 since=b733bb0
 git cat-file -e "$since^{commit}" 2>/dev/null || exit 0
-long=$(git log --no-merges --format='%h %s' "$since..HEAD" | awk 'length($0) - 8 > 72')
+# Characters, not bytes: a Russian subject is twice as long in bytes (mawk counts bytes).
+export LC_ALL=C.UTF-8
+long=$(git log --no-merges --format='%h%x09%s' "$since..HEAD" | while IFS=$'\t' read -r hash subject; do
+  if ((${#subject} > 72)); then printf '%s %s\n' "$hash" "$subject"; fi
+done)
 if [ -n "$long" ]; then
   echo "Commit subjects over 72 characters (put the explanation in the body):"
   echo "$long"

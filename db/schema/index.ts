@@ -14,3 +14,4 @@ export * from './catalog.js';
 export * from './tiers.js';
 export * from './point-lots.js';
 export * from './birthdays.js';
+export * from './customer-imports.js';

@@ -54,7 +54,8 @@ export const customers = sqliteTable(
 /**
  * 'adjustment': a manual correction by an admin, with its reason in ledger_adjustments. 'expire': the
  * unconsumed remainder of one lot written off when its time came (ledger_lots.expire_entry_id).
- * 'birthday': the owner's birthday gift, once a year (birthday_grants).
+ * 'birthday': the owner's birthday gift, once a year (birthday_grants). 'import': a balance brought from
+ * a customer file, the difference to the file's balance (customer_import_entries).
  */
 export const LEDGER_ENTRY_KINDS = [
   'welcome',
@@ -65,6 +66,7 @@ export const LEDGER_ENTRY_KINDS = [
   'adjustment',
   'expire',
   'birthday',
+  'import',
 ] as const;
 export type LedgerEntryKind = (typeof LEDGER_ENTRY_KINDS)[number];
 

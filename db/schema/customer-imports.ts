@@ -1,0 +1,67 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { customers, ledgerEntries } from './ledger.js';
+import { tenants } from './tenants.js';
+
+export type CustomerImportStatus = 'running' | 'done' | 'failed';
+
+/**
+ * Customer files imported into the built-in ledger (app/ledger/customer-import.ts): one row per run, with
+ * its progress while it runs in the background, what it did and who ran it. The same facts go to the
+ * transaction log (kind 'admin', 'ledger.import') when it ends.
+ */
+export const customerImports = sqliteTable(
+  'customer_imports',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.accountId, { onDelete: 'cascade' }),
+    /** sha256 of the file's bytes, hex. */
+    fileHash: text('file_hash').notNull(),
+    fileName: text('file_name'),
+    /** Who ran it: an admin login, or the МойСклад employee in the settings iframe. */
+    byWhom: text('by_whom').notNull(),
+    status: text('status').$type<CustomerImportStatus>().notNull().default('running'),
+    /** Data rows in the file, and how many of them are through (progress). */
+    rows: integer('rows').notNull(),
+    doneRows: integer('done_rows').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    skipped: integer('skipped').notNull().default(0),
+    /** Σ of the import entries this run wrote (signed). */
+    points: integer('points').notNull().default(0),
+    error: text('error'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Moves with every chunk: a running import whose time stands still was stopped by a restart. */
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+    finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('customer_imports_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * One row per customer a file set the balance of: the unique (tenant, file, customer) is what makes the
+ * same file imported twice a no-op. `entryId` is null when the balance already matched the file.
+ */
+export const customerImportEntries = sqliteTable(
+  'customer_import_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    fileHash: text('file_hash').notNull(),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    entryId: integer('entry_id').references(() => ledgerEntries.id, { onDelete: 'cascade' }),
+    /** The file's row number (1 = the header). */
+    rowNumber: integer('row_number').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('customer_import_entries_key_uq').on(t.tenantId, t.fileHash, t.customerId),
+    index('customer_import_entries_entry_idx').on(t.entryId),
+  ],
+);
+
+export type CustomerImport = typeof customerImports.$inferSelect;

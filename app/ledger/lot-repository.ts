@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { ledgerEntries, ledgerLots, ledgerLotUses, type LedgerLot } from '../../db/schema/index.js';
 import { preparedOnce, type DbOrTx } from '../storage/database.js';
+import { insertRow } from '../storage/statements.js';
 
 /** Points of one expiry date still held by a customer, split by whether they can be spent yet. */
 export interface ExpiryGroup {
@@ -21,10 +22,9 @@ const live = sql`${ledgerLots.remaining} > 0`;
 
 /** Lots of points that can expire and what consumed them; callers decide the transaction. */
 export const lotRepository = {
+  /** Prepared once (app/storage/statements.ts): every sale that earns dated points and every imported balance writes one. */
   insert(tx: DbOrTx, lot: Omit<LedgerLot, 'remaining' | 'expireEntryId'>): void {
-    tx.insert(ledgerLots)
-      .values({ ...lot, remaining: lot.points })
-      .run();
+    insertRow(tx, ledgerLots, { ...lot, remaining: lot.points });
   },
 
   /** A customer's lots with points left, the soonest to expire first (ties: the oldest lot). */

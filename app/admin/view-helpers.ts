@@ -35,6 +35,7 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   adjustment: 'Ручная корректировка',
   expire: 'Сгорание баллов',
   birthday: 'Баллы ко дню рождения',
+  import: 'Перенос баланса из файла',
 };
 
 export const TIER_REASON_LABELS: Record<TierChangeReason, string> = {

@@ -1,0 +1,87 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { customerImportEntries, customerImports, type CustomerImport } from '../../db/schema/index.js';
+import type { DbOrTx } from '../storage/database.js';
+import { insertRow, statement } from '../storage/statements.js';
+
+export type NewCustomerImport = typeof customerImports.$inferInsert;
+
+// Run once per row of a file of up to 100,000: statements prepared once (app/storage/statements.ts).
+const IMPORTED = 'select 1 from customer_import_entries where tenant_id = ? and file_hash = ? and customer_id = ?';
+const FILL_BLANKS = `update customers set
+  phone = coalesce(phone, @phone),
+  card_number = coalesce(card_number, @cardNumber),
+  email = coalesce(email, @email),
+  birth_date = coalesce(birth_date, @birthDate),
+  tier_level = coalesce(@tierLevel, tier_level),
+  updated_at = @now
+  where id = @id`;
+
+/** What a customer file did: one row per run, one key per customer and file. */
+export const customerImportRepository = {
+  /** Whether this file already set this customer's balance. */
+  imported(tx: DbOrTx, tenantId: string, fileHash: string, customerId: string): boolean {
+    return statement(tx, IMPORTED).get(tenantId, fileHash, customerId) !== undefined;
+  },
+
+  recordEntry(
+    tx: DbOrTx,
+    row: { tenantId: string; fileHash: string; customerId: string; entryId: number | null; rowNumber: number },
+    now: number,
+  ): void {
+    insertRow(tx, customerImportEntries, { ...row, createdAt: now });
+  },
+
+  /** Fills what the customer lacks from the file; what is there stays. A level from the file replaces theirs. */
+  fillBlanks(
+    tx: DbOrTx,
+    id: string,
+    fields: {
+      phone: string | null;
+      cardNumber: string | null;
+      email: string | null;
+      birthDate: string | null;
+      tierLevel: number | null;
+    },
+    now: number,
+  ): void {
+    statement(tx, FILL_BLANKS).run({ ...fields, id, now });
+  },
+
+  insertRun(tx: DbOrTx, run: NewCustomerImport): number {
+    return Number(tx.insert(customerImports).values(run).run().lastInsertRowid);
+  },
+
+  run(tx: DbOrTx, tenantId: string, id: number): CustomerImport | undefined {
+    return tx
+      .select()
+      .from(customerImports)
+      .where(and(eq(customerImports.tenantId, tenantId), eq(customerImports.id, id)))
+      .get();
+  },
+
+  updateRun(tx: DbOrTx, id: number, change: Partial<NewCustomerImport>): void {
+    tx.update(customerImports).set(change).where(eq(customerImports.id, id)).run();
+  },
+
+  /** A tenant's last imports, newest first. */
+  recent(tx: DbOrTx, tenantId: string, limit = 10): CustomerImport[] {
+    return tx
+      .select()
+      .from(customerImports)
+      .where(eq(customerImports.tenantId, tenantId))
+      .orderBy(desc(customerImports.createdAt), desc(customerImports.id))
+      .limit(limit)
+      .all();
+  },
+
+  /** Who imported a file first, for the customer's history. */
+  firstRunOf(tx: DbOrTx, tenantId: string, fileHash: string): CustomerImport | undefined {
+    return tx
+      .select()
+      .from(customerImports)
+      .where(and(eq(customerImports.tenantId, tenantId), eq(customerImports.fileHash, fileHash)))
+      .orderBy(customerImports.id)
+      .limit(1)
+      .get();
+  },
+};

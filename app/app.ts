@@ -26,6 +26,7 @@ import { loyaltyApiRouter } from './loyalty-api/loyalty-router.js';
 import { VendorJwtVerifier } from './vendor-api/vendor-jwt.js';
 import { projectPath } from './project-root.js';
 import { GoLive } from './go-live/go-live.js';
+import { CustomerImport } from './ledger/customer-import.js';
 import { iframeRouter } from './iframe/iframe-router.js';
 import { IframeSessions } from './iframe/iframe-sessions.js';
 import { SettingsPage } from './iframe/settings-page.js';
@@ -88,6 +89,8 @@ export interface AppServices {
   expiryReminders: ExpiryReminders;
   /** The ledger's birthday points: maintenance.ts runs the job. */
   birthdayJob: BirthdayJob;
+  /** Customer files imported into the built-in ledger, in the background (settings iframe and admin). */
+  customerImport: CustomerImport;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -111,6 +114,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const tierJob = new TierJob({ db: storage.db, logger });
   const tierSeed = new TierSeed({ db: storage.db, box, moysklad, logger, tierJob });
   const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
+  const customerImport = new CustomerImport(storage.db, txlog, logger);
   const sms = new SmsGateway({ logger, txlog, guard });
   const pointExpiry = new PointExpiry(storage.db);
   const expiryReminders = new ExpiryReminders(storage.db, { logger, box, sms });
@@ -230,6 +234,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       guard,
       logger,
       txlog,
+      importer: customerImport,
     }),
   );
   app.use(
@@ -248,7 +253,10 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       logger,
     }),
   );
-  app.use('/admin', adminRouter({ config, storage, logger, txlog, box, giftCards, goLive, outbox, loyaltyApiUrl }));
+  app.use(
+    '/admin',
+    adminRouter({ config, storage, logger, txlog, box, giftCards, goLive, outbox, loyaltyApiUrl, customerImport }),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ error: 'Не найдено', code: 1003, error_message: 'Такого адреса нет.' }] });
@@ -280,6 +288,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       pointExpiry,
       expiryReminders,
       birthdayJob,
+      customerImport,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { GoLive } from '../go-live/go-live.js';
+import type { CustomerImport } from '../ledger/customer-import.js';
 import type { GiftCards } from '../ledger/gift-cards.js';
 import type { Logger } from '../logging/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -22,6 +23,8 @@ export interface AdminDeps {
   outbox: Pick<Outbox, 'countWaitingByTenant' | 'listItems' | 'retryNow' | 'abandon'>;
   /** What МойСклад's till calls (PUBLIC_BASE_URL + /loyalty-api), to tell which go-live step is pending. */
   loyaltyApiUrl: string;
+  /** Customer files into the built-in ledger, in the background. */
+  customerImport: CustomerImport;
 }
 
 /** What every admin page module receives. */

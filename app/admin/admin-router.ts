@@ -7,6 +7,7 @@ import { requireUser } from './auth/access.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { adminCsrf } from './auth/csrf-guards.js';
 import { adminSession } from './auth/session.js';
+import { customerImportRoutes } from './customers/customer-import-routes.js';
 import { customerRoutes } from './customers/customer-routes.js';
 import { giftCardRoutes } from './customers/gift-card-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
@@ -71,6 +72,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(dashboardRoutes(context));
   router.use(tenantRoutes(context));
   router.use(customerRoutes(context));
+  router.use(customerImportRoutes(context));
   router.use(giftCardRoutes(context));
   router.use(statementRoutes(context));
   router.use(logRoutes(context));

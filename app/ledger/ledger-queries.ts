@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, like, lt, sql } from 'drizzle-orm';
 import {
+  customerImportEntries,
   giftCards,
   ledgerAdjustments,
   ledgerEntries,
@@ -21,6 +22,8 @@ export interface EntryLine {
   sale?: { id: string; name: string | null; saleKey: string };
   saleReturn?: { id: string; name: string | null };
   adjustment?: { reason: string; adminLogin: string };
+  /** An imported balance: the file's sha256 and its row. */
+  imported?: { fileHash: string; rowNumber: number };
 }
 
 export const ENTRY_PAGE = 100;
@@ -42,11 +45,14 @@ export function customerEntries(db: DbOrTx, customerId: string, before?: number,
       returnName: saleReturns.name,
       reason: ledgerAdjustments.reason,
       adminLogin: ledgerAdjustments.adminLogin,
+      fileHash: customerImportEntries.fileHash,
+      rowNumber: customerImportEntries.rowNumber,
     })
     .from(e)
     .leftJoin(sales, eq(sales.id, e.saleId))
     .leftJoin(saleReturns, eq(saleReturns.id, e.returnId))
     .leftJoin(ledgerAdjustments, eq(ledgerAdjustments.entryId, e.id))
+    .leftJoin(customerImportEntries, eq(customerImportEntries.entryId, e.id))
     .where(and(eq(e.customerId, customerId), before === undefined ? undefined : lt(e.id, before)))
     .orderBy(desc(e.id))
     .limit(limit)
@@ -61,6 +67,10 @@ export function customerEntries(db: DbOrTx, customerId: string, before?: number,
       saleReturn: row.returnId ? { id: row.returnId, name: row.returnName } : undefined,
       adjustment:
         row.reason !== null && row.adminLogin !== null ? { reason: row.reason, adminLogin: row.adminLogin } : undefined,
+      imported:
+        row.fileHash !== null && row.rowNumber !== null
+          ? { fileHash: row.fileHash, rowNumber: row.rowNumber }
+          : undefined,
     }));
 }
 

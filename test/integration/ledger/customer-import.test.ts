@@ -10,7 +10,12 @@ import {
 } from '../../../db/schema/index.js';
 import { PayloadTooLargeError, ValidationError } from '../../../app/errors.js';
 import { MAX_IMPORT_BYTES, readCustomerFile } from '../../../app/ledger/customer-file.js';
-import { CustomerImport, IMPORT_CHUNK_ROWS, type ImportReport } from '../../../app/ledger/customer-import.js';
+import {
+  CustomerImport,
+  IMPORT_CHUNK_ROWS,
+  type ImportReport,
+  type ImportRequest,
+} from '../../../app/ledger/customer-import.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { guessPreset, type ColumnMapping } from '../../../app/ledger/import-presets.js';
 import { lotExpiresAt } from '../../../app/ledger/point-lots.js';
@@ -46,7 +51,7 @@ describe('customer import into the built-in ledger', () => {
     return { tenant, file, mapping: mapping ?? guessPreset(file.header).mapping, by: 'admin@support' };
   }
 
-  async function imported(req: Awaited<ReturnType<typeof request>>) {
+  async function imported(req: ImportRequest) {
     const id = await importer.start(req);
     await importer.settled();
     return importer.progress(tenant.accountId, id)!;

@@ -17,8 +17,13 @@ import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
 import { ledgerRulesOf } from './rules.js';
 import { tierRulesOf, tiersOn, type TierRules } from './tier-rules.js';
 
-/** Rows per SQLite transaction: each holds the write lock for a few milliseconds, so the till's sales pass between. */
-export const IMPORT_CHUNK_ROWS = 500;
+/**
+ * Rows per SQLite transaction of the import: about 0.15 ms of CPU each (test/bench/customer-import.ts), so
+ * a chunk holds the write lock and the event loop some 15 ms and the till's calls pass between chunks.
+ */
+export const IMPORT_CHUNK_ROWS = 100;
+/** Rows the dry run and the parse go through between two turns of the event loop: reads only, cheaper. */
+const READ_CHUNK_ROWS = 1000;
 const MAX_NAME = 255;
 
 /** A row the report names: skipped ones are not imported, the others are imported without the field named. */
@@ -130,9 +135,9 @@ export class CustomerImport {
   async dryRun(request: ImportRequest): Promise<ImportReport> {
     const now = this.now();
     const session = await ImportSession.open(request);
-    for (let start = 0; start < session.rows.length; start += IMPORT_CHUNK_ROWS) {
+    for (let start = 0; start < session.rows.length; start += READ_CHUNK_ROWS) {
       if (start > 0) await nextTurn();
-      for (const row of session.rows.slice(start, start + IMPORT_CHUNK_ROWS)) {
+      for (const row of session.rows.slice(start, start + READ_CHUNK_ROWS)) {
         const decision = this.decide(this.db, request, row);
         session.count(row, decision, expectedPoints(this.db, row, decision, now));
       }
@@ -243,16 +248,20 @@ export class CustomerImport {
       });
     } catch (error) {
       this.logger?.error('customer import failed', { importId: id, tenantId: tenant.accountId, error });
-      const now = this.now();
-      immediate(this.db, (tx) =>
-        imports.updateRun(tx, id, {
-          status: 'failed',
-          error:
-            'Перенос остановлен из-за ошибки на сервере. Загрузите тот же файл ещё раз: перенесённые строки не повторятся.',
-          updatedAt: now,
-          finishedAt: now,
-        }),
-      );
+      try {
+        const now = this.now();
+        immediate(this.db, (tx) =>
+          imports.updateRun(tx, id, {
+            status: 'failed',
+            error:
+              'Перенос остановлен из-за ошибки на сервере. Загрузите тот же файл ещё раз: перенесённые строки не повторятся.',
+            updatedAt: now,
+            finishedAt: now,
+          }),
+        );
+      } catch {
+        // The database is gone (shutdown): the row stays 'running' and reads as stopped once it is stale.
+      }
     }
   }
 
@@ -351,10 +360,9 @@ class ImportSession {
     const cards = new Map<string, number>();
     const tiers = tierRulesOf(request.tenant);
     const { rows } = request.file;
-    for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS * 4) {
+    for (let start = 0; start < rows.length; start += READ_CHUNK_ROWS) {
       if (start > 0) await nextTurn();
-      for (const fileRow of rows.slice(start, start + IMPORT_CHUNK_ROWS * 4))
-        session.add(fileRow, tiers, phones, cards);
+      for (const fileRow of rows.slice(start, start + READ_CHUNK_ROWS)) session.add(fileRow, tiers, phones, cards);
     }
     return session;
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Customer, CustomerImportStatus, Tenant } from '../../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { parseBirthDate } from '../locale/birth-date.js';
 import { normalizePhone } from '../locale/phone.js';
 import { MAX_POINTS } from '../receipt/bounds.js';
 import { kopecksForPoints } from '../receipt/points.js';
@@ -531,15 +532,12 @@ function pointsOf(text: string): { points: number; cut: boolean } | undefined {
   return { points, cut: points !== value };
 }
 
-/** "31.12.1990", "31/12/1990", "1990-12-31" (time allowed) → "1990-12-31 00:00:00", as the till sends it. */
+/** "31.12.1990", "31/12/1990", "1990-12-31" (time allowed) → "1990-12-31" as the ledger keeps it (app/locale/birth-date.ts). */
 function birthDateOf(text: string): string | null {
   const russian = /^(\d{1,2})[./](\d{1,2})[./](\d{4})$/.exec(text);
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$/.exec(text);
-  const [year, month, day] = russian ? [russian[3], russian[2], russian[1]] : iso ? [iso[1], iso[2], iso[3]] : [];
-  if (!year || !month || !day) return null;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  if (date.getUTCMonth() !== Number(month) - 1 || date.getUTCDate() !== Number(day) || Number(year) < 1900) return null;
-  return `${date.toISOString().slice(0, 10)} 00:00:00`;
+  if (!russian) return parseBirthDate(text);
+  const [, day, month, year] = russian as unknown as [string, string, string, string];
+  return parseBirthDate(`${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`);
 }
 
 /** A level by its name in the settings (any case) or its number from 1; null when there is none such. */

@@ -183,7 +183,7 @@ describe('customer import into the built-in ledger', () => {
         name: 'Иванова Мария',
         cardNumber: 'C1',
         email: 'm@ya.ru',
-        birthDate: '1990-02-01 00:00:00',
+        birthDate: '1990-02-01',
         balance: 150,
         welcomeGranted: true,
       });

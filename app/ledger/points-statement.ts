@@ -22,7 +22,8 @@ import { giftCardKopecks, pointsBefore, pointsByKind, readSnapshot } from './sta
  * first Moscow midnight, the month's entries per line, and the sum at the next one.
  */
 
-export type StatementLineKey = 'earned' | 'welcome' | 'spent' | 'expired' | 'returns' | 'adjusted' | 'other';
+export type StatementLineKey =
+  'earned' | 'welcome' | 'spent' | 'expired' | 'returns' | 'adjusted' | 'imported' | 'other';
 
 /** The lines in the order the owner reads them, each a signed movement of points. */
 export const STATEMENT_LINES: ReadonlyArray<{ key: StatementLineKey; title: string }> = [
@@ -32,6 +33,7 @@ export const STATEMENT_LINES: ReadonlyArray<{ key: StatementLineKey; title: stri
   { key: 'expired', title: 'Сгорело' },
   { key: 'returns', title: 'Пересчитано при возвратах' },
   { key: 'adjusted', title: 'Исправлено поддержкой' },
+  { key: 'imported', title: 'Перенесено из другой программы' },
   { key: 'other', title: 'Прочее' },
 ];
 
@@ -48,6 +50,7 @@ export const LINE_OF_KIND: { readonly [K in LedgerEntryKind | 'birthday']: State
   'return-earn': 'returns',
   'return-spend': 'returns',
   adjustment: 'adjusted',
+  import: 'imported',
 };
 
 /** An amount of points and what they are worth at the till, in kopecks. */

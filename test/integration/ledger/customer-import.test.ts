@@ -19,6 +19,8 @@ import {
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { guessPreset, type ColumnMapping } from '../../../app/ledger/import-presets.js';
 import { lotExpiresAt } from '../../../app/ledger/point-lots.js';
+import { pointsStatement } from '../../../app/ledger/points-statement.js';
+import { moscowMonthOf } from '../../../app/locale/moscow-day.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { generatedCustomerFile, utf8WithBom, windows1251 } from '../../helpers/customer-files.js';
 import { openLedgerFixture, type LedgerFixture } from './ledger-fixture.js';
@@ -193,6 +195,14 @@ describe('customer import into the built-in ledger', () => {
       expect(lot?.expiresAt).to.equal(
         lotExpiresAt({ pointsLifetimeDays: 180, welcomeLifetimeDays: 0 }, 'earned', f.clock.now.getTime()),
       );
+    });
+
+    it('when points are imported, then the statement shows them on their own line', async () => {
+      await imported(await request(await fileOf(['79120000001;;;;;100', '79120000002;;;;;20'])));
+      const month = moscowMonthOf(f.clock.now.getTime());
+      const statement = pointsStatement(f.storage.db, tenant, month, f.clock.now.getTime() + 1);
+      expect(statement.lines.find((line) => line.key === 'imported')).to.include({ points: 120, kopecks: 3000 });
+      expect(statement.lines.find((line) => line.key === 'other')?.points ?? 0).to.equal(0);
     });
 
     it('when the customer exists, then the file balance becomes theirs through the difference', async () => {

@@ -3,12 +3,14 @@
  * Garbage is what sets the p99 at a fixed rate (each young-generation collection stops the event loop
  * for a few ms), so this is the profile behind that figure. V8's sampling heap profiler, counting
  * objects already collected, while the paced client sends ALLOC_RATE req/s for ALLOC_SECONDS.
- * Bytes are attributed to the function that allocated them, after V8's inlining.
+ * Bytes are attributed to the function that allocated them, after V8's inlining. The program is on
+ * (program.ts), as in run.ts.
  */
 import { Session } from 'node:inspector/promises';
 import { startTestApp } from '../helpers/test-app.js';
 import { createTestTenant } from '../helpers/tenants.js';
 import { measureAtRate } from './paced-load.js';
+import { PROGRAM } from './program.js';
 import { seedCustomers } from './seed.js';
 import { table } from './table.js';
 
@@ -53,7 +55,7 @@ const app = await startTestApp({ quietLogs: true, walCheckpointTimer: true });
 const session = new Session();
 session.connect();
 try {
-  const tenant = createTestTenant(app);
+  const tenant = createTestTenant(app, PROGRAM.ledger, { tiers: PROGRAM.tiers });
   seedCustomers(app.storage.sqlite, tenant.accountId, 0, CUSTOMERS);
   const columns: Map<string, number>[] = [];
   for (const path of ['/loyalty-api/retaildemand/recalc', '/loyalty-api/retaildemand']) {

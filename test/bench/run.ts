@@ -20,8 +20,6 @@ import { cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createTestTenant, type TestTenant } from '../helpers/tenants.js';
-import type { LedgerRules } from '../../app/ledger/rules.js';
-import type { TierRules } from '../../app/ledger/tier-rules.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import type { TenantSettings } from '../../app/tenants/tenant-settings.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -33,6 +31,7 @@ import { bridgeOverhead, reportOverhead, TARGET_ADDED_P99_MS } from './bridge-ov
 import { recalcUnderAuthFlood, reportFlood } from './auth-flood.js';
 import { bytesPerRow, logFootprint } from './log-bytes.js';
 import { measureAtRate } from './paced-load.js';
+import { PROGRAM } from './program.js';
 import { interleavedRecalc, type Latencies, type RecalcTarget } from './interleaved.js';
 import { table } from './table.js';
 
@@ -46,28 +45,6 @@ const FIXED_RATE = 500;
 const WARMUP_SECONDS = 1;
 const SCALING_ROUNDS = 6;
 const SCALING_PER_ROUND = 300;
-/**
- * The program every figure is measured with (issue 14): points that expire (every seeded customer holds a
- * dated lot), three levels with their own rates, birthday points and a ×2 birthday multiplier.
- */
-const PROGRAM: { ledger: Partial<LedgerRules>; tiers: TierRules } = {
-  ledger: {
-    pointsLifetimeDays: 365,
-    welcomeLifetimeDays: 90,
-    birthdayEnabled: true,
-    birthdayPoints: 300,
-    birthdayEarnMultiplier: 2,
-  },
-  tiers: {
-    enabled: true,
-    windowDays: 365,
-    levels: [
-      { name: 'Бронза', thresholdKopecks: 0, earnRateRoublesToPoint: 10 },
-      { name: 'Серебро', thresholdKopecks: 1_000_000, earnRateRoublesToPoint: 7 },
-      { name: 'Золото', thresholdKopecks: 3_000_000, earnRateRoublesToPoint: 5 },
-    ],
-  },
-};
 /** Recalc with PROGRAM on is at most this much slower (p50, alternating rounds) than with it off. */
 const PROGRAM_COST = 0.1;
 

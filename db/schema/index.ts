@@ -15,3 +15,4 @@ export * from './tiers.js';
 export * from './point-lots.js';
 export * from './birthdays.js';
 export * from './customer-imports.js';
+export * from './catch-up.js';

@@ -131,9 +131,22 @@ export const sales = sqliteTable(
       .notNull()
       .default(sql`'[]'`),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    /**
+     * Epoch ms a sale that never reached us through LoyaltyAPI was credited by the catch-up job
+     * (app/catch-up), read from МойСклад; null for every sale the till sent.
+     */
+    caughtUpAt: integer('caught_up_at'),
   },
   (t) => [
     uniqueIndex('sales_tenant_key_uq').on(t.tenantId, t.saleKey),
+    // A late copy the till sends without the sale's id finds the caught-up sale by its number (few rows).
+    index('sales_caught_up_name_idx')
+      .on(t.tenantId, t.name)
+      .where(sql`${t.caughtUpAt} is not null`),
+    // A sale the till sent without its id is found by its number when the catch-up job reads МойСклад.
+    index('sales_no_ms_id_name_idx')
+      .on(t.tenantId, t.name)
+      .where(sql`${t.msId} is null`),
     index('sales_tenant_ms_id_idx').on(t.tenantId, t.msId),
     index('sales_customer_idx').on(t.customerId),
     // Covers a customer's purchase total over the tier window (app/ledger/tier-repository.ts).

@@ -15,7 +15,7 @@ import type {
   SpendingCodeRequest,
   VerificationAnswer,
 } from '../loyalty/backend.js';
-import { immediate, type Db } from '../storage/database.js';
+import { immediate, type Db, type DbOrTx } from '../storage/database.js';
 import { GroupCommit, type GroupCommitOptions } from '../storage/group-commit.js';
 import { customerRepository as customers } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
@@ -118,7 +118,31 @@ export class LedgerBackend implements LoyaltyBackend {
     return this.commits.run((tx) => {
       if (applySale(tx, ctx, this.deps.giftCards, request, audience)) return undefined;
       const recorded = saleRepository.findByKey(tx, ctx.tenantId, request.saleKey);
-      return recorded ? repeatConflict(tx, ctx.tenantId, recorded, request) : undefined;
+      // A sale the catch-up job credited from МойСклад's copy: the till's late copy is the same sale, told apart
+      // only by how the two sides write it (prices, payments), so it changes nothing and is no conflict.
+      return recorded && recorded.caughtUpAt === null ? repeatConflict(tx, ctx.tenantId, recorded, request) : undefined;
+    });
+  }
+
+  /**
+   * A sale the till made while it could not reach us, read later from МойСклад (app/catch-up): applied
+   * by the same path and under the same sale key as the till's own, earning only (nothing was spent or
+   * paid by our gift cards without us), and marked as caught up. Applied at most once: false when the key
+   * (or, for a copy without an id, its number and moment) is there already. `log` writes its log row in
+   * the sale's own transaction.
+   */
+  async catchUpSale(
+    tenant: Tenant,
+    request: SaleRequest,
+    log: (tx: DbOrTx, sale: { pointsEarned: number; customerId: string | null }) => void,
+  ): Promise<boolean> {
+    const ctx = this.context(tenant);
+    const audience = await this.audience(tenant, ctx.rules, request.agent);
+    const earning = { ...request, pointsToSpend: 0, pointsToEarn: 0, giftCards: [] };
+    return this.commits.run((tx) => {
+      if (!applySale(tx, ctx, this.deps.giftCards, earning, audience, { caughtUpAt: ctx.now.getTime() })) return false;
+      log(tx, saleRepository.findByKey(tx, ctx.tenantId, request.saleKey)!);
+      return true;
     });
   }
 

@@ -55,6 +55,8 @@ export interface LedgerRules {
   birthdayDaysAfter: number;
   /** Purchases inside the window earn this many times the points; 1: as usual. */
   birthdayEarnMultiplier: number;
+  /** Sales the till made while it could not reach us earn once we find them in МойСклад (app/catch-up). */
+  catchUpOfflineSales: boolean;
 }
 
 export const DEFAULT_LEDGER_RULES: LedgerRules = {
@@ -81,6 +83,7 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   birthdayDaysBefore: 3,
   birthdayDaysAfter: 7,
   birthdayEarnMultiplier: 1,
+  catchUpOfflineSales: false,
 };
 
 export const MAX_LIFETIME_DAYS = 3650;
@@ -117,6 +120,7 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   birthdayDaysBefore: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
   birthdayDaysAfter: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
   birthdayEarnMultiplier: Joi.number().integer().min(1).max(MAX_BIRTHDAY_MULTIPLIER),
+  catchUpOfflineSales: Joi.boolean(),
 });
 
 /** Whether a customer with these МойСклад tags is in the program's audience; unknown tags are outside. */

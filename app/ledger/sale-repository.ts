@@ -10,6 +10,7 @@ type NewSaleReturn = typeof saleReturns.$inferInsert;
 const SALE_BY_KEY = `select ${columnsOf(sales)} from sales where tenant_id = ? and sale_key = ?`;
 const SALE_BY_MS_ID = `select ${columnsOf(sales)} from sales where tenant_id = ? and ms_id = ? order by created_at desc`;
 const RECORD_REVERSAL = `update sales set returned_kopecks = ?, earned_reversed = ?, spent_reversed = ? where id = ?`;
+const CAUGHT_UP_BY_NAME = `select ${columnsOf(sales)} from sales where tenant_id = ? and name = ? and caught_up_at is not null`;
 const RETURN_BY_KEY = `select ${columnsOf(saleReturns)} from sale_returns where tenant_id = ? and return_key = ?`;
 const RETURNS_OF_SALE = `select ${columnsOf(saleReturns)} from sale_returns where sale_id = ? order by created_at`;
 
@@ -22,6 +23,16 @@ export const saleRepository = {
   /** The sale a return links to: by МойСклад id, else by our key (the till may send either). */
   findForReturn(tx: DbOrTx, tenantId: string, saleMsId: string): Sale | undefined {
     return rowOf(sales, statement(tx, SALE_BY_MS_ID).get(tenantId, saleMsId)) ?? this.findByKey(tx, tenantId, saleMsId);
+  },
+
+  /**
+   * A sale the catch-up job credited with this number and moment (to the second): the same sale when
+   * the till sends it late without its МойСклад id (under another, fallback, key).
+   */
+  findCaughtUpTwin(tx: DbOrTx, tenantId: string, name: string, moment: string): Sale | undefined {
+    return rowsOf(sales, statement(tx, CAUGHT_UP_BY_NAME).all(tenantId, name)).find(
+      (sale) => sale.moment?.slice(0, 19) === moment.slice(0, 19),
+    );
   },
 
   hasSaleWithCustomer(tx: DbOrTx, customerId: string): boolean {

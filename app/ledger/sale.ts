@@ -27,7 +27,7 @@ import { isAnonymous } from '../loyalty/anonymous-receipt.js';
  * now and against the lines points may discount), earn on the lines that earn, first-purchase
  * welcome, gift cards, all in the caller's transaction. A customer outside the program's audience
  * neither spends nor earns. The till's birth date updates the stored one; inside the birthday window
- * the sale earns the owner's multiple.
+ * the sale earns the owner's multiple. A sale the catch-up job reads from МойСклад comes with `caughtUpAt`.
  */
 export function applySale(
   tx: DbOrTx,
@@ -35,9 +35,14 @@ export function applySale(
   giftCards: GiftCardBook,
   request: SaleRequest,
   audience: Audience = { member: true },
+  options: { caughtUpAt?: number } = {},
 ): boolean {
   const { tenantId, now } = ctx;
   if (saleRepository.findByKey(tx, tenantId, request.saleKey)) return false;
+  // The till may send a sale the catch-up job already credited without its id: the same number and moment is a repeat.
+  if (!request.msId && request.name && request.moment) {
+    if (saleRepository.findCaughtUpTwin(tx, tenantId, request.name, request.moment)) return false;
+  }
 
   // A customer МойСклад knows but we do not yet is registered here: refusing would block the till's sale.
   const known = isAnonymous(request.agent) ? undefined : customerRepository.resolve(tx, tenantId, request.agent ?? {});
@@ -93,6 +98,7 @@ export function applySale(
     earnAvailableAt: availableAt,
     positions: request.positions,
     createdAt: now,
+    caughtUpAt: options.caughtUpAt ?? null,
   });
 
   if (customer) {

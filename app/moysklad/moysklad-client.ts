@@ -56,6 +56,8 @@ function budgetTimeout(budgetMs: number | undefined): { timeout?: number } {
 
 /** A JSON API list page holds at most 1000 rows (`_restrictions.md`). */
 export const JSON_API_PAGE = 1000;
+/** The largest page the JSON API expands nested entities on. */
+export const RETAIL_DEMAND_EXPAND_PAGE = 100;
 /** A full page of goods can be several megabytes and slow; nobody waits on these background reads. */
 const LIST_PAGE = { timeout: 60_000, maxContentLength: 64 * 1024 * 1024 };
 
@@ -187,6 +189,38 @@ export class MoyskladClient {
           headers,
           params,
           // The filter is an urlencoded string (`_general.md`): its space as %20, not the + axios writes.
+          paramsSerializer: { encode: encodeURIComponent },
+          ...LIST_PAGE,
+        }),
+    );
+    const rows = page.rows ?? [];
+    return { rows, size: page.meta?.size ?? offset + rows.length };
+  }
+
+  /**
+   * One page of applied retail sales like listRetailDemands, with each sale's positions (`expand`):
+   * the JSON API expands only pages of at most 100 (`_general.md`, «Замена ссылок объектами с помощью
+   * expand»), so a page holds 100 sales.
+   */
+  async listRetailDemandsWithPositions(
+    accessToken: string,
+    range: { fromMs: number; untilMs: number },
+    offset: number,
+  ): Promise<{ rows: JsonApiRow[]; size: number }> {
+    const params = {
+      limit: RETAIL_DEMAND_EXPAND_PAGE,
+      offset,
+      expand: 'positions',
+      filter: `moment>=${moyskladMoment(range.fromMs)};moment<${moyskladMoment(range.untilMs)};applicable=true`,
+      order: 'moment,asc;id,asc',
+    };
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
+      accessToken,
+      'чтение розничных продаж',
+      (headers) =>
+        this.jsonApi.get('/entity/retaildemand', {
+          headers,
+          params,
           paramsSerializer: { encode: encodeURIComponent },
           ...LIST_PAGE,
         }),

@@ -53,3 +53,12 @@ export function decimalRoubles(kopecks: number): string {
 export function formatSignedRoubles(kopecks: number): string {
   return `${kopecks < 0 ? '−' : kopecks > 0 ? '+' : ''}${formatRoubles(Math.abs(kopecks))}`;
 }
+
+/**
+ * A unit price after a percentage discount, as the JSON API writes a document line (`price` in kopecks,
+ * `discount` a percent with up to two decimals, negative for a markup): half up, never below 0.
+ */
+export function priceAfterPercentKopecks(priceKopecks: number, percent: number): number {
+  const hundredths = toScaledInteger(percent, 2, 'percent');
+  return Math.max(0, Math.floor((priceKopecks * (10_000 - hundredths) + 5_000) / 10_000));
+}

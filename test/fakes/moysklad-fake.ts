@@ -59,6 +59,20 @@ export interface FakeRetailDemand {
   sumKopecks: number;
   /** False: a draft (не проведена). */
   applicable?: boolean;
+  /** The document's number; by default the id's first five characters. */
+  name?: string;
+  retailStoreId?: string;
+  /** Receipt lines, listed only with `expand=positions` on a page of at most 100 (as the JSON API expands). */
+  positions?: FakeRetailDemandLine[];
+}
+
+/** A line of a retail sale: price in kopecks and the line's discount in percent, as the JSON API writes them. */
+export interface FakeRetailDemandLine {
+  assortmentId: string;
+  type?: 'product' | 'variant' | 'service' | 'bundle';
+  quantity: number;
+  priceKopecks: number;
+  discount?: number;
 }
 
 export interface FakeWebhook {
@@ -470,6 +484,31 @@ export async function startMoyskladFake(app: {
         return moyskladError(res, 412, `Фильтрация по полю '${field}' не поддерживается фейком`, 1002);
       }
     }
+    // The JSON API ignores expand on a page larger than 100 (`_general.md`).
+    const expanded =
+      String(req.query.expand ?? '')
+        .split(',')
+        .includes('positions') && Number(req.query.limit) <= 100;
+    const positionsOf = (d: FakeRetailDemand) => {
+      const list = {
+        meta: {
+          href: `${href('retaildemand', d.id)}/positions`,
+          type: 'retaildemandposition',
+          size: d.positions?.length ?? 0,
+        },
+      };
+      if (!expanded) return list;
+      const rows = (d.positions ?? []).map((line) => ({
+        id: randomUUID(),
+        accountId: account.accountId,
+        quantity: line.quantity,
+        price: line.priceKopecks,
+        discount: line.discount ?? 0,
+        vat: 0,
+        assortment: meta(line.type ?? 'product', line.assortmentId),
+      }));
+      return { ...list, rows };
+    };
     const rows = account.retailDemands
       .filter((d) => conditions.every((keep) => keep(d)))
       .sort((a, b) => a.momentMs - b.momentMs || a.id.localeCompare(b.id))
@@ -477,11 +516,15 @@ export async function startMoyskladFake(app: {
         ...meta('retaildemand', d.id),
         id: d.id,
         accountId: account.accountId,
-        name: d.id.slice(0, 5),
+        name: d.name ?? d.id.slice(0, 5),
         moment: `${momentOf(d.momentMs)}.000`,
         applicable: d.applicable ?? true,
         sum: d.sumKopecks,
+        cashSum: d.sumKopecks,
+        noCashSum: 0,
         ...(d.agentId ? { agent: meta('counterparty', d.agentId) } : {}),
+        ...(d.retailStoreId ? { retailStore: meta('retailstore', d.retailStoreId) } : {}),
+        positions: positionsOf(d),
       }));
     paged(req, res, 'retaildemand', rows);
   });

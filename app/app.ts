@@ -45,6 +45,7 @@ import { CustomerTags } from './catalog/customer-tags.js';
 import { catalogWebhookRouter } from './catalog/catalog-webhook-router.js';
 import { TierJob } from './ledger/tier-job.js';
 import { TierSeed } from './go-live/tier-seed.js';
+import { CatchUp } from './catch-up/catch-up.js';
 import { CounterpartyCards } from './widget/counterparty-card.js';
 import { widgetRouter } from './widget/widget-router.js';
 
@@ -91,6 +92,8 @@ export interface AppServices {
   birthdayJob: BirthdayJob;
   /** Customer files imported into the built-in ledger, in the background (settings iframe and admin). */
   customerImport: CustomerImport;
+  /** Sales the till made without reaching us, found in МойСклад; not started here (main.ts starts it). */
+  catchUp: CatchUp;
 }
 
 /** Wires every part in one place, so tests can build the whole app around a temp database. */
@@ -125,6 +128,15 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
     giftCards,
     customerTags,
     groupCommit: deps.groupCommit,
+  });
+  const catchUp = new CatchUp({
+    db: storage.db,
+    box,
+    moysklad,
+    ledger,
+    goods: restrictedGoods,
+    txlog,
+    logger,
   });
   const outbox = new Outbox(
     storage.db,
@@ -289,6 +301,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       expiryReminders,
       birthdayJob,
       customerImport,
+      catchUp,
     },
   };
 }

@@ -60,6 +60,7 @@ function start(): void {
     });
     services.outboxWorker.start();
     services.catalog.start();
+    services.catchUp.start();
     installGracefulShutdown(
       server,
       logger,
@@ -72,6 +73,7 @@ function start(): void {
           services.catalog.stop(),
           services.tierJob.stop(),
           services.tierSeed.stop(),
+          services.catchUp.stop(),
         ]);
       },
       () => {

@@ -24,6 +24,7 @@ export const LOG_KIND_LABELS: Record<LogKind, string> = {
   provider: 'Запросы к провайдеру',
   outbox: 'Очередь отправки',
   admin: 'Действия в админке',
+  'catch-up': 'Чеки без связи с сервисом',
 };
 
 export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const LOG_KINDS = ['loyalty-api', 'vendor-api', 'moysklad', 'provider', 'outbox', 'admin'] as const;
+/** 'catch-up': sales the till made without reaching us, found later in МойСклад (app/catch-up). */
+export const LOG_KINDS = ['loyalty-api', 'vendor-api', 'moysklad', 'provider', 'outbox', 'admin', 'catch-up'] as const;
 export type LogKind = (typeof LOG_KINDS)[number];
 
 /**

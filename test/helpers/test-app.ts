@@ -95,7 +95,7 @@ export async function startTestApp(
       await checkpoints?.stop();
       await services.outboxWorker.stop();
       await services.catalog.stop();
-      await Promise.all([services.tierJob.stop(), services.tierSeed.stop()]);
+      await Promise.all([services.tierJob.stop(), services.tierSeed.stop(), services.catchUp.stop()]);
       services.txlog.flush();
       services.flushAuthFailures();
       storage.close();

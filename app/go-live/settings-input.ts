@@ -189,6 +189,7 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .empty('')
     .default(1)
     .label('Во сколько раз больше баллов за покупки'),
+  catchUpOfflineSales: flag('Начислять баллы за чеки, пробитые без связи с сервисом'),
   audience: Joi.string()
     .valid('all', 'tags')
     .default('all')

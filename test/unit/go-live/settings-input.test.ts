@@ -92,6 +92,7 @@ describe('Settings form parsing', () => {
       birthdayDaysBefore: 3,
       birthdayDaysAfter: 7,
       birthdayEarnMultiplier: 1,
+      catchUpOfflineSales: false,
     });
   });
 

@@ -18,6 +18,8 @@ import { catchUpRepository as repo } from './catch-up-repository.js';
 import { customerFieldsOf, readSale, type ReadSale } from './retail-sale.js';
 
 const MINUTE_MS = 60_000;
+/** Windows longer than this are not read (CatchUpOptions.maxWindowMs). */
+export const MAX_WINDOW_DAYS = 3;
 
 export interface CatchUpOptions {
   /** Two LoyaltyAPI calls further apart than this are a window worth checking in МойСклад. */
@@ -28,6 +30,8 @@ export interface CatchUpOptions {
   firstLookbackMs?: number;
   /** How long a tenant's claim lasts; every window extends it. */
   claimMs?: number;
+  /** A longer window is a pause (the shop closed, loyalty turned off in МойСклад), not an outage: only reported. */
+  maxWindowMs?: number;
   /** How often a pass runs once started. */
   everyMs?: number;
 }
@@ -82,6 +86,7 @@ export class CatchUp {
   private readonly settleMs: number;
   private readonly firstLookbackMs: number;
   private readonly claimMs: number;
+  private readonly maxWindowMs: number;
   private readonly everyMs: number;
   private running?: Promise<CatchUpReport>;
   private timer?: NodeJS.Timeout;
@@ -93,6 +98,7 @@ export class CatchUp {
     this.settleMs = deps.settleMs ?? 10 * MINUTE_MS;
     this.firstLookbackMs = deps.firstLookbackMs ?? 24 * 60 * MINUTE_MS;
     this.claimMs = deps.claimMs ?? 5 * MINUTE_MS;
+    this.maxWindowMs = deps.maxWindowMs ?? MAX_WINDOW_DAYS * 24 * 60 * MINUTE_MS;
     this.everyMs = deps.everyMs ?? 5 * MINUTE_MS;
   }
 
@@ -217,6 +223,17 @@ export class CatchUp {
   /** Reads the window's sales (100 a page, positions expanded) and credits or reports those we missed. */
   private async catchUpWindow(tenant: Tenant, accessToken: string, window: CallWindow) {
     const tenantId = tenant.accountId;
+    if (window.toMs - window.fromMs > this.maxWindowMs) {
+      this.deps.txlog.record({
+        tenantId,
+        kind: 'catch-up',
+        endpoint: CATCH_UP_WINDOW,
+        ok: true,
+        errorMessage: `${windowText(window)} Перерыв дольше ${MAX_WINDOW_DAYS} суток похож не на сбой, а на паузу (магазин закрыт, программа выключалась): продажи за него не проверялись.`,
+        request: { window: windowFacts(window) },
+      });
+      return { missed: 0, credited: 0 };
+    }
     const missed: ReadSale[] = [];
     let offset = 0;
     for (;;) {

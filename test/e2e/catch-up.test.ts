@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
 import { catchUpState, customers, sales, transactionLog } from '../../db/schema/index.js';
-import { CATCH_UP_SALE, CATCH_UP_WINDOW, CatchUp, type CatchUpReport } from '../../app/catch-up/catch-up.js';
+import {
+  CATCH_UP_SALE,
+  CATCH_UP_WINDOW,
+  CatchUp,
+  type CatchUpOptions,
+  type CatchUpReport,
+} from '../../app/catch-up/catch-up.js';
 import { catchUpRepository } from '../../app/catch-up/catch-up-repository.js';
 import { RestrictedGoods } from '../../app/catalog/restricted-goods.js';
 import { GiftCards } from '../../app/ledger/gift-cards.js';
@@ -134,7 +140,7 @@ describe('Catch-up after an outage (fake МойСклад)', () => {
     }
   }
 
-  function catchUpOn(db: Db, options: { claimMs?: number } = {}) {
+  function catchUpOn(db: Db, options: CatchUpOptions = {}) {
     const box = w.t.services.box;
     const moysklad = w.t.services.moysklad;
     const { logger } = memoryLogger();
@@ -285,6 +291,25 @@ describe('Catch-up after an outage (fake МойСклад)', () => {
       `${windowLine(C1, C2, 'касса не обращалась к сервису')} В МоемСкладе найдены 2 продажи с покупателем, не дошедших до сервиса. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом».`,
       `${windowLine(C3, C4, 'сервис перезапускался')} В МоемСкладе найдена 1 продажа с покупателем, не дошедших до сервиса. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом».`,
     ]);
+  });
+
+  it('when a window is longer than an outage would be, then it is reported and not read', async () => {
+    await world();
+    const before = retailDemandReads().length;
+
+    const report = await catchUpOn(w.t.storage.db, { maxWindowMs: 30 * MIN }).runOnce();
+
+    // Only the restart window (two minutes) was read: S6 earns; S1 and S2, an hour apart from any call, do not.
+    expect(report).to.include({ missed: 1, credited: 1 });
+    const reads = retailDemandReads().slice(before);
+    expect(reads.map((r) => String(r.query!.filter).split(';')[0])).to.deep.equal([`moment>=${moyskladMoment(C3)}`]);
+    expect(
+      tenantSales()
+        .filter((s) => s.caughtUpAt !== null)
+        .map((s) => s.saleKey),
+    ).to.deep.equal([S6.id]);
+    const paused = catchUpRows().filter((r) => r.errorMessage?.includes('похож не на сбой'));
+    expect(paused.map((r) => JSON.parse(r.requestBody!).window.to)).to.include(new Date(C2).toISOString());
   });
 
   it('when two processes run the job at once (a reload), then each missed sale is credited once', async () => {

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { customerRepository } from '../ledger/customer-repository.js';
 import type { LedgerBackend } from '../ledger/ledger-backend.js';
 import { ledgerRulesOf } from '../ledger/rules.js';
-import { groupDigits, plural } from '../locale/plural.js';
+import { groupDigits } from '../locale/plural.js';
 import { runWithRequestContext, type Logger } from '../logging/logger.js';
 import type { GoodsClassifier } from '../loyalty/backend.js';
 import type { MoyskladClient } from '../moysklad/moysklad-client.js';
@@ -15,7 +15,7 @@ import { tenantRepository } from '../tenants/tenant-repository.js';
 import { callAround, callGaps, newestRowAt } from '../txlog/loyalty-calls.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { catchUpRepository as repo } from './catch-up-repository.js';
-import { customerFieldsOf, readSale, type ReadSale } from './retail-sale.js';
+import { readSale, type ReadSale } from './retail-sale.js';
 
 const MINUTE_MS = 60_000;
 /** Windows longer than this are not read (CatchUpOptions.maxWindowMs). */
@@ -39,7 +39,7 @@ export interface CatchUpOptions {
 export interface CatchUpDeps extends CatchUpOptions {
   db: Db;
   box: SecretBox;
-  moysklad: Pick<MoyskladClient, 'listRetailDemandsWithPositions' | 'getEntity'>;
+  moysklad: Pick<MoyskladClient, 'listRetailDemandsWithPositions'>;
   ledger: Pick<LedgerBackend, 'catchUpSale'>;
   goods: GoodsClassifier;
   txlog: TransactionLog;
@@ -74,8 +74,9 @@ class Stopped extends Error {}
  * reach us; МойСклад keeps those sales. A pass finds, per tenant, the windows in which no LoyaltyAPI
  * call reached us: two calls in a row more than `gapMs` apart, or any two around a start of ours (a
  * crash and restart shorter than that). It reads the account's applied retail sales of each window
- * from the JSON API and keeps those that name a customer and are not recorded (by МойСклад's sale id,
- * or number and moment for a sale the till sent without its id). With the owner's setting on, each one
+ * from the JSON API and keeps those of a customer of ours that are not recorded (by МойСклад's sale id,
+ * or number and moment for a sale the till sent without its id); a counterparty we do not know is
+ * skipped, since МойСклад names its default retail customer on every sale without one. With the owner's setting on, each one
  * earns through the ledger's own sale path under the same sale key as the till's `POST /retaildemand`,
  * so a late copy or a second pass changes nothing; with it off, the window is only reported.
  * Claim, do, record: a tenant is claimed in SQLite, progress is stored after each window.
@@ -235,6 +236,7 @@ export class CatchUp {
       return { missed: 0, credited: 0 };
     }
     const missed: ReadSale[] = [];
+    let strangers = 0;
     let offset = 0;
     for (;;) {
       const page = await this.deps.moysklad.listRetailDemandsWithPositions(
@@ -248,17 +250,20 @@ export class CatchUp {
         tenantId,
         read.map((sale) => sale.id),
       );
-      missed.push(
-        ...read.filter(
-          (sale) =>
-            !recorded.has(sale.id) &&
-            !(sale.name && repo.hasSaleWithoutId(this.deps.db, tenantId, sale.name, sale.moment)),
-        ),
-      );
+      for (const sale of read) {
+        if (recorded.has(sale.id)) continue;
+        if (sale.name && repo.hasSaleWithoutId(this.deps.db, tenantId, sale.name, sale.moment)) continue;
+        // Only our customers: an unknown counterparty is most often the store's default «Розничный покупатель»
+        // that МойСклад puts on every sale without one; registering it would credit every anonymous sale.
+        if (customerRepository.resolve(this.deps.db, tenantId, { id: sale.counterpartyId })) missed.push(sale);
+        else strangers++;
+      }
       offset += page.rows.length;
       if (page.rows.length === 0 || offset >= page.size) break;
     }
     if (missed.length === 0) return { missed: 0, credited: 0 };
+    const skipped =
+      strangers > 0 ? ` Продаж на покупателей не из программы (пропущены): ${groupDigits(strangers)}.` : '';
 
     // The setting is read as the window is handled: turned on later, it credits windows from then on.
     const on = ledgerRulesOf(tenantRepository.find(this.deps.db, tenantId) ?? tenant).catchUpOfflineSales;
@@ -266,7 +271,7 @@ export class CatchUp {
     if (on) {
       for (const sale of missed) {
         if (this.stopping) break;
-        if (await this.credit(tenant, accessToken, window, sale)) credited++;
+        if (await this.credit(tenant, window, sale)) credited++;
       }
     }
     this.deps.txlog.record({
@@ -275,8 +280,8 @@ export class CatchUp {
       endpoint: CATCH_UP_WINDOW,
       ok: true,
       errorMessage: on
-        ? `${windowText(window)} В МоемСкладе ${salesText(missed.length)} с покупателем, не дошедших до сервиса; начислены баллы за ${credited}.`
-        : `${windowText(window)} В МоемСкладе ${salesText(missed.length)} с покупателем, не дошедших до сервиса. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом».`,
+        ? `${windowText(window)} Продаж покупателям программы, не дошедших до сервиса: ${groupDigits(missed.length)}; баллы начислены за ${groupDigits(credited)}.${skipped}`
+        : `${windowText(window)} Продаж покупателям программы, не дошедших до сервиса: ${groupDigits(missed.length)}. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом».${skipped}`,
       request: {
         window: windowFacts(window),
         sales: missed.map((sale) => ({ id: sale.id, name: sale.name, moment: sale.moment })),
@@ -286,11 +291,10 @@ export class CatchUp {
   }
 
   /**
-   * One missed sale through the ledger's sale path. A customer we do not know is read from МойСклад and
-   * registered with the sale, as the till's sale would register them. False when it was recorded meanwhile
+   * One missed sale of a customer of ours through the ledger's sale path. False when it was recorded meanwhile
    * (the till's late copy won) or could not be applied (a failed log row says why).
    */
-  private async credit(tenant: Tenant, accessToken: string, window: CallWindow, sale: ReadSale): Promise<boolean> {
+  private async credit(tenant: Tenant, window: CallWindow, sale: ReadSale): Promise<boolean> {
     const tenantId = tenant.accountId;
     const facts = {
       tenantId,
@@ -310,11 +314,7 @@ export class CatchUp {
       return false;
     }
     try {
-      const known = customerRepository.resolve(this.deps.db, tenantId, { id: sale.counterpartyId });
-      const counterparty = known
-        ? undefined
-        : await this.deps.moysklad.getEntity(accessToken, 'counterparty', sale.counterpartyId!);
-      const agent = { ...(counterparty ? customerFieldsOf(counterparty) : {}), id: sale.counterpartyId };
+      const agent = { id: sale.counterpartyId };
       const positions = await this.deps.goods.classify(tenant, sale.request.positions);
       const started = this.now();
       return await this.deps.ledger.catchUpSale(tenant, { ...sale.request, agent, positions }, (tx, recorded) =>
@@ -366,8 +366,4 @@ function windowFacts(window: CallWindow) {
     to: new Date(window.toMs).toISOString(),
     reason: window.reason,
   };
-}
-
-function salesText(n: number): string {
-  return `${plural(n, ['найдена', 'найдены', 'найдено'])} ${groupDigits(n)} ${plural(n, ['продажа', 'продажи', 'продаж'])}`;
 }

@@ -1,4 +1,4 @@
-import type { CustomerFields, SaleRequest } from '../loyalty/backend.js';
+import type { SaleRequest } from '../loyalty/backend.js';
 import { epochOfMoyskladMoment } from '../moysklad/json-api-moment.js';
 import type { JsonApiRow } from '../moysklad/moysklad-client.js';
 import { lineWithinBounds, MAX_RECEIPT_KOPECKS } from '../receipt/bounds.js';
@@ -85,24 +85,4 @@ function positionsOf(row: JsonApiRow): DiscountedPosition[] | undefined {
     });
   }
   return total <= MAX_RECEIPT_KOPECKS ? positions : undefined;
-}
-
-/** A counterparty card from the JSON API as the fields the till sends for a customer. */
-export function customerFieldsOf(counterparty: JsonApiRow): CustomerFields {
-  const fields: Record<string, string> = {};
-  for (const key of [
-    'name',
-    'phone',
-    'email',
-    'discountCardNumber',
-    'legalFirstName',
-    'legalMiddleName',
-    'legalLastName',
-    'birthDate',
-    'sex',
-  ]) {
-    const value = counterparty[key];
-    if (typeof value === 'string' && value.trim() !== '') fields[key] = value.trim();
-  }
-  return fields as CustomerFields;
 }

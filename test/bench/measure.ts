@@ -26,6 +26,8 @@ export interface Measurement {
   non2xx: number;
   /** Connection errors and timeouts: like non-2xx, a sign the bench itself is broken. */
   errors: number;
+  /** What the first failures were, when the generator knows. */
+  failureSamples?: string[];
 }
 
 /**

@@ -22,6 +22,8 @@ export interface PacedJob {
 export interface PacedResult {
   latenciesMs: number[];
   failures: number;
+  /** The first few failures as `HTTP 503` or an error code, so a broken run says why. */
+  failureSamples: string[];
 }
 
 const SAMPLE = 65_536;
@@ -41,6 +43,11 @@ function run(job: PacedJob, seconds: number): Promise<PacedResult> {
   const intervalMs = 1000 / job.rate;
   const latenciesMs: number[] = [];
   let failures = 0;
+  const failureSamples: string[] = [];
+  const failed = (why: string) => {
+    failures++;
+    if (failureSamples.length < 5) failureSamples.push(why);
+  };
   let sent = 0;
   let done = 0;
   const start = performance.now();
@@ -58,18 +65,18 @@ function run(job: PacedJob, seconds: number): Promise<PacedResult> {
         (res) => {
           res.resume();
           res.on('end', () => {
-            if (res.statusCode! >= 300) failures++;
+            if (res.statusCode! >= 300) failed(`HTTP ${res.statusCode}`);
             latenciesMs.push(performance.now() - dueAt);
             if (++done === total) {
               agent.destroy();
-              resolve({ latenciesMs, failures });
+              resolve({ latenciesMs, failures, failureSamples });
             }
           });
         },
       );
-      req.on('error', () => {
-        failures++;
-        if (++done === total) resolve({ latenciesMs, failures });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        failed(error.code ?? error.message);
+        if (++done === total) resolve({ latenciesMs, failures, failureSamples });
       });
       req.end(payload);
     };

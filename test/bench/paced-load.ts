@@ -41,6 +41,7 @@ export async function measureAtRate(
     p50Ms: at(0.5),
     p99Ms: at(0.99),
     non2xx: result.failures,
+    failureSamples: result.failureSamples,
     errors: 0,
   };
 }

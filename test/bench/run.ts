@@ -117,7 +117,7 @@ async function run(load: Load): Promise<Measurement> {
 async function runAtRate(load: Load): Promise<Measurement> {
   const result = await measureAtRate(load, FIXED_RATE, Number(process.env.BENCH_CUSTOMERS), WARMUP_SECONDS * 2);
   brokenRequests += result.non2xx;
-  if (brokenRequests > 0) fail(`${brokenRequests} requests failed at a fixed rate`);
+  if (brokenRequests > 0) fail(`${brokenRequests} requests failed at a fixed rate:`, result.failureSamples);
   return result;
 }
 

@@ -3,6 +3,7 @@ import { ledgerEntries, type LedgerEntryKind } from '../../db/schema/index.js';
 import type { DbOrTx } from '../storage/database.js';
 import { insertRow, statement } from '../storage/statements.js';
 import { lotRepository } from './lot-repository.js';
+import { spendableOf } from './points-math.js';
 
 export interface NewEntry {
   tenantId: string;
@@ -74,5 +75,5 @@ export function spendablePoints(
   now: Date,
   due = lotRepository.dueRemaining(tx, customer.id, now.getTime()),
 ): number {
-  return Math.max(0, customer.balance - ledgerEntriesRepository.pending(tx, customer.id, now) - due);
+  return spendableOf(customer.balance, ledgerEntriesRepository.pending(tx, customer.id, now), due);
 }

@@ -67,6 +67,9 @@ export function postEntry(tx: DbOrTx, entry: NewEntry, now: Date, options: PostO
 
 const UNDATED = 'undated';
 
+/** What a negative entry's order reads of a live lot. */
+export type LiveLot = Pick<LedgerLot, 'entryId' | 'remaining' | 'availableAt' | 'expiresAt'>;
+
 /**
  * The order a negative entry takes points in. Lots past their time are never taken. A spend takes
  * spendable dated lots, soonest expiry first, then undated points, and pending lots only if nothing
@@ -74,7 +77,7 @@ const UNDATED = 'undated';
  * (a return taking back earned points, support taking points away) takes its `first` lot, then every
  * dated lot, soonest first, then undated points: whatever would expire first goes first.
  */
-function takeOrder(kind: NewEntry['kind'], live: LedgerLot[], now: number, first?: number) {
+function takeOrder<L extends LiveLot>(kind: NewEntry['kind'], live: L[], now: number, first?: number) {
   const usable = live.filter((lot) => lot.expiresAt > now);
   if (kind === 'spend') {
     const spendable = usable.filter((lot) => lot.availableAt <= now);
@@ -85,25 +88,51 @@ function takeOrder(kind: NewEntry['kind'], live: LedgerLot[], now: number, first
   return [...own, ...usable.filter((lot) => lot.entryId !== first), UNDATED] as const;
 }
 
+/**
+ * Which lots a negative entry of `points` (< 0) takes from, and how much of each: pure, so the ledger
+ * and its in-memory replay (replay.ts) take alike. `live` in expiry order (soonest first, then entry
+ * id); `undated` is the customer's points in no lot before this entry (balance − Σ dated lots).
+ */
+export function lotTakes<L extends LiveLot>(
+  kind: NewEntry['kind'],
+  live: L[],
+  undated: number,
+  points: number,
+  now: number,
+  first?: number,
+): Array<{ lot: L; points: number }> {
+  const takes: Array<{ lot: L; points: number }> = [];
+  let left = -points;
+  let rest = undated;
+  for (const source of takeOrder(kind, live, now, first)) {
+    if (left === 0) break;
+    if (source === UNDATED) {
+      const taken = Math.min(left, Math.max(0, rest));
+      rest -= taken;
+      left -= taken;
+    } else {
+      const taken = Math.min(left, source.remaining);
+      if (taken > 0) takes.push({ lot: source, points: taken });
+      left -= taken;
+    }
+  }
+  return takes;
+}
+
 function takeFromLots(tx: DbOrTx, entry: NewEntry, entryId: number, now: number, first?: number): void {
   const live = lots.liveOf(tx, entry.customerId);
   if (live.length === 0) return;
   const balance = customerRepository.findById(tx, entry.tenantId, entry.customerId)?.balance ?? 0;
-  let left = -entry.points;
   // Undated points before this entry: the balance it was taken from, less every dated lot.
-  let undated = balance + left - live.reduce((sum, lot) => sum + lot.remaining, 0);
-  for (const source of takeOrder(entry.kind, live, now, first)) {
-    if (left === 0) break;
-    if (source === UNDATED) {
-      const taken = Math.min(left, Math.max(0, undated));
-      undated -= taken;
-      left -= taken;
-    } else {
-      const taken = Math.min(left, source.remaining);
-      lots.take(tx, source.entryId, entryId, taken);
-      left -= taken;
-    }
+  const undated = balance - entry.points - live.reduce((sum, lot) => sum + lot.remaining, 0);
+  for (const take of lotTakes(entry.kind, live, undated, entry.points, now, first)) {
+    lots.take(tx, take.lot.entryId, entryId, take.points);
   }
+}
+
+/** What an 'expire' entry writes off of a lot: its rest, never taking the balance below zero. */
+export function expiringPoints(lot: Pick<LedgerLot, 'remaining'>, balance: number): number {
+  return Math.min(lot.remaining, Math.max(0, balance));
 }
 
 /**
@@ -113,7 +142,7 @@ function takeFromLots(tx: DbOrTx, entry: NewEntry, entryId: number, now: number,
  */
 export function expireLot(tx: DbOrTx, lot: LedgerLot): number {
   const balance = customerRepository.findById(tx, lot.tenantId, lot.customerId)?.balance ?? 0;
-  const points = Math.min(lot.remaining, Math.max(0, balance));
+  const points = expiringPoints(lot, balance);
   const entryId =
     entries.append(
       tx,

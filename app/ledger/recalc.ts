@@ -5,18 +5,12 @@ import { customerRepository } from './customer-repository.js';
 import { spendablePoints } from './ledger-entry-repository.js';
 import { expiryOutlook } from './point-lots.js';
 import { birthdayReceiptLine, earnMultiplierAt } from './birthdays.js';
-import { expiryNote, pointsToEarn, receiptText } from './points-math.js';
+import { expiryNote, quoteReceipt, receiptText } from './points-math.js';
 import type { LedgerRules } from './rules.js';
 import type { Audience } from './ledger-context.js';
 import { tiersOn, TIERS_OFF, type TierRules } from './tier-rules.js';
 import { newcomerStanding, rulesAtLevel, standingOf, tierReceiptLine } from './tiers.js';
-import { kopecksForPoints, pointsToSpend } from '../receipt/points.js';
-import {
-  allowedTotalKopecks,
-  discountAllowedLines,
-  earningPaidKopecks,
-  withRestrictionNote,
-} from '../receipt/restrictions.js';
+import { withRestrictionNote } from '../receipt/restrictions.js';
 
 export const OUTSIDE_AUDIENCE_TEXT =
   'Покупатель не участвует в бонусной программе: баллы не начисляются и не списываются.';
@@ -56,14 +50,18 @@ export function recalcReceipt(
   const spendable = customer ? spendablePoints(tx, customer, now, expiring?.due) : 0;
   const active = rules.active && audience.member;
   const spending = request.transactionType === 'SPENDING' && active;
-  const allowed = allowedTotalKopecks(request.positions);
-  const spent = spending ? pointsToSpend(request.preferredPointsToSpend, spendable, allowed, rules) : 0;
-  const discount = kopecksForPoints(spent, rules);
-  const positions = discountAllowedLines(request.positions, discount);
   // The till's birth date is the one the sale will store (and a newcomer's only one); else the stored one.
   const birthDate = request.agent.birthDate || customer?.birthDate;
   const multiplier = active ? earnMultiplierAt(rules, birthDate, now.getTime()) : 1;
-  const earned = active ? pointsToEarn(earningPaidKopecks(positions), spent, rules) * multiplier : 0;
+  const quote = quoteReceipt(request.positions, rules, {
+    spendable,
+    spending,
+    active,
+    wanted: request.preferredPointsToSpend,
+    earnMultiplier: multiplier,
+  });
+  const { spent, earned, positions } = quote;
+  const discount = quote.discountKopecks;
   // Postponed points are not spendable right after the sale, so the till should not show them.
   const earnedNow = rules.postponedBonusesDelayDays === 0 ? earned : 0;
   const balanceAfter = spendable - spent + earnedNow;

@@ -16,3 +16,4 @@ export * from './point-lots.js';
 export * from './birthdays.js';
 export * from './customer-imports.js';
 export * from './catch-up.js';
+export * from './what-if.js';

@@ -24,7 +24,18 @@ const HTTP_EDGES = [
   'app/admin/auth/login-throttle.ts',
 ];
 
-const UPPER = ['admin', 'cli', 'ops', 'iframe', 'widget', 'go-live', 'vendor-api', 'loyalty-api', 'catch-up'];
+const UPPER = [
+  'admin',
+  'cli',
+  'ops',
+  'iframe',
+  'widget',
+  'go-live',
+  'what-if',
+  'vendor-api',
+  'loyalty-api',
+  'catch-up',
+];
 const SYSTEMS = ['ledger', 'providers', 'outbox'];
 /** МойСклад's goods and customer tags, cached: below the settings and admin pages, beside the loyalty systems. */
 const CATALOG = 'catalog';

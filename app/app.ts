@@ -46,6 +46,7 @@ import { catalogWebhookRouter } from './catalog/catalog-webhook-router.js';
 import { TierJob } from './ledger/tier-job.js';
 import { TierSeed } from './go-live/tier-seed.js';
 import { CatchUp } from './catch-up/catch-up.js';
+import { WhatIf } from './what-if/what-if.js';
 import { CounterpartyCards } from './widget/counterparty-card.js';
 import { widgetRouter } from './widget/widget-router.js';
 
@@ -85,6 +86,8 @@ export interface AppServices {
   /** The ledger's tier job and МойСклад history seeding: maintenance.ts runs them, the settings page wakes them. */
   tierJob: TierJob;
   tierSeed: TierSeed;
+  /** «Проверить на моих продажах»: runs in the background; main.ts stops it on shutdown. */
+  whatIf: WhatIf;
   /** The built-in ledger's expired points and their SMS reminders; run by the maintenance job (main.ts). */
   pointExpiry: PointExpiry;
   expiryReminders: ExpiryReminders;
@@ -118,6 +121,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
   const tierSeed = new TierSeed({ db: storage.db, box, moysklad, logger, tierJob });
   const restrictedGoods = new RestrictedGoods({ db: storage.db, box, moysklad, logger });
   const customerImport = new CustomerImport(storage.db, txlog, logger);
+  const whatIf = new WhatIf({ db: storage.db, box, moysklad, goods: restrictedGoods, logger });
   const sms = new SmsGateway({ logger, txlog, guard });
   const pointExpiry = new PointExpiry(storage.db);
   const expiryReminders = new ExpiryReminders(storage.db, { logger, box, sms });
@@ -243,6 +247,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       page: new SettingsPage({ db: storage.db, box, moysklad, loyaltyApiUrl, tierSeed }),
       goLive,
       tierSeed,
+      whatIf,
       guard,
       logger,
       txlog,
@@ -297,6 +302,7 @@ export function createApp(deps: AppDeps): { app: Express; services: AppServices 
       restrictedGoods,
       tierJob,
       tierSeed,
+      whatIf,
       pointExpiry,
       expiryReminders,
       birthdayJob,

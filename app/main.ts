@@ -74,6 +74,7 @@ function start(): void {
           services.tierJob.stop(),
           services.tierSeed.stop(),
           services.catchUp.stop(),
+          services.whatIf.stop(),
         ]);
       },
       () => {

@@ -9,10 +9,13 @@ import { framedOnlyBy } from './framing.js';
 import { iframeGuards } from './iframe-guards.js';
 import { iframeHandlers, type IframeHandlerDeps } from './iframe-handlers.js';
 import { importHandlers } from './import-handlers.js';
+import { whatIfHandlers, type WhatIfHandlerDeps } from './what-if-handlers.js';
 
 export interface IframeRouterDeps extends Omit<IframeHandlerDeps, 'guards'> {
   frameAncestors: string[];
   importer: CustomerImport;
+  /** «Проверить на моих продажах» (app/what-if). */
+  whatIf: WhatIfHandlerDeps['whatIf'];
 }
 
 /** The settings iframe МойСклад shows inside its own page (descriptor: <iframe><sourceUrl>…/iframe). */
@@ -20,6 +23,7 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   const guards = iframeGuards(deps.sessions);
   const { requireSession, requireCsrfToken, requireAdmin, requireAdminToRead } = guards;
   const handle = iframeHandlers({ ...deps, guards });
+  const whatIf = whatIfHandlers({ ...deps, guards });
   const change = [requireSession, requireCsrfToken, requireAdmin];
   const imports = importHandlers({ ...deps, guards });
   // The customer file comes as the raw body, read only after the session, the token and the rights are checked.
@@ -37,6 +41,9 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   router.get('/tier-seed', requireSession, handle.tierSeedProgress);
   router.get('/statement', requireSession, requireAdminToRead, handle.statement);
   router.get('/statement.csv', requireSession, requireAdminToRead, handle.statementCsv);
+  router.post('/what-if', ...change, whatIf.start);
+  router.get('/what-if', requireSession, whatIf.show);
+  router.get('/what-if/status', requireSession, whatIf.status);
   router.post('/retry', ...change, handle.retry);
   router.post('/rotate-token', ...change, handle.rotateToken);
   router.get('/import', requireSession, imports.show);

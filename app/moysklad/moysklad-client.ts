@@ -200,17 +200,19 @@ export class MoyskladClient {
   /**
    * One page of applied retail sales like listRetailDemands, with each sale's positions (`expand`):
    * the JSON API expands only pages of at most 100 (`_general.md`, «Замена ссылок объектами с помощью
-   * expand»), so a page holds 100 sales.
+   * expand»), so a page holds 100 sales. `agent`: the counterparty in place too (its name, tags and birth
+   * date), as the what-if reads it.
    */
   async listRetailDemandsWithPositions(
     accessToken: string,
     range: { fromMs: number; untilMs: number },
     offset: number,
+    options: { agent?: boolean } = {},
   ): Promise<{ rows: JsonApiRow[]; size: number }> {
     const params = {
       limit: RETAIL_DEMAND_EXPAND_PAGE,
       offset,
-      expand: 'positions',
+      expand: options.agent ? 'positions,agent' : 'positions',
       filter: `moment>=${moyskladMoment(range.fromMs)};moment<${moyskladMoment(range.untilMs)};applicable=true`,
       order: 'moment,asc;id,asc',
     };
@@ -222,6 +224,26 @@ export class MoyskladClient {
           headers,
           params,
           paramsSerializer: { encode: encodeURIComponent },
+          ...LIST_PAGE,
+        }),
+    );
+    const rows = page.rows ?? [];
+    return { rows, size: page.meta?.size ?? offset + rows.length };
+  }
+
+  /** One page (1000 from `offset`) of a retail sale's positions, for a sale whose expanded list was cut short. */
+  async listRetailSalePositions(
+    accessToken: string,
+    retailDemandId: string,
+    offset: number,
+  ): Promise<{ rows: JsonApiRow[]; size: number }> {
+    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
+      accessToken,
+      'чтение позиций розничной продажи',
+      (headers) =>
+        this.jsonApi.get(`/entity/retaildemand/${encodeURIComponent(retailDemandId)}/positions`, {
+          headers,
+          params: { limit: JSON_API_PAGE, offset },
           ...LIST_PAGE,
         }),
     );

@@ -13,6 +13,14 @@ export function roublesFromKopecks(kopecks: number): number {
   return kopecks / 100;
 }
 
+/**
+ * A JSON API amount already in kopecks (a document's `sum`, a position's `price`, sent as a Float) → an
+ * integer, half away from zero.
+ */
+export function wholeKopecks(value: number): number {
+  return toScaledInteger(value, 0, 'kopecks');
+}
+
 /** A МойСклад quantity (3 decimals) → integer thousandths, half away from zero. */
 export function quantityMilliFrom(value: number): number {
   return toScaledInteger(value, 3, 'quantity');

@@ -8,7 +8,8 @@ import { listenOnLoopback } from '../helpers/loopback-server.js';
  * A small, stateful МойСклад for end-to-end tests and the sandbox: the Vendor API's status, loyalty
  * and context endpoints (JWT-checked like the real one), the JSON API the app reads (retail stores,
  * bonus programs; products, variants and folders with their flags, paged 1000 at a time; counterparties
- * with tags; webhooks; retail sales filtered by moment, agent and `applicable`, paged), and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
+ * with tags; webhooks; retail sales filtered by moment, agent and `applicable`, paged, with their positions
+ * and counterparty expanded on pages of at most 100), and `install()`, which calls the app's Vendor API webhook the way МойСклад does.
  * `changeProduct()` edits a product and posts the change to the webhooks registered for it.
  */
 export interface FakeEmployee {
@@ -121,6 +122,11 @@ export interface MoyskladFakeState {
   requests: Array<{ method: string; path: string; body: unknown; query?: Record<string, unknown> }>;
   /** Consumed one per matching request, before the normal answer. */
   failures: FakeFailure[];
+  /**
+   * How many positions an expanded retail sale shows in place (a test knob: the page does not say; the
+   * rest is read from `retaildemand/{id}/positions`).
+   */
+  expandedPositionsLimit: number;
   seenJti: Set<string>;
 }
 
@@ -222,6 +228,7 @@ export async function startMoyskladFake(app: {
     contextKeys: new Map(),
     requests: [],
     failures: [],
+    expandedPositionsLimit: 1000,
     seenJti: new Set(),
   };
   const server = express();
@@ -450,6 +457,26 @@ export async function startMoyskladFake(app: {
     if (!counterparty) return notFound(res, 'counterparty', req.params.id);
     res.json({ ...meta('counterparty', counterparty.id), ...counterparty });
   });
+  /** A sale's counterparty: its meta, or the whole counterparty (name, tags) when expanded. */
+  const agentJson = (account: FakeAccount, agentId: string, expanded: boolean) => {
+    const counterparty = account.counterparties.find((c) => c.id === agentId);
+    if (!expanded || !counterparty) return meta('counterparty', agentId);
+    return { ...meta('counterparty', agentId), id: agentId, name: counterparty.name, tags: counterparty.tags };
+  };
+  const positionJson = (d: FakeRetailDemand, p: FakeRetailDemandLine, index: number) => ({
+    meta: {
+      href: `${href('retaildemand', d.id)}/positions/${d.id.slice(0, 8)}-${index}`,
+      type: 'demandposition',
+      mediaType: 'application/json',
+    },
+    id: `${d.id.slice(0, 8)}-${index}`,
+    quantity: p.quantity,
+    price: p.priceKopecks,
+    discount: p.discount ?? 0,
+    vat: 0,
+    vatEnabled: false,
+    assortment: meta(p.type ?? 'product', p.assortmentId),
+  });
   /**
    * Retail sales as the JSON API lists them: `filter` conditions joined by `;` with the operators the page
    * allows on these fields (moment: = != < > <= >=; agent and applicable: =), `order` by moment then id,
@@ -498,7 +525,7 @@ export async function startMoyskladFake(app: {
         },
       };
       if (!expanded) return list;
-      const rows = (d.positions ?? []).map((line) => ({
+      const rows = (d.positions ?? []).slice(0, state.expandedPositionsLimit).map((line) => ({
         id: randomUUID(),
         accountId: account.accountId,
         quantity: line.quantity,
@@ -509,6 +536,10 @@ export async function startMoyskladFake(app: {
       }));
       return { ...list, rows };
     };
+    const expandAgent =
+      String(req.query.expand ?? '')
+        .split(',')
+        .includes('agent') && Number(req.query.limit) <= 100;
     const rows = account.retailDemands
       .filter((d) => conditions.every((keep) => keep(d)))
       .sort((a, b) => a.momentMs - b.momentMs || a.id.localeCompare(b.id))
@@ -522,11 +553,22 @@ export async function startMoyskladFake(app: {
         sum: d.sumKopecks,
         cashSum: d.sumKopecks,
         noCashSum: 0,
-        ...(d.agentId ? { agent: meta('counterparty', d.agentId) } : {}),
+        ...(d.agentId ? { agent: agentJson(account, d.agentId, expandAgent) } : {}),
         ...(d.retailStoreId ? { retailStore: meta('retailstore', d.retailStoreId) } : {}),
         positions: positionsOf(d),
       }));
     paged(req, res, 'retaildemand', rows);
+  });
+  jsonApi.get('/entity/retaildemand/:id/positions', (req, res) => {
+    const account = res.locals.account as FakeAccount;
+    const demand = account.retailDemands.find((d) => d.id === req.params.id);
+    if (!demand) return notFound(res, 'retaildemand', req.params.id);
+    paged(
+      req,
+      res,
+      'demandposition',
+      (demand.positions ?? []).map((p, i) => positionJson(demand, p, i)),
+    );
   });
   jsonApi.get('/entity/webhook', (_req, res) => {
     const account = res.locals.account as FakeAccount;

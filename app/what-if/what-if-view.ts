@@ -1,7 +1,7 @@
 import type { WhatIfRun } from '../../db/schema/index.js';
 import type { ReplayRules, ReplayTotals } from '../ledger/replay.js';
 import { tiersOn } from '../ledger/tier-rules.js';
-import { groupDigits, plural, pointsText } from '../locale/plural.js';
+import { groupDigits, plural } from '../locale/plural.js';
 import { formatRoubles } from '../receipt/money.js';
 
 /** One line of the side-by-side table: what it is, proposed and current, already in words and numbers. */
@@ -35,8 +35,10 @@ export interface WhatIfRunView {
 const dateText = (ms: number) => new Date(ms).toLocaleDateString('ru-RU', { timeZone: 'Europe/Moscow' });
 const timeText = (ms: number) =>
   new Date(ms).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow', dateStyle: 'short', timeStyle: 'short' });
+/** «13 682 балла»: large counts grouped, unlike the till's receipt line. */
+const pointsText = (count: number) => `${groupDigits(count)} ${plural(count, ['балл', 'балла', 'баллов'])}`;
 /** Numbers never break across lines. */
-const nbsp = (text: string) => text.replace(/(\d) (?=\d|₽|%)/g, '$1\u00a0');
+const nbsp = (text: string) => text.replace(/(\d) (?=\d|₽|%|балл|дн|покупател)/g, '$1\u00a0');
 
 /** discount / revenue as a percentage with two decimals, from integers: "2,35 %". */
 export function shareOfRevenue(partKopecks: number, revenueKopecks: number): string {

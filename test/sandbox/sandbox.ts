@@ -10,7 +10,12 @@ import { projectPath } from '../../app/project-root.js';
 import { openStorage, type Storage } from '../../app/storage/database.js';
 import { ensureInitialAdmin } from '../../app/admin/auth/admin-users.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
-import { startMoyskladFake, type FakeAccount, type MoyskladFake } from '../fakes/moysklad-fake.js';
+import {
+  startMoyskladFake,
+  type FakeAccount,
+  type FakeRetailDemand,
+  type MoyskladFake,
+} from '../fakes/moysklad-fake.js';
 import { startProviderFakes, type ProviderFakes } from '../fakes/provider-fakes.js';
 import { LEDGER_CUSTOMER, SANDBOX_GOODS, tillRouter } from './till.js';
 import { moyskladCounterparty, sandboxProductId } from './till-documents.js';
@@ -22,6 +27,28 @@ export const SANDBOX_COUNTERPARTIES = [
   { name: 'Мария Иванова', phone: '+7 900 111-22-33' },
   { name: 'Пётр Смирнов', phone: '+7 900 444-55-66' },
 ].map(({ name, phone }) => ({ id: moyskladCounterparty(phone, name).meta.id as string, name, phone, tags: [] }));
+
+/**
+ * Three months of the sandbox shop's retail sales in МойСклад, for «Проверить на моих продажах»: four a day,
+ * every other one to one of the counterparties above, the rest without a customer.
+ */
+function sandboxSalesHistory(now: number): FakeRetailDemand[] {
+  const [coffee, milk, cigarettes] = SANDBOX_GOODS.map((goods) => sandboxProductId(goods.name));
+  return Array.from({ length: 360 }, (_, i) => {
+    const positions = [
+      { assortmentId: coffee!, quantity: 1, priceKopecks: 89_000 },
+      { assortmentId: milk!, quantity: 1 + (i % 3), priceKopecks: 9_550 },
+      ...(i % 4 === 0 ? [{ assortmentId: cigarettes!, quantity: 1, priceKopecks: 23_000 }] : []),
+    ];
+    return {
+      id: randomUUID(),
+      agentId: i % 2 === 0 ? SANDBOX_COUNTERPARTIES[(i / 2) % SANDBOX_COUNTERPARTIES.length]!.id : undefined,
+      momentMs: now - 90 * 86_400_000 + i * 6 * 3_600_000,
+      sumKopecks: positions.reduce((sum, p) => sum + p.quantity * p.priceKopecks, 0),
+      positions,
+    };
+  });
+}
 
 export interface SandboxOptions {
   /** Wiped at start: the fake МойСклад keeps its state in memory, so the app starts from scratch too. */
@@ -106,6 +133,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     accountName: 'Песочница',
     products: SANDBOX_GOODS.map((goods) => ({ id: sandboxProductId(goods.name), ...goods })),
     counterparties: SANDBOX_COUNTERPARTIES.map(({ id, name, tags }) => ({ id, name, tags })),
+    retailDemands: sandboxSalesHistory(Date.now()),
   });
   await moysklad.install(appUrl, account.accountId);
   // The till's customer on the built-in ledger, with a level and points that expire soon.

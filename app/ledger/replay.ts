@@ -2,6 +2,7 @@ import type { ReceiptPosition } from '../receipt/positions.js';
 import { paidTotalKopecks, receiptTotalKopecks } from '../receipt/positions.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import { earningPaidKopecks } from '../receipt/restrictions.js';
+import { earnMultiplierAt } from './birthdays.js';
 import { expiringPoints, lotExpiresAt, lotTakes, type LiveLot } from './point-lots.js';
 import { earnAvailableAt, pointsToEarn, quoteReceipt, spendableOf } from './points-math.js';
 import { inAudience, type LedgerRules } from './rules.js';
@@ -17,6 +18,8 @@ export interface ReplayReceipt {
   customerId?: string;
   /** The counterparty's tags, for a program with an audience; absent: unknown (outside such a program). */
   tags?: readonly string[];
+  /** The counterparty's birth date (`YYYY-MM-DD`), for the birthday multiplier. */
+  birthDate?: string;
   positions: ReceiptPosition[];
 }
 
@@ -67,6 +70,7 @@ interface CustomerBook {
   /** Earned points not spendable yet. */
   pending: Array<{ availableAt: number; points: number }>;
   welcomeGranted: boolean;
+  birthDate?: string;
   /** Purchases (paid kopecks) still inside the tier window, oldest first. */
   purchases: Array<{ at: number; paidKopecks: number }>;
   earned: boolean;
@@ -81,7 +85,9 @@ interface CustomerBook {
  * receipt is a till recalc (spending `spendSharePercent` of what is spendable) followed by its sale.
  * Assumptions where the real ledger depends on time: tiers are recomputed the moment a purchase leaves
  * the window (the real tier job runs hourly), and expired points are written off when the customer
- * next buys and at the end (the real job runs hourly; the till never counts them either way).
+ * next buys and at the end (the real job runs hourly; the till never counts them either way). Birthday
+ * purchases earn the owner's multiple; the birthday gift itself, which the birthday job gives without a
+ * visit, is not replayed.
  */
 export class LedgerReplay {
   private readonly books = new Map<string, CustomerBook>();
@@ -120,21 +126,25 @@ export class LedgerReplay {
     // Recalc: a customer we have not seen yet is registered only by the sale, so has nothing to spend.
     const known = this.books.get(receipt.customerId);
     const book = known ?? this.register(receipt.customerId, member, now);
+    // The till's birth date is the one the sale stores (rememberBirthDate); else the one stored before.
+    book.birthDate = receipt.birthDate ?? book.birthDate;
     if (known) this.settleExpiry(book, now);
     const rules = rulesAtLevel(program, this.tiers, { tierLevel: this.levelBefore(book, now), tierTotalKopecks: 0 });
     const spendable = known ? spendableOf(book.balance, this.pendingOf(book, now), 0) : 0;
     const active = rules.active && member;
     const wanted = this.share >= 100 ? undefined : Math.floor((spendable * this.share) / 100);
+    const multiplier = member ? earnMultiplierAt(rules, book.birthDate, now) : 1;
     const quote = quoteReceipt(receipt.positions, rules, {
       spendable,
       active,
       spending: active && spendable > 0 && wanted !== 0,
       wanted,
+      earnMultiplier: multiplier,
     });
 
     // Sale: spend, earn on what the lines that earn paid, first-purchase welcome, then the tier.
     const spent = quote.spent;
-    const earned = member ? pointsToEarn(earningPaidKopecks(quote.positions), spent, rules) : 0;
+    const earned = member ? pointsToEarn(earningPaidKopecks(quote.positions), spent, rules) * multiplier : 0;
     if (spent > 0) {
       const undated = book.balance - book.lots.reduce((sum, lot) => sum + lot.remaining, 0);
       for (const take of lotTakes('spend', book.lots, undated, -spent, now)) take.lot.remaining -= take.points;

@@ -1,6 +1,7 @@
 import type { Tenant } from '../../db/schema/index.js';
 import type { GoodsClassifier } from '../loyalty/backend.js';
 import type { ReplayReceipt } from '../ledger/replay.js';
+import { parseBirthDate } from '../locale/birth-date.js';
 import { epochOfMoyskladMoment } from '../moysklad/json-api-moment.js';
 import type { JsonApiRow, MoyskladClient } from '../moysklad/moysklad-client.js';
 import { lineWithinBounds } from '../receipt/bounds.js';
@@ -78,9 +79,10 @@ function positionOf(row: JsonApiRow): ReceiptPosition | undefined {
   return { quantityMilli, priceKopecks, echo: { assortment } };
 }
 
-/** The sale's counterparty: its id and tags when expanded, else the id from its href; none for the retail customer. */
-function customerOf(agent: unknown): Pick<ReplayReceipt, 'customerId' | 'tags'> {
-  const row = agent as { id?: unknown; name?: unknown; tags?: unknown; meta?: { href?: unknown } } | undefined;
+/** The sale's counterparty: its id, tags and birth date when expanded, else the id from its href; none for the retail customer. */
+function customerOf(agent: unknown): Pick<ReplayReceipt, 'customerId' | 'tags' | 'birthDate'> {
+  const row = agent as
+    { id?: unknown; name?: unknown; tags?: unknown; birthDate?: unknown; meta?: { href?: unknown } } | undefined;
   if (!row) return {};
   if (typeof row.name === 'string' && row.name.trim().toLowerCase() === RETAIL_CUSTOMER) return {};
   const href = typeof row.meta?.href === 'string' ? row.meta.href : undefined;
@@ -88,5 +90,6 @@ function customerOf(agent: unknown): Pick<ReplayReceipt, 'customerId' | 'tags'> 
     typeof row.id === 'string' ? row.id : href ? /\/counterparty\/([\w-]+)(?:\?|$)/.exec(href)?.[1] : undefined;
   if (!id) return {};
   const tags = Array.isArray(row.tags) ? row.tags.filter((tag): tag is string => typeof tag === 'string') : undefined;
-  return { customerId: id, ...(tags ? { tags } : {}) };
+  const birthDate = typeof row.birthDate === 'string' ? parseBirthDate(row.birthDate) : null;
+  return { customerId: id, ...(tags ? { tags } : {}), ...(birthDate ? { birthDate } : {}) };
 }

@@ -48,6 +48,8 @@ export interface FakeCounterparty {
   id: string;
   name: string;
   tags: string[];
+  /** As the JSON API writes it: "1990-09-03 00:00:00.000". */
+  birthDate?: string;
 }
 
 /** A retail sale (retaildemand) in the account's history. */
@@ -461,7 +463,13 @@ export async function startMoyskladFake(app: {
   const agentJson = (account: FakeAccount, agentId: string, expanded: boolean) => {
     const counterparty = account.counterparties.find((c) => c.id === agentId);
     if (!expanded || !counterparty) return meta('counterparty', agentId);
-    return { ...meta('counterparty', agentId), id: agentId, name: counterparty.name, tags: counterparty.tags };
+    return {
+      ...meta('counterparty', agentId),
+      id: agentId,
+      name: counterparty.name,
+      tags: counterparty.tags,
+      ...(counterparty.birthDate ? { birthDate: counterparty.birthDate } : {}),
+    };
   };
   const positionJson = (d: FakeRetailDemand, p: FakeRetailDemandLine, index: number) => ({
     meta: {

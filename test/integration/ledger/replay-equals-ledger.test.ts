@@ -48,7 +48,13 @@ const program: fc.Arbitrary<Partial<LedgerRules>> = fc.record({
   confirmRegistrationByCode: fc.boolean(),
   allAgents: fc.boolean(),
   agentTags: fc.constant(['vip']),
+  birthdayEnabled: fc.boolean(),
+  birthdayDaysBefore: fc.integer({ min: 0, max: 5 }),
+  birthdayDaysAfter: fc.integer({ min: 0, max: 5 }),
+  birthdayEarnMultiplier: fc.integer({ min: 1, max: 3 }),
 });
+/** The counterparties' birth dates: two birthdays inside the history's first weeks, one unknown. */
+const BIRTH_DATES = ['1990-09-03', '1985-09-21', undefined];
 
 const tiers: fc.Arbitrary<TierRules | undefined> = fc.option(
   fc.constant<TierRules>({
@@ -107,10 +113,17 @@ describe('LedgerReplay against the real ledger', () => {
             fx.clock.now = new Date(at);
             const positions = positionsOf(s.lines);
             const customerId = s.who === undefined ? undefined : counterparties[s.who]!;
-            const receipt: ReplayReceipt = { momentMs: at, customerId, tags: customerId && fx.tags.get(customerId), positions };
+            const birthDate = s.who === undefined ? undefined : BIRTH_DATES[s.who];
+            const receipt: ReplayReceipt = {
+              momentMs: at,
+              customerId,
+              tags: customerId && fx.tags.get(customerId),
+              birthDate,
+              positions,
+            };
             const simulated = replay.sale(receipt);
 
-            const agent = customerId ? { id: customerId } : {};
+            const agent = customerId ? { id: customerId, ...(birthDate ? { birthDate } : {}) } : {};
             const look = await fx.ledger.recalc(tenant, { agent, positions, transactionType: 'EARNING' });
             const wanted = share === 100 ? undefined : Math.floor((look.agentBonusBalance * share) / 100);
             const priced = await fx.ledger.recalc(tenant, {

@@ -1,9 +1,9 @@
 /**
  * `tsx test/bench/replay.ts`: the what-if's replay (app/ledger/replay.ts) over 100,000 generated receipts in
- * memory, no HTTP: receipts per second for plain rules, for rules with tiers, expiry, postponed and welcome
- * points, and for the two side by side as a run does, plus turning JSON API rows into receipts (the
- * goods classifier stubbed). The baseline, measured in the same run, is one pass that only adds up the
- * receipts' totals. A measurement, not a test.
+ * memory, no HTTP: receipts per second for plain rules, for the program every bench figure uses (program.ts:
+ * expiry, tiers, a birthday multiplier), and for the two side by side as a run does, plus turning JSON API
+ * rows into receipts (the goods classifier stubbed). The baseline, measured in the same run, is one pass
+ * that only adds up the receipts' totals. A measurement, not a test.
  *
  *   BENCH_REPLAY_RECEIPTS  receipts (default 100000)
  */
@@ -14,6 +14,7 @@ import { DEFAULT_LEDGER_RULES } from '../../app/ledger/rules.js';
 import { receiptTotalKopecks, type ReceiptPosition } from '../../app/receipt/positions.js';
 import { receiptsOfPage } from '../../app/what-if/sales-history.js';
 import { moyskladMoment } from '../../app/moysklad/json-api-moment.js';
+import { PROGRAM } from './program.js';
 import { table } from './table.js';
 
 const RECEIPTS = Number(process.env.BENCH_REPLAY_RECEIPTS || 100_000);
@@ -22,30 +23,8 @@ const DAY_MS = 86_400_000;
 const RUNS = 3;
 
 const PLAIN: ReplayRules = { ledger: { ...DEFAULT_LEDGER_RULES } };
-const FULL: ReplayRules = {
-  ledger: {
-    ...DEFAULT_LEDGER_RULES,
-    earnRateRoublesToPoint: 5,
-    spendRatePointsToRouble: 4,
-    maxPaidRatePercents: 50,
-    earnWhileRedeeming: true,
-    welcomeBonusesEnabled: true,
-    welcomeBonusesValue: 200,
-    welcomeBonusesMode: 'FIRST_PURCHASE',
-    postponedBonusesDelayDays: 3,
-    pointsLifetimeDays: 30,
-    welcomeLifetimeDays: 14,
-  },
-  tiers: {
-    enabled: true,
-    windowDays: 30,
-    levels: [
-      { name: 'Бронза', thresholdKopecks: 0, earnRateRoublesToPoint: 10 },
-      { name: 'Серебро', thresholdKopecks: 500_000, earnRateRoublesToPoint: 5, maxPaidRatePercents: 40 },
-      { name: 'Золото', thresholdKopecks: 2_000_000, earnRateRoublesToPoint: 2 },
-    ],
-  },
-};
+/** The program every bench figure is measured with (program.ts): expiry, three levels, birthdays ×2. */
+const FULL: ReplayRules = { ledger: { ...DEFAULT_LEDGER_RULES, ...PROGRAM.ledger }, tiers: PROGRAM.tiers };
 
 /** A deterministic generator, so every run replays the same history. */
 function random(seed: number): () => number {
@@ -58,7 +37,10 @@ function random(seed: number): () => number {
 
 function generate(): ReplayReceipt[] {
   const next = random(42);
-  const customers = Array.from({ length: CUSTOMERS }, () => randomUUID());
+  const customers = Array.from({ length: CUSTOMERS }, () => ({
+    id: randomUUID(),
+    birthDate: `1990-${String(1 + Math.floor(next() * 12)).padStart(2, '0')}-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`,
+  }));
   const start = Date.now() - 90 * DAY_MS;
   const step = (90 * DAY_MS) / RECEIPTS;
   return Array.from({ length: RECEIPTS }, (_, i) => {
@@ -75,10 +57,14 @@ function generate(): ReplayReceipt[] {
     const anonymous = next() < 0.3;
     return {
       momentMs: Math.floor(start + i * step),
-      ...(anonymous ? {} : { customerId: customers[Math.floor(next() * CUSTOMERS)]! }),
+      ...(anonymous ? {} : customerOf(customers[Math.floor(next() * CUSTOMERS)]!)),
       positions,
     };
   });
+}
+
+function customerOf(customer: { id: string; birthDate: string }): Pick<ReplayReceipt, 'customerId' | 'birthDate'> {
+  return { customerId: customer.id, birthDate: customer.birthDate };
 }
 
 /** The same history as the JSON API pages it (`expand=positions,agent`). */
@@ -129,7 +115,7 @@ async function main(): Promise<void> {
   const results: Array<[string, number]> = [
     ['baseline: add up receipt totals', baseline],
     ['replay, plain rules', await timed(replay(PLAIN))],
-    ['replay, tiers + expiry + postponed + welcome', await timed(replay(FULL))],
+    ['replay, the bench program (expiry, tiers, birthdays)', await timed(replay(FULL))],
     [
       'a run: proposed and current side by side',
       await timed(() => {

@@ -7,7 +7,7 @@ import { DEFAULT_LEDGER_RULES, type LedgerRules } from '../../app/ledger/rules.j
 import { TIERS_OFF } from '../../app/ledger/tier-rules.js';
 import { RESTARTED } from '../../app/what-if/what-if.js';
 import { immediate } from '../../app/storage/database.js';
-import type { FakeProduct, FakeRetailDemand, FakeRetailPosition } from '../fakes/moysklad-fake.js';
+import type { FakeProduct, FakeRetailDemand, FakeRetailDemandLine } from '../fakes/moysklad-fake.js';
 import { hiddenValue, textOf, VALID_FORMS } from '../helpers/iframe.js';
 import { startMoyskladWorld, type MoyskladWorld } from '../helpers/moysklad-world.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -28,7 +28,7 @@ const PROPOSED_FORM = {
   'ledger.maxPaidRatePercents': '50',
 };
 
-const line = (product: FakeProduct, priceKopecks: number, quantity = 1): FakeRetailPosition => ({
+const line = (product: FakeProduct, priceKopecks: number, quantity = 1): FakeRetailDemandLine => ({
   assortmentId: product.id,
   quantity,
   priceKopecks,

@@ -40,8 +40,9 @@ export class ValidationError extends AppError {
 export class AuthenticationError extends AppError {
   readonly status = 401;
   readonly code = 1001;
+  /** The default is what a cashier reads: the till's key is not accepted, and only the shop's owner can fix that. */
   constructor(
-    message = 'Неверный ключ доступа. Переподключите приложение в МоемСкладе.',
+    message = 'Бонусы недоступны: попросите владельца магазина проверить приложение в МоёмСкладе.',
     options: AppErrorOptions = {},
   ) {
     super(message, options, 'Ошибка авторизации');

@@ -169,7 +169,7 @@ export function authFailureLimiter(deps: { db: Db; logger: Logger; name: string 
       const minutes = Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now()) - Date.now()) / 60_000));
       next(
         new TooManyRequestsError(
-          `Слишком много запросов с неверным ключом доступа с этого адреса. Переподключите приложение в МоемСкладе и повторите через ${minutes} мин.`,
+          `Бонусы недоступны: слишком много запросов с неверным ключом доступа. Попросите владельца магазина проверить приложение в МоёмСкладе; повторить можно через ${minutes} мин.`,
         ),
       );
     },

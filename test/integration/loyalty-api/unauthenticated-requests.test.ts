@@ -87,7 +87,9 @@ describe('LoyaltyAPI without a valid token', () => {
     expect(broken.status, JSON.stringify(broken.data)).to.equal(401);
     const huge = await post(t, RECALC, `{"padding":"${'x'.repeat(3 * 1024 * 1024)}"}`, { [AUTH_HEADER]: 'wrong' });
     expect(huge.status, JSON.stringify(huge.data)).to.equal(401);
-    expect(huge.data.errors[0].error_message).to.match(/Неверный ключ доступа/);
+    expect(huge.data.errors[0].error_message).to.equal(
+      'Бонусы недоступны: попросите владельца магазина проверить приложение в МоёмСкладе.',
+    );
     // With the right token the same bodies are read and refused for what they are.
     expect((await post(t, RECALC, '{"positions": [', valid())).status).to.equal(400);
   });
@@ -118,7 +120,9 @@ describe('LoyaltyAPI without a valid token', () => {
       bytes: Buffer.byteLength(body),
     });
     expect(row!.response_body).to.equal(null);
-    expect(row!.error_message).to.match(/Неверный ключ доступа/);
+    expect(row!.error_message).to.equal(
+      'Бонусы недоступны: попросите владельца магазина проверить приложение в МоёмСкладе.',
+    );
     expect(JSON.stringify(row)).not.to.include('BODY-MARKER');
   });
 
@@ -163,7 +167,9 @@ describe('LoyaltyAPI without a valid token', () => {
     expect(limited.status).to.equal(429);
     expect(Number(limited.headers['retry-after'])).to.be.within(1, 15 * 60);
     expect(limited.data.errors[0]).to.include({ code: 1007 });
-    expect(limited.data.errors[0].error_message).to.match(/Слишком много запросов с неверным ключом.*Переподключите/);
+    expect(limited.data.errors[0].error_message).to.match(
+      /^Бонусы недоступны: слишком много запросов.*попросите владельца магазина/i,
+    );
     expect((await post(t, RECALC, '{}', {}, '198.51.100.99')).status).to.equal(401);
   });
 

@@ -1,12 +1,20 @@
-/** The Russian form for a count: plural(1, ['балл', 'балла', 'баллов']) → 'балл', 3 → 'балла', 11 → 'баллов'. */
+const RUSSIAN = new Intl.PluralRules('ru-RU');
+
+/**
+ * The Russian form for a count, by `Intl.PluralRules`: plural(1, ['балл', 'балла', 'баллов']) → 'балл',
+ * 3 → 'балла', 11 → 'баллов'. A fraction takes the second form (1,5 балла), as Russian writes it.
+ * The one place plural forms are chosen: never write «балл(ов)».
+ */
 export function plural(count: number, forms: readonly [one: string, few: string, many: string]): string {
-  const n = Math.abs(Math.trunc(count));
-  const lastTwo = n % 100;
-  const last = n % 10;
-  if (lastTwo >= 11 && lastTwo <= 14) return forms[2];
-  if (last === 1) return forms[0];
-  if (last >= 2 && last <= 4) return forms[1];
-  return forms[2];
+  switch (RUSSIAN.select(Math.abs(count))) {
+    case 'one':
+      return forms[0];
+    case 'few':
+    case 'other':
+      return forms[1];
+    default:
+      return forms[2];
+  }
 }
 
 /** 12345 → "12 345": thousands apart, as Russian pages write counts. */

@@ -10,6 +10,7 @@ import { goLiveView, type GoLiveView } from './go-live-view.js';
 import { catalogOverview, type CatalogOverview } from '../../catalog/catalog-overview.js';
 import { restrictionSettingsOf } from '../../tenants/tenant-settings.js';
 import { agoText } from '../../locale/ago.js';
+import { daysText, pointsText } from '../../locale/plural.js';
 import { OUTBOX_PAGE, outboxLine, type OutboxLine } from './outbox-view.js';
 
 export interface SettingLine {
@@ -124,7 +125,7 @@ function settingLines(box: SecretBox, tenant: Tenant, settings: TenantSettings):
     lines.push(
       { label: 'Программа активна', value: yesNo(rules.active) },
       { label: 'Начисление', value: `1 балл за ${rules.earnRateRoublesToPoint} ₽` },
-      { label: 'Списание', value: `${rules.spendRatePointsToRouble} балл(ов) = 1 ₽` },
+      { label: 'Списание', value: `${pointsText(rules.spendRatePointsToRouble)} = 1 ₽` },
       { label: 'Оплата баллами', value: `не больше ${rules.maxPaidRatePercents} % чека` },
       { label: 'Начислять при списании', value: yesNo(rules.earnWhileRedeeming) },
       {
@@ -133,7 +134,7 @@ function settingLines(box: SecretBox, tenant: Tenant, settings: TenantSettings):
           ? `${rules.welcomeBonusesValue} ${rules.welcomeBonusesMode === 'REGISTRATION' ? 'при регистрации' : 'при первой покупке'}`
           : 'нет',
       },
-      { label: 'Отсрочка начисления', value: `${rules.postponedBonusesDelayDays} дн.` },
+      { label: 'Отсрочка начисления', value: daysText(rules.postponedBonusesDelayDays) },
       { label: 'Код подтверждения при списании', value: yesNo(rules.requireSpendingCode) },
       { label: 'Код подтверждения при регистрации', value: yesNo(rules.confirmRegistrationByCode) },
       { label: 'SMS-шлюз для кодов', value: smsGatewayLine(box, tenant) },
@@ -148,12 +149,12 @@ function settingLines(box: SecretBox, tenant: Tenant, settings: TenantSettings):
     lines.push(
       { label: 'Адрес API i-bonus', value: safeUrl(settings.ibonus.baseUrl) },
       { label: 'Оплата баллами в i-bonus', value: `не больше ${settings.ibonus.maxPaidRatePercents} % чека` },
-      { label: 'Курс списания i-bonus', value: `${settings.ibonus.spendRatePointsToRouble} балл(ов) = 1 ₽` },
+      { label: 'Курс списания i-bonus', value: `${pointsText(settings.ibonus.spendRatePointsToRouble)} = 1 ₽` },
     );
   }
   if (settings.whenProviderDown) {
     lines.push({
-      label: 'Если провайдер недоступен',
+      label: 'Если система лояльности недоступна',
       value: settings.whenProviderDown === 'refuse' ? 'отказывать с понятной ошибкой' : 'продавать без скидки',
     });
   }

@@ -81,6 +81,8 @@ describe('Admin tenant pages', () => {
       .and.contain('<dt>Пароль i-bonus</dt><dd>задан</dd>');
     expect(page.data).to.contain('<dt>Токен доступа к JSON API МоегоСклада</dt><dd>не задан</dd>');
     expect(page.data).to.contain('не больше 40 % чека').and.contain('продавать без скидки').and.contain('point-7');
+    expect(page.data).to.contain('<dt>Курс списания i-bonus</dt><dd>2 балла = 1 ₽</dd>');
+    expect(page.data).to.contain('<dt>Если система лояльности недоступна</dt>').and.not.contain('провайдер');
     expect(page.data).to.not.contain('shop-login').and.not.contain('shop-password');
   });
 

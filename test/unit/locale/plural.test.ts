@@ -25,6 +25,10 @@ describe('Russian counts and whole roubles', () => {
     ]);
   });
 
+  it('when a count is a fraction, then it takes the second form, as in «1,5 балла»', () => {
+    expect([1.5, 0.5, 2.25].map((n) => plural(n, POINTS))).to.deep.equal(['балла', 'балла', 'балла']);
+  });
+
   it('when counts and amounts have thousands, then they are set apart, and amounts left to reach round up', () => {
     expect(groupDigits(1234567)).to.equal('1 234 567');
     expect(formatWholeRoublesUp(320_000)).to.equal('3 200 ₽');

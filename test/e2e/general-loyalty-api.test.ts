@@ -125,7 +125,7 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
       bonusValueToEarn: 0,
       paidByBonusPoints: 0,
     });
-    expect(answer.bonusProgram.receiptExtraInfo).to.equal('Скидка: скидка 5 %.');
+    expect(answer.bonusProgram.receiptExtraInfo).to.equal('Скидка 5 %.');
     expect(sumKopecks(answer.positions, 'price') - sumKopecks(answer.positions)).to.equal(50_00);
     expect(fake.state.holds.size).to.equal(0);
 

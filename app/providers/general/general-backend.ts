@@ -345,6 +345,12 @@ function receiptText(
   recalc: GeneralRecalc,
   points: { balance: number; spend: number; earn: number },
 ): string {
-  if (recalc.type === 'discount') return `${client.level.title}: скидка ${recalc.percent} %.`;
+  if (recalc.type === 'discount') {
+    // A level often is just called «Скидка»: the receipt then reads «Скидка 5 %.», not «Скидка: скидка 5 %.».
+    const level = client.level.title.trim();
+    return /^скидка$/i.test(level) || level === ''
+      ? `Скидка ${recalc.percent} %.`
+      : `${level}: скидка ${recalc.percent} %.`;
+  }
   return `${client.level.title} (${recalc.percent} %). Баллов было: ${points.balance}. Списано: ${points.spend}. Начислится: ${points.earn}.`;
 }

@@ -1,6 +1,7 @@
 import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus, TierChangeReason } from '../../db/schema/index.js';
 import { STEP_TITLES } from '../iframe/settings-page.js';
 import { maskPhone } from '../logging/redact.js';
+import { endpointTitle } from '../txlog/endpoint-names.js';
 import type { TimeZone } from './time-zone.js';
 import { formatRoubles } from '../receipt/money.js';
 
@@ -21,7 +22,7 @@ export const LOG_KIND_LABELS: Record<LogKind, string> = {
   'loyalty-api': 'LoyaltyAPI (касса)',
   'vendor-api': 'Vendor API (установка)',
   moysklad: 'Запросы в МойСклад',
-  provider: 'Запросы к провайдеру',
+  provider: 'Запросы к системе лояльности и SMS',
   outbox: 'Очередь отправки',
   admin: 'Действия в админке',
   'catch-up': 'Чеки без связи с сервисом',
@@ -32,7 +33,7 @@ export const ENTRY_KIND_LABELS: Record<LedgerEntryKind, string> = {
   earn: 'Начисление за продажу',
   spend: 'Списание в продаже',
   'return-earn': 'Возврат: отмена начисления',
-  'return-spend': 'Возврат: возврат списанных',
+  'return-spend': 'Возврат: списанные баллы вернулись',
   adjustment: 'Ручная корректировка',
   expire: 'Сгорание баллов',
   birthday: 'Баллы ко дню рождения',
@@ -67,6 +68,8 @@ export function viewHelpers(tz: TimeZone) {
     tenantStatus: (status: TenantStatus) => TENANT_STATUS_LABELS[status] ?? status,
     backend: (kind: BackendKind) => BACKEND_LABELS[kind] ?? kind,
     logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
+    /** The Russian name of a log row's endpoint or action; the raw text only on the row's own page. */
+    endpoint: endpointTitle,
     entryKind: (kind: LedgerEntryKind) => ENTRY_KIND_LABELS[kind] ?? kind,
     tierReason: (reason: TierChangeReason) => TIER_REASON_LABELS[reason] ?? reason,
     /** The go-live steps as the settings iframe names them, for views/iframe/_steps.ejs. */

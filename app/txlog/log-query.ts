@@ -9,6 +9,10 @@ export interface LogFilter {
   tenantId?: string;
   kind?: LogKind;
   endpoint?: string;
+  /** Any of these SQLite GLOB patterns (one Russian endpoint name, see endpoint-names.ts). */
+  endpointGlobs?: readonly string[];
+  /** The id every row of one incoming request shares (the till's call and the provider calls behind it). */
+  requestId?: string;
   status?: 'ok' | 'error';
   /** Inclusive. */
   from?: Date;
@@ -46,6 +50,14 @@ function conditions(db: DbOrTx, filter: LogFilter): SQL[] {
   if (filter.tenantId) where.push(eq(t.tenantId, filter.tenantId));
   if (filter.kind) where.push(eq(t.kind, filter.kind));
   if (filter.endpoint) where.push(eq(t.endpoint, filter.endpoint));
+  if (filter.endpointGlobs?.length)
+    where.push(
+      sql`(${sql.join(
+        filter.endpointGlobs.map((glob) => sql`${t.endpoint} glob ${glob}`),
+        sql` or `,
+      )})`,
+    );
+  if (filter.requestId) where.push(eq(t.requestId, filter.requestId));
   // Literal 0/1, not a bound parameter: only then may SQLite use the partial error indexes.
   if (filter.status === 'error') where.push(sql`${t.ok} = 0`);
   if (filter.status === 'ok') where.push(sql`${t.ok} = 1`);
@@ -150,9 +162,10 @@ const CUSTOMER_WINDOW_MS = 30 * 60_000;
 const LINKED_LIMIT = 100;
 
 /**
- * Rows that belong with this one: the same sale (its recalc-free steps, provider calls, outbox attempts
- * and returns share sale_key) and, within half an hour, the same customer's calls at the same tenant
- * (the recalc that preceded a sale has no sale key yet). Oldest first, the row itself excluded.
+ * Rows that belong with this one: the same request (the till's call and the provider and МойСклад calls it
+ * made), the same sale (its recalc-free steps, provider calls, outbox attempts and returns share sale_key)
+ * and, within half an hour, the same customer's calls at the same tenant (the recalc that preceded a sale
+ * has no sale key yet). Oldest first, the row itself excluded.
  */
 export function linkedRows(db: DbOrTx, row: LogListRow): LogListRow[] {
   const t = transactionLog;
@@ -163,6 +176,18 @@ export function linkedRows(db: DbOrTx, row: LogListRow): LogListRow[] {
       .select(listColumns)
       .from(t)
       .where(and(eq(t.saleKey, row.saleKey), sameTenant))
+      .orderBy(desc(t.id))
+      .limit(LINKED_LIMIT)
+      .all()) {
+      found.set(linked.id, linked);
+    }
+  }
+  if (row.requestId) {
+    // One incoming call and what it caused (a provider lookup behind a 404 «Клиент не найден») share it.
+    for (const linked of db
+      .select(listColumns)
+      .from(t)
+      .where(eq(t.requestId, row.requestId))
       .orderBy(desc(t.id))
       .limit(LINKED_LIMIT)
       .all()) {
@@ -186,25 +211,4 @@ export function linkedRows(db: DbOrTx, row: LogListRow): LogListRow[] {
   }
   found.delete(row.id);
   return [...found.values()].sort((a, b) => a.id - b.id).map(shown);
-}
-
-/** Endpoints seen per kind, for the filter's choice list; one short index walk per kind. */
-export function knownEndpoints(db: DbOrTx, kind: LogKind): string[] {
-  const t = transactionLog;
-  const endpoints: string[] = [];
-  let last: string | undefined;
-  // A skip-scan by hand: each step seeks to the next distinct endpoint in txlog_kind_idx.
-  for (let i = 0; i < 50; i++) {
-    const next = db
-      .select({ endpoint: t.endpoint })
-      .from(t)
-      .where(and(eq(t.kind, kind), last === undefined ? undefined : gt(t.endpoint, last)))
-      .orderBy(asc(t.kind), asc(t.endpoint))
-      .limit(1)
-      .get();
-    if (!next) break;
-    endpoints.push(next.endpoint);
-    last = next.endpoint;
-  }
-  return endpoints;
 }

@@ -49,18 +49,17 @@ describe('Admin UI in a real browser', function () {
     const rows = page.locator('table.grid--log tbody tr');
     expect(await rows.count(), 'only the sale itself carries its number').to.equal(1);
     expect(await rows.first().textContent())
-      .to.contain('POST /retaildemand')
-      .and.contain('Цветы на Ленина');
+      .to.contain('Продажа')
+      .and.contain('Цветы на Ленина')
+      .and.not.contain('POST /retaildemand');
     await page.screenshot({ path: artifactPath('admin-log.png'), fullPage: true });
 
     await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), rows.first().locator('a').first().click()]);
-    expect(await page.textContent('h1')).to.contain('POST /retaildemand');
+    expect(await page.textContent('h1')).to.contain('Продажа');
     const body = await page.textContent('pre.body');
     expect(body).to.contain('"name": "0042"').and.not.contain('912 345');
     const linked = await page.locator('table.grid--log tbody').textContent();
-    expect(linked, 'the recalc before it and the return after it')
-      .to.contain('POST /retaildemand/recalc')
-      .and.contain('POST /retailsalesreturn');
+    expect(linked, 'the recalc before it and the return after it').to.contain('Расчёт чека').and.contain('Возврат');
     await page.screenshot({ path: artifactPath('admin-log-detail.png'), fullPage: true });
 
     expect(blocked, 'nothing refused by the CSP or broken in the page').to.deep.equal([]);
@@ -94,9 +93,9 @@ describe('Admin UI in a real browser', function () {
       page.waitForURL(/\/admin\/log\/\d+$/),
       page.locator('table.grid--log tbody tr a').first().click(),
     ]);
-    const recalc = page.locator('table.grid--log tbody tr', { hasText: 'POST /retaildemand/recalc' });
+    const recalc = page.locator('table.grid--log tbody tr', { hasText: 'Расчёт чека' });
     await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), recalc.locator('a').first().click()]);
-    expect(await page.textContent('h1')).to.contain('POST /retaildemand/recalc');
+    expect(await page.textContent('h1')).to.contain('Расчёт чека');
     const facts = await page.textContent('#till-facts');
     expect(facts).to.contain('Что показала касса').and.contain('Позиций в чеке').and.contain('1 900,00 ₽');
     expect(await page.textContent('#till-facts pre.receipt-text')).to.contain('Баллов было');

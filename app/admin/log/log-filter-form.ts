@@ -1,14 +1,17 @@
 import Joi from 'joi';
 import { LOG_KINDS, type LogKind } from '../../../db/schema/index.js';
 import { checkFields, type FieldProblem } from '../../http/validate.js';
+import { findEndpointName } from '../../txlog/endpoint-names.js';
 import type { LogCursor, LogFilter } from '../../txlog/log-query.js';
 import type { TimeZone } from '../time-zone.js';
 
 /** The log filter as the form sends it (GET, so a filtered view is a link support can share). */
 export interface LogFilterForm {
   tenant: string;
-  /** `kind` or `kind|endpoint`. */
+  /** `kind`, `kind|key` (a name from endpoint-names.ts) or, in older links, `kind|raw endpoint`. */
   type: string;
+  /** A request id: every row of one incoming call. */
+  request: string;
   status: '' | 'ok' | 'error';
   from: string;
   to: string;
@@ -32,6 +35,7 @@ const schema = Joi.object({
   to: dateTime('По'),
   doc: text('Номер документа'),
   sale: text('Ключ продажи', 200),
+  request: text('Номер запроса', 100),
   phone: text('Телефон', 30)
     .pattern(/^(\D*\d){4,}\D*$|^$/)
     .messages({ 'string.pattern.base': 'Телефон: введите хотя бы 4 последние цифры.' }),
@@ -45,6 +49,8 @@ export interface ParsedLogQuery {
   filter: LogFilter;
   cursor: LogCursor;
   problems: FieldProblem[];
+  /** Said above the rows when the filter was read in a way the person may not expect. */
+  note?: string;
 }
 
 /** Query string → the filter, the cursor and the values to show back in the form. */
@@ -60,6 +66,7 @@ export function parseLogQuery(query: unknown, tz: TimeZone): ParsedLogQuery {
     to: v.to,
     doc: v.doc,
     sale: v.sale,
+    request: v.request,
     phone: last4,
     card: v.card,
   };
@@ -73,10 +80,13 @@ export function parseLogQuery(query: unknown, tz: TimeZone): ParsedLogQuery {
     };
   }
   const [kind, endpoint] = v.type ? (v.type.split('|', 2) as [LogKind, string?]) : [];
+  const named = kind && endpoint ? findEndpointName(kind, endpoint) : undefined;
   const filter: LogFilter = {
     tenantId: v.tenant || undefined,
     kind,
-    endpoint: endpoint || undefined,
+    endpoint: named ? undefined : endpoint || undefined,
+    endpointGlobs: named?.globs,
+    requestId: v.request || undefined,
     status: v.status || undefined,
     from: v.from ? tz.parseInput(v.from) : undefined,
     to: v.to ? tz.parseInput(v.to) : undefined,
@@ -88,4 +98,33 @@ export function parseLogQuery(query: unknown, tz: TimeZone): ParsedLogQuery {
   const cursor: LogCursor =
     v.before !== undefined ? { before: v.before } : v.after !== undefined ? { after: v.after } : undefined;
   return { form, filter, cursor, problems };
+}
+
+/** A shop as the «Аккаунт» field may name it. */
+export interface KnownShop {
+  accountId: string;
+  accountName: string;
+}
+
+/**
+ * Reads the «Аккаунт» field: an account id as is, else a fragment of a shop's name in any case. One match
+ * filters by it; none or several is a problem shown next to the form, never a silent «Записей нет».
+ */
+export function resolveShop(parsed: ParsedLogQuery, shops: readonly KnownShop[]): ParsedLogQuery {
+  const typed = parsed.form.tenant;
+  if (!typed || parsed.problems.length > 0) return parsed;
+  const needle = typed.toLowerCase();
+  const exact = shops.filter((shop) => shop.accountId === typed || shop.accountName.toLowerCase() === needle);
+  const matches = exact.length > 0 ? exact : shops.filter((shop) => shop.accountName.toLowerCase().includes(needle));
+  if (matches.length === 1) return { ...parsed, filter: { ...parsed.filter, tenantId: matches[0]!.accountId } };
+  if (matches.length === 0) {
+    // Rows may belong to an account whose shop is gone: the text is still tried as an id, and the page says so.
+    const note = `Магазина с названием или id «${typed}» сейчас нет; показаны записи с таким id аккаунта.`;
+    return { ...parsed, filter: { ...parsed.filter, tenantId: typed }, note };
+  }
+  const message = `Аккаунт: подходят несколько магазинов (${matches
+    .slice(0, 5)
+    .map((shop) => `«${shop.accountName}»`)
+    .join(', ')}${matches.length > 5 ? ' и другие' : ''}). Выберите один из подсказки.`;
+  return { ...parsed, filter: {}, cursor: undefined, problems: [{ field: 'tenant', message }] };
 }

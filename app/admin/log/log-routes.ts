@@ -5,13 +5,14 @@ import { NotFoundError } from '../../errors.js';
 import { validate } from '../../http/validate.js';
 import { customerRepository } from '../../ledger/customer-repository.js';
 import { CSV_BOM, csvHeader, csvLine } from '../../txlog/log-csv.js';
-import { eachLogRow, findLogRow, knownEndpoints, linkedRows, logPage, type LogListRow } from '../../txlog/log-query.js';
+import { endpointNames } from '../../txlog/endpoint-names.js';
+import { eachLogRow, findLogRow, linkedRows, logPage, type LogListRow } from '../../txlog/log-query.js';
 import type { AdminContext } from '../admin-context.js';
 import { recordAdminAction } from '../../txlog/admin-audit.js';
 import { currentUser } from '../auth/access.js';
 import { tenantDirectory } from '../tenants/tenant-directory-queries.js';
 import { prettyBody } from './log-bodies.js';
-import { parseLogQuery } from './log-filter-form.js';
+import { parseLogQuery, resolveShop } from './log-filter-form.js';
 
 /** A larger export is cut here with a last line saying so; narrow the filter (dates) to get the rest. */
 export const MAX_CSV_ROWS = 200_000;
@@ -25,14 +26,15 @@ export function logRoutes({ storage, txlog, tz, config }: AdminContext): Router 
     tenantDirectory.names(db, [...new Set(rows.map((r) => r.tenantId).filter((id): id is string => Boolean(id)))]);
 
   router.get('/log', (req, res) => {
-    const parsed = parseLogQuery(req.query, tz);
+    const shops = tenantDirectory.summaries(db);
+    const parsed = resolveShop(parseLogQuery(req.query, tz), shops);
     const page = parsed.problems.length === 0 ? logPage(db, parsed.filter, parsed.cursor) : { rows: [] };
-    const types = LOG_KINDS.map((kind) => ({ kind, endpoints: knownEndpoints(db, kind) }));
-    res.render('admin/log/list', { ...parsed, page, types, names: tenantNames(page.rows) });
+    const types = LOG_KINDS.map((kind) => ({ kind, names: endpointNames(kind) }));
+    res.render('admin/log/list', { ...parsed, page, types, shops, names: tenantNames(page.rows) });
   });
 
   router.get('/log.csv', async (req, res) => {
-    const parsed = parseLogQuery(req.query, tz);
+    const parsed = resolveShop(parseLogQuery(req.query, tz), tenantDirectory.summaries(db));
     if (parsed.problems.length > 0)
       return res.redirect(303, `/admin/log?${new URLSearchParams(req.query as Record<string, string>)}`);
     recordAdminAction(txlog, currentUser(res).login, 'log.export', {

@@ -166,7 +166,7 @@ describe('Admin transaction log at 1M rows', function () {
       expect(links).to.deep.equal([424247]);
       const detail = await client.get(`/admin/log/${links[0]}`);
       expect(detail.status).to.equal(200);
-      expect(detail.data).to.contain('POST /retaildemand').and.contain('sale-424246');
+      expect(detail.data).to.contain('Продажа').and.contain('POST /retaildemand').and.contain('sale-424246');
     });
 
     it('when the oldest page is reached, then there is no "older" link, and the first page has no "newer" one', async () => {

@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import nock from 'nock';
+import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
+import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
+import { textOf } from '../../helpers/iframe.js';
+import { createProviderTenant, createTestTenant, retailStore, type TestTenant } from '../../helpers/tenants.js';
+import { startTestApp, type TestApp } from '../../helpers/test-app.js';
+
+const IBONUS = {
+  ibonus: { baseUrl: 'https://i-bonus.example.test', maxPaidRatePercents: 50, spendRatePointsToRouble: 1 },
+};
+const SECRETS = { ibonus: { login: 'shop', password: 'shop-password' } };
+
+/** The log as support reads it: Russian names for what happened, rows of one request together, shops by name. */
+describe('Admin log: names, request ids and shops', () => {
+  let t: TestApp;
+  let shop: TestTenant;
+  let support: AdminClient;
+
+  beforeEach(async () => {
+    t = await startTestApp();
+    shop = createProviderTenant(t, 'ibonus', IBONUS, SECRETS);
+    tenantRepository.update(t.storage.db, shop.accountId, { accountName: 'Цветочная лавка' });
+    support = await signedInAdmin(t, 'boris', 'support');
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await t.close();
+  });
+
+  /** A till's search that asks i-bonus behind it: two rows with one request id. */
+  const searchAtTill = async () => {
+    nock('https://i-bonus.example.test').get('/ext/api/v1/clients/').query(true).reply(200, []);
+    const search = await shop.api.get('/counterparty', {
+      params: { search: '79123456789', retailStoreId: retailStore.meta.id },
+    });
+    expect(search.status, JSON.stringify(search.data)).to.equal(200);
+    t.flushLog();
+  };
+  const rowIds = (html: string) => [...html.matchAll(/href="\/admin\/log\/(\d+)"/g)].map((m) => Number(m[1]));
+
+  it('when a till call asked the provider, then its page links the provider call by request id and the request filter shows both', async () => {
+    await searchAtTill();
+    const list = (await support.get('/admin/log')).data;
+    const [providerId, tillId] = rowIds(list);
+    expect(textOf(list)).to.contain('Поиск покупателя').and.contain('i-bonus: поиск клиента');
+
+    const till = (await support.get(`/admin/log/${tillId}`)).data;
+    expect(textOf(till)).to.contain('Поиск покупателя');
+    const linked = /<section[^>]*id="linked"[\s\S]*?<\/section>/.exec(till)?.[0] ?? '';
+    expect(rowIds(linked), 'the i-bonus call behind the search').to.include(providerId);
+    const requestId = /href="\/admin\/log\?request=([^"]+)"/.exec(till)![1]!;
+
+    const byRequest = (await support.get(`/admin/log?request=${requestId}`)).data;
+    expect(rowIds(byRequest).sort()).to.deep.equal([providerId, tillId].sort());
+  });
+
+  it('when the type list is opened, then it names endpoints in Russian and never shows an id or a raw path', async () => {
+    await searchAtTill();
+    await support.get('/admin/log.csv'); // an admin action: «log.export»
+    t.flushLog();
+    const html = (await support.get('/admin/log')).data;
+    const select = /<select name="type">[\s\S]*?<\/select>/.exec(html)![0];
+    expect(select).to.contain('>Продажа<').and.contain('>i-bonus: поиск клиента<').and.contain('>Выгрузка журнала<');
+    expect(select).to.not.match(/\/ext\/api|GET |POST |log\.export|auth\.login/);
+    expect(select).to.not.contain(shop.accountId);
+
+    const rows = textOf(/<tbody>[\s\S]*<\/tbody>/.exec(html)![0]);
+    expect(rows)
+      .to.contain('Выгрузка журнала')
+      .and.not.match(/log\.export|GET ibonus/);
+
+    const chosen = (await support.get('/admin/log?type=provider|ibonus-clients')).data;
+    expect(rowIds(chosen)).to.have.length(1);
+    expect(textOf(chosen)).to.contain('i-bonus: поиск клиента');
+  });
+
+  it('when a shop is typed by a part of its name, then the log shows its rows; an unknown or ambiguous one says so', async () => {
+    await searchAtTill();
+    tenantRepository.update(t.storage.db, createTestTenant(t).accountId, { accountName: 'Цветы у дома' });
+    const byName = (await support.get(`/admin/log?tenant=${encodeURIComponent('цветочная')}`)).data;
+    expect(rowIds(byName)).to.have.length(2);
+    expect(byName).to.contain('<option value="Цветочная лавка">');
+
+    const unknown = textOf((await support.get(`/admin/log?tenant=${encodeURIComponent('Аптека')}`)).data);
+    expect(unknown).to.contain('Магазина с названием или id «Аптека» сейчас нет').and.contain('Записей нет');
+    const several = textOf((await support.get(`/admin/log?tenant=${encodeURIComponent('цвет')}`)).data);
+    expect(several).to.contain('подходят несколько магазинов').and.contain('«Цветы у дома»');
+  });
+});

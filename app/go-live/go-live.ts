@@ -21,6 +21,8 @@ export interface StepReport {
   step: ReportedStep;
   outcome: StepOutcome;
   message: string;
+  /** A failure on МойСклад's side (5xx, 429, no answer): nothing for the owner to fix, only to try later. */
+  temporary?: boolean;
 }
 
 export interface GoLiveReport {
@@ -251,7 +253,7 @@ export class GoLive {
       failure: error.failure,
       httpStatus: error.upstreamStatus,
     });
-    return { step, outcome: 'failed', message: error.message };
+    return { step, outcome: 'failed', message: error.message, temporary: error.failure === 'unavailable' };
   }
 
   /** Writes the state with `pending` recomputed from the tenant as it now is. */

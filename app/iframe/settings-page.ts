@@ -194,9 +194,13 @@ function maskedForEmployees(values: SettingsFormValues): SettingsFormValues {
 export function noticeOf(report: GoLiveReport): Notice {
   const outcome = reportOutcome(report);
   if (outcome === 'failed') {
+    // A 500 or a time-out at МойСклад is nothing the owner can fix: they are told to try again later.
+    const onTheirSide = report.steps.filter((step) => step.outcome === 'failed').every((step) => step.temporary);
     return {
       kind: 'error',
-      text: 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.',
+      text: onTheirSide
+        ? 'МойСклад сейчас не отвечает как нужно: это временно и не зависит от вас. Настройки сохранены; нажмите «Повторить» через несколько минут.'
+        : 'МойСклад не принял изменения. Причина указана ниже; нажмите «Повторить», когда её устраните.',
       steps: report.steps,
     };
   }

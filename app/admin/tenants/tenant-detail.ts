@@ -101,7 +101,7 @@ function credentialsOf(box: SecretBox, tenant: Tenant): CredentialLine[] {
     secrets = providerSecretsOf(box, tenant);
   } catch {
     // A sealed value that no longer opens (a changed ENCRYPTION_KEY) is worth saying, not crashing over.
-    return [...lines, { label: 'Ключи провайдера (не расшифровываются: проверьте ENCRYPTION_KEY)', set: true }];
+    return [...lines, { label: 'Ключи системы лояльности (не расшифровываются: проверьте ENCRYPTION_KEY)', set: true }];
   }
   if (tenant.backend === 'general' || secrets.general)
     lines.push({ label: 'API-ключ внешней системы', set: Boolean(secrets.general?.apiKey) });

@@ -12,6 +12,16 @@ export const TENANT_STATUS_LABELS: Record<TenantStatus, string> = {
   Uninstalled: 'Удалено',
 };
 
+/** The Vendor API's `cause` of the last lifecycle event; an unknown one is shown as МойСклад sent it. */
+export const LIFECYCLE_CAUSE_LABELS: Record<string, string> = {
+  Install: 'установка',
+  Resume: 'возобновление подписки',
+  TariffChanged: 'смена тарифа',
+  Autoprolongation: 'продление подписки',
+  Uninstall: 'удаление',
+  Suspend: 'приостановка подписки',
+};
+
 export const BACKEND_LABELS: Record<BackendKind, string> = {
   ledger: 'Встроенная бонусная программа',
   general: 'Внешняя система (REST API)',
@@ -67,6 +77,7 @@ export function viewHelpers(tz: TimeZone) {
     last4: (digits: string | null | undefined) => (digits ? `***${digits}` : '—'),
     tenantStatus: (status: TenantStatus) => TENANT_STATUS_LABELS[status] ?? status,
     backend: (kind: BackendKind) => BACKEND_LABELS[kind] ?? kind,
+    lifecycleCause: (cause: string) => LIFECYCLE_CAUSE_LABELS[cause] ?? cause,
     logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
     /** The Russian name of a log row's endpoint or action; the raw text only on the row's own page. */
     endpoint: endpointTitle,

@@ -38,7 +38,7 @@ export function dashboardCharts(data: Dashboard, tz: TimeZone): { calls: string;
   const latency = renderChart({
     title: 'Время ответа LoyaltyAPI, 95-й процентиль за час',
     points: hourPoints((h) => [h.p95Ms]),
-    series: [{ name: 'p95, мс', className: 'chart__line--latency', kind: 'line', format: ms }],
+    series: [{ name: '95 % ответов быстрее, мс', className: 'chart__line--latency', kind: 'line', format: ms }],
     minLeftMax: 50,
   });
   const points = renderChart({

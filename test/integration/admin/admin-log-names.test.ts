@@ -11,7 +11,10 @@ const IBONUS = {
 };
 const SECRETS = { ibonus: { login: 'shop', password: 'shop-password' } };
 
-/** The log as support reads it: Russian names for what happened, rows of one request together, shops by name. */
+/**
+ * The log as support reads it: Russian names for what happened, rows of one request together, shops by
+ * name; and no English word on the pages around it.
+ */
 describe('Admin log: names, request ids and shops', () => {
   let t: TestApp;
   let shop: TestTenant;
@@ -86,5 +89,12 @@ describe('Admin log: names, request ids and shops', () => {
     expect(unknown).to.contain('Магазина с названием или id «Аптека» сейчас нет').and.contain('Записей нет');
     const several = textOf((await support.get(`/admin/log?tenant=${encodeURIComponent('цвет')}`)).data);
     expect(several).to.contain('подходят несколько магазинов').and.contain('«Цветы у дома»');
+  });
+
+  it('when the dashboard and a tenant page are opened, then the lifecycle event and the latency are named in Russian', async () => {
+    const tenantPage = textOf((await support.get(`/admin/tenants/${shop.accountId}`)).data);
+    expect(tenantPage).to.contain('последнее событие: установка').and.not.contain('Install');
+    const dashboard = textOf((await support.get('/admin/dashboard')).data);
+    expect(dashboard).to.contain('95 % ответов быстрее').and.not.contain('p95');
   });
 });

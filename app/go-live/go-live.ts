@@ -168,7 +168,7 @@ export class GoLive {
     const full = options.full || !held;
     const changes = full ? desired.settings : changedFields(held!, desired);
     if (Object.keys(changes).length === 0) {
-      return { step: 'loyalty', outcome: 'unchanged', message: 'В МоемСкладе уже действуют эти настройки лояльности.' };
+      return { step: 'loyalty', outcome: 'unchanged', message: 'В МоёмСкладе уже действуют эти настройки лояльности.' };
     }
     try {
       if (full) await this.deps.moysklad.putLoyaltySettings(accountId, desired.settings);
@@ -208,7 +208,7 @@ export class GoLive {
 
   private async activate(accountId: string): Promise<StepReport> {
     if (this.installed(this.deps.db, accountId).configuredAt) {
-      return { step: 'status', outcome: 'unchanged', message: 'Приложение уже активно в МоемСкладе.' };
+      return { step: 'status', outcome: 'unchanged', message: 'Приложение уже активно в МоёмСкладе.' };
     }
     try {
       await this.deps.moysklad.setStatus(accountId, 'Activated');
@@ -222,7 +222,7 @@ export class GoLive {
     return {
       step: 'status',
       outcome: 'done',
-      message: 'Приложение активировано в МоемСкладе: касса работает с бонусами.',
+      message: 'Приложение активировано в МоёмСкладе: касса работает с бонусами.',
     };
   }
 
@@ -276,7 +276,7 @@ export class GoLive {
   private installed(tx: DbOrTx, accountId: string): Tenant {
     const tenant = tenants.find(tx, accountId);
     if (!tenant || tenant.status === 'Uninstalled') {
-      throw new NotFoundError('Приложение не установлено на этом аккаунте. Установите его в МоемСкладе заново.');
+      throw new NotFoundError('Приложение не установлено на этом аккаунте. Установите его в МоёмСкладе заново.');
     }
     return tenant;
   }

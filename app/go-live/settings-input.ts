@@ -230,7 +230,7 @@ const restrictionsSchema = Joi.object({
 
 const storePointsSchema = Joi.object()
   .pattern(Joi.string().guid(), text('Точка в системе лояльности'))
-  .messages({ 'object.unknown': 'Такой точки продаж нет в МоемСкладе.' });
+  .messages({ 'object.unknown': 'Такой точки продаж нет в МоёмСкладе.' });
 
 const formSchema = Joi.object({
   backend: Joi.string()

@@ -239,7 +239,7 @@ function progressWords(progress: SeedProgress, windowDays: number): string {
   const sales = (n: number) => `${groupDigits(n)} ${plural(n, ['продажа', 'продажи', 'продаж'])}`;
   switch (progress.status) {
     case 'none':
-      return `История ещё не загружалась. Загрузите её, чтобы покупатели сразу получили уровни по покупкам за последние ${groupDigits(windowDays)} ${plural(windowDays, ['день', 'дня', 'дней'])} в МоемСкладе.`;
+      return `История ещё не загружалась. Загрузите её, чтобы покупатели сразу получили уровни по покупкам за последние ${groupDigits(windowDays)} ${plural(windowDays, ['день', 'дня', 'дней'])} в МоёмСкладе.`;
     case 'requested':
       return 'Загрузка истории покупок начнётся через несколько секунд…';
     case 'running': {

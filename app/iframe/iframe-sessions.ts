@@ -80,7 +80,7 @@ export class IframeSessions {
       if (!tenant || tenant.status === 'Uninstalled') {
         throw new NotFoundError('Приложение не установлено на этом аккаунте МоегоСклада.', {
           title: 'Приложение не установлено',
-          details: { hint: 'Установите приложение в МоемСкладе (раздел «Приложения») и откройте его снова.' },
+          details: { hint: 'Установите приложение в МоёмСкладе (раздел «Приложения») и откройте его снова.' },
         });
       }
       sessions.deleteExpired(tx, now);

@@ -66,7 +66,7 @@ export const STEP_TITLES = {
   settings: 'Сохранить настройки',
   token: 'Выпустить новый токен для кассы',
   loyalty: 'Передать настройки лояльности в МойСклад',
-  status: 'Включить приложение в МоемСкладе',
+  status: 'Включить приложение в МоёмСкладе',
 } as const;
 
 /** Builds everything views/iframe/settings.ejs shows. Secrets appear only as "задан". */

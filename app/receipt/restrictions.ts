@@ -163,7 +163,7 @@ export function restrictionNote(positions: readonly { rule?: LineRule }[]): stri
   const unchecked = left.filter((p) => p.rule?.reason === 'unknown').length;
   if (unchecked === 0) return `Скидка баллами не применяется к ${left.length} поз.: табак или товары без скидок.`;
   if (unchecked === left.length) {
-    return `Скидка не применена к ${left.length} поз.: не удалось проверить товар в МоемСкладе.`;
+    return `Скидка не применена к ${left.length} поз.: не удалось проверить товар в МоёмСкладе.`;
   }
   return `Скидка не применена к ${left.length} поз.: табак или товары без скидок, ${unchecked} из них не удалось проверить.`;
 }

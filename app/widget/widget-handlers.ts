@@ -141,7 +141,7 @@ export function renderWidgetError(error: AppError, req: Request, res: Response):
   const expired = error.status === 401;
   const model = {
     title: expired ? 'Сеанс истёк' : error.title,
-    message: expired ? 'Обновите страницу контрагента в МоемСкладе, чтобы снова увидеть баллы.' : error.message,
+    message: expired ? 'Обновите страницу контрагента в МоёмСкладе, чтобы снова увидеть баллы.' : error.message,
     hint: expired ? undefined : typeof error.details?.hint === 'string' ? error.details.hint : undefined,
   };
   if (req.get(FRAGMENT_HEADER)) res.status(error.status).render('widget/_message', model);

@@ -153,7 +153,7 @@ describe('Settings iframe in a real browser, framed from another site with third
       answer: 400,
       body: { errors: [{ error: 'Решение не поддерживает программу лояльности', code: 2006 }] },
     });
-    await frame.getByText('В МоемСкладе', { exact: true }).click();
+    await frame.getByText('В МоёмСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     await frame.getByText('МойСклад не принял изменения').waitFor();
     expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include(

@@ -177,7 +177,7 @@ describe('Restricted goods end to end (fake МойСклад)', () => {
     it('when a variant is known to МойСклад only by a sync id nobody listed, then the line is treated as restricted and the receipt says it could not be checked', async () => {
       const answer = await recalc([goodsLine(w.fake, { id: randomUUID(), type: 'variant', sync: true }, 300)]);
       expect(answer.positions[0]).to.include({ discountedPrice: 300, discountPercent: 0 });
-      expect(answer.bonusProgram.receiptExtraInfo).to.contain('не удалось проверить товар в МоемСкладе');
+      expect(answer.bonusProgram.receiptExtraInfo).to.contain('не удалось проверить товар в МоёмСкладе');
     });
 
     it('when a product is not in the cache, then it is looked up once on the till’s path and known from then on', async () => {
@@ -202,7 +202,7 @@ describe('Restricted goods end to end (fake МойСклад)', () => {
       expect(answer.positions[0]).to.include({ discountedPrice: 400, discountPercent: 0 });
       expect(answer.bonusProgram.bonusValueToSpend).to.equal(0);
       expect(answer.bonusProgram.receiptExtraInfo).to.contain(
-        'Скидка не применена к 1 поз.: не удалось проверить товар в МоемСкладе.',
+        'Скидка не применена к 1 поз.: не удалось проверить товар в МоёмСкладе.',
       );
     });
 

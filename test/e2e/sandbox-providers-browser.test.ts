@@ -134,7 +134,7 @@ describe('The sandbox with the external providers, in a real browser', function 
     await frame.getByLabel('Логин', { exact: true }).fill(await listed('ibonus.login'));
     await frame.getByLabel('Пароль', { exact: true }).fill(await listed('ibonus.password'));
     // This time МойСклад searches its own counterparties: the till sends МойСклад's id with the phone.
-    await frame.getByText('В МоемСкладе', { exact: true }).click();
+    await frame.getByText('В МоёмСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Проверить подключение' }).click();
     await frame.locator('.check-result--ok').waitFor();
     await saveAndGoLive();

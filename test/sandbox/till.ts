@@ -217,7 +217,7 @@ async function search(till: Till): Promise<Outcome> {
     return {
       title: 'Поиск покупателя',
       error:
-        'В настройках выбран поиск в МоемСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.',
+        'В настройках выбран поиск в МоёмСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.',
     };
   }
   return get(till, 'Поиск покупателя', '/counterparty', { search: till.form.phone });

@@ -7,7 +7,7 @@ import type { Flash, FlashStep } from '../flash.js';
 
 const FAILURE_KINDS: Record<GoLiveFailure['kind'], string> = {
   'not-installed': 'МойСклад не видит приложение на аккаунте',
-  conflict: 'конфликт в МоемСкладе',
+  conflict: 'конфликт в МоёмСкладе',
   refused: 'МойСклад отказал',
   unavailable: 'МойСклад не ответил',
 };

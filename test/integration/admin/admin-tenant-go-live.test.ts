@@ -66,17 +66,17 @@ describe('Admin tenant page: going live in МойСклад', () => {
     const section = goLiveSection(html);
     expect(stepStates(section)).to.deep.equal({ settings: 'done', loyalty: 'done', status: 'failed' });
     const text = textOf(section);
-    expect(text).to.contain('Следующий шаг Включить приложение в МоемСкладе');
+    expect(text).to.contain('Следующий шаг Включить приложение в МоёмСкладе');
     expect(text)
       .to.contain(`МойСклад принял ${loyaltyUrl}`)
       .and.contain(
         `поиск покупателей в МоёмСкладе, ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().accepted!.at))}`,
       );
     expect(text).to.contain(
-      'Последняя ошибка Включить приложение в МоемСкладе: МойСклад отказал (смена статуса): Отказ 409: проверьте подписку',
+      'Последняя ошибка Включить приложение в МоёмСкладе: МойСклад отказал (смена статуса): Отказ 409: проверьте подписку',
     );
     expect(text).to.contain(
-      `конфликт в МоемСкладе, HTTP 409 · ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().lastFailure!.at))}`,
+      `конфликт в МоёмСкладе, HTTP 409 · ${new TimeZone(t.config.timeZone).dateTime(Date.parse(state().lastFailure!.at))}`,
     );
     expect(text).to.contain('Замена токена LoyaltyAPI нет');
     expect(section, 'support may retry and re-send').to.contain('/go-live/retry').and.contain('/go-live/resend');
@@ -97,7 +97,7 @@ describe('Admin tenant page: going live in МойСклад', () => {
     const after = await support.get(page());
     expect(textOf(after.data))
       .to.contain('Подключение завершено. Касса работает с бонусами.')
-      .and.contain('Приложение активировано в МоемСкладе');
+      .and.contain('Приложение активировано в МоёмСкладе');
     expect(stepStates(goLiveSection(after.data))).to.deep.equal({ settings: 'done', loyalty: 'done', status: 'done' });
     expect(goLiveSection(after.data), 'nothing pending: no «Повторить»').to.not.contain('/go-live/retry');
     const [row] = adminRows(t, accountId, 'go-live.retry');

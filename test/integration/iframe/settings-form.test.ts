@@ -204,7 +204,7 @@ const INVALID: InvalidCase[] = [
     form: 'general',
     change: { 'storePoints.not-a-store': 'point-9' },
     field: 'storePoints.not-a-store',
-    message: 'Такой точки продаж нет в МоемСкладе.',
+    message: 'Такой точки продаж нет в МоёмСкладе.',
   },
   {
     form: 'ibonus',

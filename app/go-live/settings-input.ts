@@ -53,6 +53,10 @@ export interface StoredSettings {
   secretsSet: SecretsSet;
   /** The SMS gateway's URL, opened from the sealed secrets, for the form to show. */
   smsWebhookUrl?: string;
+  /** The i-bonus login, opened from the sealed secrets: a login is not a secret, and shows which cabinet is connected. */
+  ibonusLogin?: string;
+  /** The built-in ledger has been live: customers may hold points that a switch leaves behind. */
+  ledgerLive?: boolean;
 }
 
 export interface SecretsSet {
@@ -70,7 +74,7 @@ export function secretsSetOf(secrets: ProviderSecrets): SecretsSet {
 }
 
 const SECTIONS = ['general', 'ibonus', 'ledger', 'tiers', 'storePoints', 'restrictions'] as const;
-const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown'] as const;
+const TOP_LEVEL = ['backend', 'externalSearch', 'whenProviderDown', 'confirmLeaveLedger'] as const;
 const SUBKEY = /^[\w-]{1,64}$/;
 
 const text = (label: string, max = 255) => Joi.string().trim().max(max).allow('').default('').label(label);
@@ -108,10 +112,10 @@ const generalSchema = Joi.object({
 
 const ibonusSchema = Joi.object({
   baseUrl: url('Адрес i-bonus').required(),
-  login: text('Логин', 255),
-  password: text('Пароль', 255),
-  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами', 0, 100),
-  spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽', 1, 1_000_000),
+  login: text('Логин i-bonus', 255),
+  password: text('Пароль i-bonus', 255),
+  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами, %', 0, 100),
+  spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽ скидки', 1, 1_000_000),
 });
 
 /**
@@ -126,10 +130,10 @@ type LedgerForm = Omit<LedgerRules, 'allAgents' | 'agentTags'> & {
 
 const ledgerSchema = Joi.object<LedgerForm>({
   active: flag('Программа включена'),
-  earnRateRoublesToPoint: whole('Сколько рублей дают 1 балл', 1, 1_000_000),
+  earnRateRoublesToPoint: whole('Сколько рублей покупки дают 1 балл', 1, 1_000_000),
   spendRatePointsToRouble: whole('Сколько баллов равны 1 ₽ скидки', 1, 1_000_000),
-  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами', 0, 100),
-  earnWhileRedeeming: flag('Начислять баллы, когда покупатель списывает баллы'),
+  maxPaidRatePercents: whole('Какую часть чека можно оплатить баллами, %', 0, 100),
+  earnWhileRedeeming: flag('Начислять баллы, даже когда покупатель ими платит'),
   welcomeBonusesEnabled: flag('Дарить приветственные баллы'),
   welcomeBonusesValue: Joi.when('welcomeBonusesEnabled', {
     is: true,
@@ -143,11 +147,11 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .messages({ 'any.only': 'Выберите, когда дарить приветственные баллы.' }),
   postponedBonusesDelayDays: whole('Через сколько дней баллы можно тратить', 0, 365),
   receiptTemplate: text('Текст в чеке', 1000),
-  requireSpendingCode: flag('Спрашивать код перед списанием'),
+  requireSpendingCode: flag('Спрашивать код из SMS перед списанием баллов'),
   confirmRegistrationByCode: flag('Подтверждать регистрацию покупателя кодом'),
   // Either kind of code goes out through the store's SMS gateway. Gateways often take their key in the
   // query, and we POST to the URL as typed: the query is allowed.
-  codeWebhookUrl: url('Адрес для отправки кодов', { allowQuery: true })
+  codeWebhookUrl: url('Адрес для отправки кодов (ваш SMS-шлюз)', { allowQuery: true })
     .when('requireSpendingCode', { is: true, then: Joi.required() })
     .when('confirmRegistrationByCode', { is: true, then: Joi.required() })
     .messages({ 'any.required': 'Чтобы спрашивать код, укажите адрес, куда отправлять коды покупателям.' })
@@ -158,15 +162,15 @@ const ledgerSchema = Joi.object<LedgerForm>({
       }),
     }),
   pointsLifetimeDays: orZero('Сколько дней действуют баллы', MAX_LIFETIME_DAYS),
-  welcomeLifetimeDays: orZero('Сколько дней действуют приветственные баллы', MAX_LIFETIME_DAYS),
-  expiryReminderDays: orZero('За сколько дней напомнить о сгорании', MAX_REMINDER_DAYS),
+  welcomeLifetimeDays: orZero('Сколько дней действуют подарочные баллы', MAX_LIFETIME_DAYS),
+  expiryReminderDays: orZero('За сколько дней напомнить покупателю по SMS', MAX_REMINDER_DAYS),
   expiryReminderTemplate: Joi.string()
     .trim()
     .max(MAX_REMINDER_TEMPLATE)
     .empty('')
     .default(DEFAULT_LEDGER_RULES.expiryReminderTemplate)
     .label('Текст напоминания'),
-  birthdayEnabled: flag('Дарить баллы ко дню рождения'),
+  birthdayEnabled: flag('Включить подарки ко дню рождения'),
   birthdayPoints: orZero('Сколько баллов подарить', MAX_BIRTHDAY_POINTS),
   birthdayDaysBefore: Joi.number()
     .integer()
@@ -188,7 +192,7 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .max(MAX_BIRTHDAY_MULTIPLIER)
     .empty('')
     .default(1)
-    .label('Во сколько раз больше баллов за покупки'),
+    .label('Во сколько раз больше баллов за покупки в эти дни'),
   catchUpOfflineSales: flag('Начислять баллы за чеки, пробитые без связи с сервисом'),
   audience: Joi.string()
     .valid('all', 'tags')
@@ -247,6 +251,7 @@ const formSchema = Joi.object({
     .default('refuse')
     .label('Если система лояльности недоступна')
     .messages({ 'any.only': 'Выберите, что делать, если система лояльности недоступна.' }),
+  confirmLeaveLedger: Joi.boolean().truthy('on').default(false),
   general: Joi.when('backend', { is: 'general', then: generalSchema.required(), otherwise: Joi.any().strip() }),
   ibonus: Joi.when('backend', { is: 'ibonus', then: ibonusSchema.required(), otherwise: Joi.any().strip() }),
   ledger: Joi.when('backend', { is: 'ledger', then: ledgerSchema.required(), otherwise: Joi.any().strip() }),
@@ -263,6 +268,7 @@ interface ParsedForm {
   backend: BackendKind;
   externalSearch: boolean;
   whenProviderDown: 'refuse' | 'no-discount';
+  confirmLeaveLedger: boolean;
   general?: { baseUrl: string; apiKey: string; defaultPoint: string };
   ibonus?: {
     baseUrl: string;
@@ -319,9 +325,16 @@ export function parseSettingsForm(
   stored: StoredSettings,
 ): { change: SettingsChange; problems: [] } | { change?: undefined; problems: FieldProblem[] } {
   const { value, problems } = checkFields<ParsedForm>(formSchema, nest(values));
-  if (problems.length > 0) return { problems };
-  const missing = missingSecrets(value, stored);
-  if (missing.length > 0) return { problems: missing };
+  // Every problem of the chosen section in one round: the fields' own, the secrets it lacks, the tiers'.
+  const bad = new Set(problems.map((p) => p.field));
+  const more = [
+    ...leavingLedger(value, stored),
+    ...missingSecrets(value, stored, bad),
+    ...(value.tiers?.shown && ![...bad].some((field) => field.startsWith('tiers.'))
+      ? tierRulesFromForm(value.tiers).problems
+      : []),
+  ].filter((p) => !bad.has(p.field));
+  if (problems.length + more.length > 0) return { problems: [...problems, ...more] };
 
   const settings: TenantSettings = { ...stored.settings, whenProviderDown: value.whenProviderDown };
   const secrets: SecretsPatch = {};
@@ -349,7 +362,6 @@ export function parseSettingsForm(
   }
   if (value.tiers?.shown) {
     const tiers = tierRulesFromForm(value.tiers);
-    if (tiers.problems.length > 0) return { problems: tiers.problems };
     // An owner who never touched tiers gets no tiers section stored.
     const untouched = !tiers.rules.enabled && tiers.rules.levels.length === 0 && !stored.settings.tiers;
     if (!untouched) settings.tiers = tiers.rules;
@@ -382,13 +394,27 @@ function restrictionsOf(fields: Record<string, string | boolean>): RestrictionSe
  * only for the address they were typed for. A stored secret is never sent to an address typed after it,
  * so a changed address (or i-bonus login) needs the secret typed again.
  */
-function missingSecrets(value: ParsedForm, stored: StoredSettings): FieldProblem[] {
+/** A live ledger's balances stay behind when the shop moves to another system: the owner confirms that. */
+function leavingLedger(value: ParsedForm, stored: StoredSettings): FieldProblem[] {
+  if (!stored.ledgerLive || stored.backend !== 'ledger' || !value.backend || value.backend === 'ledger') return [];
+  if (value.confirmLeaveLedger) return [];
+  return [
+    {
+      field: 'confirmLeaveLedger',
+      message:
+        'Подтвердите переход: баллы покупателей останутся во встроенной программе и не перейдут в новую систему.',
+    },
+  ];
+}
+
+/** Secrets the chosen section lacks; an address already at fault (`bad`) is not compared with the stored one. */
+function missingSecrets(value: ParsedForm, stored: StoredSettings, bad: ReadonlySet<string>): FieldProblem[] {
   const { secretsSet: set, settings } = stored;
   const problems: FieldProblem[] = [];
   if (value.general && !value.general.apiKey) {
     if (!set.generalApiKey) {
       problems.push({ field: 'general.apiKey', message: 'Укажите ключ API, выданный системой лояльности.' });
-    } else if (!sameUrl(value.general.baseUrl, settings.general?.baseUrl)) {
+    } else if (!bad.has('general.baseUrl') && !sameUrl(value.general.baseUrl, settings.general?.baseUrl)) {
       problems.push({
         field: 'general.apiKey',
         message: 'Адрес API изменился: введите ключ API ещё раз. Сохранённый ключ на новый адрес не отправляется.',
@@ -396,18 +422,21 @@ function missingSecrets(value: ParsedForm, stored: StoredSettings): FieldProblem
     }
   }
   if (value.ibonus && !value.ibonus.login && !set.ibonusLogin) {
-    problems.push({ field: 'ibonus.login', message: 'Укажите логин от i-bonus.' });
+    problems.push({ field: 'ibonus.login', message: 'Укажите логин i-bonus.' });
   }
   if (value.ibonus && !value.ibonus.password) {
     if (!set.ibonusPassword) {
-      problems.push({ field: 'ibonus.password', message: 'Укажите пароль от i-bonus.' });
-    } else if (!sameUrl(value.ibonus.baseUrl, settings.ibonus?.baseUrl)) {
+      problems.push({ field: 'ibonus.password', message: 'Укажите пароль i-bonus.' });
+    } else if (!bad.has('ibonus.baseUrl') && !sameUrl(value.ibonus.baseUrl, settings.ibonus?.baseUrl)) {
       problems.push({
         field: 'ibonus.password',
         message: 'Адрес i-bonus изменился: введите пароль ещё раз. Сохранённый пароль на новый адрес не отправляется.',
       });
-    } else if (value.ibonus.login) {
-      problems.push({ field: 'ibonus.password', message: 'Вы ввели новый логин: введите к нему и пароль.' });
+    } else if (value.ibonus.login && value.ibonus.login !== stored.ibonusLogin) {
+      problems.push({
+        field: 'ibonus.password',
+        message: 'Вы ввели новый логин i-bonus: введите к нему и пароль i-bonus.',
+      });
     }
   }
   return problems;
@@ -447,7 +476,7 @@ export async function refusedAddresses(change: SettingsChange, guard: OutboundGu
 
 /**
  * The form as the stored settings fill it. Secrets are never part of it (the page says "задан"); the SMS
- * gateway's URL is, for whoever may change it.
+ * gateway's URL and the i-bonus login are, for whoever may change them.
  */
 export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>): SettingsFormValues {
   const { settings } = stored;
@@ -462,6 +491,7 @@ export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>)
     'general.baseUrl': settings.general?.baseUrl ?? '',
     'general.defaultPoint': settings.general?.defaultPoint ?? '',
     'ibonus.baseUrl': settings.ibonus?.baseUrl ?? '',
+    'ibonus.login': stored.ibonusLogin ?? '',
     'ibonus.maxPaidRatePercents': String(ibonus.maxPaidRatePercents),
     'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),
     ...ledgerFormValues(ledger),

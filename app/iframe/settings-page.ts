@@ -87,6 +87,8 @@ export class SettingsPage {
       settings: settingsOf(tenant),
       secretsSet: secretsSetOf(this.secrets(tenant)),
       smsWebhookUrl: smsWebhookUrlOf(this.deps.box, tenant),
+      ibonusLogin: this.secrets(tenant).ibonus?.login,
+      ledgerLive: tenant.backend === 'ledger' && Boolean(tenant.configuredAt),
     };
   }
 
@@ -120,6 +122,7 @@ export class SettingsPage {
       values: session.isAdmin ? values : maskedForEmployees(values),
       problems,
       secretsSet: stored.secretsSet,
+      leavingLedger: Boolean(stored.ledgerLive),
       stores,
       programs,
       goLive: goLiveSummary(tenant, this.deps.loyaltyApiUrl),

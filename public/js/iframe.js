@@ -34,6 +34,23 @@ document.addEventListener('DOMContentLoaded', () => {
     result.textContent = answer.message;
   }
 
+  // After a failed save: focus goes to the first field at fault, and each link in the summary focuses its field.
+  const summary = document.getElementById('error-summary');
+  const fieldOf = (link) => document.getElementById(link.getAttribute('href').slice(1));
+  if (summary) {
+    const first = summary.querySelector('a[href^="#"]');
+    const target = first && fieldOf(first);
+    (target || summary).focus({ preventScroll: false });
+    summary.addEventListener('click', (event) => {
+      const link = event.target.closest('a[href^="#"]');
+      const field = link && fieldOf(link);
+      if (!field) return;
+      event.preventDefault();
+      field.scrollIntoView({ block: 'center' });
+      field.focus({ preventScroll: true });
+    });
+  }
+
   // A field's error is about the value that was posted: once the owner edits it, the error goes.
   form?.addEventListener('input', (event) => {
     const field = event.target.closest('.field--invalid, tr.field--invalid');

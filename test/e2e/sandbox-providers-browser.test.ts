@@ -131,8 +131,8 @@ describe('The sandbox with the external providers, in a real browser', function 
     await page.goto(sandbox.embedUrl);
     await frame.getByText('i-bonus.me', { exact: true }).click();
     await frame.getByLabel('Адрес i-bonus').fill(await listed('ibonus.url'));
-    await frame.getByLabel('Логин', { exact: true }).fill(await listed('ibonus.login'));
-    await frame.getByLabel('Пароль', { exact: true }).fill(await listed('ibonus.password'));
+    await frame.getByLabel('Логин i-bonus', { exact: true }).fill(await listed('ibonus.login'));
+    await frame.getByLabel('Пароль i-bonus', { exact: true }).fill(await listed('ibonus.password'));
     // This time МойСклад searches its own counterparties: the till sends МойСклад's id with the phone.
     await frame.getByText('В МоёмСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Проверить подключение' }).click();

@@ -201,7 +201,11 @@ describe('Settings iframe: entry, session, rights, CSRF and framing', () => {
       const client = await openIframe(t, accountId, { admin: false });
       const html = client.page.data;
       expect(html).to.match(/<fieldset class="plain" disabled>/);
-      expect(textOf(html)).to.include('только для чтения').and.include('администраторы аккаунта');
+      expect(textOf(html)).to.include('Только для чтения').and.include('администраторы аккаунта');
+      // Said at the top, before anything else, and no save button that looks active.
+      expect(html.indexOf('data-read-only')).to.be.lessThan(html.indexOf('id="go-live"'));
+      expect(html).to.not.include('data-action="save"');
+      expect(html).to.include('data-read-only-actions');
       expect(html).to.not.include('action="/iframe/rotate-token"');
     });
 

@@ -103,7 +103,7 @@ describe('Settings form: addresses the server will call', () => {
         form: 'ledger',
         field: 'ledger.codeWebhookUrl',
         value: `${SMS_URL}#`,
-        message: 'Уберите из поля «Адрес для отправки кодов» часть после #.',
+        message: 'Уберите из поля «Адрес для отправки кодов (ваш SMS-шлюз)» часть после #.',
       },
     ] as const;
     for (const bad of SYNTAX) {
@@ -195,7 +195,9 @@ describe('Settings form: addresses the server will call', () => {
         'Адрес i-bonus изменился: введите пароль ещё раз. Сохранённый пароль на новый адрес не отправляется.',
       );
       const relogged = await client.post('/iframe/settings', { ...blank, 'ibonus.login': 'someone-else' });
-      expect(fieldError(relogged.data, 'ibonus.password')).to.equal('Вы ввели новый логин: введите к нему и пароль.');
+      expect(fieldError(relogged.data, 'ibonus.password')).to.equal(
+        'Вы ввели новый логин i-bonus: введите к нему и пароль i-bonus.',
+      );
       unchanged(saved);
     });
 

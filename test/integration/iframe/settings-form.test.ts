@@ -60,25 +60,25 @@ const INVALID: InvalidCase[] = [
     form: 'ledger',
     change: { 'ledger.earnRateRoublesToPoint': '' },
     field: 'ledger.earnRateRoublesToPoint',
-    message: 'Не указано обязательное поле «Сколько рублей дают 1 балл».',
+    message: 'Не указано обязательное поле «Сколько рублей покупки дают 1 балл».',
   },
   {
     form: 'ledger',
     change: { 'ledger.earnRateRoublesToPoint': '0' },
     field: 'ledger.earnRateRoublesToPoint',
-    message: 'Поле «Сколько рублей дают 1 балл» должно быть не меньше 1.',
+    message: 'Поле «Сколько рублей покупки дают 1 балл» должно быть не меньше 1.',
   },
   {
     form: 'ledger',
     change: { 'ledger.earnRateRoublesToPoint': '2.5' },
     field: 'ledger.earnRateRoublesToPoint',
-    message: 'Поле «Сколько рублей дают 1 балл» должно быть целым числом.',
+    message: 'Поле «Сколько рублей покупки дают 1 балл» должно быть целым числом.',
   },
   {
     form: 'ledger',
     change: { 'ledger.earnRateRoublesToPoint': 'десять' },
     field: 'ledger.earnRateRoublesToPoint',
-    message: 'Поле «Сколько рублей дают 1 балл» должно быть числом.',
+    message: 'Поле «Сколько рублей покупки дают 1 балл» должно быть числом.',
   },
   {
     form: 'ledger',
@@ -90,13 +90,13 @@ const INVALID: InvalidCase[] = [
     form: 'ledger',
     change: { 'ledger.maxPaidRatePercents': '101' },
     field: 'ledger.maxPaidRatePercents',
-    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.',
+    message: 'Поле «Какую часть чека можно оплатить баллами, %» должно быть не больше 100.',
   },
   {
     form: 'ledger',
     change: { 'ledger.maxPaidRatePercents': '-1' },
     field: 'ledger.maxPaidRatePercents',
-    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не меньше 0.',
+    message: 'Поле «Какую часть чека можно оплатить баллами, %» должно быть не меньше 0.',
   },
   {
     form: 'ledger',
@@ -138,7 +138,7 @@ const INVALID: InvalidCase[] = [
     form: 'ledger',
     change: { 'ledger.codeWebhookUrl': 'ftp://sms.example' },
     field: 'ledger.codeWebhookUrl',
-    message: 'Поле «Адрес для отправки кодов» должно быть адресом http(s)://…',
+    message: 'Поле «Адрес для отправки кодов (ваш SMS-шлюз)» должно быть адресом http(s)://…',
   },
   {
     form: 'ledger',
@@ -212,24 +212,24 @@ const INVALID: InvalidCase[] = [
     field: 'ibonus.baseUrl',
     message: 'Поле «Адрес i-bonus» должно быть адресом http(s)://…',
   },
-  { form: 'ibonus', change: { 'ibonus.login': '' }, field: 'ibonus.login', message: 'Укажите логин от i-bonus.' },
+  { form: 'ibonus', change: { 'ibonus.login': '' }, field: 'ibonus.login', message: 'Укажите логин i-bonus.' },
   {
     form: 'ibonus',
     change: { 'ibonus.password': '' },
     field: 'ibonus.password',
-    message: 'Укажите пароль от i-bonus.',
+    message: 'Укажите пароль i-bonus.',
   },
   {
     form: 'ibonus',
     change: { 'ibonus.maxPaidRatePercents': '150' },
     field: 'ibonus.maxPaidRatePercents',
-    message: 'Поле «Какую часть чека можно оплатить баллами» должно быть не больше 100.',
+    message: 'Поле «Какую часть чека можно оплатить баллами, %» должно быть не больше 100.',
   },
   {
     form: 'ibonus',
     change: { 'ibonus.spendRatePointsToRouble': '0' },
     field: 'ibonus.spendRatePointsToRouble',
-    message: 'Поле «Сколько баллов равны 1 ₽» должно быть не меньше 1.',
+    message: 'Поле «Сколько баллов равны 1 ₽ скидки» должно быть не меньше 1.',
   },
 ];
 
@@ -283,7 +283,7 @@ describe('Settings form: validation, secrets, import and the connection check', 
     expect(res.data).to.not.include(VALID_FORMS.general['general.apiKey']);
   });
 
-  it('when provider credentials are saved, then they are sealed, shown only as "задан", and a blank field keeps them', async () => {
+  it('when provider credentials are saved, then they are sealed, the password shown only as "задан" and the login as it is, and a blank field keeps them', async () => {
     acceptGoLive();
     const page = await followRedirect(t, client, await client.post('/iframe/settings', VALID_FORMS.ibonus));
     expect(providerSecretsOf(t.services.box, tenant())).to.deep.equal({
@@ -293,7 +293,9 @@ describe('Settings form: validation, secrets, import and the connection check', 
     for (const file of [t.config.databasePath, `${t.config.databasePath}-wal`]) {
       if (existsSync(file)) expect(readFileSync(file).includes('shop-password-42'), file).to.equal(false);
     }
-    expect(page.data).to.not.include('shop-password-42').and.not.include('shop-login');
+    expect(page.data).to.not.include('shop-password-42');
+    // A login is not a secret: the owner sees which i-bonus cabinet is connected.
+    expect(inputValue(page.data, 'ibonus.login')).to.equal('shop-login');
     expect(page.data).to.include('placeholder="задан — оставьте пустым, чтобы не менять"');
 
     const again = await client.post('/iframe/settings', {

@@ -56,6 +56,56 @@ describe('Settings iframe in a real browser, framed from another site with third
     );
   });
 
+  it('when a section is saved with errors, then all of them come at once, outlined in red, listed at the top, with focus on the first', async () => {
+    await page.goto(sandbox.embedUrl);
+    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    const appUrl = page
+      .frames()
+      .find((f) => f.url().startsWith(sandbox.appUrl))!
+      .url();
+    await frame.getByText('i-bonus.me', { exact: true }).click();
+    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    const summary = frame.locator('#error-summary');
+    await summary.waitFor();
+    expect(await summary.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).to.deep.equal([
+      '#f-ibonus-baseUrl',
+      '#f-ibonus-login',
+      '#f-ibonus-password',
+    ]);
+    const address = frame.locator('#f-ibonus-baseUrl');
+    expect(await address.evaluate((el) => el === document.activeElement), 'focus on the first field at fault').to.equal(
+      true,
+    );
+    // The outline is the theme's danger colour, not the plain border that used to win on specificity.
+    const colours = await address.evaluate((el) => {
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--ms-danger)';
+      document.body.append(probe);
+      const danger = getComputedStyle(probe).color;
+      probe.remove();
+      const valid = document.getElementById('f-ibonus-maxPaidRatePercents')!;
+      return { border: getComputedStyle(el).borderTopColor, danger, valid: getComputedStyle(valid).borderTopColor };
+    });
+    expect(colours.border).to.equal(colours.danger);
+    expect(colours.valid).to.not.equal(colours.danger);
+    await page.screenshot({ path: artifactPath('iframe-form-errors.png') });
+
+    // At a phone's width (the app's page on its own) the labels go above the fields instead of squeezing them.
+    const narrow = await page.context().newPage();
+    await narrow.setViewportSize({ width: 420, height: 900 });
+    await narrow.goto(appUrl);
+    await narrow.getByText('i-bonus.me', { exact: true }).click();
+    await narrow.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await narrow.locator('#error-summary').waitFor();
+    const widths = await narrow.locator('#f-ibonus-baseUrl').evaluate((el) => ({
+      input: el.getBoundingClientRect().width,
+      page: document.documentElement.clientWidth,
+    }));
+    expect(widths.input / widths.page, 'the input takes the width').to.be.greaterThan(0.8);
+    await narrow.screenshot({ path: artifactPath('iframe-form-errors-420.png'), fullPage: true });
+    await narrow.close();
+  });
+
   it('when the owner fills and saves the form, then the account goes live in МойСклад and the till works', async () => {
     expect(new URL(sandbox.embedUrl).hostname).to.not.equal(new URL(sandbox.appUrl).hostname);
     await page.goto(sandbox.embedUrl);
@@ -141,8 +191,17 @@ describe('Settings iframe in a real browser, framed from another site with third
   it('when an employee without admin rights opens the app, then the form is read-only and says why', async () => {
     await page.goto(`${sandbox.embedUrl}/?as=cashier`);
     await frame.locator('[data-read-only]').waitFor();
-    expect(await frame.locator('[data-read-only]').textContent()).to.include('только для чтения');
-    expect(await frame.getByRole('button', { name: 'Сохранить и подключить' }).isDisabled()).to.equal(true);
+    expect(await frame.locator('[data-read-only]').textContent()).to.include('Только для чтения');
+    expect(
+      await frame.getByRole('button', { name: 'Сохранить и подключить' }).count(),
+      'no active-looking save',
+    ).to.equal(0);
+    // Disabled fields look disabled: not the white of an editable one.
+    const background = await frame
+      .locator('#f-ledger-earnRateRoublesToPoint')
+      .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(background).to.not.equal('rgb(255, 255, 255)');
+    await page.screenshot({ path: artifactPath('iframe-read-only.png') });
   });
 
   it('when МойСклад refuses the settings, then the owner sees why and «Повторить» finishes the job', async () => {

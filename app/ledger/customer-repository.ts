@@ -1,4 +1,4 @@
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, desc, eq, or, sql } from 'drizzle-orm';
 import { customers, type Customer, type NewCustomer } from '../../db/schema/index.js';
 import type { CustomerFields, CustomerRef } from '../loyalty/backend.js';
 import type { DbOrTx } from '../storage/database.js';
@@ -62,6 +62,16 @@ export const customerRepository = {
         .limit(SEARCH_LIMIT)
         .all();
     }
+    // The admin log shows a phone as its last four digits («***4567»): those find it, as does a card number.
+    const last4 = /^\**\s*(\d{4})$/.exec(query)?.[1];
+    if (last4 !== undefined) {
+      return tx
+        .select()
+        .from(customers)
+        .where(and(byTenant, or(sql`substr(${customers.phone}, -4) = ${last4}`, eq(customers.cardNumber, query))))
+        .limit(SEARCH_LIMIT)
+        .all();
+    }
     const lower = query.toLowerCase();
     const fragment = `%${lower.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return tx
@@ -79,6 +89,17 @@ export const customerRepository = {
         ),
       )
       .limit(SEARCH_LIMIT)
+      .all();
+  },
+
+  /** The customers whose balance or data changed last: what support usually came about. */
+  recent(tx: DbOrTx, tenantId: string, limit = SEARCH_LIMIT): Customer[] {
+    return tx
+      .select()
+      .from(customers)
+      .where(eq(customers.tenantId, tenantId))
+      .orderBy(desc(customers.updatedAt))
+      .limit(limit)
       .all();
   },
 

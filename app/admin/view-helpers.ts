@@ -4,6 +4,7 @@ import { maskPhone } from '../logging/redact.js';
 import { endpointTitle } from '../txlog/endpoint-names.js';
 import type { TimeZone } from './time-zone.js';
 import { formatRoubles } from '../receipt/money.js';
+import { plural } from '../locale/plural.js';
 
 export const TENANT_STATUS_LABELS: Record<TenantStatus, string> = {
   SettingsRequired: 'Нужна настройка',
@@ -70,6 +71,8 @@ export function viewHelpers(tz: TimeZone) {
     number: (n: number) => `${n < 0 ? '−' : ''}${groupDigits(n)}`,
     signed: (n: number) => `${n < 0 ? '−' : n > 0 ? '+' : ''}${groupDigits(n)}`,
     roubles: formatRoubles,
+    /** `3 возврата`: a count with its Russian form (app/locale/plural.ts). */
+    count: (n: number, one: string, few: string, many: string) => `${n} ${plural(n, [one, few, many])}`,
     percent: (part: number, whole: number) =>
       whole === 0 ? '—' : `${((part * 100) / whole).toFixed(part * 100 < whole ? 1 : 0).replace('.', ',')}\u00a0%`,
     /** Only ever the last four digits: full phone numbers never reach an admin page. */

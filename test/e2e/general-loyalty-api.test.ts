@@ -96,7 +96,7 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     expect((await shop.api.post('/retailsalesreturn', saleReturn)).status).to.equal(201);
     const returned = outboxRows().find((r) => r.kind === 'return')!;
     expect(returned).to.include({ status: 'needs_support', saleKey: sale.meta.id });
-    expect(returned.supportReason).to.include('нет возвратов').and.include('вернуть покупателю 400 списанных баллов');
+    expect(returned.supportReason).to.include('нет возвратов').and.include('вернуть покупателю списанные 400 баллов');
     await t.services.outbox.deliverDue();
     expect(ivan().balance, 'the general API has no refund: nothing is faked').to.equal(378);
     expect(fake.state.retails).to.have.length(1);
@@ -237,7 +237,7 @@ describe('LoyaltyAPI through the general REST API (fake provider)', () => {
     );
     expect(waiting()).to.include({ status: 'needs_support' });
     expect(waiting().supportReason)
-      .to.include('вернуть покупателю 400 списанных баллов, снять 0 начисленных')
+      .to.include('вернуть покупателю списанные 400 баллов, снять начисленные 0 баллов')
       .and.not.include('ещё не доставлена');
     expect(ivan().balance, 'nothing is refunded by itself').to.equal(378);
     t.flushLog();

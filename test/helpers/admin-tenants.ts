@@ -65,6 +65,7 @@ export function outboxItem(
   options: {
     status?: OutboxStatus;
     kind?: 'sale' | 'return';
+    provider?: 'ibonus' | 'general';
     documentName?: string;
     payload?: Record<string, unknown>;
     lastError?: string;
@@ -75,7 +76,7 @@ export function outboxItem(
 ): { id: number; saleKey: string } {
   const saleKey = randomUUID();
   const entry: OutboxEntry = {
-    provider: 'ibonus',
+    provider: options.provider ?? 'ibonus',
     kind: options.kind ?? 'sale',
     operationKey: options.kind === 'return' ? randomUUID() : saleKey,
     saleKey,

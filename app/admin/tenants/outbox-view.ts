@@ -32,6 +32,8 @@ export interface OutboxLine {
   actionable: boolean;
   /** Sending it again may apply it twice: only an admin may, after confirming that risk. */
   unknownOutcome: boolean;
+  /** Sending again can succeed; false where it can only fail again (the general API takes no returns). */
+  canRetry: boolean;
 }
 
 export function outboxLine(item: OutboxItemView): OutboxLine {
@@ -52,6 +54,8 @@ export function outboxLine(item: OutboxItemView): OutboxLine {
     payload: JSON.stringify(item.payload, null, 2),
     actionable: item.status === 'pending' || item.status === 'needs_support',
     unknownOutcome: item.unknownOutcome,
+    // general-return-reason.ts: such a return is settled by hand at the provider, then cancelled here.
+    canRetry: !(item.provider === 'general' && item.kind === 'return'),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { OutboxRow } from '../../../db/schema/index.js';
+import { pointsText } from '../../locale/plural.js';
 import { formatRoubles } from '../../receipt/money.js';
 
 interface SaleFacts {
@@ -9,8 +10,9 @@ interface RetailAnswer {
   earn?: number;
 }
 
+// The admin's buttons for such an item are «Отменить…» with a reason: the text names that button.
 const NO_REFUNDS =
-  'В API системы лояльности нет возвратов: поправьте баллы покупателя вручную в системе лояльности, затем закройте запись с пояснением.';
+  'В API системы лояльности нет возвратов: поправьте баллы покупателя вручную в системе лояльности, затем нажмите «Отменить…» и напишите, что поправили.';
 
 /**
  * What support must do for a return the general API cannot take: the points of the returned share
@@ -28,5 +30,5 @@ export function generalReturnReason(sale: OutboxRow | undefined, returnedKopecks
   const giveBack = Math.round((answer.spend ?? 0) * share);
   const takeBack = Math.round((answer.earn ?? 0) * share);
   const strangers = unmatched > 0 ? ` Позиций возврата, которых нет в продаже: ${unmatched}; они не учтены.` : '';
-  return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю ${giveBack} списанных баллов, снять ${takeBack} начисленных.${strangers}`;
+  return `${NO_REFUNDS} Продажа ${saleName}, возвращено ${formatRoubles(returnedKopecks)} из ${formatRoubles(paid)}: вернуть покупателю списанные ${pointsText(giveBack)}, снять начисленные ${pointsText(takeBack)}.${strangers}`;
 }

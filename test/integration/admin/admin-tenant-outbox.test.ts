@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { TimeZone } from '../../../app/admin/time-zone.js';
 import { outboxRepository } from '../../../app/outbox/outbox-repository.js';
 import { UNKNOWN_OUTCOME_REASON } from '../../../app/outbox/outbox.js';
+import { generalReturnReason } from '../../../app/providers/general/general-return-reason.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
 import { adminRows, outboxItem, outboxRow, outboxSection } from '../../helpers/admin-tenants.js';
@@ -265,5 +266,20 @@ describe('Admin tenant page: the outbox', () => {
     const second = (await support.get(older)).data;
     expect(outboxRow(second, ids[0]!)).to.not.equal('');
     expect(outboxRow(second, ids[1]!)).to.equal('');
+  });
+
+  it('when a return the general API cannot take needs support, then its text names the button it has, and the returns section points to it', async () => {
+    const { id } = outboxItem(t, shop.accountId, {
+      provider: 'general',
+      kind: 'return',
+      status: 'needs_support',
+      supportReason: generalReturnReason(undefined, 70_000),
+    });
+    const html = (await admin.get(page())).data;
+    const row = outboxRow(html, id);
+    expect(textOf(row)).to.contain('нажмите «Отменить…»').and.not.contain('закройте запись');
+    expect(row).to.contain('Отменить…').and.not.contain('Отправить сейчас');
+    const returns = /<section class="panel" id="returns">[\s\S]*?<\/section>/.exec(html)![0];
+    expect(textOf(returns)).to.contain('1 возврат в очереди отправки выше').and.not.contain('Таких нет');
   });
 });

@@ -458,7 +458,7 @@ describe('GeneralBackend (nock)', () => {
     const returned = h.rows()[1]!;
     expect(returned).to.include({ status: 'needs_support' });
     expect(returned.supportReason).to.include(
-      'возвращено 700,00 ₽ из 1 400,00 ₽: вернуть покупателю 300 списанных баллов, снять 0 начисленных.',
+      'возвращено 700,00 ₽ из 1 400,00 ₽: вернуть покупателю списанные 300 баллов, снять начисленные 0 баллов.',
     );
   });
 

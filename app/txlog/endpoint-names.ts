@@ -75,6 +75,7 @@ const NAMES: Record<LogKind, readonly Entry[]> = {
     ['logout', 'Выход из админки', ['auth.logout']],
     ['log-export', 'Выгрузка журнала', ['log.export']],
     ['adjust', 'Ручная корректировка баллов', ['ledger.adjust']],
+    ['import', 'Загрузка покупателей из CSV', ['ledger.import']],
     ['gift-card-issue', 'Выпуск подарочной карты', ['gift-card.issue']],
     ['gift-card-block', 'Блокировка подарочной карты', ['gift-card.block']],
     ['go-live-retry', 'Повтор подключения', ['go-live.retry']],

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { endpointTitle } from '../../../app/txlog/endpoint-names.js';
 import nock from 'nock';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { signedInAdmin, type AdminClient } from '../../helpers/admin.js';
@@ -96,5 +99,18 @@ describe('Admin log: names, request ids and shops', () => {
     expect(tenantPage).to.contain('последнее событие: установка').and.not.contain('Install');
     const dashboard = textOf((await support.get('/admin/dashboard')).data);
     expect(dashboard).to.contain('95 % ответов быстрее').and.not.contain('p95');
+  });
+
+  it('when any admin action is audited, then the log has a Russian name for it', () => {
+    // Every action id written in the code («gift-card.block», «user.role»…); `user.${action}` is block and unblock.
+    const ids = new Set(['user.block', 'user.unblock']);
+    for (const file of readdirSync('app', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join('app', file), 'utf8');
+      if (!/recordAdminAction|audit\(/.test(text)) continue;
+      for (const match of text.matchAll(/'((?:auth|log|ledger|gift-card|go-live|outbox|user)\.[a-z-]+)'/g))
+        ids.add(match[1]!);
+    }
+    expect(ids.size).to.be.greaterThan(10);
+    for (const id of ids) expect(endpointTitle('admin', id), id).to.not.equal('Другой запрос');
   });
 });

@@ -1,4 +1,5 @@
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
+import { pointsText } from '../locale/plural.js';
 import { redactText } from '../logging/redact.js';
 import { MAX_POINTS } from '../receipt/bounds.js';
 import { immediate, type Db } from '../storage/database.js';
@@ -61,13 +62,16 @@ export function adjustBalance(
     if (adjustmentRepository.exists(tx, request.requestKey)) return { applied: false, balance: found.balance };
     const customer = { ...found, balance: found.balance - settleExpiry(tx, found.id, now) };
     if (customer.balance + request.points < 0) {
-      throw new BusinessRuleError(`Нельзя списать ${-request.points} баллов: на балансе ${customer.balance}.`, {
-        parameter: 'points',
-      });
+      throw new BusinessRuleError(
+        `Нельзя списать ${pointsText(-request.points)}: на балансе ${pointsText(customer.balance)}.`,
+        {
+          parameter: 'points',
+        },
+      );
     }
     if (customer.balance + request.points > MAX_POINTS) {
       throw new BusinessRuleError(
-        `Нельзя начислить ${request.points} баллов: баланс превысил бы ${MAX_POINTS.toLocaleString('ru-RU')}.`,
+        `Нельзя начислить ${pointsText(request.points)}: баланс превысил бы ${MAX_POINTS.toLocaleString('ru-RU')}.`,
         { parameter: 'points' },
       );
     }

@@ -1,3 +1,4 @@
+import { pointsText } from '../locale/plural.js';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import Joi from 'joi';
@@ -114,7 +115,9 @@ export function widgetHandlers({ sessions, guards, cards, hostOrigins }: WidgetH
           reason: value.reason,
           requestKey: value.requestKey,
         });
-        const notice = result.applied ? `Готово: теперь ${result.balance} баллов.` : 'Эта корректировка уже проведена.';
+        const notice = result.applied
+          ? `Готово: теперь ${pointsText(result.balance)}.`
+          : 'Эта корректировка уже проведена.';
         await renderCard(req, res, objectId, { notice });
       } catch (error) {
         // A refused adjustment (below zero, too many points) is shown next to the form, not as a page.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import Joi from 'joi';
-import { NotFoundError } from '../../errors.js';
+import { BusinessRuleError, NotFoundError, ValidationError } from '../../errors.js';
+import { pointsText } from '../../locale/plural.js';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { customerRepository } from '../../ledger/customer-repository.js';
 import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-queries.js';
@@ -104,19 +105,32 @@ export function customerRoutes({ storage, txlog }: AdminContext): Router {
         reason: redactText(String(body.reason ?? '')),
       });
     const { points, reason, requestKey } = value;
-    const result = adjustBalance(db, txlog, {
-      tenantId: tenant.accountId,
-      customerId,
-      points,
-      reason,
-      requestKey,
-      adminLogin: currentUser(res).login,
-      rules: ledgerRulesOf(tenant),
-    });
+    let result;
+    try {
+      result = adjustBalance(db, txlog, {
+        tenantId: tenant.accountId,
+        customerId,
+        points,
+        reason,
+        requestKey,
+        adminLogin: currentUser(res).login,
+        rules: ledgerRulesOf(tenant),
+      });
+    } catch (error) {
+      // A refusal (below zero, past the cap) stays on the customer's page, next to the field: no bare error page.
+      if (!(error instanceof BusinessRuleError || error instanceof ValidationError)) throw error;
+      return renderCustomer(req, res, 422, {
+        problems: [{ field: error.parameter ?? 'points', message: error.message }],
+        points: body.points,
+        reason: redactText(String(body.reason ?? '')),
+      });
+    }
     flash(
       req,
       'ok',
-      result.applied ? `Баланс скорректирован: теперь ${result.balance} баллов.` : 'Эта корректировка уже проведена.',
+      result.applied
+        ? `Баланс скорректирован: теперь ${pointsText(result.balance)}.`
+        : 'Эта корректировка уже проведена.',
     );
     res.redirect(
       303,

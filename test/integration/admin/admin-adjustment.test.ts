@@ -112,11 +112,27 @@ describe('Manual balance adjustment', () => {
         adminLogin: 'anna',
         requestKey: randomUUID(),
       }),
-    ).to.throw('Нельзя списать 101 баллов: на балансе 100.');
+    ).to.throw('Нельзя списать 101 балл: на балансе 100 баллов.');
     expect(balance()).to.equal(100);
     expect(t.storage.db.select().from(ledgerAdjustments).all()).to.have.length(0);
     t.flushLog();
     expect(auditRows()).to.have.length(0);
+  });
+
+  it('when support takes more points than the balance holds in the form, then the customer page says so next to the field', async () => {
+    await admin.get(page());
+    const refused = await admin.post(`${page()}/adjustments`, {
+      points: -150,
+      reason: 'Списание по ошибке кассы',
+      requestKey: randomUUID(),
+    });
+    expect(refused.status).to.equal(422);
+    // The same page with its navigation, the typed values kept, the refusal under the points field.
+    expect(refused.data).to.contain('Ручная корректировка').and.contain('value="-150"');
+    expect(refused.data).to.match(
+      /<p class="field__error" id="points-error" data-error-for="points">Нельзя списать 150 баллов: на балансе 100 баллов\.<\/p>/,
+    );
+    expect(balance()).to.equal(100);
   });
 
   it('when an adjustment would take a balance past the bound, then it is refused and nothing is written', () => {

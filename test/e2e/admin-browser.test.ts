@@ -43,6 +43,17 @@ describe('Admin UI in a real browser', function () {
     expect(await page.locator('svg.chart__svg rect').count(), 'the calls chart has bars').to.be.greaterThan(100);
     await page.screenshot({ path: artifactPath('admin-dashboard.png'), fullPage: true });
 
+    // At a phone's width «Выйти» stays on the dark bar, not white on the white page; the tab has an icon.
+    await page.setViewportSize({ width: 390, height: 800 });
+    const bar = (await page.locator('header.topbar').boundingBox())!;
+    const logout = (await page.getByRole('button', { name: 'Выйти' }).boundingBox())!;
+    expect(logout.y + logout.height, '«Выйти» inside the bar').to.be.at.most(bar.y + bar.height);
+    expect(logout.x + logout.width).to.be.at.most(390);
+    await page.screenshot({ path: artifactPath('admin-dashboard-390.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const icon = await page.locator('link[rel=icon]').getAttribute('href');
+    expect((await page.request.get(`${t.baseUrl}${icon}`)).status()).to.equal(200);
+
     await page.click('.topbar__nav >> text=Журнал');
     await page.fill('input[name=doc]', '0042');
     await Promise.all([page.waitForURL('**/admin/log?**'), page.click('.filter-form button[type=submit]')]);

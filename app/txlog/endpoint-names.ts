@@ -70,6 +70,11 @@ const NAMES: Record<LogKind, readonly Entry[]> = {
     [`${verb}-sale`, `Продажа: ${step}`, [`${verb} sale *`]],
     [`${verb}-return`, `Возврат: ${step}`, [`${verb} return *`]],
   ]),
+  // app/catch-up writes its rows with these Russian endpoints already (CATCH_UP_SALE, CATCH_UP_WINDOW).
+  'catch-up': [
+    ['sale', 'Продажа без связи с сервисом', ['Продажа без связи с сервисом']],
+    ['window', 'Перерыв в запросах кассы', ['Перерыв в запросах кассы']],
+  ],
   admin: [
     ['login', 'Вход в админку', ['auth.login']],
     ['logout', 'Выход из админки', ['auth.logout']],

@@ -71,6 +71,8 @@ export const transactionLog = sqliteTable(
     index('txlog_sale_key_idx').on(table.saleKey),
     index('txlog_phone_idx').on(table.phoneLast4),
     index('txlog_card_idx').on(table.cardNumber),
+    // Support links a till's call with the provider and МойСклад calls it caused, and filters by it.
+    index('txlog_request_id_idx').on(table.requestId),
     index('txlog_at_idx').on(table.at),
     // The bodies the retention job will drop, oldest first; a row leaves it when they are dropped.
     index('txlog_read_bodies_idx')

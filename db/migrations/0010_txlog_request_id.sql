@@ -1,0 +1,1 @@
+CREATE INDEX `txlog_request_id_idx` ON `transaction_log` (`request_id`);

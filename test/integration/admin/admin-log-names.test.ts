@@ -45,6 +45,25 @@ describe('Admin log: names, request ids and shops', () => {
   };
   const rowIds = (html: string) => [...html.matchAll(/href="\/admin\/log\/(\d+)"/g)].map((m) => Number(m[1]));
 
+  it('when a successful row carries a note, then it reads as a note, not as an error', async () => {
+    const note = 'Скидка не применена к 1 поз.: табак.';
+    t.services.txlog.record({
+      kind: 'loyalty-api',
+      endpoint: 'POST /retaildemand/recalc',
+      ok: true,
+      httpStatus: 200,
+      tenantId: shop.accountId,
+      errorMessage: note,
+    });
+    t.flushLog();
+    const list = (await support.get('/admin/log')).data as string;
+    expect(list).to.contain(note);
+    expect(list, 'no red error text for a 200').not.to.match(/class="[^"]*error-text[^"]*">Скидка не применена/);
+    const [id] = rowIds(list);
+    const detail = textOf((await support.get(`/admin/log/${id}`)).data);
+    expect(detail).to.contain(`Примечание ${note}`).and.not.contain(`Ошибка ${note}`);
+  });
+
   it('when a till call asked the provider, then its page links the provider call by request id and the request filter shows both', async () => {
     await searchAtTill();
     const list = (await support.get('/admin/log')).data;

@@ -114,7 +114,7 @@ function printWelcome(config: Config): void {
   console.log(`  LoyaltyAPI:  ${config.publicBaseUrl}/loyalty-api`);
   console.log(`  Vendor API:  ${config.publicBaseUrl}/api/moysklad/vendor/1.0`);
   console.log(`  Database:    ${config.databasePath}`);
-  console.log(`  Admin UI:    ${local}/admin`);
+  console.log(`  Admin UI:    ${config.publicBaseUrl}/admin`);
   if (config.demoLoyaltyToken) console.log(`LoyaltyAPI token: ${config.demoLoyaltyToken}`);
 }
 

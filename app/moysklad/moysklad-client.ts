@@ -174,27 +174,7 @@ export class MoyskladClient {
     range: { fromMs: number; untilMs: number },
     offset: number,
   ): Promise<{ rows: JsonApiRow[]; size: number }> {
-    const params = {
-      limit: JSON_API_PAGE,
-      offset,
-      filter: `moment>=${moyskladMoment(range.fromMs)};moment<${moyskladMoment(range.untilMs)};applicable=true`,
-      // A stable order, so that offsets page through the same list.
-      order: 'moment,asc;id,asc',
-    };
-    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
-      accessToken,
-      'чтение розничных продаж',
-      (headers) =>
-        this.jsonApi.get('/entity/retaildemand', {
-          headers,
-          params,
-          // The filter is an urlencoded string (`_general.md`): its space as %20, not the + axios writes.
-          paramsSerializer: { encode: encodeURIComponent },
-          ...LIST_PAGE,
-        }),
-    );
-    const rows = page.rows ?? [];
-    return { rows, size: page.meta?.size ?? offset + rows.length };
+    return this.retailDemandPage(accessToken, range, { limit: JSON_API_PAGE, offset });
   }
 
   /**
@@ -209,26 +189,36 @@ export class MoyskladClient {
     offset: number,
     options: { agent?: boolean } = {},
   ): Promise<{ rows: JsonApiRow[]; size: number }> {
+    const expand = options.agent ? 'positions,agent' : 'positions';
+    return this.retailDemandPage(accessToken, range, { limit: RETAIL_DEMAND_EXPAND_PAGE, offset, expand });
+  }
+
+  /** One page of applied retail sales in [fromMs, untilMs), oldest first, with `page`'s limit, offset and expand. */
+  private async retailDemandPage(
+    accessToken: string,
+    range: { fromMs: number; untilMs: number },
+    page: { limit: number; offset: number; expand?: string },
+  ): Promise<{ rows: JsonApiRow[]; size: number }> {
     const params = {
-      limit: RETAIL_DEMAND_EXPAND_PAGE,
-      offset,
-      expand: options.agent ? 'positions,agent' : 'positions',
+      ...page,
       filter: `moment>=${moyskladMoment(range.fromMs)};moment<${moyskladMoment(range.untilMs)};applicable=true`,
+      // A stable order, so that offsets page through the same list.
       order: 'moment,asc;id,asc',
     };
-    const page = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
+    const read = await this.jsonApiRead<{ rows?: JsonApiRow[]; meta?: { size?: number } }>(
       accessToken,
       'чтение розничных продаж',
       (headers) =>
         this.jsonApi.get('/entity/retaildemand', {
           headers,
           params,
+          // The filter is an urlencoded string (`_general.md`): its space as %20, not the + axios writes.
           paramsSerializer: { encode: encodeURIComponent },
           ...LIST_PAGE,
         }),
     );
-    const rows = page.rows ?? [];
-    return { rows, size: page.meta?.size ?? offset + rows.length };
+    const rows = read.rows ?? [];
+    return { rows, size: read.meta?.size ?? page.offset + rows.length };
   }
 
   /** One page (1000 from `offset`) of a retail sale's positions, for a sale whose expanded list was cut short. */

@@ -1,3 +1,4 @@
+import Joi from 'joi';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../errors.js';
 import { pointsText } from '../locale/plural.js';
 import { redactText } from '../logging/redact.js';
@@ -11,6 +12,20 @@ import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
 import type { LedgerRules } from './rules.js';
 
 export const MAX_ADJUSTMENT_POINTS = 1_000_000;
+
+/** The adjustment form's fields, the same in the admin and in the counterparty widget. */
+export const adjustmentFormFields = {
+  points: Joi.number()
+    .integer()
+    .min(-MAX_ADJUSTMENT_POINTS)
+    .max(MAX_ADJUSTMENT_POINTS)
+    .invalid(0)
+    .required()
+    .label('Баллы')
+    .messages({ 'any.invalid': 'Баллы: укажите число, не ноль (со знаком минус, чтобы списать).' }),
+  reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
+  requestKey: Joi.string().guid().required().label('Форма'),
+};
 
 export interface AdjustmentRequest {
   tenantId: string;

@@ -5,7 +5,7 @@ import Joi from 'joi';
 import { AppError } from '../errors.js';
 import type { IframeSessions } from '../iframe/iframe-sessions.js';
 import { checkFields, validate, type FieldProblem } from '../http/validate.js';
-import { MAX_ADJUSTMENT_POINTS } from '../ledger/manual-adjustment.js';
+import { adjustmentFormFields } from '../ledger/manual-adjustment.js';
 import { redactText } from '../logging/redact.js';
 import { cardView, WIDGET_HEIGHT_PX, WIDGET_WIDTH_PX } from './card-view.js';
 import type { CounterpartyCards } from './counterparty-card.js';
@@ -28,16 +28,7 @@ const counterpartyQuery = Joi.object<{ objectId: string }>({
 
 const adjustmentForm = Joi.object<{ objectId: string; points: number; reason: string; requestKey: string }>({
   objectId: Joi.string().guid().required().label('Контрагент'),
-  points: Joi.number()
-    .integer()
-    .min(-MAX_ADJUSTMENT_POINTS)
-    .max(MAX_ADJUSTMENT_POINTS)
-    .invalid(0)
-    .required()
-    .label('Баллы')
-    .messages({ 'any.invalid': 'Баллы: укажите число, не ноль (со знаком минус, чтобы списать).' }),
-  reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
-  requestKey: Joi.string().guid().required().label('Форма'),
+  ...adjustmentFormFields,
 }).unknown(true);
 
 interface FormState {

@@ -7,7 +7,7 @@ import { checkFields, validate, type FieldProblem } from '../../http/validate.js
 import { customerRepository } from '../../ledger/customer-repository.js';
 import { customerEntries, ENTRY_PAGE } from '../../ledger/ledger-queries.js';
 import { ledgerEntriesRepository, spendablePoints } from '../../ledger/ledger-entry-repository.js';
-import { adjustBalance, MAX_ADJUSTMENT_POINTS } from '../../ledger/manual-adjustment.js';
+import { adjustBalance, adjustmentFormFields } from '../../ledger/manual-adjustment.js';
 import { ledgerRulesOf } from '../../ledger/rules.js';
 import { redactText } from '../../logging/redact.js';
 import type { AdminContext } from '../admin-context.js';
@@ -27,16 +27,7 @@ const searchQuery = Joi.object<{ q: string }>({
 const entriesQuery = Joi.object<{ before?: number }>({ before: Joi.number().integer().min(1) }).unknown(true);
 
 const adjustmentForm = Joi.object<{ points: number; reason: string; requestKey: string }>({
-  points: Joi.number()
-    .integer()
-    .min(-MAX_ADJUSTMENT_POINTS)
-    .max(MAX_ADJUSTMENT_POINTS)
-    .invalid(0)
-    .required()
-    .label('Баллы')
-    .messages({ 'any.invalid': 'Баллы: укажите число, не ноль (со знаком минус, чтобы списать).' }),
-  reason: Joi.string().trim().min(5).max(500).required().label('Причина'),
-  requestKey: Joi.string().guid().required().label('Форма'),
+  ...adjustmentFormFields,
 }).unknown(true);
 
 /** Customers of a tenant's built-in ledger: search, balance and history, manual adjustment. */

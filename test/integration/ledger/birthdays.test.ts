@@ -1,14 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
 import { birthdayGrants, customers, ledgerEntries, ledgerLots, type Tenant } from '../../../db/schema/index.js';
 import { BirthdayJob } from '../../../app/ledger/birthdays.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
-import { PROJECT_ROOT } from '../../../app/project-root.js';
 import { openStorage, type Db } from '../../../app/storage/database.js';
 import { memoryLogger } from '../../helpers/memory-logger.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { runJobInTwoProcesses } from '../../helpers/job-in-two-processes.js';
 import { item, openLedgerFixture, sale, type LedgerFixture } from './ledger-fixture.js';
 
 // The fixture's clock: 2026-11-23 13:00 in Moscow.
@@ -142,31 +140,10 @@ describe('Birthdays', () => {
       this.timeout(60_000);
       const tenant = shop();
       const ids = await Promise.all(Array.from({ length: 60 }, () => born(tenant, '1990-11-25')));
-      const processes = [0, 1].map(() => {
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', 'test/helpers/birthday-job-process.ts', f.storage.sqlite.name, f.clock.now.toISOString()],
-          { cwd: PROJECT_ROOT },
-        );
-        let output = '';
-        child.stdout.on('data', (chunk) => (output += chunk));
-        child.stderr.on('data', (chunk) => (output += chunk));
-        const exited = new Promise((resolve) => child.on('exit', resolve));
-        return { child, output: () => output, exited };
-      });
-      for (const p of processes) await waitFor('the job process to start', () => p.output().includes('ready'), 30_000);
-      for (const p of processes) p.child.stdin.write('go\n');
-      await Promise.all(processes.map((p) => p.exited));
-      const counts = processes.map(
-        (p) =>
-          JSON.parse(
-            p
-              .output()
-              .split('\n')
-              .find((l) => l.startsWith('{'))!,
-          ).granted,
-      );
-      expect(counts[0] + counts[1]).to.equal(60);
+      const counts = (
+        await runJobInTwoProcesses('test/helpers/birthday-job-process.ts', f.storage.sqlite.name, f.clock.now)
+      ).map((result) => result.granted!);
+      expect(counts[0]! + counts[1]!).to.equal(60);
       expect(Math.min(...counts), `both processes gave points: ${counts.join(' + ')}`).to.be.above(0);
       for (const id of ids) expect(gifts(id)).to.have.length(1);
     });

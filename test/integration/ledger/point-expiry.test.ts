@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
@@ -10,13 +9,12 @@ import { PointExpiry } from '../../../app/ledger/point-expiry.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
 import type { ReturnRequest, SaleRequest } from '../../../app/loyalty/backend.js';
 import { SmsGateway } from '../../../app/sms/sms-gateway.js';
-import { PROJECT_ROOT } from '../../../app/project-root.js';
 import { openStorage, type Db } from '../../../app/storage/database.js';
 import { sealProviderSecrets } from '../../../app/tenants/tenant-settings.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { memoryLogger } from '../../helpers/memory-logger.js';
 import { testGuard } from '../../helpers/outbound.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { runJobInTwoProcesses } from '../../helpers/job-in-two-processes.js';
 import { item, openLedgerFixture, sale, type LedgerFixture } from './ledger-fixture.js';
 
 const DAY = 86_400_000;
@@ -230,31 +228,10 @@ describe('Points that expire', () => {
       const ids = await Promise.all(Array.from({ length: 20 }, () => customer(tenant)));
       for (const id of ids) for (let i = 1; i <= 15; i++) await earn(tenant, id, i);
       later(31);
-      const processes = [0, 1].map(() => {
-        const child = spawn(
-          process.execPath,
-          ['--import', 'tsx', 'test/helpers/expiry-job-process.ts', f.storage.sqlite.name, f.clock.now.toISOString()],
-          { cwd: PROJECT_ROOT },
-        );
-        let output = '';
-        child.stdout.on('data', (chunk) => (output += chunk));
-        child.stderr.on('data', (chunk) => (output += chunk));
-        const exited = new Promise((resolve) => child.on('exit', resolve));
-        return { child, output: () => output, exited };
-      });
-      for (const p of processes) await waitFor('the job process to start', () => p.output().includes('ready'), 30_000);
-      for (const p of processes) p.child.stdin.write('go\n');
-      await Promise.all(processes.map((p) => p.exited));
-      const counts = processes.map(
-        (p) =>
-          JSON.parse(
-            p
-              .output()
-              .split('\n')
-              .find((l) => l.startsWith('{'))!,
-          ).lots,
-      );
-      expect(counts[0] + counts[1]).to.equal(300);
+      const counts = (
+        await runJobInTwoProcesses('test/helpers/expiry-job-process.ts', f.storage.sqlite.name, f.clock.now)
+      ).map((result) => result.lots!);
+      expect(counts[0]! + counts[1]!).to.equal(300);
       expect(Math.min(...counts), `both processes wrote off lots: ${counts.join(' + ')}`).to.be.above(0);
 
       const expired = f.storage.db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'expire')).all();

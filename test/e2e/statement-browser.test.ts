@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { moscowMonthOf, shiftMonth } from '../../app/locale/moscow-day.js';
 import { createTestAdmin, TEST_PASSWORD } from '../helpers/admin.js';
-import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { artifactPath, launchBrowser, pageProblems } from '../helpers/browser.js';
 import { startMoyskladWorld, type MoyskladWorld } from '../helpers/moysklad-world.js';
 import { seedStatementMonth } from '../helpers/statement-history.js';
 
@@ -29,13 +29,7 @@ describe('Points statement in a real browser', function () {
 
   it('when the owner opens the statement and picks last month, then its lines, closing and CSV are there', async () => {
     const page = await browser.context.newPage();
-    const broken: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().includes('404')) broken.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) broken.push(response.url());
-    });
+    const broken = pageProblems(page);
     await page.goto(`${w.t.baseUrl}/iframe?contextKey=${w.fake.issueContextKey(w.account.accountId)}`);
     await Promise.all([page.waitForURL('**/iframe/statement?**'), page.click('[data-action="statement"]')]);
     expect(await page.locator('[data-statement]').getAttribute('data-statement')).to.equal(moscowMonthOf(Date.now()));

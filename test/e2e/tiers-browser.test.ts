@@ -6,7 +6,7 @@ import type { TierRules } from '../../app/ledger/tier-rules.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import type { FakeProduct, FakeRetailDemand } from '../fakes/moysklad-fake.js';
 import { createTestAdmin, TEST_PASSWORD } from '../helpers/admin.js';
-import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { artifactPath, launchBrowser, pageProblems } from '../helpers/browser.js';
 import { goodsLine, startMoyskladWorld, type MoyskladWorld } from '../helpers/moysklad-world.js';
 import { counterpartyMeta, retailStore } from '../helpers/tenants.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -54,14 +54,7 @@ describe('Tiers in a real browser', function () {
 
   it('when the owner loads the history from the tiers section, then the page follows it to the end, and a purchase then moves Anna up', async () => {
     const page = await browser.context.newPage();
-    const broken: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().includes('404')) broken.push(message.text());
-    });
-    // Opened on its own rather than framed by МойСклад, the page makes Chromium ask for a favicon.
-    page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) broken.push(response.url());
-    });
+    const broken = pageProblems(page);
     await page.goto(`${w.t.baseUrl}/iframe?contextKey=${w.fake.issueContextKey(w.account.accountId)}`);
     const section = page.locator('#tiers');
     expect(await section.locator('[data-tier-example]').textContent()).to.equal(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { FakeCounterparty, FakeProduct, FakeRetailDemand } from '../fakes/moysklad-fake.js';
-import { artifactPath, launchBrowser } from '../helpers/browser.js';
+import { artifactPath, launchBrowser, pageProblems } from '../helpers/browser.js';
 import { startMoyskladWorld, type MoyskladWorld } from '../helpers/moysklad-world.js';
 
 const DAY_MS = 86_400_000;
@@ -55,13 +55,7 @@ describe('What-if in a real browser', function () {
 
   it('when the owner checks new rules on 90 days of sales, then the page follows the run and shows both side by side', async () => {
     const page = await browser.context.newPage();
-    const broken: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !message.text().includes('404')) broken.push(message.text());
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) broken.push(response.url());
-    });
+    const broken = pageProblems(page);
     await page.goto(`${w.t.baseUrl}/iframe?contextKey=${w.fake.issueContextKey(w.account.accountId)}`);
     await page.fill('#f-ledger-earnRateRoublesToPoint', '10');
     await page.fill('#f-ledger-maxPaidRatePercents', '30');

@@ -8,7 +8,7 @@ import { settingsOf } from '../../app/tenants/tenant-settings.js';
 
 const DAY_MS = 86_400_000;
 
-/** The sandbox program: points live 180 days, three levels, birthdays with double points. */
+/** The sandbox program: points live 180 days, earned also when spent, three levels, birthdays with double points. */
 export const DEMO_RULES: Partial<LedgerRules> = {
   earnRateRoublesToPoint: 10,
   pointsLifetimeDays: 180,
@@ -16,6 +16,8 @@ export const DEMO_RULES: Partial<LedgerRules> = {
   birthdayEnabled: true,
   birthdayPoints: 300,
   birthdayEarnMultiplier: 2,
+  // The till's receipt then shows points spent and earned at once.
+  earnWhileRedeeming: true,
 };
 export const DEMO_TIERS: TierRules = {
   enabled: true,

@@ -14,6 +14,15 @@ import {
   searchedCounterparty,
   type Json,
 } from './till-documents.js';
+import {
+  cashierMessage,
+  foundCustomers,
+  foundTitle,
+  pointsCount,
+  receiptView,
+  type FoundCustomer,
+  type ReceiptView,
+} from './till-receipt.js';
 
 /**
  * A till like МойСклад's "Касса", reduced to one form: it calls the LoyaltyAPI at the url and with
@@ -46,17 +55,35 @@ interface Sale {
   agent: Json;
   positions: Json[];
   cashSum: number;
+  /** The points the sale spent and earned, for the return's receipt. */
+  spent: number;
+  earned: number;
   returned: boolean;
 }
 
-/** What the right-hand panel shows: the call made, who the customer was, and the app's answer. */
+/** One LoyaltyAPI call of a step, shown raw in the fold under the receipt. */
+interface Call {
+  call: string;
+  request?: unknown;
+  status: number;
+  response: unknown;
+}
+
+/**
+ * What the right-hand panel shows, as МойСклад's till would: the receipt, the customers found or the
+ * balance, the cashier's message on a refusal; and every call the step made, raw, the step's own last.
+ */
 interface Outcome {
   title: string;
-  call?: string;
-  customer?: string;
-  request?: unknown;
   status?: number;
-  response?: unknown;
+  customer?: string;
+  calls?: Call[];
+  receipt?: ReceiptView;
+  /** Under the receipt: what happens next with it. */
+  note?: string;
+  found?: FoundCustomer[];
+  foundTitle?: string;
+  balance?: string;
   error?: string;
 }
 
@@ -66,6 +93,8 @@ interface Till {
   form: TillForm;
   retailStore: Json;
   externalSearch: boolean;
+  /** The calls this step made so far. */
+  calls: Call[];
 }
 
 /** The sandbox account's goods: a tobacco product among them shows that points never discount it. */
@@ -137,11 +166,16 @@ export function tillRouter({ account, customers, systemOf, adminUrl }: TillDeps)
       form,
       retailStore: { meta: remapMeta('retailstore', store.id), name: store.name },
       externalSearch: account.loyalty.externalSearch,
+      calls: [],
     };
     try {
-      show(res, form, await perform(action, till, sales));
+      show(res, form, { ...(await perform(action, till, sales)), calls: till.calls });
     } catch (error) {
-      show(res, form, { title: 'Касса не смогла отправить запрос', error: (error as Error).message });
+      // The form's own mistakes are Russian already; a failed connection is axios's English.
+      const message = axios.isAxiosError(error)
+        ? `Приложение не ответило по адресу ${account.loyalty.url}: проверьте, что песочница запущена, и повторите.`
+        : (error as Error).message;
+      show(res, form, { title: 'Касса не смогла отправить запрос', error: message, calls: till.calls });
     }
   });
   return router;
@@ -163,8 +197,12 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
   const { agent } = customer;
 
   if (action === 'balance') {
+    const detail = await post(till, '/counterparty/detail', { retailStore: till.retailStore, ...agent });
+    const balance = (detail.response as Json | undefined)?.bonusProgram?.agentBonusBalance;
     return withCustomer(
-      await post(till, 'Баланс покупателя', '/counterparty/detail', { retailStore: till.retailStore, ...agent }),
+      detail.status !== 200
+        ? refused('Баланс покупателя', detail)
+        : { title: 'Баланс покупателя', status: detail.status, balance: pointsCount(Number(balance ?? 0)) },
     );
   }
   const recalcBody = {
@@ -174,12 +212,20 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
     bonusProgram: { transactionType: till.form.spend ? 'SPENDING' : 'EARNING' },
     ...(till.form.spend && till.form.points ? { preferredBonusToSpend: Number(till.form.points) } : {}),
   };
-  const recalc = await post(till, 'Расчёт скидки', '/retaildemand/recalc', recalcBody);
-  if (action === 'recalc') return withCustomer(recalc);
-  if (recalc.status !== 200) return withCustomer({ ...recalc, title: 'Расчёт перед продажей не прошёл' });
-
+  const recalc = await post(till, '/retaildemand/recalc', recalcBody);
+  if (recalc.status !== 200)
+    return withCustomer(refused(action === 'recalc' ? 'Расчёт скидки' : 'Расчёт перед продажей не прошёл', recalc));
   // The till records the receipt exactly as the recalc answered it.
   const answer = recalc.response as Json;
+  if (action === 'recalc') {
+    return withCustomer({
+      title: 'Расчёт скидки',
+      status: recalc.status,
+      receipt: receiptView(answer.positions as Json[], bonusOf(answer)),
+      note: 'Чек ещё не проведён: «Продать» проведёт его с этими скидками и баллами.',
+    });
+  }
+
   const sold: Json[] = (answer.positions as Json[]).map((p) => ({
     ...p,
     discountedPrice: p.discountedPrice ?? p.price,
@@ -190,6 +236,8 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
     agent,
     positions: sold,
     cashSum: cashSumOf(sold),
+    spent: Number(answer.bonusProgram?.bonusValueToSpend ?? 0),
+    earned: Number(answer.bonusProgram?.bonusValueToEarn ?? 0),
     returned: false,
   };
   const body = {
@@ -206,9 +254,25 @@ async function perform(action: string, till: Till, sales: Sale[]): Promise<Outco
     cashSum: sale.cashSum,
     noCashSum: 0,
   };
-  const result = await post(till, `Продажа № ${sale.name}`, '/retaildemand', body);
-  if (result.status === 201) sales.push(sale);
-  return withCustomer(result);
+  const title = `Продажа № ${sale.name}`;
+  const result = await post(till, '/retaildemand', body);
+  if (result.status !== 201) return withCustomer(refused(title, result));
+  sales.push(sale);
+  return withCustomer({
+    title,
+    status: result.status,
+    receipt: receiptView(sold, bonusOf(answer)),
+  });
+}
+
+/** The points part of a recalc's answer, which the sale's receipt shows too. */
+function bonusOf(answer: Json): { bonusProgram: Json; needVerification: boolean } {
+  return { bonusProgram: answer.bonusProgram, needVerification: answer.needVerification === true };
+}
+
+/** A refusal reads as the till shows it: the app's message for the cashier. */
+function refused(title: string, call: Call): Outcome {
+  return { title, status: call.status, error: cashierMessage(call.status, call.response) };
 }
 
 /** «Найти»: what the cashier sees when searching in the loyalty system. */
@@ -220,7 +284,18 @@ async function search(till: Till): Promise<Outcome> {
         'В настройках выбран поиск в МоёмСкладе: касса ищет среди контрагентов МоегоСклада и не вызывает LoyaltyAPI.',
     };
   }
-  return get(till, 'Поиск покупателя', '/counterparty', { search: till.form.phone });
+  const found = await get(till, '/counterparty', { search: till.form.phone });
+  if (found.status !== 200) return refused('Поиск покупателя', found);
+  const rows = foundCustomers(found.response);
+  return {
+    title: 'Поиск покупателя',
+    status: found.status,
+    found: rows,
+    foundTitle:
+      rows.length > 0
+        ? `${foundTitle(rows.length)} по «${till.form.phone}»`
+        : `По «${till.form.phone}» никого нет: касса продаст покупателю МоегоСклада, а система лояльности зарегистрирует его при продаже.`,
+  };
 }
 
 /**
@@ -233,8 +308,8 @@ async function customerAtTill(till: Till): Promise<{ agent: Json; note: string }
   const counterparty = moyskladCounterparty(phone, name);
   if (!till.externalSearch)
     return { agent: counterparty, note: `Покупатель МоегоСклада: ${name || 'без имени'}, ${phone}.` };
-  const found = await get(till, 'Поиск покупателя', '/counterparty', { search: phone });
-  if (found.status !== 200) return { failed: found };
+  const found = await get(till, '/counterparty', { search: phone });
+  if (found.status !== 200) return { failed: refused('Поиск покупателя', found) };
   const row = ((found.response as { rows?: Json[] }).rows ?? [])[0];
   if (!row)
     return {
@@ -262,17 +337,38 @@ async function returnLastSale(till: Till, sales: Sale[]): Promise<Outcome> {
     cashSum: sale.cashSum,
     noCashSum: 0,
   };
-  const result = await post(till, `Возврат продажи № ${sale.name}`, '/retailsalesreturn', body);
-  if (result.status === 201) sale.returned = true;
-  return result;
+  const title = `Возврат продажи № ${sale.name}`;
+  const result = await post(till, '/retailsalesreturn', body);
+  if (result.status !== 201) return refused(title, result);
+  sale.returned = true;
+  return {
+    title,
+    status: result.status,
+    receipt: receiptView(sale.positions, { totalLabel: 'К возврату' }),
+    note: returnedPointsNote(sale),
+  };
 }
 
-async function post(till: Till, title: string, path: string, body: unknown): Promise<Outcome> {
+/** LoyaltyAPI's return carries no points: the loyalty system reverses the sale's own. */
+function returnedPointsNote(sale: Sale): string {
+  if (sale.spent === 0 && sale.earned === 0) return 'По продаже баллы не списывались и не начислялись.';
+  const parts = [
+    sale.spent > 0 && `вернёт списанные ${pointsCount(sale.spent)}`,
+    sale.earned > 0 && `снимет начисленные ${pointsCount(sale.earned)}`,
+  ].filter(Boolean);
+  return `Баллы пересчитает система лояльности: ${parts.join(' и ')}.`;
+}
+
+async function post(till: Till, path: string, body: unknown): Promise<Call> {
   const answer = await till.api.post(path, body);
-  return { title, call: `POST ${path}`, request: body, status: answer.status, response: answer.data };
+  const call = { call: `POST ${path}`, request: body, status: answer.status, response: answer.data };
+  till.calls.push(call);
+  return call;
 }
 
-async function get(till: Till, title: string, path: string, params: Record<string, string>): Promise<Outcome> {
+async function get(till: Till, path: string, params: Record<string, string>): Promise<Call> {
   const answer = await till.api.get(path, { params });
-  return { title, call: `GET ${path}?${new URLSearchParams(params)}`, status: answer.status, response: answer.data };
+  const call = { call: `GET ${path}?${new URLSearchParams(params)}`, status: answer.status, response: answer.data };
+  till.calls.push(call);
+  return call;
 }

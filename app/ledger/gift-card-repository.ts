@@ -52,12 +52,12 @@ export const giftCardRepository = {
       .get();
   },
 
-  /** False when the tenant has no such card. */
-  block(tx: DbOrTx, tenantId: string, number: string, now: Date): boolean {
+  /** Blocks or unblocks a card; false when it already was so (a repeated click changes nothing). */
+  setBlocked(tx: DbOrTx, cardId: string, blocked: boolean, now: Date): boolean {
     const updated = tx
       .update(giftCards)
-      .set({ blocked: true, updatedAt: now })
-      .where(and(eq(giftCards.tenantId, tenantId), eq(giftCards.number, number)))
+      .set({ blocked, updatedAt: now })
+      .where(and(eq(giftCards.id, cardId), eq(giftCards.blocked, !blocked)))
       .run();
     return updated.changes > 0;
   },

@@ -90,10 +90,20 @@ export class GiftCards {
     return toView(row, now);
   }
 
-  block(tx: DbOrTx, tenantId: string, number: string): void {
-    if (!cards.block(tx, tenantId, number.trim(), new Date())) {
-      throw new NotFoundError(`Подарочная карта ${number} не найдена.`, { parameter: 'number' });
-    }
+  /** A lost or stolen card: the till sees it as INVALID. False when it was blocked already. */
+  block(tx: DbOrTx, tenantId: string, number: string): boolean {
+    return this.setBlocked(tx, tenantId, number, true);
+  }
+
+  /** Undoes a block: the card shows its real status again (usable, used up or expired). False when it was not blocked. */
+  unblock(tx: DbOrTx, tenantId: string, number: string): boolean {
+    return this.setBlocked(tx, tenantId, number, false);
+  }
+
+  private setBlocked(tx: DbOrTx, tenantId: string, number: string, blocked: boolean): boolean {
+    const card = cards.byNumber(tx, tenantId, number.trim());
+    if (!card) throw new NotFoundError(`Подарочная карта ${number} не найдена.`, { parameter: 'number' });
+    return cards.setBlocked(tx, card.id, blocked, new Date());
   }
 }
 

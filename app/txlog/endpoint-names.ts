@@ -83,6 +83,7 @@ const NAMES: Record<LogKind, readonly Entry[]> = {
     ['import', 'Загрузка покупателей из CSV', ['ledger.import']],
     ['gift-card-issue', 'Выпуск подарочной карты', ['gift-card.issue']],
     ['gift-card-block', 'Блокировка подарочной карты', ['gift-card.block']],
+    ['gift-card-unblock', 'Разблокировка подарочной карты', ['gift-card.unblock']],
     ['go-live-retry', 'Повтор подключения', ['go-live.retry']],
     ['go-live-resend', 'Повторная отправка настроек', ['go-live.resend']],
     ['rotate-token', 'Новый ключ доступа кассы', ['go-live.rotate-token']],

@@ -33,13 +33,39 @@ export function issueGiftCard(
   });
 }
 
-/** Blocks a card for good (lost or stolen), audited in the same transaction. Returns its number. */
-export function blockGiftCard(deps: GiftCardAdminDeps, by: string, tenantId: string, cardId: string): string {
+export interface BlockChange {
+  number: string;
+  /** False when the card already was so: nothing written, nothing audited. */
+  changed: boolean;
+}
+
+/** Blocks a card (lost or stolen), audited in the same transaction. */
+export function blockGiftCard(deps: GiftCardAdminDeps, by: string, tenantId: string, cardId: string): BlockChange {
+  return setBlocked(deps, by, tenantId, cardId, true);
+}
+
+/** Undoes a block, audited in the same transaction: the card pays again with what is left on it. */
+export function unblockGiftCard(deps: GiftCardAdminDeps, by: string, tenantId: string, cardId: string): BlockChange {
+  return setBlocked(deps, by, tenantId, cardId, false);
+}
+
+function setBlocked(
+  deps: GiftCardAdminDeps,
+  by: string,
+  tenantId: string,
+  cardId: string,
+  blocked: boolean,
+): BlockChange {
   return immediate(deps.db, (tx) => {
     const card = findGiftCard(tx, tenantId, cardId);
     if (!card) throw new NotFoundError('Такой подарочной карты нет.');
-    deps.giftCards.block(tx, tenantId, card.number);
-    recordAdminAction(deps.txlog, by, 'gift-card.block', { tenantId, cardNumber: card.number }, tx);
-    return card.number;
+    const changed = blocked
+      ? deps.giftCards.block(tx, tenantId, card.number)
+      : deps.giftCards.unblock(tx, tenantId, card.number);
+    if (changed) {
+      const action = blocked ? 'gift-card.block' : 'gift-card.unblock';
+      recordAdminAction(deps.txlog, by, action, { tenantId, cardNumber: card.number }, tx);
+    }
+    return { number: card.number, changed };
   });
 }

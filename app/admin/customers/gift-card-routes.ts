@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import Joi from 'joi';
+import { AppError } from '../../errors.js';
 import { checkFields, validate, type FieldProblem } from '../../http/validate.js';
 import { statusOf } from '../../ledger/gift-cards.js';
 import { listGiftCards } from '../../ledger/ledger-queries.js';
@@ -7,7 +8,7 @@ import type { AdminContext } from '../admin-context.js';
 import { currentUser, requireRole } from '../auth/access.js';
 import { flash } from '../flash.js';
 import { tenantOfRoute } from '../tenants/tenant-directory-queries.js';
-import { blockGiftCard, issueGiftCard } from './gift-card-admin.js';
+import { blockGiftCard, issueGiftCard, unblockGiftCard, type BlockChange } from './gift-card-admin.js';
 import { parseRoubles } from './money-input.js';
 
 const searchQuery = Joi.object<{ q: string }>({
@@ -28,7 +29,10 @@ const issueForm = Joi.object<{ number: string; amount: string; expires: string }
     .label('Действует до'),
 }).unknown(true);
 
-/** Gift cards of a tenant's built-in ledger: list and search, issue (admin), block (support too). */
+/** The form's field for a refusal's parameter: the ledger names the amount in kopecks. */
+const FORM_FIELDS: Record<string, string> = { number: 'number', initialKopecks: 'amount', expires: 'expires' };
+
+/** Gift cards of a tenant's built-in ledger: list and search, issue (admin), block (support too), unblock (admin). */
 export function giftCardRoutes({ storage, txlog, giftCards, tz }: AdminContext): Router {
   const router = Router();
   const deps = { db: storage.db, giftCards, txlog };
@@ -56,27 +60,53 @@ export function giftCardRoutes({ storage, txlog, giftCards, tz }: AdminContext):
     const tenant = tenantOfRoute(storage.db, req.params);
     const { value, problems } = checkFields(issueForm, req.body);
     if (problems.length > 0) return render(req, res, 422, { problems, values: req.body });
-    const number = issueGiftCard(deps, currentUser(res).login, tenant.accountId, {
-      number: value.number,
-      initialKopecks: parseRoubles(value.amount),
-      expiresAt: value.expires ? tz.parseInput(`${value.expires}T23:59:59`) : undefined,
-    });
+    let number;
+    try {
+      number = issueGiftCard(deps, currentUser(res).login, tenant.accountId, {
+        number: value.number,
+        initialKopecks: parseRoubles(value.amount),
+        expiresAt: value.expires ? tz.parseInput(`${value.expires}T23:59:59`) : undefined,
+      });
+    } catch (error) {
+      // A refused card (a number already issued, a date gone) stays on the page, under its field.
+      const field = error instanceof AppError ? FORM_FIELDS[error.parameter ?? ''] : undefined;
+      if (!field || !(error instanceof AppError)) throw error;
+      return render(req, res, 422, { problems: [{ field, message: error.message }], values: req.body });
+    }
     flash(req, 'ok', `Подарочная карта ${number} выпущена.`);
     res.redirect(303, listPath(tenant.accountId));
   });
 
+  const toggle =
+    (change: typeof blockGiftCard, done: (number: string) => string, already: (number: string) => string) =>
+    (req: Request, res: Response) => {
+      const tenant = tenantOfRoute(storage.db, req.params);
+      const { cardId } = validate(cardParams, req.params);
+      const { number, changed }: BlockChange = change(deps, currentUser(res).login, tenant.accountId, cardId);
+      // A second click (or a reload of the POST) changes nothing and says so, as an ok.
+      flash(req, 'ok', changed ? done(number) : already(number));
+      res.redirect(303, listPath(tenant.accountId));
+    };
+
   // Blocking protects the store from a lost or stolen card: a safe action, open to support.
-  router.post('/tenants/:accountId/gift-cards/:cardId/block', (req, res) => {
-    const tenant = tenantOfRoute(storage.db, req.params);
-    const number = blockGiftCard(
-      deps,
-      currentUser(res).login,
-      tenant.accountId,
-      validate(cardParams, req.params).cardId,
-    );
-    flash(req, 'ok', `Подарочная карта ${number} заблокирована.`);
-    res.redirect(303, listPath(tenant.accountId));
-  });
+  router.post(
+    '/tenants/:accountId/gift-cards/:cardId/block',
+    toggle(
+      blockGiftCard,
+      (n) => `Подарочная карта ${n} заблокирована.`,
+      (n) => `Подарочная карта ${n} уже заблокирована.`,
+    ),
+  );
+  // Unblocking lets a card pay again, maybe one reported stolen: an admin decides.
+  router.post(
+    '/tenants/:accountId/gift-cards/:cardId/unblock',
+    requireRole('admin'),
+    toggle(
+      unblockGiftCard,
+      (n) => `Подарочная карта ${n} снова действует.`,
+      (n) => `Подарочная карта ${n} не заблокирована.`,
+    ),
+  );
 
   return router;
 }

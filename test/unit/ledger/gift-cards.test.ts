@@ -80,6 +80,24 @@ describe('GiftCards', () => {
       expect(find('1234')).to.deep.equal({ name: '1234', status: 'INVALID' });
     });
 
+    it('when a blocked card is unblocked, then the till sees its real status and balance again', () => {
+      issue('1234', 50_000);
+      redeem('sale-1', [{ name: '1234', paymentKopecks: 20_000 }]);
+      expect(cards.block(storage.db, 'tenant-a', '1234')).to.equal(true);
+      expect(cards.block(storage.db, 'tenant-a', '1234'), 'blocked already').to.equal(false);
+      expect(cards.unblock(storage.db, 'tenant-a', '1234')).to.equal(true);
+      expect(cards.unblock(storage.db, 'tenant-a', '1234'), 'not blocked').to.equal(false);
+      expect(find('1234')).to.deep.include({
+        status: 'PARTIALLY_REDEEMED',
+        currentBalanceKopecks: 30_000,
+        initialBalanceKopecks: 50_000,
+      });
+      issue('5678', 50_000, new Date('2025-03-01T09:00:00Z'));
+      cards.block(storage.db, 'tenant-a', '5678');
+      cards.unblock(storage.db, 'tenant-a', '5678');
+      expect(find('5678').status, 'an unblocked card past its date stays expired').to.equal('EXPIRED');
+    });
+
     it('when a card is past its expiry, then it is EXPIRED', () => {
       issue('1234', 50_000, new Date('2025-03-01T09:59:59Z'));
       expect(find('1234').status).to.equal('EXPIRED');

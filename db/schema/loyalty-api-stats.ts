@@ -9,7 +9,13 @@ export const loyaltyApiHourly = sqliteTable('loyalty_api_hourly', {
   /** Hours since the epoch (UTC). */
   hour: integer('hour').primaryKey(),
   calls: integer('calls').notNull(),
+  /** Every answer of 400 or more, «клиент не найден» included. */
   errors: integer('errors').notNull(),
+  /**
+   * Of those, 404s to a question about one customer (app/txlog/loyalty-api-stats.ts): the till's normal
+   * «клиент не найден», not a failure. Null on hours rolled up before it was counted; filled when read.
+   */
+  notFound: integer('not_found'),
   /** 95th percentile of the call duration; null when the hour had no calls. */
   p95Ms: integer('p95_ms'),
 });

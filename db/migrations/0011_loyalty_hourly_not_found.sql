@@ -1,0 +1,1 @@
+ALTER TABLE `loyalty_api_hourly` ADD `not_found` integer;

@@ -35,6 +35,9 @@ const WIDTH = 1080;
 const HEIGHT = 240;
 const MARGIN = { top: 12, right: 56, bottom: 28, left: 56 };
 const STEPS = 5;
+/** A line with at most this many values shows each as a marker. */
+const FEW_POINTS = 48;
+const MARKER_R = 3.5;
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -121,12 +124,21 @@ export function renderChart(spec: ChartSpec): string {
       pen = true;
     });
     if (path) out.push(`<path class="${s.className}" d="${path}"/>`);
-    // Hover targets for the line's points, invisible but titled.
+    // Hover targets for the line's points, titled. A point is also drawn as a marker where the line alone
+    // would not show it: a value with no neighbour (a path of one point draws nothing), or every value of a
+    // line that has only a few (one hour of data in a week is otherwise a 6 px dash).
+    const has = (index: number) => {
+      const value = spec.points[index]?.values[i];
+      return value !== null && value !== undefined;
+    };
+    const few = spec.points.filter((_, index) => has(index)).length <= FEW_POINTS;
     spec.points.forEach((point, index) => {
       const value = point.values[i];
       if (value === null || value === undefined) return;
+      const marked = few || (!has(index - 1) && !has(index + 1));
+      const r = marked ? MARKER_R : Math.max(Math.min(slot / 2, 4), 1.5);
       out.push(
-        `<circle class="chart__dot" cx="${round(x(index) + slot / 2)}" cy="${round(y(value, s.right))}" r="${Math.max(Math.min(slot / 2, 4), 1.5)}">` +
+        `<circle class="chart__dot${marked ? ` chart__marker ${s.className}` : ''}" cx="${round(x(index) + slot / 2)}" cy="${round(y(value, s.right))}" r="${r}">` +
           `<title>${escapeXml(`${point.label} — ${s.name}: ${s.format(value)}`)}</title></circle>`,
       );
     });

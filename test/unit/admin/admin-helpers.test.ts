@@ -133,6 +133,28 @@ describe('SVG charts', () => {
     expect(svg).to.contain('&#60;script&#62;');
   });
 
+  const week = (valued: (index: number) => boolean) =>
+    renderChart({
+      title: 'p95',
+      points: Array.from({ length: 168 }, (_, i) => ({ label: String(i), values: [valued(i) ? 10 + i : null] })),
+      series: [{ name: 'p95', className: 'line', kind: 'line', format: String }],
+    });
+  const markers = (svg: string) => svg.match(/<circle class="chart__dot chart__marker line"/g)?.length ?? 0;
+
+  it('when a line has one value or a few in a week, then each is drawn as a visible marker', () => {
+    // One hour of data: a path of one point draws nothing, so the marker is all there is to see.
+    expect(markers(week((i) => i === 167))).to.equal(1);
+    expect(markers(week((i) => i >= 165))).to.equal(3);
+    // A value standing alone between gaps is marked even on a busy line.
+    expect(markers(week((i) => i !== 10 && i !== 12))).to.equal(1);
+  });
+
+  it('when a line has a value in most hours, then it is a plain line with hover targets, not a row of beads', () => {
+    const svg = week(() => true);
+    expect(markers(svg)).to.equal(0);
+    expect(svg.match(/<circle class="chart__dot"/g)).to.have.length(168);
+  });
+
   it('when a line has gaps, then it restarts after each gap instead of bridging it', () => {
     const svg = renderChart({
       title: 'p95',

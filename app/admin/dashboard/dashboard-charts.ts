@@ -25,12 +25,16 @@ export function dashboardCharts(data: Dashboard, tz: TimeZone): { calls: string;
   const hourPoints = (values: (h: Dashboard['hours'][number]) => Array<number | null>): ChartPoint[] =>
     data.hours.map((h, index) => ({ ...hourLabels[index]!, values: values(h) }));
 
+  // «Клиент не найден» is the till's normal answer for a customer not in the program: a line of its own, so
+  // the failure line shows only what needs looking into.
+  const share = (part: number, h: Dashboard['hours'][number]) => (h.calls ? (part * 100) / h.calls : null);
   const calls = renderChart({
-    title: 'Вызовы LoyaltyAPI в час и доля ошибок',
-    points: hourPoints((h) => [h.calls, h.calls ? (h.errors * 100) / h.calls : null]),
+    title: 'Вызовы LoyaltyAPI в час, доля сбоев и ответов «клиент не найден»',
+    points: hourPoints((h) => [h.calls, share(h.failures, h), share(h.notFound, h)]),
     series: [
       { name: 'вызовы', className: 'chart__bar--calls', kind: 'bar', format: count },
-      { name: 'ошибки, %', className: 'chart__line--errors', kind: 'line', right: true, format: percent },
+      { name: 'сбои, %', className: 'chart__line--errors', kind: 'line', right: true, format: percent },
+      { name: 'клиент не найден, %', className: 'chart__line--not-found', kind: 'line', right: true, format: percent },
     ],
     minLeftMax: 10,
     minRightMax: 5,

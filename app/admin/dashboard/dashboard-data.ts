@@ -16,7 +16,14 @@ export interface Dashboard {
   days: DashboardPeriod;
   hours: HourStats[];
   pointsPerDay: DayPoints[];
-  totals: { calls: number; errors: number; worstP95Ms: number | null; earned: number; spent: number };
+  totals: {
+    calls: number;
+    failures: number;
+    notFound: number;
+    worstP95Ms: number | null;
+    earned: number;
+    spent: number;
+  };
 }
 
 /** The last `days` days up to now: LoyaltyAPI per hour (from the roll-up) and points per day in the admin zone. */
@@ -45,7 +52,8 @@ export function dashboard(db: Db, days: DashboardPeriod, now: Date, tz: TimeZone
     pointsPerDay,
     totals: {
       calls: hours.reduce((s, h) => s + h.calls, 0),
-      errors: hours.reduce((s, h) => s + h.errors, 0),
+      failures: hours.reduce((s, h) => s + h.failures, 0),
+      notFound: hours.reduce((s, h) => s + h.notFound, 0),
       worstP95Ms: p95s.length ? Math.max(...p95s) : null,
       earned: pointsPerDay.reduce((s, d) => s + d.earned, 0),
       spent: pointsPerDay.reduce((s, d) => s + d.spent, 0),

@@ -93,8 +93,8 @@ describe('LoyaltyAPI hourly stats and tenant activity', () => {
 
     const series = loyaltyHourlySeries(t.storage.db, hour - 5, now);
     expect(series.map((s) => s.hour)).to.deep.equal([hour - 5, hour - 4, hour - 3, hour - 2, hour - 1, hour]);
-    expect(series[2]).to.deep.equal({ hour: hour - 3, calls: 10, errors: 2, p95Ms: 10 });
-    expect(series[0]).to.deep.equal({ hour: hour - 5, calls: 0, errors: 0, p95Ms: null });
+    expect(series[2]).to.deep.equal({ hour: hour - 3, calls: 10, failures: 2, notFound: 0, p95Ms: 10 });
+    expect(series[0]).to.deep.equal({ hour: hour - 5, calls: 0, failures: 0, notFound: 0, p95Ms: null });
     expect(series[5]).to.include({ calls: 1, p95Ms: 40 });
 
     const stored = t.storage.db

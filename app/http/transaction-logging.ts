@@ -46,6 +46,8 @@ export function transactionLogging(kind: LogKind, txlog: TransactionLog, logger:
         txlog.record({
           tenantId: res.locals.tenantId ?? null,
           ...facts,
+          // A refusal's text, as the till showed it, so the log's list says why without opening the row.
+          errorMessage: facts.errorMessage ?? errorMessageOf(res.locals.responseBody),
           ...call,
           request: req.method === 'GET' ? req.query : req.body,
           response: res.locals.responseBody,

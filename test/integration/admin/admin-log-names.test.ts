@@ -80,6 +80,22 @@ describe('Admin log: names, request ids and shops', () => {
     expect(rowIds(byRequest).sort()).to.deep.equal([providerId, tillId].sort());
   });
 
+  it('when the till asked about a customer i-bonus does not know, then the 404 row says so in the list, as the till did', async () => {
+    nock('https://i-bonus.example.test').get('/ext/api/v1/clients/').query(true).reply(200, []);
+    const balance = await shop.api.post('/counterparty/detail', {
+      retailStore,
+      meta: { href: '', id: '6f1c2d3e-0000-4000-8000-000000000001' },
+      phone: '+7 912 000-11-22',
+    });
+    expect(balance.status).to.equal(404);
+    t.flushLog();
+    const row = /<tr class="is-error">[\s\S]*?<\/tr>/.exec((await support.get('/admin/log')).data)![0];
+    expect(textOf(row))
+      .to.contain('Баланс покупателя')
+      .and.contain('404')
+      .and.contain(balance.data.errors[0].error_message);
+  });
+
   it('when the type list is opened, then it names endpoints in Russian and never shows an id or a raw path', async () => {
     await searchAtTill();
     await support.get('/admin/log.csv'); // an admin action: «log.export»

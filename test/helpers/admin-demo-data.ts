@@ -11,7 +11,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * A week of believable history for pages and screenshots: LoyaltyAPI traffic per hour with a daytime
- * peak and a few errors, points earned and spent every day, and one real sale made through the
+ * peak, a few errors and «клиент не найден» answers, points earned and spent every day, and one real sale made through the
  * LoyaltyAPI now (recalc, sale, partial return) under the number `saleNumber`.
  */
 export async function seedAdminDemo(
@@ -34,14 +34,20 @@ export async function seedAdminDemo(
           : 25 + Math.round(15 * Math.sin(((local - 8) / 14) * Math.PI)) + (hour % 7);
       for (let i = 0; i < calls; i++) {
         const ok = (hour * 31 + i) % 53 !== 0;
+        // About one balance asked in sixteen is for a customer not in the program: «клиент не найден».
+        const unknown = ok && (hour * 7 + i) % 16 === 0;
         tx.insert(transactionLog)
           .values({
             at: hour * HOUR_MS + Math.floor((i * HOUR_MS) / calls),
             tenantId: tenant.accountId,
             kind: 'loyalty-api',
-            endpoint: i % 3 ? 'POST /retaildemand/recalc' : 'POST /retaildemand',
-            httpStatus: ok ? 200 : 422,
-            ok,
+            endpoint: unknown
+              ? 'POST /counterparty/detail'
+              : i % 3
+                ? 'POST /retaildemand/recalc'
+                : 'POST /retaildemand',
+            httpStatus: unknown ? 404 : ok ? 200 : 422,
+            ok: ok && !unknown,
             durationMs: 8 + ((hour * 17 + i * 13) % 40) + (i % 20 === 0 ? 60 + (hour % 50) : 0),
           })
           .run();

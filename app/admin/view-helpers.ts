@@ -2,9 +2,10 @@ import type { BackendKind, LedgerEntryKind, LogKind, TenantStatus, TierChangeRea
 import { STEP_TITLES } from '../iframe/settings-page.js';
 import { maskPhone } from '../logging/redact.js';
 import { endpointTitle } from '../txlog/endpoint-names.js';
+import { isCustomerNotFound } from '../txlog/loyalty-api-stats.js';
 import type { TimeZone } from './time-zone.js';
 import { formatRoubles } from '../receipt/money.js';
-import { plural } from '../locale/plural.js';
+import { groupDigits, plural } from '../locale/plural.js';
 
 export const TENANT_STATUS_LABELS: Record<TenantStatus, string> = {
   SettingsRequired: 'Нужна настройка',
@@ -58,18 +59,15 @@ export const TIER_REASON_LABELS: Record<TierChangeReason, string> = {
   seed: 'История покупок из МоегоСклада',
 };
 
-const groupDigits = (n: number) =>
-  Math.abs(n)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+const grouped = (n: number) => groupDigits(Math.abs(n), '\u00a0');
 
 /** Plain functions every admin view gets as `fmt`; nothing here touches the database. */
 export function viewHelpers(tz: TimeZone) {
   return {
     time: (ms: number | Date | null | undefined) =>
       ms === null || ms === undefined ? '—' : tz.dateTime(typeof ms === 'number' ? ms : ms.getTime()),
-    number: (n: number) => `${n < 0 ? '−' : ''}${groupDigits(n)}`,
-    signed: (n: number) => `${n < 0 ? '−' : n > 0 ? '+' : ''}${groupDigits(n)}`,
+    number: (n: number) => `${n < 0 ? '−' : ''}${grouped(n)}`,
+    signed: (n: number) => `${n < 0 ? '−' : n > 0 ? '+' : ''}${grouped(n)}`,
     roubles: formatRoubles,
     /** `3 возврата`: a count with its Russian form (app/locale/plural.ts). */
     count: (n: number, one: string, few: string, many: string) => `${n} ${plural(n, [one, few, many])}`,
@@ -84,6 +82,9 @@ export function viewHelpers(tz: TimeZone) {
     logKind: (kind: LogKind) => LOG_KIND_LABELS[kind] ?? kind,
     /** The Russian name of a log row's endpoint or action; the raw text only on the row's own page. */
     endpoint: endpointTitle,
+    /** How a log row reads: a success, «клиент не найден» (grey, as the dashboard counts it) or a failure. */
+    outcome: (row: { ok: boolean; kind: string; endpoint: string; httpStatus: number | null }) =>
+      row.ok ? 'ok' : isCustomerNotFound(row) ? 'not-found' : 'error',
     entryKind: (kind: LedgerEntryKind) => ENTRY_KIND_LABELS[kind] ?? kind,
     tierReason: (reason: TierChangeReason) => TIER_REASON_LABELS[reason] ?? reason,
     /** The go-live steps as the settings iframe names them, for views/iframe/_steps.ejs. */

@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import type { LedgerEntryKind, Tenant } from '../../db/schema/index.js';
 import { CSV_BOM, csvLine } from '../locale/excel-csv.js';
+import { groupDigits } from '../locale/plural.js';
 import {
   isMoscowMonth,
   moscowDateText,
@@ -204,10 +205,7 @@ export function statementRows(statement: PointsStatement): StatementRow[] {
   ];
 }
 
-const grouped = (n: number) =>
-  Math.abs(n)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+const grouped = (n: number) => groupDigits(Math.abs(n), '\u00a0');
 
 /** How the page writes a row's figures: `+1 200`, `−35`, `1 200,00 ₽`. */
 export const statementFormat = {

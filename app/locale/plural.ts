@@ -17,11 +17,14 @@ export function plural(count: number, forms: readonly [one: string, few: string,
   }
 }
 
-/** 12345 → "12 345": thousands apart, as Russian pages write counts. */
-export function groupDigits(count: number): string {
+/**
+ * 12345 → "12 345": thousands apart, as Russian writes numbers. The one place digits are grouped. Pages pass
+ * a no-break space so a number never wraps; texts for the till's receipt keep a plain one.
+ */
+export function groupDigits(count: number, separator = ' '): string {
   return Math.trunc(count)
     .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+    .replace(/\B(?=(\d{3})+(?!\d))/g, separator);
 }
 
 /** `1 балл`, `3 балла`, `120 баллов`. */

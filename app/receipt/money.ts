@@ -2,6 +2,7 @@
  * Money at the API edge: МойСклад speaks roubles and quantities as decimals, everything inside is
  * an integer (kopecks, thousandths), so conversions happen here and nowhere else.
  */
+import { groupDigits } from '../locale/plural.js';
 
 /** Roubles → kopecks, half away from zero. 0.1 + 0.2 → 30, 1.005 → 101 (as written, not as stored). */
 export function kopecksFromRoubles(value: number): number {
@@ -38,16 +39,14 @@ function toScaledInteger(value: number, decimals: number, what: string): number 
 
 /** 15000 → "150,00 ₽", 123456789 → "1 234 567,89 ₽" (spaces between thousands). */
 export function formatRoubles(kopecks: number): string {
-  const roubles = Math.floor(kopecks / 100)
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  const roubles = groupDigits(Math.floor(kopecks / 100));
   return `${roubles},${String(kopecks % 100).padStart(2, '0')} ₽`;
 }
 
 /** 319950 → "3 200 ₽": whole roubles, rounded up, for amounts a customer has yet to reach. */
 export function formatWholeRoublesUp(kopecks: number): string {
   const roubles = Math.ceil(Math.max(0, kopecks) / 100);
-  return `${roubles.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ')} ₽`;
+  return `${groupDigits(roubles)} ₽`;
 }
 
 /** -150050 → "-1500,50": a number a spreadsheet with Russian settings reads, no grouping, no sign for zero. */

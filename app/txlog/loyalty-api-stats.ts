@@ -20,6 +20,11 @@ export const CUSTOMER_QUESTIONS = [
   'POST /retaildemand/verify',
 ];
 
+/** A row that reads as «клиент не найден»: an answer the till expects, not a failure. */
+export function isCustomerNotFound(row: { kind: string; endpoint: string; httpStatus: number | null }): boolean {
+  return row.kind === 'loyalty-api' && row.httpStatus === 404 && CUSTOMER_QUESTIONS.includes(row.endpoint);
+}
+
 export interface HourStats {
   /** Hours since the epoch. */
   hour: number;
@@ -32,7 +37,11 @@ export interface HourStats {
 }
 
 const t = transactionLog;
-const notFoundSql = sql<number>`coalesce(sum(${t.httpStatus} = 404 and ${t.endpoint} in ${CUSTOMER_QUESTIONS}), 0)`;
+// `is`, not `=`: a row without a status (a crash before the answer) is still a failure.
+const customerNotFoundSql = sql`(${t.httpStatus} is 404 and ${t.endpoint} in ${CUSTOMER_QUESTIONS})`;
+const notFoundSql = sql<number>`coalesce(sum(${customerNotFoundSql}), 0)`;
+/** Failures among the rows counted, as the dashboard defines them (see CUSTOMER_QUESTIONS). */
+export const failuresSql = sql<number>`coalesce(sum(${t.ok} = 0 and not ${customerNotFoundSql}), 0)`;
 
 /** The LoyaltyAPI calls recorded in [fromMs, toMs): as stored per hour (errors with the not-found ones). */
 function measureRange(db: DbOrTx, fromMs: number, toMs: number) {

@@ -110,7 +110,7 @@ describe('LoyaltyAPI hourly stats and tenant activity', () => {
     expect(loyaltyHourlySeries(t.storage.db, hour - 3, now)[0]).to.include({ calls: 10 });
   });
 
-  it("when tenants have calls, then each one's last call and 24-hour error rate are theirs alone", () => {
+  it("when tenants have calls, then each one's last call and 24-hour failures are theirs alone, «клиент не найден» not among them", () => {
     const now = Date.now();
     insert([
       { at: now - 2 * DAY_MS, ok: false },
@@ -119,10 +119,12 @@ describe('LoyaltyAPI hourly stats and tenant activity', () => {
       { at: now - 60_000 },
       { at: now - 30_000, tenantId: 'shop-b' },
       { at: now - 10_000, tenantId: 'shop-a', kind: 'vendor-api', endpoint: 'PUT /apps' },
+      { at: now - 25_000, tenantId: 'shop-b', ok: false, httpStatus: 404, endpoint: 'POST /retaildemand' },
+      { at: now - 20_000, tenantId: 'shop-b', ok: false, httpStatus: 404 },
     ]);
     const activity = loyaltyActivity(t.storage.db, ['shop-a', 'shop-b', 'shop-c'], new Date(now));
-    expect(activity.get('shop-a')).to.deep.equal({ lastCallAt: now - 60_000, calls24h: 3, errors24h: 1 });
-    expect(activity.get('shop-b')).to.deep.equal({ lastCallAt: now - 30_000, calls24h: 1, errors24h: 0 });
-    expect(activity.get('shop-c')).to.deep.equal({ lastCallAt: undefined, calls24h: 0, errors24h: 0 });
+    expect(activity.get('shop-a')).to.deep.equal({ lastCallAt: now - 60_000, calls24h: 3, failures24h: 1 });
+    expect(activity.get('shop-b')).to.deep.equal({ lastCallAt: now - 20_000, calls24h: 3, failures24h: 1 });
+    expect(activity.get('shop-c')).to.deep.equal({ lastCallAt: undefined, calls24h: 0, failures24h: 0 });
   });
 });

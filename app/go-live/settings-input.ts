@@ -13,7 +13,7 @@ import {
   type LedgerRules,
 } from '../ledger/rules.js';
 import type { ProviderSecrets, TenantSettings } from '../tenants/tenant-settings.js';
-import { IBONUS_DEFAULTS } from '../providers/ibonus/ibonus-settings.js';
+import { IBONUS_DEFAULTS, IBONUS_USUAL_URL } from '../providers/ibonus/ibonus-settings.js';
 import {
   DEFAULT_RESTRICTION_SETTINGS,
   OWNER_EXCLUDABLE_TRACKING_TYPES,
@@ -476,7 +476,8 @@ export async function refusedAddresses(change: SettingsChange, guard: OutboundGu
 
 /**
  * The form as the stored settings fill it. Secrets are never part of it (the page says "задан"); the SMS
- * gateway's URL and the i-bonus login are, for whoever may change them.
+ * gateway's URL and the i-bonus login are, for whoever may change them. Only the chosen system's section is
+ * read back on save, so the offered i-bonus address configures nothing until i-bonus is chosen.
  */
 export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>): SettingsFormValues {
   const { settings } = stored;
@@ -490,7 +491,8 @@ export function formValuesFromStored(stored: Omit<StoredSettings, 'secretsSet'>)
     whenProviderDown: settings.whenProviderDown ?? 'refuse',
     'general.baseUrl': settings.general?.baseUrl ?? '',
     'general.defaultPoint': settings.general?.defaultPoint ?? '',
-    'ibonus.baseUrl': settings.ibonus?.baseUrl ?? '',
+    // Prefilled, so the field never looks filled by a grey placeholder while the error says it is empty.
+    'ibonus.baseUrl': settings.ibonus?.baseUrl ?? IBONUS_USUAL_URL,
     'ibonus.login': stored.ibonusLogin ?? '',
     'ibonus.maxPaidRatePercents': String(ibonus.maxPaidRatePercents),
     'ibonus.spendRatePointsToRouble': String(ibonus.spendRatePointsToRouble),

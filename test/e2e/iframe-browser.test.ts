@@ -64,6 +64,9 @@ describe('Settings iframe in a real browser, framed from another site with third
       .find((f) => f.url().startsWith(sandbox.appUrl))!
       .url();
     await frame.getByText('i-bonus.me', { exact: true }).click();
+    // The usual address is offered as a value the owner may change, not as a grey example; here it is wiped.
+    expect(await frame.locator('#f-ibonus-baseUrl').inputValue()).to.equal('https://lk.i-bonus.me');
+    await frame.locator('#f-ibonus-baseUrl').fill('');
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     const summary = frame.locator('#error-summary');
     await summary.waitFor();

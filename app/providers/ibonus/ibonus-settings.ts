@@ -9,6 +9,9 @@ export interface IBonusSettings {
   spendRatePointsToRouble: number;
 }
 
+/** The personal-cabinet address i-bonus gives most shops: the form offers it until the owner saves another. */
+export const IBONUS_USUAL_URL = 'https://lk.i-bonus.me';
+
 export const IBONUS_DEFAULTS: Omit<IBonusSettings, 'baseUrl'> = { maxPaidRatePercents: 50, spendRatePointsToRouble: 1 };
 
 export const storedIBonusSchema = Joi.object<IBonusSettings>({

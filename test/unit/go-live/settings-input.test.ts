@@ -9,6 +9,8 @@ import {
 import { DEFAULT_LEDGER_RULES } from '../../../app/ledger/rules.js';
 import { VALID_FORMS } from '../../helpers/iframe.js';
 
+const IBONUS_STORED = { maxPaidRatePercents: 50, spendRatePointsToRouble: 1 };
+
 const NOTHING_STORED: StoredSettings = {
   backend: 'ledger',
   externalSearch: false,
@@ -295,5 +297,24 @@ describe('Settings form parsing', () => {
     expect(change!.settings).to.deep.equal(stored.settings);
     expect(change!.secrets).to.deep.equal({ smsGateway: { webhookUrl: 'https://sms.example/send?key=k' } });
     expect(change!.externalSearch).to.equal(false);
+  });
+
+  it('when i-bonus has no address yet, then the form offers lk.i-bonus.me, which configures nothing unless i-bonus is chosen', () => {
+    const ledger: StoredSettings = { ...NOTHING_STORED, backend: 'ledger', settings: { ledger: DEFAULT_LEDGER_RULES } };
+    const values = formValuesFromStored(ledger);
+    expect(values['ibonus.baseUrl']).to.equal('https://lk.i-bonus.me');
+    expect(parseSettingsForm(values, ledger).change!.settings).to.not.have.property('ibonus');
+
+    // Chosen, the offered address is taken like a typed one; the login and password are still asked for.
+    const chosen = parseSettingsForm({ ...values, backend: 'ibonus' }, ledger);
+    expect(chosen.problems.map((p) => p.field)).to.deep.equal(['ibonus.login', 'ibonus.password']);
+    const typed = parseSettingsForm(
+      { ...values, backend: 'ibonus', 'ibonus.login': 'shop', 'ibonus.password': 'secret', confirmLeaveLedger: 'on' },
+      ledger,
+    );
+    expect(typed.change!.settings.ibonus).to.include({ baseUrl: 'https://lk.i-bonus.me' });
+
+    const elsewhere = { ...ledger, settings: { ibonus: { ...IBONUS_STORED, baseUrl: 'https://bonus.shop.test' } } };
+    expect(formValuesFromStored(elsewhere)['ibonus.baseUrl']).to.equal('https://bonus.shop.test');
   });
 });

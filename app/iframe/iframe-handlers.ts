@@ -2,22 +2,16 @@ import type { NextFunction, Request, Response } from 'express';
 import { withImportedRules } from '../go-live/bonus-program-import.js';
 import type { GoLive, GoLiveReport } from '../go-live/go-live.js';
 import type { SeedRequestOutcome, TierSeed } from '../go-live/tier-seed.js';
-import {
-  formValuesOf,
-  mergeSecrets,
-  parseSettingsForm,
-  refusedAddresses,
-  type SettingsFormValues,
-} from '../go-live/settings-input.js';
+import { formValuesOf, mergeSecrets, parseSettingsForm, refusedAddresses } from '../go-live/settings-input.js';
 import type { OutboundGuard } from '../http/outbound-guard.js';
-import { validate, type FieldProblem } from '../http/validate.js';
+import { validate } from '../http/validate.js';
 import { statementCsv, statementFileName, statementQuery } from '../ledger/points-statement.js';
 import type { Logger } from '../logging/logger.js';
 import { checkProviderConnection } from '../providers/connection-check.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { sessionOf, type IframeGuards } from './iframe-guards.js';
 import type { IframeSessions } from './iframe-sessions.js';
-import { noticeOf, type Notice, type SettingsPage } from './settings-page.js';
+import { noticeOf, type Notice, type SettingsPage, type SettingsPageInput } from './settings-page.js';
 
 export interface IframeHandlerDeps {
   sessions: IframeSessions;
@@ -53,12 +47,7 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
   /** The page URL carries the session token, so a reload works without any cookie. */
   const pageUrl = (req: Request, token: string) => `${req.baseUrl}?session=${encodeURIComponent(token)}`;
 
-  const render = async (
-    req: Request,
-    res: Response,
-    input: { values?: SettingsFormValues; problems?: FieldProblem[]; notice?: Notice },
-    status = 200,
-  ) => {
+  const render = async (req: Request, res: Response, input: SettingsPageInput, status = 200) => {
     const session = sessionOf(res);
     const tokens = { session: await sessions.tokenFor(session), csrf: guards.csrfTokenFor(req) };
     res.status(status).render('iframe/settings', await page.model(session, tokens, input));
@@ -104,7 +93,8 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
         return render(req, res, { values, problems: [{ field: 'programId', message }] }, 400);
       }
       const text = `Правила программы «${chosen.name}» подставлены в форму. Проверьте их и нажмите «Сохранить».`;
-      await render(req, res, { values: withImportedRules(values, chosen), notice: { kind: 'info', text } });
+      const filled = withImportedRules(values, chosen);
+      await render(req, res, { values: filled, notice: { kind: 'info', text }, open: ['rules'] });
     },
 
     /**
@@ -133,7 +123,7 @@ export function iframeHandlers({ sessions, guards, page, goLive, guard, logger, 
     /** Starts seeding tier totals from МойСклад's history; the form keeps what was typed, nothing is saved. */
     requestTierSeed: async (req: Request, res: Response) => {
       const outcome = tierSeed.request(sessionOf(res).accountId);
-      await render(req, res, { values: formValuesOf(req.body), notice: SEED_NOTICES[outcome] });
+      await render(req, res, { values: formValuesOf(req.body), notice: SEED_NOTICES[outcome], open: ['tiers'] });
     },
 
     /** The seeding's progress, for the page to poll while it runs. */

@@ -27,12 +27,22 @@ import { catalogOverview } from '../catalog/catalog-overview.js';
 import { agoText } from '../locale/ago.js';
 import { LAW_RESTRICTED_TRACKING_TYPES, OWNER_EXCLUDABLE_TRACKING_TYPES } from '../receipt/restrictions.js';
 import type { IframeSession } from './iframe-sessions.js';
+import { settingsSections, type SectionId } from './settings-sections.js';
 import { tierExample } from '../go-live/tier-settings-input.js';
 import { birthdayExample, expiryExample } from '../go-live/program-examples.js';
 import { seedProgressText, type TierSeed } from '../go-live/tier-seed.js';
 import { tierRulesOf, tiersOn } from '../ledger/tier-rules.js';
 import { pointsStatement, statementFormat, statementMonth, statementRows } from '../ledger/points-statement.js';
 import { moscowMonthOf, shiftMonth, type MoscowMonth } from '../locale/moscow-day.js';
+
+/** What one render of the settings page shows: typed values, their problems, a notice, sections to open. */
+export interface SettingsPageInput {
+  values?: SettingsFormValues;
+  problems?: FieldProblem[];
+  notice?: Notice;
+  /** Sections an action just filled or reported on: shown open even when configured. */
+  open?: SectionId[];
+}
 
 /** A one-time message above the form: the steps of the last action, or what to fix. */
 export interface Notice {
@@ -104,7 +114,7 @@ export class SettingsPage {
   async model(
     session: IframeSession,
     tokens: { session: string; csrf: string },
-    input: { values?: SettingsFormValues; problems?: FieldProblem[]; notice?: Notice } = {},
+    input: SettingsPageInput = {},
   ): Promise<Record<string, unknown>> {
     const tenant = this.tenant(session.accountId);
     const stored = this.stored(tenant);
@@ -114,18 +124,28 @@ export class SettingsPage {
     ]);
     const problems = new Map((input.problems ?? []).map((p) => [p.field, p.message]));
     const values = input.values ?? formValuesFromStored(stored);
+    const goLive = goLiveSummary(tenant, this.deps.loyaltyApiUrl);
+    const suspended = tenant.status === 'Suspended';
     return {
       session,
       tokens,
-      accountName: tenant.accountName,
-      suspended: tenant.status === 'Suspended',
+      suspended,
       values: session.isAdmin ? values : maskedForEmployees(values),
       problems,
       secretsSet: stored.secretsSet,
       leavingLedger: Boolean(stored.ledgerLive),
       stores,
       programs,
-      goLive: goLiveSummary(tenant, this.deps.loyaltyApiUrl),
+      goLive,
+      // Folded once all is done; open while something waits, failed, or an action just reported its steps.
+      goLiveOpen:
+        !goLive.live || suspended || goLive.tokenRotationPending || Boolean(input.notice?.steps || goLive.lastFailure),
+      sections: settingsSections({
+        values,
+        problemFields: problems.keys(),
+        savedFor: tenant.configuredAt ? tenant.backend : undefined,
+        open: input.open,
+      }),
       goods: {
         // No access token, no МойСклад behind the tenant: nothing to read flags from (the local demo).
         connected: Boolean(tenant.accessTokenEnc),

@@ -35,8 +35,13 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   // After a failed save: focus goes to the first field at fault, and each link in the summary focuses its field.
+  // A field inside a folded section is opened first: a closed <details> hides it from focus.
   const summary = document.getElementById('error-summary');
-  const fieldOf = (link) => document.getElementById(link.getAttribute('href').slice(1));
+  const fieldOf = (link) => {
+    const field = document.getElementById(link.getAttribute('href').slice(1));
+    for (let fold = field?.closest('details'); fold; fold = fold.parentElement?.closest('details')) fold.open = true;
+    return field;
+  };
   if (summary) {
     const first = summary.querySelector('a[href^="#"]');
     const target = first && fieldOf(first);

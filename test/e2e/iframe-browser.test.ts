@@ -26,7 +26,7 @@ describe('Settings iframe in a real browser, framed from another site with third
 
   it("when the form changes height, then МойСклад's page is told each height and the window follows it", async () => {
     await page.goto(sandbox.embedUrl);
-    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    await frame.getByRole('heading', { name: 'Настройки' }).waitFor();
     const iframe = page.locator('iframe[data-app-iframe]');
     const contentHeight = () =>
       frame.locator('html').evaluate((html) => Math.ceil(html.getBoundingClientRect().height));
@@ -58,7 +58,7 @@ describe('Settings iframe in a real browser, framed from another site with third
 
   it('when a section is saved with errors, then all of them come at once, outlined in red, listed at the top, with focus on the first', async () => {
     await page.goto(sandbox.embedUrl);
-    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    await frame.getByRole('heading', { name: 'Настройки' }).waitFor();
     const appUrl = page
       .frames()
       .find((f) => f.url().startsWith(sandbox.appUrl))!
@@ -112,7 +112,7 @@ describe('Settings iframe in a real browser, framed from another site with third
   it('when the owner fills and saves the form, then the account goes live in МойСклад and the till works', async () => {
     expect(new URL(sandbox.embedUrl).hostname).to.not.equal(new URL(sandbox.appUrl).hostname);
     await page.goto(sandbox.embedUrl);
-    await frame.getByRole('heading', { name: 'Бонусы для кассы' }).waitFor();
+    await frame.getByRole('heading', { name: 'Настройки' }).waitFor();
     expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('false');
 
     // The REST API system with the key missing: errors next to the fields.
@@ -191,6 +191,48 @@ describe('Settings iframe in a real browser, framed from another site with third
       .waitFor();
   });
 
+  it('when the settings are saved, then each section is folded to a line of its values, and an error inside a fold opens it and takes focus', async () => {
+    await page.goto(sandbox.embedUrl);
+    await frame.getByRole('heading', { name: 'Настройки' }).waitFor();
+    const isOpen = (id: string) => frame.locator(`#${id}`).evaluate((el) => (el as HTMLDetailsElement).open);
+    const folds = [
+      'go-live',
+      'rules',
+      'customer-search',
+      'expiry',
+      'tiers',
+      'birthdays',
+      'catch-up',
+      'restricted-goods',
+    ];
+    for (const id of folds) expect(await isOpen(id), id).to.equal(false);
+    expect(await frame.locator('#rules [data-summary]').textContent()).to.match(
+      /^1 балл за каждые 7 ₽, 4 балла = 1 ₽ скидки, баллами до \d+ % чека$/,
+    );
+    expect(await frame.locator('#expiry [data-summary]').textContent()).to.equal('через 180 дней');
+    expect(await frame.locator('#customer-search [data-summary]').textContent()).to.equal('в системе лояльности');
+    expect(await frame.locator('#f-ledger-pointsLifetimeDays').isVisible(), 'folded fields are hidden').to.equal(false);
+
+    // A wrong value typed into one fold: after the save only that fold is open, with focus on the field.
+    await frame.locator('#expiry > summary').click();
+    await frame.locator('#f-ledger-pointsLifetimeDays').fill('-5');
+    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.locator('#error-summary').waitFor();
+    const field = frame.locator('#f-ledger-pointsLifetimeDays');
+    const focused = () => field.evaluate((el) => el === document.activeElement);
+    expect(await isOpen('expiry')).to.equal(true);
+    expect(await focused(), 'focus on the field at fault').to.equal(true);
+    expect(await isOpen('rules')).to.equal(false);
+    await page.screenshot({ path: artifactPath('iframe-fold-error.png') });
+
+    // Folded again by hand, the summary's link still opens the fold and focuses the field.
+    await frame.locator('#expiry > summary').click();
+    expect(await field.isVisible()).to.equal(false);
+    await frame.locator('#error-summary a[href="#f-ledger-pointsLifetimeDays"]').click();
+    expect(await isOpen('expiry')).to.equal(true);
+    expect(await focused()).to.equal(true);
+  });
+
   it('when an employee without admin rights opens the app, then the form is read-only and says why', async () => {
     await page.goto(`${sandbox.embedUrl}/?as=cashier`);
     await frame.locator('[data-read-only]').waitFor();
@@ -215,9 +257,11 @@ describe('Settings iframe in a real browser, framed from another site with third
       answer: 400,
       body: { errors: [{ error: 'Решение не поддерживает программу лояльности', code: 2006 }] },
     });
+    await frame.locator('#customer-search > summary').click();
     await frame.getByText('В МоёмСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
     await frame.getByText('МойСклад не принял изменения').waitFor();
+    expect(await frame.locator('#go-live').getAttribute('open'), 'the steps show after an action').to.equal('');
     expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include(
       'Решение не поддерживает программу лояльности',
     );

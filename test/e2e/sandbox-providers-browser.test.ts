@@ -134,6 +134,8 @@ describe('The sandbox with the external providers, in a real browser', function 
     await frame.getByLabel('Логин i-bonus', { exact: true }).fill(await listed('ibonus.login'));
     await frame.getByLabel('Пароль i-bonus', { exact: true }).fill(await listed('ibonus.password'));
     // This time МойСклад searches its own counterparties: the till sends МойСклад's id with the phone.
+    // The search was saved with the REST API, so its section is folded.
+    await frame.locator('#customer-search > summary').click();
     await frame.getByText('В МоёмСкладе', { exact: true }).click();
     await frame.getByRole('button', { name: 'Проверить подключение' }).click();
     await frame.locator('.check-result--ok').waitFor();

@@ -182,6 +182,7 @@ describe('Admin UI in a real browser', function () {
     expect(await colour(tillRow), 'the 404 reads as the note does').to.equal(await colour(note));
     expect(await note.getAttribute('class')).to.not.contain('is-error');
     expect(await tillRow.getAttribute('class')).to.not.contain('is-error');
+    await shootBothWidths(page, 'admin-log-not-found');
 
     await Promise.all([page.waitForURL(/\/admin\/log\/\d+$/), tillRow.locator('a').first().click()]);
     expect(await page.textContent('h1'))

@@ -33,16 +33,18 @@ describe('Admin tenant pages', () => {
     }
   });
 
-  it('when a tenant has LoyaltyAPI calls, then the list shows the last call and the 24-hour error rate', async () => {
+  it('when a tenant has LoyaltyAPI calls, then the list shows the last call and the 24-hour failure rate', async () => {
     const shop = createTestTenant(t);
     rename(shop.accountId, 'Аптека');
-    await shop.api.post('/counterparty/detail', { meta: counterpartyMeta() }); // 404: an unknown customer
+    const unknown = await shop.api.post('/counterparty/detail', { meta: counterpartyMeta() });
+    expect(unknown.status, '«клиент не найден»: an answer, not a failure').to.equal(404);
+    expect((await shop.api.post('/retaildemand', {})).status, 'a sale without a body: a failure').to.equal(400);
     await shop.api.post('/counterparty', { meta: counterpartyMeta(), name: 'Анна' });
     t.flushLog();
     const page = await admin.get('/admin/tenants?q=Аптека');
     const row = /<tr>\s*<td>\s*<a href="\/admin\/tenants\/[^"]+">Аптека[\s\S]*?<\/tr>/.exec(page.data)![0];
     expect(row).to.contain('Работает').and.contain('Встроенная бонусная программа').and.not.contain('не было');
-    expect(row).to.contain('<td class="num">2</td>').and.contain('<td class="num is-bad">50\u00a0%</td>');
+    expect(row).to.contain('<td class="num">3</td>').and.contain('<td class="num is-bad">33\u00a0%</td>');
   });
 
   it(`when there are more than ${TENANTS_PER_PAGE} tenants, then the next page continues after the last name`, async () => {

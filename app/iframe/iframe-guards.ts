@@ -55,16 +55,21 @@ export function iframeGuards(sessions: IframeSessions) {
       next();
     },
 
-    /** What the shop owes its customers is the owner's business: account admins only, also to read. */
-    requireAdminToRead: (_req: Request, res: Response, next: NextFunction): void => {
-      if (!sessionOf(res).isAdmin) {
-        throw new ForbiddenError('Баллы и обязательства видят только администраторы аккаунта МоегоСклада.', {
-          title: 'Нет прав на просмотр',
-          details: { hint: 'Попросите администратора аккаунта открыть приложение.' },
-        });
-      }
-      next();
-    },
+    /**
+     * What the shop owes its customers, and what it would under other rules, is the owner's business:
+     * account admins only, also to read. `what` names the page in the refusal («Баллы и обязательства»).
+     */
+    requireAdminToRead:
+      (what: string) =>
+      (_req: Request, res: Response, next: NextFunction): void => {
+        if (!sessionOf(res).isAdmin) {
+          throw new ForbiddenError(`${what} видят только администраторы аккаунта МоегоСклада.`, {
+            title: 'Нет прав на просмотр',
+            details: { hint: 'Попросите администратора аккаунта открыть приложение.' },
+          });
+        }
+        next();
+      },
 
     /** The token the page must send back; created once per session. */
     csrfTokenFor: (req: Request): string => csrf.generateToken(req),

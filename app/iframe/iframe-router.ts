@@ -25,6 +25,8 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   const handle = iframeHandlers({ ...deps, guards });
   const whatIf = whatIfHandlers({ ...deps, guards });
   const change = [requireSession, requireCsrfToken, requireAdmin];
+  const statementReader = [requireSession, requireAdminToRead('Баллы и обязательства')];
+  const whatIfReader = [requireSession, requireAdminToRead('Проверки на продажах')];
   const imports = importHandlers({ ...deps, guards });
   // The customer file comes as the raw body, read only after the session, the token and the rights are checked.
   const csv = rawFile(MAX_IMPORT_BYTES, FILE_TOO_LARGE);
@@ -39,11 +41,11 @@ export function iframeRouter(deps: IframeRouterDeps): Router {
   router.post('/check-connection', ...change, handle.checkConnection);
   router.post('/tier-seed', ...change, handle.requestTierSeed);
   router.get('/tier-seed', requireSession, handle.tierSeedProgress);
-  router.get('/statement', requireSession, requireAdminToRead, handle.statement);
-  router.get('/statement.csv', requireSession, requireAdminToRead, handle.statementCsv);
+  router.get('/statement', ...statementReader, handle.statement);
+  router.get('/statement.csv', ...statementReader, handle.statementCsv);
   router.post('/what-if', ...change, whatIf.start);
-  router.get('/what-if', requireSession, whatIf.show);
-  router.get('/what-if/status', requireSession, whatIf.status);
+  router.get('/what-if', ...whatIfReader, whatIf.show);
+  router.get('/what-if/status', ...whatIfReader, whatIf.status);
   router.post('/retry', ...change, handle.retry);
   router.post('/rotate-token', ...change, handle.rotateToken);
   router.get('/import', requireSession, imports.show);

@@ -169,11 +169,13 @@ describe('What-if on the shop’s own sales (fake МойСклад)', () => {
     expect(text).to.include('Прошлые проверки');
   });
 
-  it('when an employee without admin rights starts a check, then it is refused; another account never sees a run', async () => {
+  it('when an employee without admin rights starts a check or opens one, then 403 like the statement; another account never sees a run', async () => {
     w = await startMoyskladWorld({ products: [COFFEE], retailDemands: [] });
     w.configure('ledger', { ledger: SAVED });
     const cashier = w.account.employees.find((e) => !e.isAdmin)!;
     const asCashier = await open(cashier.id);
+    expect(asCashier.html).not.to.include('data-what-if-list');
+    expect(textOf(asCashier.html)).to.include('Проверки и их результаты видят только администраторы');
     const refused = await start(asCashier.session, asCashier.csrf, { ...PROPOSED_FORM, whatIfDays: '30' });
     expect(refused.status).to.equal(403);
     expect(w.t.storage.db.select().from(whatIfRuns).all()).to.be.empty;
@@ -182,9 +184,24 @@ describe('What-if on the shop’s own sales (fake МойСклад)', () => {
     const started = await start(owner.session, owner.csrf, { ...PROPOSED_FORM, whatIfDays: '30' });
     expect(started.status).to.equal(303);
     const runId = new URL(started.headers.location as string, w.t.baseUrl).searchParams.get('run')!;
+    expect(owner.html).to.include('data-what-if-list');
     await waitFor('the run is done', async () => (await status(owner.session, runId)).data.status === 'done');
-    // The cashier may look at the results of their own account.
-    expect((await status(asCashier.session, runId)).status).to.equal(200);
+    const ownersList = await w.t.http.get(`/iframe/what-if?session=${encodeURIComponent(owner.session)}`, {
+      responseType: 'text',
+    });
+    expect(ownersList.status).to.equal(200);
+    expect(ownersList.data).to.include(runId);
+    // What the shop would owe under other rules is the owner's business, as «Баллы и обязательства» is.
+    expect((await status(asCashier.session, runId)).status).to.equal(403);
+    for (const query of ['', `&run=${runId}`]) {
+      const page = await w.t.http.get(`/iframe/what-if?session=${encodeURIComponent(asCashier.session)}${query}`, {
+        responseType: 'text',
+        validateStatus: () => true,
+      });
+      expect(page.status, query).to.equal(403);
+      expect(page.data, query).not.to.include(runId);
+      expect(textOf(page.data), query).to.include('Проверки на продажах видят только администраторы');
+    }
 
     const other = w.fake.addAccount({ products: [COFFEE] });
     await w.fake.install(w.t.baseUrl, other.accountId);

@@ -9,6 +9,8 @@ export interface BirthdayCandidate {
   msId: string | null;
   birthDate: string;
   year: number;
+  /** When the customer was registered with us (customers.created_at, epoch ms). */
+  registeredAt: number;
 }
 
 /** A calendar day a birthday may fall on (MM-DD) and the year of that birthday. */
@@ -28,7 +30,7 @@ export const birthdayRepository = {
   candidates(tx: DbOrTx, tenantId: string, days: BirthdayDay[], afterId: string, limit: number): BirthdayCandidate[] {
     return tx.all<BirthdayCandidate>(sql`
       select c.id as customerId, c.ms_id as msId, c.birth_date as birthDate,
-             json_extract(d.value, '$.year') as year
+             json_extract(d.value, '$.year') as year, c.created_at as registeredAt
       from json_each(${JSON.stringify(days)}) d
       join customers c on c.tenant_id = ${tenantId} and c.birthday = json_extract(d.value, '$.md')
       where c.id > ${afterId}

@@ -18,6 +18,8 @@ import { inAudience, ledgerRulesOf, type LedgerRules } from './rules.js';
  * - the birthday job gives the owner's points once per customer and birthday year (birthday_grants'
  *   unique key), as a lot with the welcome points' lifetime; it needs no visit;
  * - purchases earn `birthdayEarnMultiplier` times the points, and the receipt says so.
+ * With `birthdayMinMemberDays`, the gift goes only to customers registered with us that many days before
+ * the birthday (longEnoughForGift); the multiplier rewards a purchase paid for, so it has no such wait.
  */
 
 export type BirthdayRules = Pick<
@@ -28,6 +30,7 @@ export type BirthdayRules = Pick<
   | 'birthdayDaysBefore'
   | 'birthdayDaysAfter'
   | 'birthdayEarnMultiplier'
+  | 'birthdayMinMemberDays'
 >;
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
@@ -79,6 +82,26 @@ export function birthdayDaysAround(
   return days;
 }
 
+/**
+ * Whether a customer registered at `registeredAt` (epoch ms) may have the gift of the `year` birthday:
+ * their Moscow registration day is at least `birthdayMinMemberDays` days before the birthday itself. Counted
+ * to the birthday, not to the window's first day, so the owner's «за сколько дней» does not move it; and
+ * fixed for the year, so an hourly job decides the same whenever it runs. 0: everyone.
+ */
+export function longEnoughForGift(
+  rules: Pick<BirthdayRules, 'birthdayMinMemberDays'>,
+  birthDate: string,
+  year: number,
+  registeredAt: number,
+): boolean {
+  if (rules.birthdayMinMemberDays <= 0) return true;
+  const parsed = parseBirthDate(birthDate);
+  if (!parsed) return false;
+  const [, month, day] = parsed.split('-').map(Number) as [number, number, number];
+  const days = dayNumber(birthdayIn(year, month, day)) - dayNumber(moscowDate(registeredAt));
+  return days >= rules.birthdayMinMemberDays;
+}
+
 /** Points a purchase earns are multiplied by this: the owner's multiplier inside the window, else 1. */
 export function earnMultiplierAt(rules: BirthdayRules, birthDate: string | null | undefined, now: number): number {
   if (!rules.active || !rules.birthdayEnabled || rules.birthdayEarnMultiplier <= 1) return 1;
@@ -109,6 +132,8 @@ export function rememberBirthDate<C extends Pick<Customer, 'id' | 'birthDate'>>(
  * Gives one customer their birthday points for `candidate.year`, in the caller's transaction: the
  * claim first (false: already given that year, by anyone), then the entry, a lot with the welcome
  * points' lifetime. Lots past their time are written off first, as every write for a customer does.
+ * A customer too new for the gift gets nothing and no claim: an owner who shortens the wait within
+ * the window still gives it.
  */
 export function grantBirthday(
   tx: DbOrTx,
@@ -118,7 +143,7 @@ export function grantBirthday(
   now: Date,
 ): boolean {
   const birthDate = parseBirthDate(candidate.birthDate);
-  if (!birthDate) return false;
+  if (!birthDate || !longEnoughForGift(rules, birthDate, candidate.year, candidate.registeredAt)) return false;
   const claimed = birthdays.claim(
     tx,
     { tenantId, customerId: candidate.customerId, year: candidate.year, birthDate, points: rules.birthdayPoints },

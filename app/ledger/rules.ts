@@ -55,6 +55,11 @@ export interface LedgerRules {
   birthdayDaysAfter: number;
   /** Purchases inside the window earn this many times the points; 1: as usual. */
   birthdayEarnMultiplier: number;
+  /**
+   * The gift (not the multiplier) only to customers registered with us at least this many Moscow calendar
+   * days before the birthday itself; 0: to everyone, as before the rule existed.
+   */
+  birthdayMinMemberDays: number;
   /** Sales the till made while it could not reach us earn once we find them in МойСклад (app/catch-up). */
   catchUpOfflineSales: boolean;
 }
@@ -83,6 +88,7 @@ export const DEFAULT_LEDGER_RULES: LedgerRules = {
   birthdayDaysBefore: 3,
   birthdayDaysAfter: 7,
   birthdayEarnMultiplier: 1,
+  birthdayMinMemberDays: 0,
   catchUpOfflineSales: false,
 };
 
@@ -95,6 +101,8 @@ export const MAX_BIRTHDAY_WINDOW_DAYS = 30;
 /** Earned points × at most this: with MAX_RECEIPT_KOPECKS and a rate of 1 ₽ it stays far below MAX_POINTS. */
 export const MAX_BIRTHDAY_MULTIPLIER = 10;
 export const MAX_BIRTHDAY_POINTS = 1_000_000;
+/** «In the program at least a year» is the longest wait an owner asks for. */
+export const MAX_BIRTHDAY_MEMBER_DAYS = 365;
 
 export const ledgerRulesSchema = Joi.object<LedgerRules>({
   active: Joi.boolean(),
@@ -120,6 +128,7 @@ export const ledgerRulesSchema = Joi.object<LedgerRules>({
   birthdayDaysBefore: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
   birthdayDaysAfter: Joi.number().integer().min(0).max(MAX_BIRTHDAY_WINDOW_DAYS),
   birthdayEarnMultiplier: Joi.number().integer().min(1).max(MAX_BIRTHDAY_MULTIPLIER),
+  birthdayMinMemberDays: Joi.number().integer().min(0).max(MAX_BIRTHDAY_MEMBER_DAYS),
   catchUpOfflineSales: Joi.boolean(),
 });
 

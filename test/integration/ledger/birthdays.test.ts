@@ -5,6 +5,7 @@ import { birthdayGrants, customers, ledgerEntries, ledgerLots, type Tenant } fro
 import { BirthdayJob } from '../../../app/ledger/birthdays.js';
 import type { LedgerRules } from '../../../app/ledger/rules.js';
 import { openStorage, type Db } from '../../../app/storage/database.js';
+import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { memoryLogger } from '../../helpers/memory-logger.js';
 import { runJobInTwoProcesses } from '../../helpers/job-in-two-processes.js';
 import { item, openLedgerFixture, sale, type LedgerFixture } from './ledger-fixture.js';
@@ -93,6 +94,44 @@ describe('Birthdays', () => {
     });
   });
 
+  describe('the wait before the gift', () => {
+    it('when the gift needs 30 days in the program, then a customer registered at the till on their birthday gets nothing to spend, one registered 30 days before gets it', async () => {
+      const tenant = shop({ birthdayMinMemberDays: 30 });
+      at('2026-10-24T09:00:00Z'); // 30 Moscow days before 23 November
+      const member = await born(tenant, '1990-11-23');
+      at('2026-10-25T09:00:00Z');
+      const dayShort = await born(tenant, '1990-11-23');
+      at('2026-11-23T10:00:00Z');
+      const newcomer = await born(tenant, '1990-11-23');
+
+      expect(await job().runOnce()).to.deep.equal({ granted: 1 });
+      expect(gifts(member).map((e) => e.points)).to.deep.equal([500]);
+      for (const id of [dayShort, newcomer]) {
+        expect(gifts(id), id).to.have.length(0);
+        expect(await f.ledger.balance(tenant, { id }), 'nothing to spend at once').to.equal(0);
+      }
+    });
+
+    it('when the owner shortens the wait while the window is open, then the next run gives the newcomer the gift', async () => {
+      const tenant = shop({ birthdayMinMemberDays: 30 });
+      const id = await born(tenant, '1990-11-23');
+      expect((await job().runOnce()).granted).to.equal(0);
+      const ledger = { ...(tenant.settings.ledger as object), birthdayMinMemberDays: 0 };
+      tenantRepository.update(f.storage.db, tenant.accountId, { settings: { ...tenant.settings, ledger } });
+      expect((await job().runOnce()).granted).to.equal(1);
+      expect(gifts(id)).to.have.length(1);
+    });
+
+    it('when the gift waits 30 days, then a newcomer’s birthday purchase still earns the multiple', async () => {
+      const tenant = shop({ birthdayMinMemberDays: 30, birthdayEarnMultiplier: 2 });
+      const msId = randomUUID();
+      await f.ledger.createSale(tenant, sale({ id: msId, birthDate: '1990-11-23' }, [item(100_000)]));
+      expect(await f.ledger.balance(tenant, { id: msId })).to.equal(2000);
+      await job().runOnce();
+      expect(await f.ledger.balance(tenant, { id: msId }), 'no gift on top').to.equal(2000);
+    });
+  });
+
   describe('once a year', () => {
     it('when the window crosses New Year, then the gift belongs to the birthday’s year: one in the window, the next a year on', async () => {
       const tenant = shop();
@@ -136,16 +175,21 @@ describe('Birthdays', () => {
       for (const id of ids) expect(f.books(id)).to.deep.equal({ balance: 500, entries: 500 });
     });
 
-    it('when two processes run the job at the same moment, then every customer gets one gift and both gave some', async function () {
+    it('when two processes run the job at the same moment, then every customer long enough in the program gets one gift, the new ones none, and both gave some', async function () {
       this.timeout(60_000);
-      const tenant = shop();
+      const tenant = shop({ birthdayMinMemberDays: 30 });
+      const today = f.clock.now;
+      at('2026-10-01T09:00:00Z');
       const ids = await Promise.all(Array.from({ length: 60 }, () => born(tenant, '1990-11-25')));
+      f.clock.now = today;
+      const newcomers = await Promise.all(Array.from({ length: 20 }, () => born(tenant, '1990-11-25')));
       const counts = (
         await runJobInTwoProcesses('test/helpers/birthday-job-process.ts', f.storage.sqlite.name, f.clock.now)
       ).map((result) => result.granted!);
       expect(counts[0]! + counts[1]!).to.equal(60);
       expect(Math.min(...counts), `both processes gave points: ${counts.join(' + ')}`).to.be.above(0);
       for (const id of ids) expect(gifts(id)).to.have.length(1);
+      for (const id of newcomers) expect(gifts(id)).to.have.length(0);
     });
   });
 

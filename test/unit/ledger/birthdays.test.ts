@@ -1,6 +1,11 @@
 import { expect } from 'chai';
-import { birthdayDaysAround, birthdayYearAt, earnMultiplierAt } from '../../../app/ledger/birthdays.js';
-import { DEFAULT_LEDGER_RULES } from '../../../app/ledger/rules.js';
+import {
+  birthdayDaysAround,
+  birthdayYearAt,
+  earnMultiplierAt,
+  longEnoughForGift,
+} from '../../../app/ledger/birthdays.js';
+import { DEFAULT_LEDGER_RULES, ledgerRulesOf } from '../../../app/ledger/rules.js';
 import { parseBirthDate } from '../../../app/locale/birth-date.js';
 
 const window = { birthdayDaysBefore: 3, birthdayDaysAfter: 7 };
@@ -54,5 +59,37 @@ describe('Birthday windows', () => {
     expect(earnMultiplierAt({ ...rules, active: false }, '1990-06-10', now)).to.equal(1);
     expect(earnMultiplierAt({ ...rules, birthdayEnabled: false }, '1990-06-10', now)).to.equal(1);
     expect(earnMultiplierAt(rules, null, now)).to.equal(1);
+  });
+
+  describe('the wait before the gift', () => {
+    const wait = (days: number) => ({ birthdayMinMemberDays: days });
+
+    it('when the owner asks for 30 days, then a customer registered 30 Moscow days before the birthday gets the gift and one a day later does not', () => {
+      expect(longEnoughForGift(wait(30), '1990-06-30', 2026, moscowNoon('2026-05-31'))).to.equal(true);
+      expect(longEnoughForGift(wait(30), '1990-06-30', 2026, moscowNoon('2026-06-01'))).to.equal(false);
+      // Counted in Moscow days: 23:59 on 31 May in Moscow is 31 May, 00:00 on 1 June is not.
+      expect(longEnoughForGift(wait(30), '1990-06-30', 2026, Date.parse('2026-05-31T20:59:00Z'))).to.equal(true);
+      expect(longEnoughForGift(wait(30), '1990-06-30', 2026, Date.parse('2026-05-31T21:00:00Z'))).to.equal(false);
+    });
+
+    it('when a customer registers at the till on their birthday, then with 0 days they get the gift, with 1 they do not', () => {
+      expect(longEnoughForGift(wait(0), '1990-06-10', 2026, moscowNoon('2026-06-10'))).to.equal(true);
+      expect(longEnoughForGift(wait(1), '1990-06-10', 2026, moscowNoon('2026-06-10'))).to.equal(false);
+      expect(longEnoughForGift(wait(1), '1990-06-10', 2026, moscowNoon('2026-06-09'))).to.equal(true);
+    });
+
+    it('when the gift is for next year’s birthday or a 29 February one, then the days count to that birthday', () => {
+      // A 2 January birthday given on 30 December belongs to the next year: 40 days from 23 November.
+      expect(longEnoughForGift(wait(40), '1990-01-02', 2027, moscowNoon('2026-11-23'))).to.equal(true);
+      expect(longEnoughForGift(wait(41), '1990-01-02', 2027, moscowNoon('2026-11-23'))).to.equal(false);
+      // Kept on 28 February in 2027: 30 days from 29 January.
+      expect(longEnoughForGift(wait(30), '2000-02-29', 2027, moscowNoon('2027-01-29'))).to.equal(true);
+      expect(longEnoughForGift(wait(30), '2000-02-29', 2027, moscowNoon('2027-01-30'))).to.equal(false);
+    });
+
+    it('when a tenant saved its rules before the wait existed, then it is 0: nothing changes for them', () => {
+      const rules = ledgerRulesOf({ settings: { ledger: { birthdayEnabled: true, birthdayPoints: 500 } } });
+      expect(rules.birthdayMinMemberDays).to.equal(0);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { DAY_MS, moscowDayMonth } from '../locale/moscow-day.js';
-import { daysText, groupDigits, plural } from '../locale/plural.js';
+import { daysGenitive, daysText, groupDigits, plural } from '../locale/plural.js';
 import { lotExpiresAt } from '../ledger/point-lots.js';
 import { DEFAULT_LEDGER_RULES } from '../ledger/rules.js';
 
@@ -39,7 +39,10 @@ export function expiryExample(values: Record<string, string>, now: number): stri
   return `Покупка на 1 000 ₽ сегодня → ${points(earned)}, их можно потратить до ${moscowDayMonth(expiresAt - 1)} включительно.`;
 }
 
-/** «Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок — 500 баллов раз в год.» */
+/**
+ * «Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок —
+ * 500 баллов раз в год тем, кто в программе не меньше 30 дней до дня рождения.»
+ */
 export function birthdayExample(values: Record<string, string>): string {
   const gift = whole(values, 'ledger.birthdayPoints', 0);
   const multiplier = Math.max(1, whole(values, 'ledger.birthdayEarnMultiplier', 1));
@@ -47,5 +50,7 @@ export function birthdayExample(values: Record<string, string>): string {
   const after = whole(values, 'ledger.birthdayDaysAfter', DEFAULT_LEDGER_RULES.birthdayDaysAfter);
   const earned = earnedFor1000(values) * multiplier;
   const purchase = `Покупка на 1 000 ₽ в день рождения, за ${daysText(before)} до него или ${daysText(after)} после → ${points(earned)}${multiplier > 1 ? ` (×${multiplier})` : ''}.`;
-  return gift > 0 ? `${purchase} В подарок — ${points(gift)} раз в год.` : purchase;
+  const wait = whole(values, 'ledger.birthdayMinMemberDays', 0);
+  const who = wait > 0 ? ` тем, кто в программе не меньше ${daysGenitive(wait)} до дня рождения` : '';
+  return gift > 0 ? `${purchase} В подарок — ${points(gift)} раз в год${who}.` : purchase;
 }

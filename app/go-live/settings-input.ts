@@ -5,6 +5,7 @@ import { checkFields, type FieldProblem } from '../http/validate.js';
 import {
   DEFAULT_LEDGER_RULES,
   MAX_BIRTHDAY_MULTIPLIER,
+  MAX_BIRTHDAY_MEMBER_DAYS,
   MAX_BIRTHDAY_POINTS,
   MAX_BIRTHDAY_WINDOW_DAYS,
   MAX_LIFETIME_DAYS,
@@ -193,6 +194,7 @@ const ledgerSchema = Joi.object<LedgerForm>({
     .empty('')
     .default(1)
     .label('Во сколько раз больше баллов за покупки в эти дни'),
+  birthdayMinMemberDays: orZero('Подарок — тем, кто в программе не меньше, дней', MAX_BIRTHDAY_MEMBER_DAYS),
   catchUpOfflineSales: flag('Начислять баллы за чеки, пробитые без связи с сервисом'),
   audience: Joi.string()
     .valid('all', 'tags')

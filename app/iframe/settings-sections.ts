@@ -1,6 +1,6 @@
 import type { BackendKind } from '../../db/schema/index.js';
 import type { SettingsFormValues } from '../go-live/settings-input.js';
-import { daysText, plural, pointsText } from '../locale/plural.js';
+import { daysGenitive, daysText, plural, pointsText } from '../locale/plural.js';
 
 /**
  * The settings form's foldable sections, in the order the page shows them: the chosen system's basics, then
@@ -116,7 +116,7 @@ function summariesOf(values: SettingsFormValues): Record<SectionId, string> {
     tiers: on('tiers.enabled') ? tiersSummary(values, count('tiers.windowDays')) : 'выключены',
     birthdays: on('ledger.birthdayEnabled')
       ? [
-          count('ledger.birthdayPoints') > 0 ? `подарок ${pointsText(count('ledger.birthdayPoints'))}` : 'без подарка',
+          birthdayGift(count('ledger.birthdayPoints'), count('ledger.birthdayMinMemberDays')),
           count('ledger.birthdayEarnMultiplier') > 1 && `баллы за покупки ×${count('ledger.birthdayEarnMultiplier')}`,
         ]
           .filter(Boolean)
@@ -138,6 +138,12 @@ function rulesSummary(values: SettingsFormValues, active: boolean): string {
     max ? `баллами до ${max} % чека` : '',
   ];
   return parts.filter(Boolean).join(', ');
+}
+
+/** «подарок 500 баллов тем, кто в программе от 30 дней»: the wait only matters when there is a gift. */
+function birthdayGift(points: number, waitDays: number): string {
+  if (points <= 0) return 'без подарка';
+  return `подарок ${pointsText(points)}${waitDays > 0 ? ` тем, кто в программе от ${daysGenitive(waitDays)}` : ''}`;
 }
 
 function tiersSummary(values: SettingsFormValues, windowDays: number): string {

@@ -36,3 +36,8 @@ export function pointsText(count: number): string {
 export function daysText(count: number): string {
   return `${count} ${plural(count, ['день', 'дня', 'дней'])}`;
 }
+
+/** After «от», «не меньше»: `1 дня`, `2 дней`, `21 дня`. */
+export function daysGenitive(count: number): string {
+  return `${count} ${plural(count, ['дня', 'дней', 'дней'])}`;
+}

@@ -34,6 +34,7 @@ describe('The program’s feature sections in a real browser', function () {
         birthdayDaysBefore: 3,
         birthdayDaysAfter: 7,
         birthdayEarnMultiplier: 2,
+        birthdayMinMemberDays: 30,
       },
       tiers: TIERS,
     });
@@ -54,9 +55,10 @@ describe('The program’s feature sections in a real browser', function () {
       'Например: Покупка на 1 000 ₽ → 200 баллов (уровень «Серебро»).',
     );
     expect(await page.locator('#birthdays [data-birthday-example]').textContent()).to.equal(
-      'Например: Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок — 500 баллов раз в год.',
+      'Например: Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок — 500 баллов раз в год тем, кто в программе не меньше 30 дней до дня рождения.',
     );
     expect(await page.isChecked('#f-ledger-birthdayEnabled')).to.equal(true);
+    expect(await page.inputValue('#f-ledger-birthdayMinMemberDays')).to.equal('30');
     expect(await page.inputValue('#f-ledger-birthdayEarnMultiplier')).to.equal('2');
     expect(await page.locator('[data-history-note]').isVisible()).to.equal(true);
 

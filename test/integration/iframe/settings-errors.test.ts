@@ -75,12 +75,16 @@ describe('Settings form: a failed save', () => {
       'ledger.welcomeLifetimeDays': '-1',
       'ledger.expiryReminderDays': 'x',
       'ledger.birthdayEarnMultiplier': '0',
+      'ledger.birthdayMinMemberDays': '-1',
       'ledger.requireSpendingCode': 'on',
       'ledger.codeWebhookUrl': 'ftp://sms.example',
     });
     expect(res.status).to.equal(400);
     const summary = summaryOf(res.data);
-    expect(summary).to.have.length(6);
+    expect(summary).to.have.length(7);
+    expect(fieldError(res.data, 'ledger.birthdayMinMemberDays')).to.equal(
+      'Поле «Подарок — тем, кто в программе не меньше, дней» должно быть не меньше 0.',
+    );
     for (const { href, message } of summary) {
       const label = labelOf(res.data, href);
       expect(label, href).to.be.a('string');

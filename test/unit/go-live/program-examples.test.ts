@@ -26,6 +26,10 @@ describe('The settings sections’ examples', () => {
     expect(birthdayExample(values)).to.equal(
       'Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок — 500 баллов раз в год.',
     );
+    expect(birthdayExample({ ...values, 'ledger.birthdayMinMemberDays': '30' })).to.equal(
+      'Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 200 баллов (×2). В подарок — 500 баллов раз в год тем, кто в программе не меньше 30 дней до дня рождения.',
+    );
+    expect(birthdayExample({ ...values, 'ledger.birthdayMinMemberDays': '21' })).to.contain('не меньше 21 дня до');
     expect(birthdayExample({ 'ledger.birthdayEarnMultiplier': 'x' })).to.equal(
       'Покупка на 1 000 ₽ в день рождения, за 3 дня до него или 7 дней после → 100 баллов.',
     );

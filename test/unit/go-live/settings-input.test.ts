@@ -94,11 +94,13 @@ describe('Settings form parsing', () => {
       birthdayDaysBefore: 3,
       birthdayDaysAfter: 7,
       birthdayEarnMultiplier: 1,
+      // The gift waits for nobody until the owner asks for it: a tenant saving an old form changes nothing.
+      birthdayMinMemberDays: 0,
       catchUpOfflineSales: false,
     });
   });
 
-  it('when birthdays are on with a window or multiplier out of bounds, then each is named next to its field', () => {
+  it('when birthdays are on with a window, multiplier or wait out of bounds, then each is named next to its field', () => {
     const { problems } = parseSettingsForm(
       formValuesOf({
         ...VALID_FORMS.ledger,
@@ -106,10 +108,29 @@ describe('Settings form parsing', () => {
         'ledger.birthdayPoints': '500',
         'ledger.birthdayDaysBefore': '31',
         'ledger.birthdayEarnMultiplier': '11',
+        'ledger.birthdayMinMemberDays': '366',
       }),
       NOTHING_STORED,
     );
-    expect(problems.map((p) => p.field)).to.deep.equal(['ledger.birthdayDaysBefore', 'ledger.birthdayEarnMultiplier']);
+    expect(problems.map((p) => p.field)).to.deep.equal([
+      'ledger.birthdayDaysBefore',
+      'ledger.birthdayEarnMultiplier',
+      'ledger.birthdayMinMemberDays',
+    ]);
+    expect(problems[2]!.message).to.equal(
+      'Поле «Подарок — тем, кто в программе не меньше, дней» должно быть не больше 365.',
+    );
+  });
+
+  it('when the gift waits 30 days, then the rule is saved; a blank field is 0, a fraction is refused', () => {
+    const form = { ...VALID_FORMS.ledger, 'ledger.birthdayEnabled': 'on', 'ledger.birthdayPoints': '500' };
+    const saved = (wait: string) =>
+      parseSettingsForm(formValuesOf({ ...form, 'ledger.birthdayMinMemberDays': wait }), NOTHING_STORED);
+    expect(saved('30').change!.settings.ledger!.birthdayMinMemberDays).to.equal(30);
+    expect(saved('').change!.settings.ledger!.birthdayMinMemberDays).to.equal(0);
+    expect(saved('1.5').problems.map((p) => p.message)).to.deep.equal([
+      'Поле «Подарок — тем, кто в программе не меньше, дней» должно быть целым числом.',
+    ]);
   });
 
   it('when points expire with reminders, then the days and the template are kept and the SMS gateway address is required', () => {

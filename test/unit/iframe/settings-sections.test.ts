@@ -103,4 +103,20 @@ describe('Settings sections: folded or open, and their one-line summaries', () =
     );
     expect(sections.ibonus.summary, 'the offered address, no login yet').to.equal('https://lk.i-bonus.me');
   });
+
+  it('when birthdays give a gift after a wait, then the folded line says who gets it; without a gift the wait is not mentioned', () => {
+    const summary = (values: Record<string, string>) =>
+      settingsSections({
+        values: { ...LEDGER, 'ledger.birthdayEnabled': 'on', ...values },
+        problemFields: [],
+        savedFor: 'ledger',
+      }).birthdays.summary;
+    const gift = { 'ledger.birthdayPoints': '500', 'ledger.birthdayEarnMultiplier': '2' };
+    expect(summary(gift)).to.equal('подарок 500 баллов, баллы за покупки ×2');
+    expect(summary({ ...gift, 'ledger.birthdayMinMemberDays': '30' })).to.equal(
+      'подарок 500 баллов тем, кто в программе от 30 дней, баллы за покупки ×2',
+    );
+    expect(summary({ ...gift, 'ledger.birthdayMinMemberDays': '1' })).to.contain('от 1 дня');
+    expect(summary({ 'ledger.birthdayPoints': '0', 'ledger.birthdayMinMemberDays': '30' })).to.equal('без подарка');
+  });
 });

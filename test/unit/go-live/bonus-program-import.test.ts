@@ -102,6 +102,7 @@ describe('Importing a МойСклад bonus program', () => {
       birthdayDaysBefore: 5,
       birthdayDaysAfter: 10,
       birthdayEarnMultiplier: 2,
+      birthdayMinMemberDays: 30,
     };
     const tiers = {
       enabled: true,

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { customers, ledgerEntries } from './ledger.js';
 import { tenants } from './tenants.js';
 
@@ -36,8 +36,37 @@ export const customerImports = sqliteTable(
     /** Moves with every chunk: a running import whose time stands still was stopped by a restart. */
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
     finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
+    /**
+     * The process working on it (a random token); every chunk commits only while it is still theirs. Null:
+     * nobody (ended, or let go by a process that stopped). Null on runs made before imports resumed.
+     */
+    claim: text('claim'),
+    /** The run's counts so far (ImportCounts, JSON); set on runs that can be resumed from customer_import_chunks. */
+    counts: text('counts', { mode: 'json' }).$type<Record<string, number>>(),
   },
-  (t) => [index('customer_imports_tenant_idx').on(t.tenantId, t.createdAt)],
+  (t) => [
+    index('customer_imports_tenant_idx').on(t.tenantId, t.createdAt),
+    index('customer_imports_status_idx').on(t.status, t.updatedAt),
+  ],
+);
+
+/**
+ * The rows of a running import not yet imported, 100 a chunk, as parsed (only the mapped fields: phone,
+ * card, name, e-mail, birth date, balance, level), deflated JSON. A chunk is deleted in the transaction
+ * that imports it, so what is left is exactly what a process resuming the run has to do; the last goes
+ * when the run ends (done, failed, or given up on after a day). Customers' personal data: kept no longer.
+ */
+export const customerImportChunks = sqliteTable(
+  'customer_import_chunks',
+  {
+    importId: integer('import_id')
+      .notNull()
+      .references(() => customerImports.id, { onDelete: 'cascade' }),
+    /** Order within the run, from 0. */
+    seq: integer('seq').notNull(),
+    rows: blob('rows', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
 );
 
 /**

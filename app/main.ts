@@ -61,6 +61,7 @@ function start(): void {
     services.outboxWorker.start();
     services.catalog.start();
     services.catchUp.start();
+    services.customerImport.watch();
     installGracefulShutdown(
       server,
       logger,
@@ -74,6 +75,7 @@ function start(): void {
           services.tierJob.stop(),
           services.tierSeed.stop(),
           services.catchUp.stop(),
+          services.customerImport.stop(),
           services.whatIf.stop(),
         ]);
       },

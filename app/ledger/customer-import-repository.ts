@@ -1,5 +1,10 @@
-import { and, desc, eq } from 'drizzle-orm';
-import { customerImportEntries, customerImports, type CustomerImport } from '../../db/schema/index.js';
+import { and, asc, count, desc, eq, isNotNull, isNull, lte, or } from 'drizzle-orm';
+import {
+  customerImportChunks,
+  customerImportEntries,
+  customerImports,
+  type CustomerImport,
+} from '../../db/schema/index.js';
 import type { DbOrTx } from '../storage/database.js';
 import { insertRow, statement } from '../storage/statements.js';
 
@@ -63,6 +68,68 @@ export const customerImportRepository = {
     tx.update(customerImports).set(change).where(eq(customerImports.id, id)).run();
   },
 
+  /** The run, while it is running and `claim` still holds it; undefined once another process took it over. */
+  ownedRun(tx: DbOrTx, id: number, claim: string): CustomerImport | undefined {
+    return tx
+      .select()
+      .from(customerImports)
+      .where(and(eq(customerImports.id, id), eq(customerImports.status, 'running'), eq(customerImports.claim, claim)))
+      .get();
+  },
+
+  /**
+   * Compare-and-set: takes a resumable run that nobody holds (let go, or no progress since `staleBefore`)
+   * for `claim`; false when another process took it first or it ended meanwhile.
+   */
+  claimStopped(tx: DbOrTx, id: number, claim: string, now: Date, staleBefore: Date): boolean {
+    const taken = tx
+      .update(customerImports)
+      .set({ claim, updatedAt: now })
+      .where(and(eq(customerImports.id, id), stoppedRun(staleBefore)))
+      .run();
+    return taken.changes === 1;
+  },
+
+  /** Resumable runs nobody works on, oldest first. */
+  stoppedRuns(tx: DbOrTx, staleBefore: Date): Pick<CustomerImport, 'id' | 'tenantId' | 'createdAt'>[] {
+    return tx
+      .select({ id: customerImports.id, tenantId: customerImports.tenantId, createdAt: customerImports.createdAt })
+      .from(customerImports)
+      .where(stoppedRun(staleBefore))
+      .orderBy(asc(customerImports.id))
+      .all();
+  },
+
+  /** A run's rows not imported yet, in order: each chunk's parsed rows, deflated. */
+  insertChunks(tx: DbOrTx, importId: number, chunks: readonly Buffer[]): void {
+    chunks.forEach((rows, seq) => insertRow(tx, customerImportChunks, { importId, seq, rows }));
+  },
+
+  nextChunk(tx: DbOrTx, importId: number): { seq: number; rows: Buffer } | undefined {
+    return tx
+      .select({ seq: customerImportChunks.seq, rows: customerImportChunks.rows })
+      .from(customerImportChunks)
+      .where(eq(customerImportChunks.importId, importId))
+      .orderBy(asc(customerImportChunks.seq))
+      .limit(1)
+      .get();
+  },
+
+  deleteChunk(tx: DbOrTx, importId: number, seq: number): void {
+    tx.delete(customerImportChunks)
+      .where(and(eq(customerImportChunks.importId, importId), eq(customerImportChunks.seq, seq)))
+      .run();
+  },
+
+  deleteChunks(tx: DbOrTx, importId: number): void {
+    tx.delete(customerImportChunks).where(eq(customerImportChunks.importId, importId)).run();
+  },
+
+  /** Chunks still stored, all runs together: for tests and the operator. */
+  storedChunks(tx: DbOrTx): number {
+    return tx.select({ n: count() }).from(customerImportChunks).get()?.n ?? 0;
+  },
+
   /** A tenant's last imports, newest first. */
   recent(tx: DbOrTx, tenantId: string, limit = 10): CustomerImport[] {
     return tx
@@ -85,3 +152,12 @@ export const customerImportRepository = {
       .get();
   },
 };
+
+/** Running, resumable (it has counts: made by code that stores its rows), and nobody's: let go or stale. */
+function stoppedRun(staleBefore: Date) {
+  return and(
+    eq(customerImports.status, 'running'),
+    isNotNull(customerImports.counts),
+    or(isNull(customerImports.claim), lte(customerImports.updatedAt, staleBefore)),
+  );
+}

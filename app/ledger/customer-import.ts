@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Customer, CustomerImportStatus, Tenant } from '../../db/schema/index.js';
-import { ValidationError } from '../errors.js';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { Customer, CustomerImport as ImportRun, CustomerImportStatus, Tenant } from '../../db/schema/index.js';
+import { PayloadTooLargeError, ValidationError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { parseBirthDate } from '../locale/birth-date.js';
 import { normalizePhone } from '../locale/phone.js';
 import { MAX_POINTS } from '../receipt/bounds.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import { immediate, type Db, type DbOrTx } from '../storage/database.js';
+import { tenantRepository } from '../tenants/tenant-repository.js';
 import { recordAdminAction } from '../txlog/admin-audit.js';
 import type { TransactionLog } from '../txlog/transaction-log.js';
 import { customerImportRepository as imports } from './customer-import-repository.js';
 import { customerRepository as customers, storedFields } from './customer-repository.js';
-import type { CustomerFile, FileRow } from './customer-file.js';
+import { MAX_IMPORT_BYTES, type CustomerFile, type FileRow } from './customer-file.js';
 import { IMPORT_FIELDS, type ColumnMapping } from './import-presets.js';
 import { lotRepository } from './lot-repository.js';
 import { lotExpiresAt, postEntry, settleExpiry } from './point-lots.js';
-import { ledgerRulesOf } from './rules.js';
+import { ledgerRulesOf, type LedgerRules } from './rules.js';
 import { tierRulesOf, tiersOn, type TierRules } from './tier-rules.js';
 
 /**
@@ -92,6 +94,8 @@ export interface ImportRequest {
 export interface ImportProgress {
   id: number;
   status: CustomerImportStatus | 'stopped';
+  /** Running, but its process went away: another one continues it within a minute or two. */
+  waiting: boolean;
   fileHash: string;
   fileName: string | null;
   by: string;
@@ -109,6 +113,30 @@ export interface ImportProgress {
 
 /** A running import writes its progress at least this often; one whose row stands still longer was stopped. */
 const STALE_MS = 2 * 60_000;
+/** A stopped import is resumed within this long of its start; after it, its stored rows are dropped. */
+export const RESUME_WITHIN_MS = 24 * 60 * 60_000;
+/** How often a serving process looks for stopped imports (`watch`). */
+const WATCH_EVERY_MS = 60_000;
+
+export const TOO_MANY_ROWS = 'Файл слишком велик для одного переноса. Разделите его на части и загрузите по очереди.';
+const FAILED =
+  'Перенос остановлен из-за ошибки на сервере. Загрузите тот же файл ещё раз: перенесённые строки не повторятся.';
+const GAVE_UP =
+  'Перенос прервался и не продолжился в течение суток. Загрузите тот же файл ещё раз: перенесённые строки не повторятся.';
+
+/** The run being imported by this process: `claim` is its token in customer_imports. */
+interface RunContext {
+  id: number;
+  claim: string;
+  tenant: Tenant;
+  fileHash: string;
+  fileName: string | null;
+  by: string;
+  rows: number;
+}
+
+/** Another process took the run over (ours looked stopped): this one leaves it. */
+class ClaimLost extends Error {}
 
 /**
  * Brings a shop's customers and their points from a file into the built-in ledger. The dry run and the
@@ -116,55 +144,146 @@ const STALE_MS = 2 * 60_000;
  * counts are the import's as long as nothing else changes the customers in between. The file's balance is
  * the target: a customer's first import of this file writes an 'import' entry of the difference, keyed by
  * (file hash, customer), so the same file twice changes nothing. Imported points live as long as earned
- * ones, counted from the import. The import runs in the background in chunks (progress in
- * customer_imports); one stopped by a restart is finished by importing the same file again.
+ * ones, counted from the import.
+ *
+ * The import runs in the background, claim, do, record: the parsed rows are stored in chunks
+ * (customer_import_chunks) beside the run, and each chunk is imported, counted in the run and deleted in
+ * one transaction that commits only while the run's claim is still this process's. A run whose process
+ * went away (a reload lets it go, a crash leaves it stale) is taken over by a compare-and-set on its claim
+ * (`resumeStopped`) and continues from its first chunk left, so no row is imported twice.
  */
 export class CustomerImport {
   private readonly runs = new Set<Promise<void>>();
   private readonly now: () => Date;
+  private readonly pause: () => Promise<unknown>;
+  private readonly maxStoredBytes: number;
+  private stopping = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly db: Db,
     private readonly txlog: TransactionLog,
     private readonly logger?: Logger,
-    options: { now?: () => Date } = {},
+    options: {
+      now?: () => Date;
+      /** Before each chunk: a turn of the event loop, so the till's calls pass. */
+      pause?: () => Promise<unknown>;
+      /** The stored rows of one run, deflated, at most (the upload's own cap by default). */
+      maxStoredBytes?: number;
+    } = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    this.pause = options.pause ?? nextTurn;
+    this.maxStoredBytes = options.maxStoredBytes ?? MAX_IMPORT_BYTES;
   }
 
   /** What the import would do, without writing anything; reads in chunks, yielding between them. */
   async dryRun(request: ImportRequest): Promise<ImportReport> {
     const now = this.now();
     const session = await ImportSession.open(request);
+    const key = { tenantId: request.tenant.accountId, fileHash: request.file.hash };
     for (let start = 0; start < session.rows.length; start += READ_CHUNK_ROWS) {
       if (start > 0) await nextTurn();
       for (const row of session.rows.slice(start, start + READ_CHUNK_ROWS)) {
-        const decision = this.decide(this.db, request, row);
+        const decision = this.decide(this.db, key, row);
         session.count(row, decision, expectedPoints(this.db, row, decision, now));
       }
     }
     return session.report();
   }
 
-  /** Records the run and starts it in the background; its progress is `progress(tenant, id)`. */
+  /** Records the run with its rows and starts it in the background; its progress is `progress(tenant, id)`. */
   async start(request: ImportRequest): Promise<number> {
     const session = await ImportSession.open(request);
+    const chunks = await packedChunks(session.rows);
+    if (chunks.reduce((bytes, chunk) => bytes + chunk.length, 0) > this.maxStoredBytes) {
+      throw new PayloadTooLargeError(TOO_MANY_ROWS);
+    }
     const now = this.now();
-    const id = immediate(this.db, (tx) =>
-      imports.insertRun(tx, {
+    const claim = randomUUID();
+    const fileName = request.fileName?.slice(0, MAX_NAME) || null;
+    const counts = session.counts();
+    const rows = request.file.rows.length;
+    const id = immediate(this.db, (tx) => {
+      const id = imports.insertRun(tx, {
         tenantId: request.tenant.accountId,
         fileHash: request.file.hash,
-        fileName: request.fileName?.slice(0, MAX_NAME) || null,
+        fileName,
         byWhom: request.by,
         status: 'running',
-        rows: request.file.rows.length,
+        rows,
+        // Rows refused while parsing are through already.
+        ...progressOf(counts, rows - session.rows.length),
+        claim,
+        counts: { ...counts },
         createdAt: now,
         updatedAt: now,
-      }),
-    );
-    const run = this.execute(id, request, session).finally(() => this.runs.delete(run));
-    this.runs.add(run);
+      });
+      imports.insertChunks(tx, id, chunks);
+      return id;
+    });
+    const { tenant, by } = request;
+    this.inBackground({ id, claim, tenant, fileHash: request.file.hash, fileName, by, rows });
     return id;
+  }
+
+  /**
+   * Takes over every import whose process went away and continues it in the background; gives up on
+   * those older than RESUME_WITHIN_MS. Two processes doing this at once (a reload) take each run once.
+   */
+  async resumeStopped(): Promise<number> {
+    let resumed = 0;
+    const now = this.now();
+    const staleBefore = new Date(now.getTime() - STALE_MS);
+    for (const stopped of imports.stoppedRuns(this.db, staleBefore)) {
+      if (this.stopping) break;
+      await nextTurn();
+      const claim = randomUUID();
+      const tooOld = stopped.createdAt.getTime() < now.getTime() - RESUME_WITHIN_MS;
+      const run = immediate(this.db, (tx) => {
+        if (!imports.claimStopped(tx, stopped.id, claim, now, staleBefore)) return undefined;
+        const run = imports.ownedRun(tx, stopped.id, claim);
+        const tenant = tenantRepository.find(tx, stopped.tenantId);
+        if (run && tenant && !tooOld) return { run, tenant };
+        this.end(tx, stopped.id, claim, GAVE_UP);
+        return undefined;
+      });
+      if (!run) continue;
+      const { run: row, tenant } = run;
+      this.logger?.info('customer import resumed', {
+        importId: row.id,
+        tenantId: row.tenantId,
+        doneRows: row.doneRows,
+      });
+      this.inBackground({
+        id: row.id,
+        claim,
+        tenant,
+        fileHash: row.fileHash,
+        fileName: row.fileName,
+        by: row.byWhom,
+        rows: row.rows,
+      });
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /** Looks for stopped imports now and every minute, until `stop`: what a serving process runs. */
+  watch(): void {
+    const sweep = () =>
+      void this.resumeStopped().catch((error: unknown) =>
+        this.logger?.error('customer import resume failed', { error }),
+      );
+    this.timer = setInterval(sweep, WATCH_EVERY_MS).unref();
+    sweep();
+  }
+
+  /** The chunk under way commits; the run is let go for the next process (which may already be serving). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.settled();
   }
 
   /** Imports and dry runs both done and ended: resolves once every import started here has ended. */
@@ -175,10 +294,17 @@ export class CustomerImport {
   progress(tenantId: string, id: number): ImportProgress | undefined {
     const row = imports.run(this.db, tenantId, id);
     if (!row) return undefined;
-    const stale = row.status === 'running' && this.now().getTime() - row.updatedAt.getTime() > STALE_MS;
+    const now = this.now().getTime();
+    const stale = row.status === 'running' && now - row.updatedAt.getTime() > STALE_MS;
+    const waiting =
+      row.status === 'running' &&
+      row.counts !== null &&
+      (row.claim === null || stale) &&
+      now - row.createdAt.getTime() <= RESUME_WITHIN_MS;
     return {
       id: row.id,
-      status: stale ? 'stopped' : row.status,
+      status: stale && !waiting ? 'stopped' : row.status,
+      waiting,
       fileHash: row.fileHash,
       fileName: row.fileName,
       by: row.byWhom,
@@ -195,95 +321,137 @@ export class CustomerImport {
     };
   }
 
-  private async execute(id: number, request: ImportRequest, session: ImportSession): Promise<void> {
-    const { tenant } = request;
+  private inBackground(run: RunContext): void {
+    const running = this.execute(run).finally(() => this.runs.delete(running));
+    this.runs.add(running);
+  }
+
+  private async execute(run: RunContext): Promise<void> {
+    const { tenant } = run;
     try {
       const rules = ledgerRulesOf(tenant);
-      // Rows refused while parsing are through already.
-      const through = request.file.rows.length - session.rows.length;
-      for (let start = 0; start < session.rows.length; start += IMPORT_CHUNK_ROWS) {
-        await nextTurn();
-        const chunk = session.rows.slice(start, start + IMPORT_CHUNK_ROWS);
-        immediate(this.db, (tx) => {
-          const now = this.now();
-          const expiresAt = lotExpiresAt(rules, 'earned', now.getTime());
-          for (const row of chunk) {
-            const decision = this.decide(tx, request, row);
-            session.count(row, decision, this.apply(tx, request, row, decision, expiresAt, now));
-          }
-          imports.updateRun(tx, id, { ...session.progress(through + start + chunk.length), updatedAt: now });
-        });
+      for (;;) {
+        if (this.stopping) {
+          immediate(this.db, (tx) => this.letGo(tx, run));
+          return;
+        }
+        await this.pause();
+        const more = immediate(this.db, (tx) => this.importChunk(tx, run, rules));
+        if (!more) break;
       }
-      const report = session.report();
-      immediate(this.db, (tx) => {
-        const now = this.now();
-        imports.updateRun(tx, id, {
-          ...session.progress(report.rows),
-          status: 'done',
-          updatedAt: now,
-          finishedAt: now,
-        });
-        recordAdminAction(
-          this.txlog,
-          request.by,
-          'ledger.import',
-          {
-            tenantId: tenant.accountId,
-            pointsEarned: report.pointsPosted > 0 ? report.pointsPosted : null,
-            pointsSpent: report.pointsPosted < 0 ? -report.pointsPosted : null,
-            request: { importId: id, fileHash: report.fileHash, fileName: request.fileName ?? null, rows: report.rows },
-            response: {
-              created: report.created,
-              updated: report.updated,
-              unchanged: report.unchanged,
-              skipped: report.skipped,
-              duplicatesInFile: report.duplicatesInFile,
-              // Named without "phone": the log masks every value under such a key.
-              badNumbers: report.badPhones,
-              pointsInFile: report.pointsInFile,
-              pointsPosted: report.pointsPosted,
-            },
-          },
-          tx,
-        );
-      });
+      immediate(this.db, (tx) => this.finish(tx, run));
     } catch (error) {
-      this.logger?.error('customer import failed', { importId: id, tenantId: tenant.accountId, error });
+      if (error instanceof ClaimLost) {
+        this.logger?.warn('customer import taken over by another process', {
+          importId: run.id,
+          tenantId: tenant.accountId,
+        });
+        return;
+      }
+      this.logger?.error('customer import failed', { importId: run.id, tenantId: tenant.accountId, error });
       try {
-        const now = this.now();
-        immediate(this.db, (tx) =>
-          imports.updateRun(tx, id, {
-            status: 'failed',
-            error:
-              'Перенос остановлен из-за ошибки на сервере. Загрузите тот же файл ещё раз: перенесённые строки не повторятся.',
-            updatedAt: now,
-            finishedAt: now,
-          }),
-        );
+        immediate(this.db, (tx) => this.end(tx, run.id, run.claim, FAILED));
       } catch {
-        // The database is gone (shutdown): the row stays 'running' and reads as stopped once it is stale.
+        // The database is gone (shutdown): the run stays claimed, goes stale, and another process resumes it.
       }
     }
   }
 
+  /** Imports the run's next chunk, counts it and deletes it; false when none is left. */
+  private importChunk(tx: DbOrTx, run: RunContext, rules: LedgerRules): boolean {
+    const current = imports.ownedRun(tx, run.id, run.claim);
+    if (!current) throw new ClaimLost();
+    const chunk = imports.nextChunk(tx, run.id);
+    if (!chunk) return false;
+    const now = this.now();
+    const expiresAt = lotExpiresAt(rules, 'earned', now.getTime());
+    const counts = countsOf(current);
+    const key = { tenantId: run.tenant.accountId, fileHash: run.fileHash };
+    const rows = unpackChunk(chunk.rows);
+    for (const row of rows) {
+      const decision = this.decide(tx, key, row);
+      countRow(counts, row, decision, this.apply(tx, run.tenant, key.fileHash, row, decision, expiresAt, now));
+    }
+    imports.updateRun(tx, run.id, {
+      ...progressOf(counts, current.doneRows + rows.length),
+      counts: { ...counts },
+      updatedAt: now,
+    });
+    imports.deleteChunk(tx, run.id, chunk.seq);
+    return true;
+  }
+
+  /** Every chunk is in: the run is done and says so in the log, once. */
+  private finish(tx: DbOrTx, run: RunContext): void {
+    const current = imports.ownedRun(tx, run.id, run.claim);
+    if (!current) throw new ClaimLost();
+    const counts = countsOf(current);
+    const now = this.now();
+    imports.updateRun(tx, run.id, {
+      ...progressOf(counts, run.rows),
+      status: 'done',
+      claim: null,
+      updatedAt: now,
+      finishedAt: now,
+    });
+    imports.deleteChunks(tx, run.id);
+    recordAdminAction(
+      this.txlog,
+      run.by,
+      'ledger.import',
+      {
+        tenantId: run.tenant.accountId,
+        pointsEarned: counts.pointsPosted > 0 ? counts.pointsPosted : null,
+        pointsSpent: counts.pointsPosted < 0 ? -counts.pointsPosted : null,
+        request: { importId: run.id, fileHash: run.fileHash, fileName: run.fileName, rows: run.rows },
+        response: {
+          created: counts.created,
+          updated: counts.updated,
+          unchanged: counts.unchanged,
+          skipped: counts.skipped,
+          duplicatesInFile: counts.duplicatesInFile,
+          // Named without "phone": the log masks every value under such a key.
+          badNumbers: counts.badPhones,
+          pointsInFile: counts.pointsInFile,
+          pointsPosted: counts.pointsPosted,
+        },
+      },
+      tx,
+    );
+  }
+
+  /** A process stopping gives its run up at once: the next one takes it without waiting for it to go stale. */
+  private letGo(tx: DbOrTx, run: RunContext): void {
+    if (imports.ownedRun(tx, run.id, run.claim)) imports.updateRun(tx, run.id, { claim: null });
+  }
+
+  /** Ends a run this process holds without finishing it: the reason for the owner, its stored rows dropped. */
+  private end(tx: DbOrTx, id: number, claim: string, error: string): void {
+    const now = this.now();
+    if (!imports.ownedRun(tx, id, claim)) return;
+    imports.updateRun(tx, id, { status: 'failed', error, claim: null, updatedAt: now, finishedAt: now });
+    imports.deleteChunks(tx, id);
+  }
+
   /** Finds the row's customer by phone, then card; the same file already applied to them is 'unchanged'. */
-  private decide(tx: DbOrTx, { tenant, file }: ImportRequest, row: ParsedRow): Decision {
-    const byPhone = row.phone ? customers.findByPhone(tx, tenant.accountId, row.phone) : undefined;
-    const byCard = row.card ? customers.findByCard(tx, tenant.accountId, row.card) : undefined;
+  private decide(tx: DbOrTx, key: { tenantId: string; fileHash: string }, row: ParsedRow): Decision {
+    const byPhone = row.phone ? customers.findByPhone(tx, key.tenantId, row.phone) : undefined;
+    const byCard = row.card ? customers.findByCard(tx, key.tenantId, row.card) : undefined;
     if (byPhone && byCard && byPhone.id !== byCard.id) {
       return { kind: 'conflict', message: 'телефон и карта принадлежат разным покупателям, строка пропущена' };
     }
     const customer = byPhone ?? byCard;
     if (!customer) return { kind: 'create' };
     const by = byPhone ? 'phone' : 'card';
-    const kind = imports.imported(tx, tenant.accountId, file.hash, customer.id) ? 'unchanged' : 'update';
+    const kind = imports.imported(tx, key.tenantId, key.fileHash, customer.id) ? 'unchanged' : 'update';
     return { kind, customer, by };
   }
 
   /** Writes one decided row; returns the points posted. */
   private apply(
     tx: DbOrTx,
-    { tenant, file }: ImportRequest,
+    tenant: Tenant,
+    fileHash: string,
     row: ParsedRow,
     decision: Decision,
     expiresAt: number | null,
@@ -334,7 +502,7 @@ export class CustomerImport {
       postEntry(tx, { tenantId, customerId, points, kind: 'import' }, now, {
         expiresAt: points > 0 ? expiresAt : null,
       }) ?? null;
-    imports.recordEntry(tx, { tenantId, fileHash: file.hash, customerId, entryId, rowNumber: row.line }, now.getTime());
+    imports.recordEntry(tx, { tenantId, fileHash, customerId, entryId, rowNumber: row.line }, now.getTime());
     return points;
   }
 }
@@ -351,7 +519,7 @@ function expectedPoints(tx: DbOrTx, row: ParsedRow, decision: Decision, now: Dat
 class ImportSession {
   readonly rows: ParsedRow[] = [];
   private readonly problems: RowProblem[] = [];
-  private readonly counts: ImportCounts;
+  private readonly tally: ImportCounts;
   private readonly rules;
 
   /** Parses every row and finds duplicates within the file, yielding to the event loop every chunk. */
@@ -372,7 +540,7 @@ class ImportSession {
     const { file, mapping, tenant } = request;
     checkMapping(mapping, file.header.length);
     this.rules = ledgerRulesOf(tenant);
-    this.counts = {
+    this.tally = {
       rows: file.rows.length,
       created: 0,
       updated: 0,
@@ -393,7 +561,7 @@ class ImportSession {
     const samePhone = row.phone ? phones.get(row.phone) : undefined;
     const sameCard = row.card ? cards.get(row.card) : undefined;
     if (samePhone !== undefined || sameCard !== undefined) {
-      this.counts.duplicatesInFile += 1;
+      this.tally.duplicatesInFile += 1;
       this.skip(
         row.line,
         samePhone !== undefined
@@ -407,43 +575,29 @@ class ImportSession {
     this.rows.push(row);
   }
 
-  /** The counts so far, as customer_imports keeps them; rows skipped while parsing count from the start. */
-  progress(doneRows: number) {
-    const { created, updated, unchanged, skipped, pointsPosted } = this.counts;
-    return { doneRows, created, updated, unchanged, skipped, points: pointsPosted };
+  /** The counts so far: after the parse, those of the rows it refused. */
+  counts(): ImportCounts {
+    return { ...this.tally };
   }
 
   count(row: ParsedRow, decision: Decision, posted: number): void {
-    const counts = this.counts;
-    if (decision.kind === 'conflict') return this.skip(row.line, decision.message);
-    counts.pointsInFile += row.balance;
-    counts.pointsPosted += posted;
-    if (decision.kind === 'create') {
-      counts.created += 1;
-      return;
-    }
-    if (decision.by === 'phone') counts.matchedByPhone += 1;
-    else counts.matchedByCard += 1;
-    if (decision.kind === 'unchanged') {
-      counts.unchanged += 1;
-      return;
-    }
-    counts.updated += 1;
+    if (decision.kind === 'conflict') this.problems.push({ line: row.line, message: decision.message, skipped: true });
+    countRow(this.tally, row, decision, posted);
   }
 
   report(): ImportReport {
     return {
-      ...this.counts,
+      ...this.tally,
       fileHash: this.request.file.hash,
-      pointsInFileKopecks: kopecksForPoints(this.counts.pointsInFile, this.rules),
+      pointsInFileKopecks: kopecksForPoints(this.tally.pointsInFile, this.rules),
       pointsPostedKopecks:
-        Math.sign(this.counts.pointsPosted) * kopecksForPoints(Math.abs(this.counts.pointsPosted), this.rules),
+        Math.sign(this.tally.pointsPosted) * kopecksForPoints(Math.abs(this.tally.pointsPosted), this.rules),
       problems: this.problems.sort((a, b) => a.line - b.line),
     };
   }
 
   private skip(line: number, message: string): void {
-    this.counts.skipped += 1;
+    this.tally.skipped += 1;
     this.problems.push({ line, message, skipped: true });
   }
 
@@ -461,7 +615,7 @@ class ImportSession {
     const rawPhone = cell('phone');
     const phone = rawPhone ? normalizePhone(rawPhone) : null;
     if (rawPhone && !phone) {
-      this.counts.badPhones += 1;
+      this.tally.badPhones += 1;
       this.skip(line, `телефон «${rawPhone.slice(0, 40)}» не похож на российский номер, строка пропущена`);
       return undefined;
     }
@@ -508,6 +662,76 @@ class ImportSession {
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** One decided row in the counts: a conflict is skipped, the others imported (or already were). */
+function countRow(counts: ImportCounts, row: ParsedRow, decision: Decision, posted: number): void {
+  if (decision.kind === 'conflict') {
+    counts.skipped += 1;
+    return;
+  }
+  counts.pointsInFile += row.balance;
+  counts.pointsPosted += posted;
+  if (decision.kind === 'create') {
+    counts.created += 1;
+    return;
+  }
+  if (decision.by === 'phone') counts.matchedByPhone += 1;
+  else counts.matchedByCard += 1;
+  if (decision.kind === 'unchanged') counts.unchanged += 1;
+  else counts.updated += 1;
+}
+
+/** The counts as customer_imports keeps them beside the JSON, for the page and the admin list. */
+function progressOf(counts: ImportCounts, doneRows: number) {
+  const { created, updated, unchanged, skipped, pointsPosted } = counts;
+  return { doneRows, created, updated, unchanged, skipped, points: pointsPosted };
+}
+
+function countsOf(run: ImportRun): ImportCounts {
+  return { ...(run.counts as unknown as ImportCounts) };
+}
+
+/**
+ * A stored row: only the fields the import writes, in a fixed order (no keys), the chunk deflated, so a
+ * run's rows take less room than its file did.
+ */
+type StoredRow = [
+  number,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number,
+  number | null,
+];
+
+/** The rows in chunks of IMPORT_CHUNK_ROWS as customer_import_chunks keeps them, yielding every few chunks. */
+async function packedChunks(rows: readonly ParsedRow[]): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < rows.length; start += IMPORT_CHUNK_ROWS) {
+    if (chunks.length % 10 === 9) await nextTurn();
+    const stored = rows
+      .slice(start, start + IMPORT_CHUNK_ROWS)
+      .map((r): StoredRow => [r.line, r.phone, r.card, r.name, r.email, r.birthDate, r.balance, r.tierLevel]);
+    chunks.push(deflateSync(JSON.stringify(stored)));
+  }
+  return chunks;
+}
+
+function unpackChunk(bytes: Buffer): ParsedRow[] {
+  const stored = JSON.parse(inflateSync(bytes).toString('utf8')) as StoredRow[];
+  return stored.map(([line, phone, card, name, email, birthDate, balance, tierLevel]) => ({
+    line,
+    phone,
+    card,
+    name,
+    email,
+    birthDate,
+    balance,
+    tierLevel,
+  }));
+}
 
 function checkMapping(mapping: ColumnMapping, columns: number): void {
   for (const field of IMPORT_FIELDS) {

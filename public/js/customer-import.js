@@ -180,7 +180,11 @@ document.addEventListener('DOMContentLoaded', () => {
       }
       bar.value = progress.rows === 0 ? 100 : Math.floor((progress.doneRows * 100) / progress.rows);
       text.textContent = `Обработано ${number(progress.doneRows)} из ${number(progress.rows)} строк.`;
-      if (progress.status === 'running') return void setTimeout(poll, 1000);
+      // The server restarted mid-import: another process takes it over within a minute or two.
+      if (progress.waiting) {
+        text.textContent += ' Сервер перезапускался: перенос продолжится сам со строки, где остановился, через минуту-другую. Загружать файл снова не нужно.';
+      }
+      if (progress.status === 'running') return void setTimeout(poll, progress.waiting ? 3000 : 1000);
       input.disabled = false;
       if (progress.status === 'done') {
         status(

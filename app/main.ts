@@ -57,6 +57,7 @@ function start(): void {
       expiry: services.pointExpiry,
       reminders: services.expiryReminders,
       birthdays: services.birthdayJob,
+      catchUp: services.catchUp,
     });
     services.outboxWorker.start();
     services.catalog.start();

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql } from 'drizzle-orm';
 import {
   catchUpState,
   processStarts,
@@ -18,16 +18,21 @@ export const catchUpRepository = {
     return tx
       .select({ id: tenants.accountId })
       .from(tenants)
-      .where(
-        and(
-          notInArray(tenants.status, ['Uninstalled', 'Suspended']),
-          eq(tenants.backend, 'ledger'),
-          isNotNull(tenants.accessTokenEnc),
-        ),
-      )
+      .where(checkedTenant())
       .orderBy(asc(tenants.accountId))
       .all()
       .map((row) => row.id);
+  },
+
+  /** The oldest point up to which a tenant a pass checks has been checked; undefined when none has been yet. */
+  oldestCheckedUntil(tx: DbOrTx): number | undefined {
+    const row = tx
+      .select({ oldest: min(catchUpState.checkedUntil) })
+      .from(catchUpState)
+      .innerJoin(tenants, eq(tenants.accountId, catchUpState.tenantId))
+      .where(checkedTenant())
+      .get();
+    return row?.oldest ?? undefined;
   },
 
   state(tx: DbOrTx, tenantId: string): CatchUpState | undefined {
@@ -68,6 +73,20 @@ export const catchUpRepository = {
       .run();
   },
 
+  /** Deletes up to `limit` of the oldest process starts before `beforeMs`; returns how many. */
+  deleteStartsBefore(tx: DbOrTx, beforeMs: number, limit: number): number {
+    const ids = tx
+      .select({ id: processStarts.id })
+      .from(processStarts)
+      .where(lt(processStarts.startedAt, beforeMs))
+      .orderBy(asc(processStarts.startedAt))
+      .limit(limit)
+      .all()
+      .map((row) => row.id);
+    if (ids.length > 0) tx.delete(processStarts).where(inArray(processStarts.id, ids)).run();
+    return ids.length;
+  },
+
   /** Process starts in [fromMs, toMs), oldest first. */
   startsBetween(tx: DbOrTx, fromMs: number, toMs: number): ProcessStart[] {
     return tx
@@ -105,3 +124,11 @@ export const catchUpRepository = {
       .some((row) => row.moment?.slice(0, 19) === moment.slice(0, 19));
   },
 };
+
+function checkedTenant() {
+  return and(
+    notInArray(tenants.status, ['Uninstalled', 'Suspended']),
+    eq(tenants.backend, 'ledger'),
+    isNotNull(tenants.accessTokenEnc),
+  );
+}

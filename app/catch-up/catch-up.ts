@@ -18,6 +18,8 @@ import { catchUpRepository as repo } from './catch-up-repository.js';
 import { readSale, type ReadSale } from './retail-sale.js';
 
 const MINUTE_MS = 60_000;
+/** Process starts deleted per transaction by `purgeStarts`. */
+const PURGE_BATCH = 500;
 /** Windows longer than this are not read (CatchUpOptions.maxWindowMs). */
 export const MAX_WINDOW_DAYS = 3;
 
@@ -115,6 +117,25 @@ export class CatchUp {
   recordStart(): void {
     const startedAt = this.now();
     immediate(this.deps.db, (tx) => repo.recordStart(tx, startedAt, newestRowAt(tx)));
+  }
+
+  /**
+   * Deletes the process starts no pass will read again, in short transactions with a pause between: a pass
+   * reads starts from `firstLookbackMs` before a tenant's `checkedUntil` (a tenant seen for the first time
+   * starts `firstLookbackMs` back), and a start older than the log kept (`logKeptFrom`, epoch ms) has no
+   * call before it left to make a window with. Returns how many went; stops between steps on `signal`.
+   */
+  async purgeStarts(options: { logKeptFrom?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const db = this.deps.db;
+    const checkedFrom = Math.min(this.now() - this.firstLookbackMs, repo.oldestCheckedUntil(db) ?? Infinity);
+    const before = Math.max(checkedFrom - this.firstLookbackMs, options.logKeptFrom ?? -Infinity);
+    let purged = 0;
+    for (;;) {
+      const step = immediate(db, (tx) => repo.deleteStartsBefore(tx, before, PURGE_BATCH));
+      purged += step;
+      if (step < PURGE_BATCH || options.signal?.aborted) return purged;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The window under way finishes; the rest waits for the next pass (the claim is released). */

@@ -1,3 +1,4 @@
+import type { CatchUp } from '../catch-up/catch-up.js';
 import { clearExpiredThrottles } from '../http/rate-limit-repository.js';
 import type { BirthdayJob } from '../ledger/birthdays.js';
 import type { ExpiryReminders } from '../ledger/expiry-reminders.js';
@@ -22,9 +23,10 @@ export interface Maintenance {
 
 /**
  * The in-process hourly job: the transaction log's retention purge and the expiry of successful reads'
- * bodies, the dashboard's hourly roll-up, expired login counters, the ledger's tiers (downgrades as the
- * window rolls, seedings a reload cut short), the ledger's expired points and their reminders (`expiry`,
- * `reminders`), birthday points (`birthdays`), and `PRAGMA optimize` so the query planner's statistics follow the data.
+ * bodies, the dashboard's hourly roll-up, expired login counters, process starts the catch-up is done
+ * with (`catchUp`), the ledger's tiers (downgrades as the window rolls, seedings a reload cut short),
+ * the ledger's expired points and their reminders (`expiry`, `reminders`), birthday points
+ * (`birthdays`), and `PRAGMA optimize` so the query planner's statistics follow the data.
  * Everything runs in short steps with pauses between, so the till's requests keep their turn.
  * Beside it, every second, the WAL checkpoint the serving connection no longer runs inside a commit
  * (startWalCheckpoints, in a thread of its own).
@@ -45,6 +47,8 @@ export function startMaintenance(deps: {
     job: { runOnce(signal?: AbortSignal): Promise<{ recomputed: number; changed: number }> };
     seed: { resumeAbandoned(): Promise<number> };
   };
+  /** Catch-up after an outage (app/catch-up): the process starts it will not read again are deleted. */
+  catchUp?: Pick<CatchUp, 'purgeStarts'>;
   checkpointEveryMs?: number;
 }): Maintenance {
   const { storage, logger } = deps;
@@ -81,6 +85,13 @@ export function startMaintenance(deps: {
     const seedsResumed = deps.tiers ? await deps.tiers.seed.resumeAbandoned() : 0;
     if (stopping.signal.aborted) return;
     clearExpiredThrottles(storage.db, started);
+    const purgedStarts = deps.catchUp
+      ? await deps.catchUp.purgeStarts({
+          logKeptFrom: started.getTime() - deps.retentionDays * DAY_MS,
+          signal: stopping.signal,
+        })
+      : 0;
+    if (stopping.signal.aborted) return;
     const points = await expirePoints();
     if (stopping.signal.aborted) return;
     const birthdays = await giveBirthdayPoints();
@@ -93,6 +104,7 @@ export function startMaintenance(deps: {
       tierRecomputed: tiers?.recomputed ?? 0,
       tierChanged: tiers?.changed ?? 0,
       seedsResumed,
+      purgedStarts,
       ...points,
       ...birthdays,
       ms: now().getTime() - started.getTime(),

@@ -2,7 +2,8 @@ import Joi from 'joi';
 import type { Tenant } from '../../db/schema/index.js';
 import { formatRoubles } from '../receipt/money.js';
 import { MAX_IMPORT_BYTES, readCustomerFile, type CustomerFile } from './customer-file.js';
-import type { CustomerImport, ImportReport } from './customer-import.js';
+import type { CustomerImport } from './customer-import.js';
+import type { ImportReport } from './customer-import-rows.js';
 import {
   FIELD_LABELS,
   guessPreset,

@@ -12,7 +12,8 @@ import {
 } from '../../../db/schema/index.js';
 import { PayloadTooLargeError } from '../../../app/errors.js';
 import { readCustomerFile } from '../../../app/ledger/customer-file.js';
-import { CustomerImport, IMPORT_CHUNK_ROWS, RESUME_WITHIN_MS } from '../../../app/ledger/customer-import.js';
+import { CustomerImport, RESUME_WITHIN_MS } from '../../../app/ledger/customer-import.js';
+import { IMPORT_CHUNK_ROWS } from '../../../app/ledger/customer-import-rows.js';
 import { guessPreset } from '../../../app/ledger/import-presets.js';
 import type { Logger } from '../../../app/logging/logger.js';
 import { PROJECT_ROOT } from '../../../app/project-root.js';

@@ -10,12 +10,8 @@ import {
 } from '../../../db/schema/index.js';
 import { PayloadTooLargeError, ValidationError } from '../../../app/errors.js';
 import { MAX_IMPORT_BYTES, readCustomerFile } from '../../../app/ledger/customer-file.js';
-import {
-  CustomerImport,
-  IMPORT_CHUNK_ROWS,
-  type ImportReport,
-  type ImportRequest,
-} from '../../../app/ledger/customer-import.js';
+import { CustomerImport } from '../../../app/ledger/customer-import.js';
+import { IMPORT_CHUNK_ROWS, type ImportReport, type ImportRequest } from '../../../app/ledger/customer-import-rows.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { guessPreset, type ColumnMapping } from '../../../app/ledger/import-presets.js';
 import { lotExpiresAt } from '../../../app/ledger/point-lots.js';

@@ -18,6 +18,7 @@ const FILL_BLANKS = `update customers set
   email = coalesce(email, @email),
   birth_date = coalesce(birth_date, @birthDate),
   tier_level = coalesce(@tierLevel, tier_level),
+  created_at = min(created_at, coalesce(@joinedAt, created_at)),
   updated_at = @now
   where id = @id`;
 
@@ -36,7 +37,10 @@ export const customerImportRepository = {
     insertRow(tx, customerImportEntries, { ...row, createdAt: now });
   },
 
-  /** Fills what the customer lacks from the file; what is there stays. A level from the file replaces theirs. */
+  /**
+   * Fills what the customer lacks from the file; what is there stays. A level from the file replaces theirs.
+   * The date they joined the previous program moves their registration (created_at) earlier, never later.
+   */
   fillBlanks(
     tx: DbOrTx,
     id: string,
@@ -46,6 +50,7 @@ export const customerImportRepository = {
       email: string | null;
       birthDate: string | null;
       tierLevel: number | null;
+      joinedAt: number | null;
     },
     now: number,
   ): void {

@@ -1,17 +1,18 @@
 /**
  * The rows of a customer file as the import sees them: parsed once (phone, card, balance, birth date,
- * level), duplicates within the file found, counted for the report, and packed for customer_import_chunks
- * so another process can resume a run. Nothing here writes to the database.
+ * level, join date), duplicates within the file found, counted for the report, and packed for
+ * customer_import_chunks so another process can resume a run. Nothing here writes to the database.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Customer, Tenant } from '../../db/schema/index.js';
 import { ValidationError } from '../errors.js';
 import { parseBirthDate } from '../locale/birth-date.js';
+import { moscowMidnightOf, type CalendarDate } from '../locale/moscow-day.js';
 import { normalizePhone } from '../locale/phone.js';
 import { MAX_POINTS } from '../receipt/bounds.js';
 import { kopecksForPoints } from '../receipt/points.js';
 import type { CustomerFile, FileRow } from './customer-file.js';
-import { IMPORT_FIELDS, type ColumnMapping } from './import-presets.js';
+import { FIELD_LABELS, IMPORT_FIELDS, type ColumnMapping } from './import-presets.js';
 import { ledgerRulesOf } from './rules.js';
 import { tierRulesOf, tiersOn, type TierRules } from './tier-rules.js';
 
@@ -69,6 +70,8 @@ export interface ParsedRow {
   birthDate: string | null;
   balance: number;
   tierLevel: number | null;
+  /** The start of the Moscow day the customer joined the previous program (epoch ms): «В программе с». */
+  joinedAt: number | null;
 }
 
 export type Decision =
@@ -85,6 +88,9 @@ export interface ImportRequest {
   by: string;
 }
 
+/** The join date's field as the report's lines name it. */
+const JOINED_LABEL = `«${FIELD_LABELS.joined}»`;
+
 /** One pass over a file: its rows parsed once, duplicates within it found once, the counts kept. */
 export class ImportSession {
   readonly rows: ParsedRow[] = [];
@@ -92,9 +98,12 @@ export class ImportSession {
   private readonly tally: ImportCounts;
   private readonly rules;
 
-  /** Parses every row and finds duplicates within the file, yielding to the event loop every chunk. */
-  static async open(request: ImportRequest): Promise<ImportSession> {
-    const session = new ImportSession(request);
+  /**
+   * Parses every row and finds duplicates within the file, yielding to the event loop every chunk. `now`
+   * decides which join dates are still to come.
+   */
+  static async open(request: ImportRequest, now: Date): Promise<ImportSession> {
+    const session = new ImportSession(request, now);
     const phones = new Map<string, number>();
     const cards = new Map<string, number>();
     const tiers = tierRulesOf(request.tenant);
@@ -106,7 +115,10 @@ export class ImportSession {
     return session;
   }
 
-  private constructor(private readonly request: ImportRequest) {
+  private constructor(
+    private readonly request: ImportRequest,
+    private readonly now: Date,
+  ) {
     const { file, mapping, tenant } = request;
     checkMapping(mapping, file.header.length);
     this.rules = ledgerRulesOf(tenant);
@@ -205,7 +217,7 @@ export class ImportSession {
     const email = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(rawEmail) ? rawEmail.slice(0, MAX_NAME) : null;
     if (rawEmail && !email) this.note(line, `e-mail «${rawEmail.slice(0, 40)}» не похож на адрес, не перенесён`);
     const rawBirthday = cell('birthday');
-    const birthDate = rawBirthday ? birthDateOf(rawBirthday) : null;
+    const birthDate = rawBirthday ? calendarDateOf(rawBirthday) : null;
     if (rawBirthday && !birthDate)
       this.note(line, `дата рождения «${rawBirthday.slice(0, 40)}» не распознана, не перенесена`);
     const rawLevel = cell('level');
@@ -218,6 +230,15 @@ export class ImportSession {
           : 'уровни выключены в настройках, уровень не перенесён',
       );
     }
+    const rawJoined = cell('joined');
+    const joinedOn = rawJoined ? calendarDateOf(rawJoined) : null;
+    let joinedAt = joinedOn ? moscowMidnightOf(calendarDate(joinedOn)) : null;
+    if (rawJoined && joinedAt === null) {
+      this.note(line, `дата «${rawJoined.slice(0, 40)}» в столбце ${JOINED_LABEL} не распознана, не перенесена`);
+    } else if (joinedAt !== null && joinedAt > this.now.getTime()) {
+      this.note(line, `дата «${rawJoined.slice(0, 40)}» в столбце ${JOINED_LABEL} ещё не наступила, не перенесена`);
+      joinedAt = null;
+    }
     return {
       line,
       phone,
@@ -227,6 +248,7 @@ export class ImportSession {
       birthDate,
       balance: balance.points,
       tierLevel,
+      joinedAt,
     };
   }
 }
@@ -253,7 +275,8 @@ export function countRow(counts: ImportCounts, row: ParsedRow, decision: Decisio
 
 /**
  * A stored row: only the fields the import writes, in a fixed order (no keys), the chunk deflated, so a
- * run's rows take less room than its file did.
+ * run's rows take less room than its file did. Fields added later go at the end and may be missing: a run
+ * stored by the code before them still resumes.
  */
 type StoredRow = [
   number,
@@ -264,6 +287,7 @@ type StoredRow = [
   string | null,
   number,
   number | null,
+  (number | null)?,
 ];
 
 /** The rows in chunks of IMPORT_CHUNK_ROWS as customer_import_chunks keeps them, yielding every few chunks. */
@@ -273,7 +297,17 @@ export async function packedChunks(rows: readonly ParsedRow[]): Promise<Buffer[]
     if (chunks.length % 10 === 9) await nextTurn();
     const stored = rows
       .slice(start, start + IMPORT_CHUNK_ROWS)
-      .map((r): StoredRow => [r.line, r.phone, r.card, r.name, r.email, r.birthDate, r.balance, r.tierLevel]);
+      .map((r): StoredRow => [
+        r.line,
+        r.phone,
+        r.card,
+        r.name,
+        r.email,
+        r.birthDate,
+        r.balance,
+        r.tierLevel,
+        r.joinedAt,
+      ]);
     chunks.push(deflateSync(JSON.stringify(stored)));
   }
   return chunks;
@@ -281,7 +315,7 @@ export async function packedChunks(rows: readonly ParsedRow[]): Promise<Buffer[]
 
 export function unpackChunk(bytes: Buffer): ParsedRow[] {
   const stored = JSON.parse(inflateSync(bytes).toString('utf8')) as StoredRow[];
-  return stored.map(([line, phone, card, name, email, birthDate, balance, tierLevel]) => ({
+  return stored.map(([line, phone, card, name, email, birthDate, balance, tierLevel, joinedAt]) => ({
     line,
     phone,
     card,
@@ -290,6 +324,7 @@ export function unpackChunk(bytes: Buffer): ParsedRow[] {
     birthDate,
     balance,
     tierLevel,
+    joinedAt: joinedAt ?? null,
   }));
 }
 
@@ -316,12 +351,20 @@ function pointsOf(text: string): { points: number; cut: boolean } | undefined {
   return { points, cut: points !== value };
 }
 
-/** "31.12.1990", "31/12/1990", "1990-12-31" (time allowed) → "1990-12-31" as the ledger keeps it (app/locale/birth-date.ts). */
-function birthDateOf(text: string): string | null {
+/**
+ * A date cell (birthday, join date): "31.12.1990", "31/12/1990", "1990-12-31" (time allowed) → "1990-12-31"
+ * as the ledger keeps it (app/locale/birth-date.ts).
+ */
+function calendarDateOf(text: string): string | null {
   const russian = /^(\d{1,2})[./](\d{1,2})[./](\d{4})$/.exec(text);
   if (!russian) return parseBirthDate(text);
   const [, day, month, year] = russian as unknown as [string, string, string, string];
   return parseBirthDate(`${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`);
+}
+
+function calendarDate(date: string): CalendarDate {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return { year, month, day };
 }
 
 /** A level by its name in the settings (any case) or its number from 1; null when there is none such. */

@@ -117,7 +117,7 @@ export class CustomerImport {
   /** What the import would do, without writing anything; reads in chunks, yielding between them. */
   async dryRun(request: ImportRequest): Promise<ImportReport> {
     const now = this.now();
-    const session = await ImportSession.open(request);
+    const session = await ImportSession.open(request, now);
     const key = { tenantId: request.tenant.accountId, fileHash: request.file.hash };
     for (let start = 0; start < session.rows.length; start += READ_CHUNK_ROWS) {
       if (start > 0) await nextTurn();
@@ -131,12 +131,12 @@ export class CustomerImport {
 
   /** Records the run with its rows and starts it in the background; its progress is `progress(tenant, id)`. */
   async start(request: ImportRequest): Promise<number> {
-    const session = await ImportSession.open(request);
+    const now = this.now();
+    const session = await ImportSession.open(request, now);
     const chunks = await packedChunks(session.rows);
     if (chunks.reduce((bytes, chunk) => bytes + chunk.length, 0) > this.maxStoredBytes) {
       throw new PayloadTooLargeError(TOO_MANY_ROWS);
     }
-    const now = this.now();
     const claim = randomUUID();
     const fileName = request.fileName?.slice(0, MAX_NAME) || null;
     const counts = session.counts();
@@ -413,7 +413,8 @@ export class CustomerImport {
         // A customer brought from another program is not new to the shop: no welcome points.
         welcomeGranted: true,
         tierLevel: row.tierLevel ?? 0,
-        createdAt: now,
+        // Registered with us since they joined the old program: the birthday gift's wait counts from then.
+        createdAt: row.joinedAt === null ? now : new Date(row.joinedAt),
         updatedAt: now,
       });
       points = row.balance;
@@ -431,6 +432,7 @@ export class CustomerImport {
           email: row.email,
           birthDate: row.birthDate,
           tierLevel: row.tierLevel,
+          joinedAt: row.joinedAt,
         },
         now.getTime(),
       );

@@ -1,5 +1,5 @@
 /** What a customer file may hold, in the order the page shows the fields. */
-export const IMPORT_FIELDS = ['phone', 'card', 'name', 'email', 'birthday', 'balance', 'level'] as const;
+export const IMPORT_FIELDS = ['phone', 'card', 'name', 'email', 'birthday', 'balance', 'level', 'joined'] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 /** Field → the column (0-based) it is read from; an absent field is not read. */
@@ -13,6 +13,7 @@ export const FIELD_LABELS: Record<ImportField, string> = {
   birthday: 'Дата рождения',
   balance: 'Баллы (баланс)',
   level: 'Уровень',
+  joined: 'В программе с',
 };
 
 export type PresetId = 'uds' | 'maxma' | 'bonusplus' | 'free';
@@ -41,6 +42,7 @@ export const IMPORT_PRESETS: ImportPreset[] = [
       birthday: ['дата рождения', 'день рождения', 'birthday'],
       balance: ['баллы', 'баланс баллов', 'баланс', 'points'],
       level: ['статус', 'уровень'],
+      joined: ['дата регистрации', 'зарегистрирован', 'дата создания'],
     },
   },
   {
@@ -54,6 +56,7 @@ export const IMPORT_PRESETS: ImportPreset[] = [
       birthday: ['дата рождения', 'день рождения'],
       balance: ['баланс', 'бонусный баланс', 'бонусы', 'баллы'],
       level: ['уровень', 'уровень в программе лояльности'],
+      joined: ['дата регистрации', 'дата создания', 'дата вступления'],
     },
   },
   {
@@ -67,6 +70,7 @@ export const IMPORT_PRESETS: ImportPreset[] = [
       birthday: ['дата рождения'],
       balance: ['бонусы', 'баланс бонусов', 'баланс', 'баллы'],
       level: ['статус карты', 'уровень', 'вид карты'],
+      joined: ['дата регистрации', 'дата выдачи карты', 'дата создания'],
     },
   },
 ];
@@ -83,6 +87,14 @@ const FREE: ImportPreset = {
     birthday: ['дата рождения', 'день рождения', 'birthday', 'birth date'],
     balance: ['баланс', 'баллы', 'бонусы', 'balance', 'points'],
     level: ['уровень', 'статус', 'level'],
+    joined: [
+      'дата регистрации',
+      'дата создания',
+      'зарегистрирован',
+      'дата вступления',
+      'registered',
+      'registration date',
+    ],
   },
 };
 

@@ -215,8 +215,8 @@ describe('customer import resumed after its process went away', () => {
     await importer.start({ tenant, file, mapping: guessPreset(file.header).mapping, by: 'admin@support' });
     await importer.settled();
     expect(JSON.parse(stored)).to.deep.equal([
-      [2, '79123456789', null, null, null, null, 150, null],
-      [3, '79123456790', null, null, null, null, 20, null],
+      [2, '79123456789', null, null, null, null, 150, null, null],
+      [3, '79123456790', null, null, null, null, 20, null, null],
     ]);
     expect(storedChunks()).to.equal(0);
     expect(runOf()).to.include({ status: 'done', created: 2 });

@@ -1,3 +1,4 @@
+import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
 import { and, eq } from 'drizzle-orm';
 import {
@@ -10,8 +11,14 @@ import {
 } from '../../../db/schema/index.js';
 import { PayloadTooLargeError, ValidationError } from '../../../app/errors.js';
 import { MAX_IMPORT_BYTES, readCustomerFile } from '../../../app/ledger/customer-file.js';
+import { BirthdayJob } from '../../../app/ledger/birthdays.js';
 import { CustomerImport } from '../../../app/ledger/customer-import.js';
-import { IMPORT_CHUNK_ROWS, type ImportReport, type ImportRequest } from '../../../app/ledger/customer-import-rows.js';
+import {
+  IMPORT_CHUNK_ROWS,
+  unpackChunk,
+  type ImportReport,
+  type ImportRequest,
+} from '../../../app/ledger/customer-import-rows.js';
 import { customerRepository } from '../../../app/ledger/customer-repository.js';
 import { guessPreset, type ColumnMapping } from '../../../app/ledger/import-presets.js';
 import { lotExpiresAt } from '../../../app/ledger/point-lots.js';
@@ -19,6 +26,7 @@ import { pointsStatement } from '../../../app/ledger/points-statement.js';
 import { moscowMonthOf } from '../../../app/locale/moscow-day.js';
 import { TransactionLog } from '../../../app/txlog/transaction-log.js';
 import { generatedCustomerFile, utf8WithBom, windows1251 } from '../../helpers/customer-files.js';
+import { memoryLogger } from '../../helpers/memory-logger.js';
 import { openLedgerFixture, type LedgerFixture } from './ledger-fixture.js';
 
 const HEADER = 'Телефон;Номер карты;ФИО;Email;Дата рождения;Баланс';
@@ -313,6 +321,129 @@ describe('customer import into the built-in ledger', () => {
       expect(progress).to.include({ status: 'done', created: 5000, doneRows: 5000 });
       const total = f.storage.db.select().from(customers).where(eq(customers.tenantId, tenant.accountId)).all();
       expect(total.reduce((sum, c) => sum + c.balance, 0)).to.equal(progress.points);
+    });
+  });
+
+  // The fixture's clock: 2026-11-23 13:00 in Moscow.
+  describe('the date the customer joined the previous program («В программе с»)', () => {
+    const JOINED = `${HEADER};Дата регистрации`;
+    const joinedFile = (lines: string[]) => Buffer.from(`${[JOINED, ...lines].join('\n')}\n`);
+    const createdAt = (phone: string) =>
+      customerRepository.findByPhone(f.storage.db, tenant.accountId, phone)!.createdAt.getTime();
+    const moscowMidnight = (iso: string) => Date.parse(`${iso}T00:00:00+03:00`);
+
+    it('when a preset meets a registration column, then it maps it to «В программе с»', () => {
+      const { preset, mapping } = guessPreset(['UID', 'Телефон', 'Баллы', 'Дата регистрации']);
+      expect(preset.id).to.equal('uds');
+      expect(mapping).to.include({ joined: 3 });
+      expect(guessPreset(['Phone', 'Registered']).mapping).to.include({ joined: 1 });
+    });
+
+    it('when the dates come in the birthday formats, then each new customer counts from the start of that Moscow day', async () => {
+      const progress = await imported(
+        await request(
+          joinedFile([
+            '79120000001;;;;;0;15.03.2021',
+            '79120000002;;;;;0;2021-03-15',
+            '79120000003;;;;;0;15/03/2021',
+            '79120000004;;;;;0;2021-03-15 10:30:00',
+            '79120000005;;;;;0;23.11.2026',
+          ]),
+        ),
+      );
+      expect(progress).to.include({ created: 5, skipped: 0 });
+      for (const phone of ['79120000001', '79120000002', '79120000003', '79120000004']) {
+        expect(createdAt(phone), phone).to.equal(moscowMidnight('2021-03-15'));
+      }
+      expect(createdAt('79120000005'), 'today').to.equal(moscowMidnight('2026-11-23'));
+    });
+
+    it('when a date is unreadable or in the future, then the row is imported without it and a line says so; the dry run counts as without the column', async () => {
+      const rows = ['79120000001;;;;;10;давно', '79120000002;;;;;20;24.11.2026', '79120000003;;;;;30;01.01.2020'];
+      const report = await importer.dryRun(await request(joinedFile(rows)));
+      expect(report.problems).to.deep.equal([
+        { line: 2, message: 'дата «давно» в столбце «В программе с» не распознана, не перенесена', skipped: false },
+        {
+          line: 3,
+          message: 'дата «24.11.2026» в столбце «В программе с» ещё не наступила, не перенесена',
+          skipped: false,
+        },
+      ]);
+      const without = await importer.dryRun(
+        await request(Buffer.from(`${[HEADER, ...rows.map((r) => r.replace(/;[^;]*$/, ''))].join('\n')}\n`)),
+      );
+      expect(countsOf(report)).to.deep.equal(countsOf(without));
+
+      expect(await imported(await request(joinedFile(rows)))).to.include({ created: 3, skipped: 0 });
+      expect(createdAt('79120000001')).to.equal(f.clock.now.getTime());
+      expect(createdAt('79120000002')).to.equal(f.clock.now.getTime());
+      expect(createdAt('79120000003')).to.equal(moscowMidnight('2020-01-01'));
+    });
+
+    it('when the gift waits 30 days, then a customer who joined the old program 2 years ago gets it, one imported without the column does not', async () => {
+      tenant = f.tenant({
+        birthdayEnabled: true,
+        birthdayPoints: 500,
+        birthdayDaysBefore: 3,
+        birthdayDaysAfter: 7,
+        birthdayMinMemberDays: 30,
+      });
+      await imported(await request(joinedFile(['79120000001;;;;25.11.1990;0;23.11.2024'])));
+      await imported(await request(Buffer.from(`${HEADER}\n79120000002;;;;25.11.1990;0\n`)));
+
+      const job = new BirthdayJob({ db: f.storage.db, logger: memoryLogger().logger, now: () => f.clock.now });
+      expect(await job.runOnce()).to.deep.equal({ granted: 1 });
+      const gifts = f.storage.db.select().from(ledgerEntries).where(eq(ledgerEntries.kind, 'birthday')).all();
+      const longStanding = customerRepository.findByPhone(f.storage.db, tenant.accountId, '79120000001')!;
+      expect(gifts.map((g) => [g.customerId, g.points])).to.deep.equal([[longStanding.id, 500]]);
+    });
+
+    it('when the customer exists, then the file moves their start earlier and never later', async () => {
+      await f.ledger.createCustomer(tenant, { name: 'На кассе', phone: '+79120000001' });
+      const registered = createdAt('79120000001');
+      await imported(await request(joinedFile(['79120000001;;;;;0;31.12.2026'])));
+      expect(createdAt('79120000001'), 'a future date is refused').to.equal(registered);
+
+      await imported(await request(joinedFile(['79120000001;;;;;10;10.01.2025'])));
+      expect(createdAt('79120000001')).to.equal(moscowMidnight('2025-01-10'));
+      await imported(await request(joinedFile(['79120000001;;;;;20;01.06.2026'])));
+      expect(createdAt('79120000001'), 'a later date leaves it').to.equal(moscowMidnight('2025-01-10'));
+      await imported(await request(Buffer.from(`${HEADER}\n79120000001;;;;;30\n`)));
+      expect(createdAt('79120000001'), 'no column leaves it').to.equal(moscowMidnight('2025-01-10'));
+      await imported(await request(joinedFile(['79120000001;;;;;40;01.01.2020'])));
+      expect(createdAt('79120000001')).to.equal(moscowMidnight('2020-01-01'));
+    });
+
+    it('when the same file is imported again, then nothing changes', async () => {
+      await f.ledger.createCustomer(tenant, { name: 'На кассе', phone: '+79120000002' });
+      const bytes = joinedFile(['79120000001;;;;;100;01.02.2023', '79120000002;;;;;50;01.03.2023']);
+      expect(await imported(await request(bytes))).to.include({ created: 1, updated: 1 });
+      const before = f.storage.db.select().from(customers).where(eq(customers.tenantId, tenant.accountId)).all();
+      expect(before.map((c) => c.createdAt.getTime()).sort()).to.deep.equal([
+        moscowMidnight('2023-02-01'),
+        moscowMidnight('2023-03-01'),
+      ]);
+      f.clock.now = new Date('2026-12-01T10:00:00Z');
+      expect(await imported(await request(bytes))).to.include({ created: 0, updated: 0, unchanged: 2, points: 0 });
+      const after = f.storage.db.select().from(customers).where(eq(customers.tenantId, tenant.accountId)).all();
+      expect(after).to.deep.equal(before);
+    });
+
+    it('when a run was stored by the code before this field, then its rows resume with no join date', () => {
+      const stored = deflateSync(JSON.stringify([[2, '79120000001', 'C1', 'Мария', null, '1990-02-01', 100, null]]));
+      expect(unpackChunk(stored)).to.deep.equal([
+        {
+          line: 2,
+          phone: '79120000001',
+          card: 'C1',
+          name: 'Мария',
+          email: null,
+          birthDate: '1990-02-01',
+          balance: 100,
+          tierLevel: null,
+          joinedAt: null,
+        },
+      ]);
     });
   });
 });

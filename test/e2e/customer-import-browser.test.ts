@@ -7,12 +7,12 @@ import { startSandboxInBrowser } from './sandbox-in-browser.js';
 
 /** A MAXMA-like export as Russian Excel saves it: Windows-1251, ';', with a repeated phone and a bad one. */
 const EXPORT = [
-  'Клиент;Телефон;Номер карты;Email;Дата рождения;Бонусный баланс;Уровень',
-  'Иванова Мария;+7 912 345-67-89;2000001;maria@example.ru;14.03.1988;1 250',
-  'Петров Сергей;8 (903) 111-22-33;2000002;;;430',
-  'Сидорова Анна;+7 912 345-67-89;2000003;;;90',
-  'Кузнецов Олег;12-34-56;2000004;;;15',
-  'Смирнова Ольга;+7 916 555-44-33;2000005;olga@example.ru;01.12.1979;2 000',
+  'Клиент;Телефон;Номер карты;Email;Дата рождения;Бонусный баланс;Уровень;Дата регистрации',
+  'Иванова Мария;+7 912 345-67-89;2000001;maria@example.ru;14.03.1988;1 250;;12.05.2021',
+  'Петров Сергей;8 (903) 111-22-33;2000002;;;430;;',
+  'Сидорова Анна;+7 912 345-67-89;2000003;;;90;;',
+  'Кузнецов Олег;12-34-56;2000004;;;15;;',
+  'Смирнова Ольга;+7 916 555-44-33;2000005;olga@example.ru;01.12.1979;2 000;;2019-09-01',
 ].join('\r\n');
 
 /**
@@ -53,6 +53,8 @@ describe('Customer import in the settings iframe, in a real browser', function (
 
     expect(await frame.locator('[data-import-preset]').inputValue()).to.equal('maxma');
     expect(await frame.locator('select[name="balance"]').inputValue()).to.equal('5');
+    expect(await frame.locator('select[name="joined"]').inputValue()).to.equal('7');
+    expect(await frame.locator('[data-import-fields]').textContent()).to.contain('В программе с');
     expect(await frame.locator('[data-import-file-facts]').textContent()).to.contain('Windows-1251');
     const problems = await frame.locator('[data-import-problems]').textContent();
     expect(problems).to.contain('Строка 4: тот же телефон, что в строке 2');

@@ -184,12 +184,14 @@ export class CatchUp {
     if (!state) return undefined;
     const outcome = { windows: 0, missed: 0, credited: 0 };
     let checkedUntil = state.checkedUntil;
+    let reading: CallWindow | undefined;
     try {
       const tenant = tenantRepository.find(this.deps.db, tenantId);
       const accessToken = tenant ? openAccessToken(this.deps.box, tenant) : undefined;
       if (!tenant || !accessToken || checkedUntil >= horizon) return outcome;
       for (const window of this.windowsOf(tenantId, checkedUntil, horizon)) {
         if (this.stopping) throw new Stopped();
+        reading = window;
         const found = await runWithRequestContext({ requestId: `catch-up-${randomUUID()}`, accountId: tenantId }, () =>
           this.catchUpWindow(tenant, accessToken, window),
         );
@@ -210,6 +212,8 @@ export class CatchUp {
           error: (error as Error).message,
         });
         if (!(error instanceof AppError)) this.deps.logger.error('catch-up failed', { tenantId, error });
+        // Support sees it in the log: a refusal that lasts (rights, tariff) would otherwise hold the job back unseen.
+        else if (reading) this.recordUnread(tenantId, reading, error);
       }
     } finally {
       immediate(this.deps.db, (tx) => repo.advance(tx, tenantId, checkedUntil, null, this.now()));
@@ -309,6 +313,18 @@ export class CatchUp {
       },
     });
     return { missed: missed.length, credited };
+  }
+
+  /** A window МойСклад did not give the sales of: a failed row, read again on the next pass. */
+  private recordUnread(tenantId: string, window: CallWindow, error: AppError): void {
+    this.deps.txlog.record({
+      tenantId,
+      kind: 'catch-up',
+      endpoint: CATCH_UP_WINDOW,
+      ok: false,
+      errorMessage: `${windowText(window)} МойСклад не отдал продажи за это время: ${error.message.replace(/[.\s]*$/, '.')} Проверим снова через час; если ошибка повторяется, поддержке: проверьте права приложения на розничные продажи.`,
+      request: { window: windowFacts(window) },
+    });
   }
 
   /**

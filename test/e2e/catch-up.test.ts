@@ -269,6 +269,14 @@ describe('Catch-up after an outage (fake МойСклад)', () => {
 
     // A second pass over the same windows (its progress forgotten) finds them all recorded.
     w.t.storage.db.delete(catchUpState).run();
+    // The pass's rows (the refused read, the failed window) were written at NOW in the shop's day, as they
+    // would be; their real clock time would put them before the planted calls while their ids are after
+    // them, which the log's time ranges never expect.
+    w.t.storage.sqlite
+      .prepare(
+        "update transaction_log set at = ? where at < ? and id > (select max(id) from transaction_log where kind = 'loyalty-api')",
+      )
+      .run(NOW, B);
     const again = await catchUpOn(w.t.storage.db).runOnce();
     expect(again).to.include({ missed: 0, credited: 0 });
     expect(balances()).to.deep.equal(before);
@@ -291,6 +299,38 @@ describe('Catch-up after an outage (fake МойСклад)', () => {
       `${windowLine(C1, C2, 'касса не обращалась к сервису')} Продаж покупателям программы, не дошедших до сервиса: 1. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом». Продаж на покупателей не из программы (пропущены): 1.`,
       `${windowLine(C3, C4, 'сервис перезапускался')} Продаж покупателям программы, не дошедших до сервиса: 1. Баллы не начислены: в настройках выключено «Начислять баллы за чеки, пробитые без связи с сервисом».`,
     ]);
+  });
+
+  it('when МойСклад refuses a window, then support sees a failed row and the next pass reads it again', async () => {
+    await world();
+    w.fake.failNext({
+      method: 'GET',
+      pathEnds: '/entity/retaildemand',
+      answer: 403,
+      body: { errors: [{ error: 'Доступ запрещён', code: 1016 }] },
+    });
+
+    const refused = await catchUpOn(w.t.storage.db).runOnce();
+
+    expect(refused).to.include({ missed: 0, credited: 0 });
+    const [row, ...others] = catchUpRows();
+    expect(others).to.deep.equal([]);
+    expect(row).to.include({ ok: false, endpoint: CATCH_UP_WINDOW });
+    // The first window read (from the install's calls to c1) is the one refused; nothing after it is read.
+    expect(row!.errorMessage)
+      .to.match(/^Чек пробит без связи с сервисом: с .* МойСклад не отдал продажи за это время: /)
+      .and.contain('HTTP 403: Доступ запрещён. Проверим снова через час');
+
+    // The pass's rows (the refused read, the failed window) were written at NOW in the shop's day, as they
+    // would be; their real clock time would put them before the planted calls while their ids are after
+    // them, which the log's time ranges never expect.
+    w.t.storage.sqlite
+      .prepare(
+        "update transaction_log set at = ? where at < ? and id > (select max(id) from transaction_log where kind = 'loyalty-api')",
+      )
+      .run(NOW, B);
+    const again = await catchUpOn(w.t.storage.db).runOnce();
+    expect(again).to.include({ missed: 2, credited: 2 });
   });
 
   it('when a window is longer than an outage would be, then it is reported and not read', async () => {

@@ -29,9 +29,9 @@ export class OutboundRefusedError extends Error {
 /** What an owner reads for a refused address: the same whether or not anything listens there. */
 export const REFUSED_ADDRESS_MESSAGES = {
   provider:
-    'Адрес должен быть публичным https-адресом системы лояльности в интернете. Адреса внутренней сети (localhost, 127.0.0.1, 10.x.x.x, 192.168.x.x и т. п.) и имена, которых нет в DNS, не принимаются.',
+    'Адрес должен быть публичным https-адресом системы лояльности в интернете. Адреса внутренней сети (localhost, 127.0.0.1, 10.x.x.x, 192.168.x.x и т. п.) и имена, которых нет в DNS, не принимаются; порт, если указан, — 443, 80 или от 1024.',
   smsGateway:
-    'Адрес должен быть публичным https-адресом SMS-шлюза в интернете. Адреса внутренней сети (localhost, 127.0.0.1, 10.x.x.x, 192.168.x.x и т. п.) и имена, которых нет в DNS, не принимаются.',
+    'Адрес должен быть публичным https-адресом SMS-шлюза в интернете. Адреса внутренней сети (localhost, 127.0.0.1, 10.x.x.x, 192.168.x.x и т. п.) и имена, которых нет в DNS, не принимаются; порт, если указан, — 443, 80 или от 1024.',
 } as const;
 
 /** Whether a failed call (or anything it caused) is the guard's refusal: nothing reached the address. */
@@ -95,6 +95,15 @@ const METADATA_NAMES = new Set([
   'metadata.tencentyun.com',
 ]);
 
+/**
+ * Ports a tenant's address may use: http's and https's own, and the unprivileged ones an API may listen on
+ * (8080, 8443…). The other well-known ports are services (SSH, SMTP, databases' old ports), which a
+ * loyalty API never is: refusing them keeps our server from knocking on them for whoever fills the form.
+ */
+export function permitsPort(port: number): boolean {
+  return port === 80 || port === 443 || (Number.isInteger(port) && port >= 1024 && port <= 65535);
+}
+
 const INTERNAL = internalRanges();
 const METADATA = new BlockList();
 for (const address of METADATA_ADDRESSES) METADATA.addAddress(address, isIP(address) === 4 ? 'ipv4' : 'ipv6');
@@ -132,7 +141,9 @@ export class OutboundGuard {
   async permits(url: string): Promise<boolean> {
     let hostname: string;
     try {
-      hostname = new URL(url).hostname;
+      const parsed = new URL(url);
+      hostname = parsed.hostname;
+      if (parsed.port !== '' && !permitsPort(Number(parsed.port))) return false;
     } catch {
       return false;
     }
@@ -195,12 +206,13 @@ export class OutboundGuard {
 
   /**
    * For the agents: opens the socket with the checking `lookup`, or hands back one that fails at once for
-   * a refused address literal, which never reaches `lookup`. A socket is returned either way, since some
+   * a refused port or address literal, which never reaches `lookup`. A socket is returned either way, since some
    * agents' callers (nock's passthrough) expect one.
    */
   openSocket<T extends http.ClientRequestArgs>(options: T, open: (options: T) => Duplex | null | undefined) {
     const host = options.host ?? options.hostname ?? 'localhost';
-    if (isIP(host) !== 0 && !this.permitsAddress(host)) {
+    const port = options.port === undefined || options.port === null ? undefined : Number(options.port);
+    if ((port !== undefined && !permitsPort(port)) || (isIP(host) !== 0 && !this.permitsAddress(host))) {
       const refused = new Socket();
       process.nextTick(() => refused.destroy(new OutboundRefusedError(host)));
       return refused;

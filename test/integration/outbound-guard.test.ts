@@ -122,6 +122,32 @@ describe('Outbound calls to tenant-typed addresses', () => {
     }
   });
 
+  it('when the address names a service port (SSH, SMTP), then nothing connects; 80, 443 and 1024 up are open', async () => {
+    let lookups = 0;
+    const counting: HostResolver = async () => {
+      lookups++;
+      return [{ address: TEST_PUBLIC_ADDRESS, family: 4 }];
+    };
+    const guard = testGuard({}, counting);
+    for (const url of [
+      'https://provider.example.test:22',
+      'http://provider.example.test:25/',
+      'https://[2001:db8::1]:110',
+    ]) {
+      expect(await guard.permits(url), url).to.equal(false);
+      const error = await rejectionOf(callers(guard).general(url));
+      expect((error as UpstreamError).details, url).to.include({ reason: 'ERR_OUTBOUND_REFUSED' });
+    }
+    expect(lookups, 'refused before the name is even resolved').to.equal(0);
+    for (const url of [
+      'https://provider.example.test',
+      'http://provider.example.test:80',
+      'https://provider.example.test:8443',
+    ]) {
+      expect(await guard.permits(url), url).to.equal(true);
+    }
+  });
+
   describe('«Проверить подключение»', () => {
     const check = (baseUrl: string, resolve?: HostResolver) =>
       checkProviderConnection(

@@ -3,7 +3,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { hashToken } from '../../app/crypto/secret-box.js';
 import { goLiveStateOf } from '../../app/go-live/go-live-state.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
-import { artifactPath } from '../helpers/browser.js';
+import { artifactPath, SAVE_BUTTON } from '../helpers/browser.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { startSandboxInBrowser } from './sandbox-in-browser.js';
 
@@ -67,7 +67,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     // The usual address is offered as a value the owner may change, not as a grey example; here it is wiped.
     expect(await frame.locator('#f-ibonus-baseUrl').inputValue()).to.equal('https://lk.i-bonus.me');
     await frame.locator('#f-ibonus-baseUrl').fill('');
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     const summary = frame.locator('#error-summary');
     await summary.waitFor();
     expect(await summary.locator('a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))).to.deep.equal([
@@ -98,7 +98,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     await narrow.setViewportSize({ width: 420, height: 900 });
     await narrow.goto(appUrl);
     await narrow.getByText('i-bonus.me', { exact: true }).click();
-    await narrow.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await narrow.getByRole('button', { name: SAVE_BUTTON }).click();
     await narrow.locator('#error-summary').waitFor();
     const widths = await narrow.locator('#f-ibonus-baseUrl').evaluate((el) => ({
       input: el.getBoundingClientRect().width,
@@ -118,7 +118,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     // The REST API system with the key missing: errors next to the fields.
     await frame.getByText('Своя система по REST API').click();
     await frame.getByLabel('Адрес API').fill(sandbox.providers.general.url);
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     await frame.locator('[data-error-for="general.apiKey"]').waitFor();
     expect(await frame.locator('[data-error-for="general.apiKey"]').textContent()).to.equal(
       'Укажите ключ API, выданный системой лояльности.',
@@ -150,10 +150,13 @@ describe('Settings iframe in a real browser, framed from another site with third
     await page.screenshot({ path: artifactPath('iframe-form.png') });
     await frame.getByText('В системе лояльности', { exact: true }).click();
 
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    const save = frame.locator('[data-action="save"]');
+    expect(await save.textContent()).to.equal('Сохранить и подключить');
+    await save.click();
     await frame.getByText('Готово: касса работает с бонусами.').waitFor();
     expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('true');
     expect(await frame.locator('[data-discount-warning]').count(), 'warned before the first save only').to.equal(0);
+    expect(await save.textContent(), 'live: a save only sends what changed').to.equal('Сохранить');
     await page.screenshot({ path: artifactPath('iframe-live.png') });
 
     // What МойСклад now holds, and what we stored.
@@ -216,7 +219,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     // A wrong value typed into one fold: after the save only that fold is open, with focus on the field.
     await frame.locator('#expiry > summary').click();
     await frame.locator('#f-ledger-pointsLifetimeDays').fill('-5');
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     await frame.locator('#error-summary').waitFor();
     const field = frame.locator('#f-ledger-pointsLifetimeDays');
     const focused = () => field.evaluate((el) => el === document.activeElement);
@@ -237,10 +240,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     await page.goto(`${sandbox.embedUrl}/?as=cashier`);
     await frame.locator('[data-read-only]').waitFor();
     expect(await frame.locator('[data-read-only]').textContent()).to.include('Только для чтения');
-    expect(
-      await frame.getByRole('button', { name: 'Сохранить и подключить' }).count(),
-      'no active-looking save',
-    ).to.equal(0);
+    expect(await frame.getByRole('button', { name: SAVE_BUTTON }).count(), 'no active-looking save').to.equal(0);
     // Disabled fields look disabled: not the white of an editable one.
     const background = await frame
       .locator('#f-ledger-earnRateRoublesToPoint')
@@ -259,7 +259,7 @@ describe('Settings iframe in a real browser, framed from another site with third
     });
     await frame.locator('#customer-search > summary').click();
     await frame.getByText('В МоёмСкладе', { exact: true }).click();
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     await frame.getByText('МойСклад не принял изменения').waitFor();
     expect(await frame.locator('#go-live').getAttribute('open'), 'the steps show after an action').to.equal('');
     expect(await frame.locator('#go-live [data-step="loyalty"]').textContent()).to.include(

@@ -4,7 +4,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { projectPath } from '../../app/project-root.js';
 import { providerCustomerRepository } from '../../app/providers/provider-customer-repository.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
-import { artifactPath } from '../helpers/browser.js';
+import { artifactPath, SAVE_BUTTON } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait-for.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { startSandboxInBrowser } from './sandbox-in-browser.js';
@@ -30,7 +30,7 @@ describe('The sandbox with the external providers, in a real browser', function 
     await page.locator('[data-till-result] .badge', { hasText: `HTTP ${status}` }).waitFor();
   };
   const saveAndGoLive = async () => {
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     await frame.getByText('Готово: касса работает с бонусами.').waitFor();
     expect(await frame.locator('[data-live]').getAttribute('data-live')).to.equal('true');
   };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { FrameLocator, Page } from 'playwright-core';
-import { artifactPath } from '../helpers/browser.js';
+import { artifactPath, SAVE_BUTTON } from '../helpers/browser.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { startSandboxInBrowser } from './sandbox-in-browser.js';
 
@@ -26,7 +26,7 @@ describe('The sandbox till shows a receipt, in a real browser', function () {
   before(async () => {
     ({ sandbox, page, frame, close } = await startSandboxInBrowser());
     await page.goto(sandbox.embedUrl);
-    await frame.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await frame.getByRole('button', { name: SAVE_BUTTON }).click();
     await frame.getByText('Готово: касса работает с бонусами.').waitFor();
   });
   after(() => close?.());

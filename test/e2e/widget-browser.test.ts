@@ -5,7 +5,7 @@ import type { TenantSettings } from '../../app/tenants/tenant-settings.js';
 import { tenantRepository } from '../../app/tenants/tenant-repository.js';
 import { AUTH_HEADER } from '../../app/loyalty-api/loyalty-handlers.js';
 import { WIDGET_HEIGHT_PX, WIDGET_WIDTH_PX } from '../../app/widget/card-view.js';
-import { artifactPath } from '../helpers/browser.js';
+import { artifactPath, SAVE_BUTTON } from '../helpers/browser.js';
 import { SANDBOX_COUNTERPARTIES, type Sandbox } from '../sandbox/sandbox.js';
 import { moment, parseLines, remapMeta } from '../sandbox/till-documents.js';
 import { startSandboxInBrowser } from './sandbox-in-browser.js';
@@ -32,7 +32,7 @@ describe('Counterparty widget in a real browser, inside the sandbox’s МойС
     // The owner goes live on the built-in ledger in the settings iframe.
     await page.goto(sandbox.embedUrl);
     const settings = page.frameLocator('iframe[data-app-iframe]');
-    await settings.getByRole('button', { name: 'Сохранить и подключить' }).click();
+    await settings.getByRole('button', { name: SAVE_BUTTON }).click();
     await settings.getByText('Готово: касса работает с бонусами.').waitFor();
     // Tiers, a day's wait and a short life for points, so the card has something in every box.
     const tenant = tenantRepository.find(sandbox.storage.db, sandbox.account.accountId)!;

@@ -69,3 +69,6 @@ export function pageProblems(page: Page): string[] {
   });
   return problems;
 }
+
+/** The settings form's save button: «Сохранить и подключить» until МойСклад holds the settings, «Сохранить» after. */
+export const SAVE_BUTTON = /^Сохранить( и подключить)?$/;

@@ -1,5 +1,5 @@
 import { DAY_MS, moscowDayMonth } from '../locale/moscow-day.js';
-import { daysGenitive, daysText, groupDigits, plural } from '../locale/plural.js';
+import { countText, daysGenitive, daysText, POINT_FORMS } from '../locale/plural.js';
 import { lotExpiresAt } from '../ledger/point-lots.js';
 import { DEFAULT_LEDGER_RULES } from '../ledger/rules.js';
 
@@ -8,7 +8,7 @@ import { DEFAULT_LEDGER_RULES } from '../ledger/rules.js';
  * stored values, or what they just typed), so the owner sees in roubles and dates what a rule does.
  */
 
-const points = (n: number) => `${groupDigits(n)} ${plural(n, ['балл', 'балла', 'баллов'])}`;
+const points = (n: number) => countText(n, POINT_FORMS);
 
 /** A whole number the form holds, or the fallback when the field is blank or not a number. */
 function whole(values: Record<string, string>, name: string, fallback: number): number {

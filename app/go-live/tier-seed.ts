@@ -9,7 +9,7 @@ import { epochOfMoyskladMoment } from '../moysklad/json-api-moment.js';
 import type { JsonApiRow, MoyskladClient } from '../moysklad/moysklad-client.js';
 import { MoyskladError } from '../moysklad/moysklad-errors.js';
 import { immediate, type Db } from '../storage/database.js';
-import { groupDigits, plural } from '../locale/plural.js';
+import { countText, DAY_FORMS, groupDigits, SALE_FORMS } from '../locale/plural.js';
 import { formatWholeRoublesUp } from '../receipt/money.js';
 import { openAccessToken } from '../tenants/loyalty-token.js';
 import { tenantRepository as tenants } from '../tenants/tenant-repository.js';
@@ -236,10 +236,10 @@ export function seedProgressText(progress: SeedProgress, windowDays: number): st
 }
 
 function progressWords(progress: SeedProgress, windowDays: number): string {
-  const sales = (n: number) => `${groupDigits(n)} ${plural(n, ['продажа', 'продажи', 'продаж'])}`;
+  const sales = (n: number) => countText(n, SALE_FORMS);
   switch (progress.status) {
     case 'none':
-      return `История ещё не загружалась. Загрузите её, чтобы покупатели сразу получили уровни по покупкам за последние ${groupDigits(windowDays)} ${plural(windowDays, ['день', 'дня', 'дней'])} в МоёмСкладе.`;
+      return `История ещё не загружалась. Загрузите её, чтобы покупатели сразу получили уровни по покупкам за последние ${countText(windowDays, DAY_FORMS)} в МоёмСкладе.`;
     case 'requested':
       return 'Загрузка истории покупок начнётся через несколько секунд…';
     case 'running': {

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import type { FieldProblem } from '../http/validate.js';
 import { formatWholeRoublesUp } from '../receipt/money.js';
-import { groupDigits, plural } from '../locale/plural.js';
+import { countText, POINT_FORMS } from '../locale/plural.js';
 import {
   MAX_TIER_LEVELS,
   MAX_TIER_THRESHOLD_KOPECKS,
@@ -143,5 +143,5 @@ export function tierExample(values: Record<string, string>): string {
   })).filter((row) => row.name && Number.isInteger(row.rate) && row.rate >= 1);
   const shown = rows[1] ?? rows[0] ?? { name: 'Серебро', rate: 10 };
   const points = Math.floor(1000 / shown.rate);
-  return `Покупка на 1 000 ₽ → ${groupDigits(points)} ${plural(points, ['балл', 'балла', 'баллов'])} (уровень «${shown.name}»)`;
+  return `Покупка на 1 000 ₽ → ${countText(points, POINT_FORMS)} (уровень «${shown.name}»)`;
 }

@@ -27,14 +27,23 @@ export function groupDigits(count: number, separator = ' '): string {
     .replace(/\B(?=(\d{3})+(?!\d))/g, separator);
 }
 
+/** `1 200 баллов`, `3 дня`: a count grouped by thousands, with its Russian form, as pages write it. */
+export function countText(count: number, forms: readonly [one: string, few: string, many: string]): string {
+  return `${groupDigits(count)} ${plural(count, forms)}`;
+}
+
+export const POINT_FORMS = ['балл', 'балла', 'баллов'] as const;
+export const DAY_FORMS = ['день', 'дня', 'дней'] as const;
+export const SALE_FORMS = ['продажа', 'продажи', 'продаж'] as const;
+
 /** `1 балл`, `3 балла`, `120 баллов`. */
 export function pointsText(count: number): string {
-  return `${count} ${plural(count, ['балл', 'балла', 'баллов'])}`;
+  return `${count} ${plural(count, POINT_FORMS)}`;
 }
 
 /** `1 день`, `2 дня`, `7 дней`. */
 export function daysText(count: number): string {
-  return `${count} ${plural(count, ['день', 'дня', 'дней'])}`;
+  return `${count} ${plural(count, DAY_FORMS)}`;
 }
 
 /** After «от», «не меньше»: `1 дня`, `2 дней`, `21 дня`. */

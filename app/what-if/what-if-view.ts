@@ -1,7 +1,7 @@
 import type { WhatIfRun } from '../../db/schema/index.js';
 import type { ReplayRules, ReplayTotals } from '../ledger/replay.js';
 import { tiersOn } from '../ledger/tier-rules.js';
-import { groupDigits, plural } from '../locale/plural.js';
+import { countText, DAY_FORMS, groupDigits, plural, POINT_FORMS, SALE_FORMS } from '../locale/plural.js';
 import { formatRoubles } from '../receipt/money.js';
 
 /** One line of the side-by-side table: what it is, proposed and current, already in words and numbers. */
@@ -36,7 +36,7 @@ const dateText = (ms: number) => new Date(ms).toLocaleDateString('ru-RU', { time
 const timeText = (ms: number) =>
   new Date(ms).toLocaleString('ru-RU', { timeZone: 'Europe/Moscow', dateStyle: 'short', timeStyle: 'short' });
 /** «13 682 балла»: large counts grouped, unlike the till's receipt line. */
-const pointsText = (count: number) => `${groupDigits(count)} ${plural(count, ['балл', 'балла', 'баллов'])}`;
+const pointsText = (count: number) => countText(count, POINT_FORMS);
 /** Numbers never break across lines. */
 const nbsp = (text: string) => text.replace(/(\d) (?=\d|₽|%|балл|дн|покупател)/g, '$1\u00a0');
 
@@ -55,9 +55,7 @@ export function rulesSummary(rules: ReplayRules): string {
     `1 балл за ${groupDigits(ledger.earnRateRoublesToPoint)} ₽`,
     `${pointsText(ledger.spendRatePointsToRouble)} = 1 ₽`,
     `до ${ledger.maxPaidRatePercents} % чека`,
-    ledger.pointsLifetimeDays > 0
-      ? `сгорают через ${groupDigits(ledger.pointsLifetimeDays)} ${plural(ledger.pointsLifetimeDays, ['день', 'дня', 'дней'])}`
-      : 'не сгорают',
+    ledger.pointsLifetimeDays > 0 ? `сгорают через ${countText(ledger.pointsLifetimeDays, DAY_FORMS)}` : 'не сгорают',
   ];
   if (ledger.welcomeBonusesEnabled && ledger.welcomeBonusesValue > 0) {
     parts.push(`${pointsText(ledger.welcomeBonusesValue)} в подарок`);
@@ -75,7 +73,7 @@ function progressText(run: WhatIfRun): string {
       return `Прочитано ${groupDigits(run.read)} из ${groupDigits(run.size)} ${plural(run.size, ['продажи', 'продаж', 'продаж'])}.`;
     }
     case 'done':
-      return `Готово: ${groupDigits(run.read)} ${plural(run.read, ['продажа', 'продажи', 'продаж'])} за ${groupDigits(run.days)} ${plural(run.days, ['день', 'дня', 'дней'])}.`;
+      return `Готово: ${countText(run.read, SALE_FORMS)} за ${countText(run.days, DAY_FORMS)}.`;
     case 'failed':
       return `Проверка не удалась: ${run.error ?? 'неизвестная ошибка.'}`;
   }
@@ -88,7 +86,7 @@ function rowsOf(proposed: ReplayTotals, current: ReplayTotals): ComparisonRow[] 
     proposed: nbsp(of(proposed)),
     current: nbsp(of(current)),
   });
-  const people = (n: number) => `${groupDigits(n)} ${plural(n, ['покупатель', 'покупателя', 'покупателей'])}`;
+  const people = (n: number) => countText(n, ['покупатель', 'покупателя', 'покупателей']);
   return [
     row('revenue', 'Выручка по полным ценам', (t) => formatRoubles(t.revenueKopecks)),
     row('discount', 'Скидка баллами', (t) => formatRoubles(t.discountKopecks)),

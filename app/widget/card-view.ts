@@ -3,7 +3,7 @@ import { BACKEND_LABELS, ENTRY_KIND_LABELS } from '../admin/view-helpers.js';
 import type { EntryLine } from '../ledger/ledger-queries.js';
 import { EXPIRY_NOTE_DAYS } from '../ledger/recalc.js';
 import { moscowDayMonth } from '../locale/moscow-day.js';
-import { groupDigits, plural } from '../locale/plural.js';
+import { countText, groupDigits, POINT_FORMS } from '../locale/plural.js';
 import { formatWholeRoublesUp } from '../receipt/money.js';
 import type { CounterpartyCard } from './counterparty-card.js';
 
@@ -44,7 +44,7 @@ const dateFormat = new Intl.DateTimeFormat('ru-RU', {
 });
 
 const signed = (n: number) => `${n < 0 ? '−' : '+'}${groupDigits(Math.abs(n))}`;
-const points = (n: number) => `${groupDigits(n)} ${plural(n, ['балл', 'балла', 'баллов'])}`;
+const points = (n: number) => countText(n, POINT_FORMS);
 
 function basisOf(line: EntryLine): string | undefined {
   if (line.saleReturn) return `возврат ${line.saleReturn.name ?? 'без номера'}`;

@@ -180,13 +180,7 @@ describe('Catch-up after an outage (fake МойСклад)', () => {
     const annaBefore = customer(ANNA)!.balance;
     expect(annaBefore, 'S4 as the till sent it').to.equal(20);
     // МойСклад answers the first page with a 429 and the pause it wants.
-    w.fake.failNext({
-      method: 'GET',
-      pathEnds: '/entity/retaildemand',
-      answer: 429,
-      headers: { 'X-Lognex-Retry-After': '10' },
-      body: { errors: [{ error: 'Превышено ограничение на количество запросов', code: 1049 }] },
-    });
+    w.fake.rateLimitNext('GET', '/entity/retaildemand', 10);
 
     const report = await catchUpOn(w.t.storage.db).runOnce();
 

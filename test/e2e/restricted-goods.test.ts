@@ -96,13 +96,7 @@ describe('Restricted goods end to end (fake МойСклад)', () => {
     });
 
     it('when МойСклад answers 429 in the middle of a fill, then the page is asked again after its pause and the fill completes', async () => {
-      w.fake.failNext({
-        method: 'GET',
-        pathEnds: '/entity/product',
-        answer: 429,
-        headers: { 'X-Lognex-Retry-After': '20' },
-        body: { errors: [{ error: 'Превышено ограничение на количество запросов', code: 1049 }] },
-      });
+      w.fake.rateLimitNext('GET', '/entity/product', 20);
       expect(await w.t.services.catalog.fill(accountId())).to.equal('filled');
       expect(catalogRepository.sizes(w.t.storage.db, accountId()).product).to.equal(2504);
     });

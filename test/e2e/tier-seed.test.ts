@@ -81,13 +81,7 @@ describe('Tiers seeded from МойСклад history (fake МойСклад)', (
     expect(offline.status, JSON.stringify(offline.data)).to.equal(201);
 
     // The owner opens the settings and loads the history; МойСклад answers the first page with a 429.
-    w.fake.failNext({
-      method: 'GET',
-      pathEnds: '/entity/retaildemand',
-      answer: 429,
-      headers: { 'X-Lognex-Retry-After': '10' },
-      body: { errors: [{ error: 'Превышено ограничение на количество запросов', code: 1049 }] },
-    });
+    w.fake.rateLimitNext('GET', '/entity/retaildemand', 10);
     const opened = await w.t.http.get(`/iframe?contextKey=${w.fake.issueContextKey(accountId)}`, { maxRedirects: 0 });
     const session = new URL(opened.headers.location as string, w.t.baseUrl).searchParams.get('session')!;
     const page = await w.t.http.get(`/iframe?session=${encodeURIComponent(session)}`, { responseType: 'text' });

@@ -63,12 +63,7 @@ describe('What-if in a real browser', function () {
     const section = page.locator('#what-if');
     await section.locator('#f-whatIfDays').selectOption('90');
     // МойСклад makes the first page wait a second and a half: the page shows the run under way first.
-    w.fake.failNext({
-      method: 'GET',
-      pathEnds: '/entity/retaildemand',
-      answer: 429,
-      headers: { 'X-Lognex-Retry-After': '1500' },
-    });
+    w.fake.rateLimitNext('GET', '/entity/retaildemand', 1500);
     await section.getByRole('button', { name: 'Проверить на моих продажах' }).click();
     await page.waitForURL('**/iframe/what-if?**');
     await page.locator('#what-if-run[data-run-status="running"]').waitFor();

@@ -115,13 +115,7 @@ describe('What-if on the shop’s own sales (fake МойСклад)', () => {
     w.configure('ledger', { ledger: SAVED });
     // An expanded sale shows two positions in place; the rest is read from its positions list.
     w.fake.state.expandedPositionsLimit = 2;
-    w.fake.failNext({
-      method: 'GET',
-      pathEnds: '/entity/retaildemand',
-      answer: 429,
-      headers: { 'X-Lognex-Retry-After': '10' },
-      body: { errors: [{ error: 'Превышено ограничение на количество запросов', code: 1049 }] },
-    });
+    w.fake.rateLimitNext('GET', '/entity/retaildemand', 10);
 
     const { session, csrf, html } = await open();
     expect(textOf(html)).to.include('Проверить на моих продажах');

@@ -168,6 +168,8 @@ export interface MoyskladFake {
   /** Sends the activation webhook to the app (signed JWT) and records the app's answer. */
   install(appBaseUrl: string, accountId: string): Promise<string>;
   failNext(failure: FakeFailure): void;
+  /** The next matching request is refused as the JSON API's rate limit does: 429, the pause it wants (ms). */
+  rateLimitNext(method: string, pathEnds: string, retryAfterMs: number): void;
   close(): Promise<void>;
 }
 
@@ -670,6 +672,15 @@ export async function startMoyskladFake(app: {
     },
     failNext(failure) {
       state.failures.push(failure);
+    },
+    rateLimitNext(method, pathEnds, retryAfterMs) {
+      state.failures.push({
+        method,
+        pathEnds,
+        answer: 429,
+        headers: { 'X-Lognex-Retry-After': String(retryAfterMs) },
+        body: { errors: [{ error: 'Превышено ограничение на количество запросов', code: 1049 }] },
+      });
     },
     async changeProduct(accountId, productId, changes, reach = (url) => url) {
       const account = state.accounts.get(accountId)!;

@@ -28,6 +28,17 @@ export const BONUS_PROGRAM = {
   earnWhileRedeeming: true,
 };
 
+/** Where the Vendor API keeps the app of an account: `…/apps/{appId}/{accountId}`. */
+export function vendorAppPath(t: TestApp, accountId: string): string {
+  return `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
+}
+
+/** МойСклад accepts the next go-live of the account: its PUT /loyalty and PUT /status answer 200. */
+export function answerGoLive(t: TestApp, accountId: string): void {
+  const path = vendorAppPath(t, accountId);
+  nock(VENDOR.origin).put(`${path}/loyalty`).reply(200, {}).put(`${path}/status`).reply(200, {});
+}
+
 /** The test app with МойСклад's time-out cut to 200 ms, so the time-out cases wait for nothing real. */
 export function startIframeTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   return startTestApp({ env: { MOYSKLAD_TIMEOUT_MS: '200', ...env } });

@@ -12,15 +12,15 @@ import {
   smsWebhookUrlOf,
 } from '../../../app/tenants/tenant-settings.js';
 import {
-  VALID_FORMS,
-  VENDOR,
   accountWithIframe,
+  answerGoLive,
   fieldError,
+  type IframeClient,
   inputValue,
   openIframe,
   startIframeTestApp,
   textOf,
-  type IframeClient,
+  VALID_FORMS,
 } from '../../helpers/iframe.js';
 import { listenOnLoopback, type LoopbackServer } from '../../helpers/loopback-server.js';
 import type { TestApp } from '../../helpers/test-app.js';
@@ -39,9 +39,7 @@ describe('Settings form: addresses the server will call', () => {
   let accountId: string;
   let client: IframeClient;
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
-  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
-  const acceptGoLive = () =>
-    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+  const acceptGoLive = () => answerGoLive(t, accountId);
   const check = async (form: Record<string, string>) => {
     const res = await client.post('/iframe/check-connection', form);
     return { status: res.status, ...(JSON.parse(res.data) as { ok: boolean; message: string }) };

@@ -1,15 +1,14 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import {
-  VALID_FORMS,
-  VENDOR,
   accountWithIframe,
+  answerGoLive,
   decode,
   fieldError,
   followRedirect,
-  startIframeTestApp,
   type IframeClient,
+  startIframeTestApp,
+  VALID_FORMS,
 } from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
@@ -38,9 +37,7 @@ describe('Settings form: a failed save', () => {
   let t: TestApp;
   let accountId: string;
   let client: IframeClient;
-  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
-  const acceptGoLive = () =>
-    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+  const acceptGoLive = () => answerGoLive(t, accountId);
 
   before(async () => {
     t = await startIframeTestApp();

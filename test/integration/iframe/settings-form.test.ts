@@ -5,20 +5,22 @@ import { providerSecretsOf, settingsOf } from '../../../app/tenants/tenant-setti
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { catalogRepository } from '../../../app/catalog/catalog-repository.js';
 import {
-  BONUS_PROGRAM,
-  JSON_API,
-  STORES,
-  VALID_FORMS,
-  VENDOR,
   accountWithIframe,
+  answerGoLive,
   answerJsonApiLists,
+  BONUS_PROGRAM,
   fieldError,
-  startIframeTestApp,
   followRedirect,
+  type IframeClient,
   inputValue,
   isChecked,
+  JSON_API,
+  startIframeTestApp,
+  STORES,
   textOf,
-  type IframeClient,
+  VALID_FORMS,
+  VENDOR,
+  vendorAppPath,
 } from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
@@ -238,9 +240,8 @@ describe('Settings form: validation, secrets, import and the connection check', 
   let accountId: string;
   let client: IframeClient;
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
-  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
-  const acceptGoLive = () =>
-    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+  const appPath = () => vendorAppPath(t, accountId);
+  const acceptGoLive = () => answerGoLive(t, accountId);
 
   before(async () => {
     t = await startIframeTestApp();

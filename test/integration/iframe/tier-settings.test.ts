@@ -1,19 +1,18 @@
 import { expect } from 'chai';
-import nock from 'nock';
 import { settingsOf } from '../../../app/tenants/tenant-settings.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import {
-  VALID_FORMS,
-  VENDOR,
   accountWithIframe,
+  answerGoLive,
   fieldError,
   followRedirect,
+  type IframeClient,
   inputValue,
   isChecked,
   openIframe,
   startIframeTestApp,
   textOf,
-  type IframeClient,
+  VALID_FORMS,
 } from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 import { THREE_TIER_FORM } from '../../helpers/tier-form.js';
@@ -23,7 +22,6 @@ describe('Settings iframe: the tiers section', () => {
   let accountId: string;
   let client: IframeClient;
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
-  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
 
   before(async () => {
     t = await startIframeTestApp();
@@ -42,7 +40,7 @@ describe('Settings iframe: the tiers section', () => {
   });
 
   it('when the owner saves three levels, then they are stored, shown again with their example, and history can be loaded', async () => {
-    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+    answerGoLive(t, accountId);
     const page = await followRedirect(
       t,
       client,

@@ -6,13 +6,15 @@ import { LOYALTY_TOKEN_FIELD } from '../../../app/tenants/loyalty-token.js';
 import { tenantRepository } from '../../../app/tenants/tenant-repository.js';
 import { goLiveStateOf } from '../../../app/go-live/go-live-state.js';
 import {
-  VALID_FORMS,
-  VENDOR,
   accountWithIframe,
+  answerGoLive,
   followRedirect,
+  type IframeClient,
   startIframeTestApp,
   textOf,
-  type IframeClient,
+  VALID_FORMS,
+  VENDOR,
+  vendorAppPath,
 } from '../../helpers/iframe.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
@@ -20,7 +22,7 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
   let t: TestApp;
   let accountId: string;
   let client: IframeClient;
-  const appPath = () => `${VENDOR.base}/apps/${t.config.moysklad.appId}/${accountId}`;
+  const appPath = () => vendorAppPath(t, accountId);
   const tenant = () => tenantRepository.find(t.storage.db, accountId)!;
   const open = (sealed: string | null) => t.services.box.open(sealed!, accountId, LOYALTY_TOKEN_FIELD);
   /** What the till would get with this token: 200 when it works, 401 when it does not. */
@@ -36,7 +38,7 @@ describe('Rotating the LoyaltyAPI token («Выпустить новый ток�
   });
 
   const goLive = async () => {
-    nock(VENDOR.origin).put(`${appPath()}/loyalty`).reply(200, {}).put(`${appPath()}/status`).reply(200, {});
+    answerGoLive(t, accountId);
     await followRedirect(t, client, await client.post('/iframe/settings', VALID_FORMS.ledger));
     expect(tenant().status).to.equal('Activated');
   };

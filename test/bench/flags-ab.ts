@@ -10,9 +10,8 @@
  *   AB_SECONDS   seconds per measured run (default 10)
  *   AB_CUSTOMERS seeded customers (default 20000)
  */
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { median, TILL_CALLS, withAbServer } from './ab-server.js';
 import { measureAtRate } from './paced-load.js';
 
 const FLAGS = (process.env.FLAGS ?? '').split(' ').filter(Boolean);
@@ -20,38 +19,25 @@ const RATE = Number(process.env.AB_RATE ?? 500);
 const SECONDS = Number(process.env.AB_SECONDS ?? 10);
 const CUSTOMERS = Number(process.env.AB_CUSTOMERS ?? 20_000);
 const ROOT = resolve(import.meta.dirname, '../..');
-/** The server of till-path-ab.ts: seeds CUSTOMERS, prints {url, token}, runs until stdin closes. */
-const SERVER = resolve(import.meta.dirname, 'till-path-ab.ts');
 
 async function runOnce(flags: string[]): Promise<Record<string, number>> {
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', SERVER, ROOT], {
-    env: { ...process.env, AB_SERVER: '1', AB_CUSTOMERS: String(CUSTOMERS) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((done) => child.on('exit', done));
-  try {
-    const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-    if (first.done) throw new Error('the server did not start');
-    const { url, token } = JSON.parse(first.value as string) as { url: string; token: string };
-    const result: Record<string, number> = {};
-    for (const [name, path] of [
-      ['recalc', '/loyalty-api/retaildemand/recalc'],
-      ['sale', '/loyalty-api/retaildemand'],
-    ] as const) {
-      const load = { name, url, path, headers: { 'Lognex-Discount-API-Auth-Token': token }, connections: 1 };
-      const m = await measureAtRate({ ...load, seconds: SECONDS }, RATE, CUSTOMERS, 2);
-      if (m.non2xx > 0) throw new Error(`${name}: ${m.non2xx} failed: ${JSON.stringify(m.failureSamples)}`);
-      result[`${name}P50`] = m.p50Ms;
-      result[`${name}P99`] = m.p99Ms;
-    }
-    return result;
-  } finally {
-    child.stdin!.end();
-    await exited;
-  }
+  return withAbServer(
+    [...flags, '--import', 'tsx'],
+    ROOT,
+    { AB_CUSTOMERS: String(CUSTOMERS) },
+    async ({ url, token }) => {
+      const result: Record<string, number> = {};
+      for (const [name, path] of TILL_CALLS) {
+        const load = { name, url, path, headers: { 'Lognex-Discount-API-Auth-Token': token }, connections: 1 };
+        const m = await measureAtRate({ ...load, seconds: SECONDS }, RATE, CUSTOMERS, 2);
+        if (m.non2xx > 0) throw new Error(`${name}: ${m.non2xx} failed: ${JSON.stringify(m.failureSamples)}`);
+        result[`${name}P50`] = m.p50Ms;
+        result[`${name}P99`] = m.p99Ms;
+      }
+      return result;
+    },
+  );
 }
-
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 5);

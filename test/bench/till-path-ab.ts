@@ -14,12 +14,11 @@
  * A server alone (e.g. for a CPU profile): `AB_SERVER=1 node --cpu-prof --import tsx test/bench/till-path-ab.ts <root>`;
  * it prints its address and token as one JSON line and runs until its stdin closes.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { median, TILL_CALLS, withAbServer } from './ab-server.js';
 import { measure } from './measure.js';
 
 type TestAppModule = typeof import('../helpers/test-app.js');
@@ -76,39 +75,22 @@ function cpuSeconds(pid: number): number {
 }
 
 async function runOnce(root: string): Promise<Record<string, number>> {
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, root], {
-    env: { ...process.env, AB_SERVER: '1' },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((done) => child.on('exit', done));
-  try {
-    const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-    const first = await lines.next();
-    if (first.done) throw new Error(`the server in ${root} did not start`);
-    const { url, token } = JSON.parse(first.value as string) as { url: string; token: string };
-    process.env.BENCH_CUSTOMERS = String(CUSTOMERS);
+  process.env.BENCH_CUSTOMERS = String(CUSTOMERS);
+  return withAbServer(process.execArgv, root, {}, async ({ url, token, pid }) => {
     const result: Record<string, number> = {};
-    for (const [name, path] of [
-      ['recalc', '/loyalty-api/retaildemand/recalc'],
-      ['sale', '/loyalty-api/retaildemand'],
-    ] as const) {
+    for (const [name, path] of TILL_CALLS) {
       const load = { name, url, path, headers: { 'Lognex-Discount-API-Auth-Token': token }, connections: 32 };
       await measure({ ...load, seconds: 1 });
-      const cpuBefore = cpuSeconds(child.pid!);
+      const cpuBefore = cpuSeconds(pid);
       const m = await measure({ ...load, seconds: SECONDS });
-      const cpu = cpuSeconds(child.pid!) - cpuBefore;
+      const cpu = cpuSeconds(pid) - cpuBefore;
       if (m.non2xx + m.errors > 0) throw new Error(`${name}: ${m.non2xx} non-2xx, ${m.errors} errors`);
       result[name] = Math.round(m.reqPerSec);
       result[`${name}CpuUs`] = Math.round((cpu * 1e6) / m.requests);
     }
     return result;
-  } finally {
-    child.stdin!.end();
-    await exited;
-  }
+  });
 }
-
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
   const other = resolve(process.argv[2] ?? '');
